@@ -1,0 +1,42 @@
+package dev.safelora.cli;
+
+import picocli.CommandLine;
+
+/**
+ * Turns any failure into one line on stderr and a non-zero exit: 2 for bad usage, 1 for
+ * everything else. Stack traces only with SAFELORA_DEBUG=1.
+ */
+final class OneLineErrors implements CommandLine.IExecutionExceptionHandler, CommandLine.IParameterExceptionHandler {
+
+    static final int USAGE = 2;
+    static final int FAILURE = 1;
+
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cli, CommandLine.ParseResult parsed) {
+        report(cli, describe(ex), ex);
+        return FAILURE;
+    }
+
+    @Override
+    public int handleParseException(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cli = ex.getCommandLine();
+        report(cli, ex.getMessage() + " (see '" + cli.getCommandSpec().qualifiedName() + " --help')", ex);
+        return USAGE;
+    }
+
+    static String describe(Throwable ex) {
+        String message = ex.getMessage();
+        if (message == null || message.isBlank()) {
+            message = ex.getClass().getSimpleName();
+        }
+        return message.replaceAll("\\s*\\R\\s*", " ").strip();
+    }
+
+    private static void report(CommandLine cli, String message, Throwable ex) {
+        cli.getErr().println("safelora: error: " + message);
+        if ("1".equals(System.getenv("SAFELORA_DEBUG"))) {
+            ex.printStackTrace(cli.getErr());
+        }
+        cli.getErr().flush();
+    }
+}
