@@ -96,13 +96,16 @@ public final class RequestReader {
 
     private static JsonNode parse(RequestKind kind, byte[] json, String source) {
         String prefix = "malformed JSON in " + kind.description() + " " + source;
+        String text = Utf8Text.decode(json, prefix);
         JsonNode tree;
         try {
-            tree = JSON.readTree(json);
+            tree = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            String reason = e.getOriginalMessage().lines().findFirst().orElse("").strip();
+            // Jackson names nested locations as "[Source: ...; line: 1, column: 1]": keep only the position.
+            String reason = e.getOriginalMessage().lines().findFirst().orElse("").strip()
+                    .replaceAll("\\[Source: [^;]*; line: (\\d+), column: (\\d+)]", "line $1, column $2");
             throw new InvalidRequestException(prefix + where + ": " + reason, List.of(reason));
         } catch (IOException e) {
             throw new InvalidRequestException(prefix + ": " + e.getMessage(), List.of(String.valueOf(e.getMessage())));
