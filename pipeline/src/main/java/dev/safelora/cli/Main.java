@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "SafeLoRA pipeline: align, train, project and evaluate LoRA adapters, on Kafka or offline.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            SubmitCommand.class,
         })
 public final class Main implements Runnable {
 
