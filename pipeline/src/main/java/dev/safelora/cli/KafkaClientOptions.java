@@ -1,32 +1,27 @@
 package dev.safelora.cli;
 
-import java.io.IOException;
-import java.io.Reader;
+import dev.safelora.kafka.ClientSettings;
+import dev.safelora.registry.RegistryClientConfig;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Properties;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
- * Where the cluster and registry are, for commands that talk to Kafka. Security settings
- * (SASL/TLS for the brokers, basic auth/TLS for the registry) go in a properties file passed with
- * {@code --config}, in the usual Kafka and Confluent property names; options given on the command
- * line win over the file.
+ * Where the cluster and registry are, for commands that talk to Kafka: built-in defaults, then
+ * the {@code --config} properties file (SASL/TLS for the brokers, basic auth/TLS for the
+ * registry, in the usual Kafka and Confluent property names), then the SAFELORA_* environment
+ * (see {@link ClientSettings#load}), then these options, later ones winning.
  */
 final class KafkaClientOptions {
 
     @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]",
-            defaultValue = "${env:SAFELORA_BOOTSTRAP_SERVERS:-localhost:9092}",
-            description = "Kafka bootstrap servers (default: $SAFELORA_BOOTSTRAP_SERVERS or ${DEFAULT-VALUE})")
+            description = "Kafka bootstrap servers (default: $SAFELORA_BOOTSTRAP_SERVERS, else " + ClientSettings.DEFAULT_BOOTSTRAP + ")")
     String bootstrapServers;
 
     @Option(names = "--registry-url", paramLabel = "URL",
-            defaultValue = "${env:SAFELORA_REGISTRY_URL:-http://localhost:8081}",
-            description = "schema registry URL (default: $SAFELORA_REGISTRY_URL or ${DEFAULT-VALUE})")
+            description = "schema registry URL (default: $SAFELORA_REGISTRY_URL, else " + ClientSettings.DEFAULT_REGISTRY + ")")
     String registryUrl;
 
     @Option(names = "--config", paramLabel = "FILE",
@@ -37,30 +32,26 @@ final class KafkaClientOptions {
             description = "give up producing after this many seconds (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
-    /** The client properties: the --config file, then bootstrap servers and registry URL. */
     ClientSettings settings() {
-        Map<String, String> properties = new LinkedHashMap<>();
-        if (configFile != null) {
-            Properties file = new Properties();
-            try (Reader reader = Files.newBufferedReader(configFile)) {
-                file.load(reader);
-            } catch (NoSuchFileException e) {
-                throw new IllegalArgumentException("cannot read client config " + configFile + ": no such file");
-            } catch (IOException | IllegalArgumentException e) {
-                throw new IllegalArgumentException("cannot read client config " + configFile + ": " + e.getMessage());
-            }
-            file.stringPropertyNames().forEach(name -> properties.put(name, file.getProperty(name)));
+        if (configFile != null && !Files.isRegularFile(configFile)) {
+            throw new IllegalArgumentException("cannot read client config " + configFile + ": no such file");
         }
+        ClientSettings settings = ClientSettings.load(Optional.ofNullable(configFile));
+        if (bootstrapServers != null) {
+            settings = settings.withBootstrapServers(bootstrapServers);
+        }
+        if (registryUrl != null) {
+            RegistryClientConfig r = settings.registry();
+            settings = settings.withRegistry(new RegistryClientConfig(registryUrl, r.userInfo(), r.tls(), r.connectTimeout(),
+                    r.requestTimeout(), r.maxAttempts(), r.initialBackoff(), r.maxBackoff()));
+        }
+        return settings;
+    }
+
+    Duration timeout() {
         if (timeoutSeconds <= 0) {
             throw new IllegalArgumentException("--timeout must be > 0 seconds, got " + timeoutSeconds);
         }
-        return new ClientSettings(bootstrapServers, registryUrl, properties, Duration.ofSeconds(timeoutSeconds));
-    }
-
-    /** Resolved client settings; {@code properties} are the extra (security) properties. */
-    record ClientSettings(String bootstrapServers, String registryUrl, Map<String, String> properties, Duration timeout) {
-        ClientSettings {
-            properties = Map.copyOf(properties);
-        }
+        return Duration.ofSeconds(timeoutSeconds);
     }
 }

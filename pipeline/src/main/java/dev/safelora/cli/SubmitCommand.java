@@ -60,7 +60,8 @@ public final class SubmitCommand implements Callable<Integer> {
             err.flush();
             return 0;
         }
-        RequestProducer.Delivery delivery = RequestProducer.produce(request, kafka.settings());
+        QuietKafkaLogs.apply();
+        RequestProducer.Delivery delivery = RequestProducer.produce(request, kafka.settings(), kafka.timeout());
         out.println("submitted " + kind.description() + " " + request.key() + " to " + delivery.topic()
                 + " (partition " + delivery.partition() + ", offset " + delivery.offset() + ")");
         out.flush();
