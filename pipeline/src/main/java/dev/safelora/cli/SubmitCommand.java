@@ -23,11 +23,14 @@ import picocli.CommandLine.Parameters;
         name = "submit",
         mixinStandardHelpOptions = true,
         description = {
-            "Validate a JSON request file and produce it to its topic.",
-            "Kinds: registration (-> safelora.model-registrations.v1, key family), "
-                    + "training (-> safelora.training-requests.v1, key request id), "
-                    + "selection (-> safelora.layer-selections.v1, key family or adapter id).",
-            "Examples: examples/requests/*.json. Exit status: 0 ok, 1 invalid request or produce failure, 2 usage error."
+            "Validate a JSON request file and produce it to its topic (Avro, schema registered under <topic>-value).",
+            "Kinds:",
+            "  registration  -> safelora.model-registrations.v1, key: family",
+            "  training      -> safelora.training-requests.v1, key: request id",
+            "  selection     -> safelora.layer-selections.v1, key: family or adapter id",
+            "Examples are in examples/requests/. Ids and timestamps left out are generated.",
+            "Exit status: 0 ok, 1 invalid request or produce failure, 2 usage error.",
+            ""
         })
 public final class SubmitCommand implements Callable<Integer> {
 
