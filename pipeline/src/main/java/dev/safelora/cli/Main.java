@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             DevClusterCommand.class,
             TailCommand.class,
+            SubmitCommand.class,
         })
 public final class Main implements Runnable {
 
