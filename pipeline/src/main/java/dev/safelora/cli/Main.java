@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             AlignCommand.class,
             ProjectCommand.class,
+            BenchSafeLoraCommand.class,
         })
 public final class Main implements Runnable {
 
