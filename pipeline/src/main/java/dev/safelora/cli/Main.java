@@ -14,6 +14,9 @@ import picocli.CommandLine.Command;
             DevClusterCommand.class,
             TailCommand.class,
             SubmitCommand.class,
+            AlignCommand.class,
+            ProjectCommand.class,
+            BenchSafeLoraCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -74,7 +74,7 @@ public final class SafeLoraProjector {
             out.add(projected ? w.withB(projectedB.get(r.name())) : w);
         }
         ProjectionReport report = new ProjectionReport(
-                selection.mode().name(),
+                selection.mode().cliName(),
                 selection.mode() == Selection.Mode.THRESHOLD ? selection.threshold() : null,
                 selection.mode() == Selection.Mode.TOP_K ? selection.topK() : null,
                 selection.mode() == Selection.Mode.EXPLICIT && !selection.layers().isEmpty() ? selection.sortedLayers() : null,

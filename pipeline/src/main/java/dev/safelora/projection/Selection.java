@@ -12,7 +12,29 @@ import java.util.TreeSet;
  */
 public record Selection(Mode mode, double threshold, int topK, Set<Integer> layers, Set<String> modules) {
 
-    public enum Mode { THRESHOLD, TOP_K, EXPLICIT }
+    public enum Mode {
+        THRESHOLD("threshold"), TOP_K("top-k"), EXPLICIT("explicit");
+
+        private final String cliName;
+
+        Mode(String cliName) {
+            this.cliName = cliName;
+        }
+
+        /** The name used on the command line and in reports, e.g. {@code top-k}. */
+        public String cliName() {
+            return cliName;
+        }
+
+        public static Mode fromCliName(String name) {
+            for (Mode m : values()) {
+                if (m.cliName.equalsIgnoreCase(name) || m.name().equalsIgnoreCase(name)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("unknown selection mode \"" + name + "\" (threshold, top-k or explicit)");
+        }
+    }
 
     public static final double DEFAULT_THRESHOLD = 0.5;
 
