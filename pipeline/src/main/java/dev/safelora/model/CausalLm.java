@@ -185,6 +185,7 @@ public final class CausalLm implements AutoCloseable {
 
     /** Logits [T][vocab] for one sequence, without autograd; a convenience for inspection and tests. */
     public float[][] logits(long[] ids) {
+        checkTokenIds(ids);
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
             Tensor out = forward(Tensors.fromLongs(ids, 1, ids.length), null);
             float[] flat = Tensors.toFloats(out);
@@ -194,6 +195,19 @@ public final class CausalLm implements AutoCloseable {
                 rows[t] = Arrays.copyOfRange(flat, t * v, (t + 1) * v);
             }
             return rows;
+        }
+    }
+
+    /** Refuses ids outside the vocabulary (libtorch's embedding error would not say which). */
+    public void checkTokenIds(long[] ids) {
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("no token ids given");
+        }
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + ids[i] + " at position " + i
+                        + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+            }
         }
     }
 
