@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
             LogitsCommand.class,
             GenerateCommand.class,
             TinyModelCommand.class,
+            BenchModelCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -92,6 +92,27 @@ public final class CausalLm implements AutoCloseable {
         return config;
     }
 
+    // For the benchmark's flat replay of the same operations.
+    List<DecoderLayer> layers() {
+        return layers;
+    }
+
+    Tensor embedTokens() {
+        return embedTokens;
+    }
+
+    Tensor finalNorm() {
+        return finalNorm;
+    }
+
+    Tensor lmHead() {
+        return lmHead;
+    }
+
+    RotaryEmbedding rope() {
+        return rope;
+    }
+
     public ComputeDevice device() {
         return device;
     }

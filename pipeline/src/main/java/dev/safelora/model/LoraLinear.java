@@ -47,6 +47,10 @@ public final class LoraLinear {
         return loraA != null;
     }
 
+    Tensor bias() {
+        return bias;
+    }
+
     Tensor weight() {
         return weight;
     }
