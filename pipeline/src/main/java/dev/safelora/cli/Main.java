@@ -17,6 +17,10 @@ import picocli.CommandLine.Command;
             AlignCommand.class,
             ProjectCommand.class,
             BenchSafeLoraCommand.class,
+            LogitsCommand.class,
+            GenerateCommand.class,
+            TinyModelCommand.class,
+            BenchModelCommand.class,
         })
 public final class Main implements Runnable {
 
