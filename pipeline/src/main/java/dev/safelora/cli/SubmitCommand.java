@@ -1,11 +1,14 @@
 package dev.safelora.cli;
 
-import dev.safelora.contracts.AvroJson;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.safelora.requests.RequestKind;
 import dev.safelora.requests.RequestReader;
 import dev.safelora.requests.ValidatedRequest;
+import dev.safelora.serde.AvroJson;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -47,8 +50,14 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "validate and print the record as JSON; do not connect to Kafka")
     boolean dryRun;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "give up producing after this many seconds (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
     @CommandLine.Mixin
-    KafkaClientOptions kafka = new KafkaClientOptions();
+    ClusterOptions cluster = new ClusterOptions();
+
+    private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Override
     public Integer call() throws Exception {
@@ -56,15 +65,18 @@ public final class SubmitCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (dryRun) {
-            out.println(AvroJson.toPrettyJson(request.value()));
+            out.println(PRETTY.writeValueAsString(AvroJson.toJson(request.value())));
             out.flush();
             err.println("dry run: valid " + kind.description() + "; would produce to " + request.topic().topicName()
                     + " with key " + request.key());
             err.flush();
             return 0;
         }
-        QuietKafkaLogs.apply();
-        RequestProducer.Delivery delivery = RequestProducer.produce(request, kafka.settings(), kafka.timeout());
+        if (timeoutSeconds <= 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--timeout must be > 0 seconds, got " + timeoutSeconds);
+        }
+        RequestProducer.Delivery delivery =
+                RequestProducer.produce(request, cluster.settings(), Duration.ofSeconds(timeoutSeconds));
         out.println("submitted " + kind.description() + " " + request.key() + " to " + delivery.topic()
                 + " (partition " + delivery.partition() + ", offset " + delivery.offset() + ")");
         out.flush();

@@ -20,6 +20,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -49,12 +50,16 @@ class EveryTopicRoundTripTest {
             producer.flush();
         }
 
+        // one consumer over every topic; each value decoded by the serde with a fresh registry client, so
+        // every writer schema comes from the registry over HTTP, nothing from the producer's cache
+        Map<String, byte[]> raw = readEveryTopic(cluster, sent.keySet());
         Map<String, Object> received = new HashMap<>();
-        // a fresh client: every writer schema comes from the registry over HTTP, nothing from a cache
         try (HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.of(cluster.registryUrl())) {
             for (Topic topic : Topic.values()) {
-                received.put(topic.topicName(), readOne(cluster, topic.topicName(), AvroDeserializer.specific(registry, topic.valueClass())));
-                received.put(topic.dlqName(), readOne(cluster, topic.dlqName(), AvroDeserializer.specific(registry, DeadLetter.class)));
+                received.put(topic.topicName(), AvroDeserializer.specific(registry, topic.valueClass())
+                        .deserialize(topic.topicName(), raw.get(topic.topicName())));
+                received.put(topic.dlqName(), AvroDeserializer.specific(registry, DeadLetter.class)
+                        .deserialize(topic.dlqName(), raw.get(topic.dlqName())));
             }
             for (Topic topic : Topic.values()) {
                 assertThat(registry.latest(topic.topicName() + "-value").schema()).isEqualTo(topic.valueSchema());
@@ -66,22 +71,26 @@ class EveryTopicRoundTripTest {
         }
     }
 
-    private static <T> T readOne(EmbeddedCluster cluster, String topic, AvroDeserializer<T> deserializer) {
-        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(cluster.clientSettings().standaloneConsumerProperties(),
-                new StringDeserializer(), deserializer)) {
+    private static Map<String, byte[]> readEveryTopic(EmbeddedCluster cluster, java.util.Set<String> topics) {
+        Map<String, byte[]> values = new HashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(cluster.clientSettings().standaloneConsumerProperties(),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
-            consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            for (String topic : topics) {
+                consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            long deadline = System.currentTimeMillis() + 20_000;
-            while (System.currentTimeMillis() < deadline) {
-                for (ConsumerRecord<String, T> record : consumer.poll(Duration.ofMillis(100))) {
-                    if (record.key().equals("key-of-" + topic)) {
-                        return record.value();
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (values.size() < topics.size() && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                    if (record.key().equals("key-of-" + record.topic())) {
+                        values.put(record.topic(), record.value());
                     }
                 }
             }
         }
-        throw new AssertionError("nothing read back from " + topic);
+        assertThat(values.keySet()).as("topics read back").containsExactlyInAnyOrderElementsOf(topics);
+        return values;
     }
 }
