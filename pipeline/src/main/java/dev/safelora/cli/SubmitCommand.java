@@ -44,7 +44,8 @@ public final class SubmitCommand implements Callable<Integer> {
             description = "registration, training or selection")
     RequestKind kind;
 
-    @Option(names = {"-f", "--file"}, required = true, paramLabel = "REQ.json", description = "the JSON request file")
+    @Option(names = {"-f", "--file"}, required = true, paramLabel = "REQ.json",
+            description = "the JSON request file; - reads standard input")
     Path file;
 
     @Option(names = "--dry-run", description = "validate and print the record as JSON; do not connect to Kafka")
@@ -61,7 +62,9 @@ public final class SubmitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ValidatedRequest request = new RequestReader().read(kind, file);
+        ValidatedRequest request = file.toString().equals("-")
+                ? new RequestReader().read(kind, System.in.readNBytes(RequestReader.MAX_REQUEST_BYTES + 1), "<stdin>")
+                : new RequestReader().read(kind, file);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (dryRun) {

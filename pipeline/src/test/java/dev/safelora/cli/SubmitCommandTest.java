@@ -140,4 +140,21 @@ class SubmitCommandTest {
         assertThat(run.err()).isEqualTo("safelora: error: --timeout must be > 0 seconds, got 0 (see 'safelora submit --help')"
                 + System.lineSeparator());
     }
+
+    @Test
+    void dashReadsTheRequestFromStandardInput() throws IOException {
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(
+                    "{\"scope\": \"FAMILY\", \"target\": \"fam\", \"requestedBy\": \"u\", \"policy\": {\"mode\": \"TOP_K\", \"topK\": 0}}"
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            CliRun run = run("submit", "selection", "--file", "-", "--dry-run");
+
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.err()).isEqualTo("safelora: error: invalid layer selection in <stdin> (1 problem): policy.topK: must be > 0, got 0"
+                    + System.lineSeparator());
+        } finally {
+            System.setIn(stdin);
+        }
+    }
 }
