@@ -12,8 +12,15 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             DevClusterCommand.class,
-            SubmitCommand.class,
             TailCommand.class,
+            SubmitCommand.class,
+            AlignCommand.class,
+            ProjectCommand.class,
+            BenchSafeLoraCommand.class,
+            LogitsCommand.class,
+            GenerateCommand.class,
+            TinyModelCommand.class,
+            BenchModelCommand.class,
         })
 public final class Main implements Runnable {
 
