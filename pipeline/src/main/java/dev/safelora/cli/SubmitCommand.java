@@ -1,11 +1,9 @@
 package dev.safelora.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.safelora.contracts.AvroJson;
 import dev.safelora.requests.RequestKind;
 import dev.safelora.requests.RequestReader;
 import dev.safelora.requests.ValidatedRequest;
-import dev.safelora.serde.AvroJson;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,8 +56,6 @@ public final class SubmitCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ClusterOptions cluster = new ClusterOptions();
 
-    private static final ObjectMapper PRETTY = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     @Override
     public Integer call() throws Exception {
         ValidatedRequest request = file.toString().equals("-")
@@ -68,7 +64,7 @@ public final class SubmitCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (dryRun) {
-            out.println(PRETTY.writeValueAsString(AvroJson.toJson(request.value())));
+            out.println(AvroJson.toPrettyJson(request.value()));
             out.flush();
             err.println("dry run: valid " + kind.description() + "; would produce to " + request.topic().topicName()
                     + " with key " + request.key());
