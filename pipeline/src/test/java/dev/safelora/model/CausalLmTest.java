@@ -90,6 +90,31 @@ class CausalLmTest {
     }
 
     @Test
+    void mistralSlidingWindowMatchesTheReferenceWithAndWithoutCache() throws Exception {
+        Path dir = tmp.resolve("mistral-window");
+        TinyModels.write(dir, TinyModels.Shape.mistral(), 4);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var config = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(dir.resolve("config.json").toFile());
+        json.writeValue(dir.resolve("config.json").toFile(), config.put("sliding_window", 3));
+        CausalLm model = CausalLm.load(dir, ComputeDevice.cpu());
+        assertThat(model.config().slidingWindow()).isEqualTo(3);
+        float[][] full = model.logits(IDS);
+        assertClose(full, new ReferenceForward(dir).logits(IDS), 2e-4);
+        // The window matters: without it the late positions differ.
+        assertThat(Math.abs(full[8][3] - CausalLm.load(mistral, ComputeDevice.cpu()).logits(IDS)[8][3])).isGreaterThan(1e-4f);
+        try (NoGradGuard guard = new NoGradGuard(); KvCache cache = model.newCache()) {
+            for (int t = 0; t < IDS.length; t++) {
+                try (PointerScope scope = new PointerScope()) {
+                    float[] out = Tensors.toFloats(model.forward(Tensors.fromLongs(new long[] {IDS[t]}, 1, 1), null, cache));
+                    for (int v = 0; v < out.length; v++) {
+                        assertThat(out[v]).isCloseTo(full[t][v], within(1e-4f));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void bf16StoredWeightsAreWidenedToFp32OnCpu() throws Exception {
         Path dir = tmp.resolve("bf16");
         TinyModels.write(dir, TinyModels.Shape.qwen2(), 3, DType.BF16);
