@@ -115,6 +115,29 @@ class CausalLmTest {
     }
 
     @Test
+    void shardedCheckpointLoadsToTheSameModel() throws Exception {
+        Path dir = tmp.resolve("sharded");
+        java.nio.file.Files.createDirectories(dir);
+        var index = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        var map = index.putObject("weight_map");
+        dev.safelora.tensor.SafetensorsWriter[] shards = {new dev.safelora.tensor.SafetensorsWriter(),
+                new dev.safelora.tensor.SafetensorsWriter()};
+        try (var ckpt = dev.safelora.tensor.Checkpoint.open(gqa)) {
+            int i = 0;
+            for (String name : ckpt.names()) {
+                int shard = i++ % 2;
+                shards[shard].addFloats(name, ckpt.info(name).shape(), ckpt.floats(name));
+                map.put(name, "model-0000" + (shard + 1) + "-of-00002.safetensors");
+            }
+        }
+        shards[0].write(dir.resolve("model-00001-of-00002.safetensors"));
+        shards[1].write(dir.resolve("model-00002-of-00002.safetensors"));
+        java.nio.file.Files.writeString(dir.resolve("model.safetensors.index.json"), index.toString());
+        java.nio.file.Files.copy(gqa.resolve("config.json"), dir.resolve("config.json"));
+        assertClose(CausalLm.load(dir, ComputeDevice.cpu()).logits(IDS), CausalLm.load(gqa, ComputeDevice.cpu()).logits(IDS), 0);
+    }
+
+    @Test
     void bf16StoredWeightsAreWidenedToFp32OnCpu() throws Exception {
         Path dir = tmp.resolve("bf16");
         TinyModels.write(dir, TinyModels.Shape.qwen2(), 3, DType.BF16);
