@@ -36,6 +36,7 @@ public final class CausalLm implements AutoCloseable {
     private final Map<String, LoraLinear> linears = new LinkedHashMap<>();
     private final RotaryEmbedding rope;
     private boolean training;
+    private boolean closed;
 
     private CausalLm(ModelConfig config, ComputeDevice device, Tensor embedTokens, Tensor finalNorm, Tensor lmHead,
                      List<DecoderLayer> layers) {
@@ -155,6 +156,9 @@ public final class CausalLm implements AutoCloseable {
      * call's keys and values); the mask, when given, covers cached plus new positions.
      */
     public Tensor forward(Tensor inputIds, Tensor attentionMask, KvCache cache) {
+        if (closed) {
+            throw new IllegalStateException("the model has been closed");
+        }
         if (inputIds.dim() != 2) {
             throw new IllegalArgumentException("input ids must be [batch, tokens], got " + Arrays.toString(Tensors.shape(inputIds)));
         }
@@ -163,11 +167,8 @@ public final class CausalLm implements AutoCloseable {
         int tokens = (int) ids.size(1);
         int past = cache == null ? 0 : cache.length();
         int keys = past + tokens;
-        if (config.slidingWindow() > 0 && keys > config.slidingWindow()) {
-            throw new IllegalArgumentException("sequence of " + keys + " tokens exceeds the sliding window of "
-                    + config.slidingWindow() + ", which this implementation does not apply");
-        }
-        Tensor mask = attentionMask(attentionMask, tokens, past, dev);
+        int window = config.slidingWindow() > 0 && keys > config.slidingWindow() ? config.slidingWindow() : 0;
+        Tensor mask = attentionMask(attentionMask, tokens, past, window, dev);
         boolean causal = mask == null && past == 0 && tokens > 1;
         Tensor[] cosSin = rope.table(past, tokens);
         Tensor h = torch.embedding(embedTokens, ids);
@@ -182,14 +183,21 @@ public final class CausalLm implements AutoCloseable {
         return logits.scalar_type().value == torch.ScalarType.Float.value ? logits : logits.to(torch.ScalarType.Float);
     }
 
-    /** Boolean [B|1, 1, T, past+T] (true = may attend), or null when the kernel's own causal flag suffices. */
-    private static Tensor attentionMask(Tensor padding, int tokens, int past, Device dev) {
+    /**
+     * Boolean [B|1, 1, T, past+T] (true = may attend), or null when the kernel's own causal flag
+     * suffices. Query i (absolute position past+i) sees keys j <= past+i, and with a sliding
+     * {@code window} > 0 only j > past+i-window (HF's Mistral mask).
+     */
+    private static Tensor attentionMask(Tensor padding, int tokens, int past, int window, Device dev) {
         int keys = past + tokens;
-        if (padding == null && (past == 0 || tokens == 1)) {
+        if (padding == null && window == 0 && (past == 0 || tokens == 1)) {
             return null;
         }
         TensorOptions bool = new TensorOptions(torch.ScalarType.Bool).device(new org.bytedeco.pytorch.DeviceOptional(dev));
         Tensor allowed = torch.ones(new long[] {tokens, keys}, bool).tril(past);
+        if (window > 0) {
+            allowed = allowed.triu(past - window + 1);
+        }
         if (padding == null) {
             return allowed.view(1, 1, tokens, keys);
         }
@@ -318,8 +326,26 @@ public final class CausalLm implements AutoCloseable {
         linears.values().forEach(LoraLinear::merge);
     }
 
+    /**
+     * Frees every native tensor of the model now (a 7B model holds tens of GB; the garbage collector
+     * does not see that). Tensors handed out by {@link #trainableParameters} die with it.
+     */
     @Override
     public void close() {
-        // Tensors are freed by their owners' deallocators when unreachable; nothing holds files open.
+        if (closed) {
+            return;
+        }
+        closed = true;
+        linears.values().forEach(LoraLinear::close);
+        for (DecoderLayer layer : layers) {
+            layer.inputNorm.close();
+            layer.postAttentionNorm.close();
+        }
+        if (lmHead != embedTokens) {
+            lmHead.close();
+        }
+        embedTokens.close();
+        finalNorm.close();
+        rope.close();
     }
 }

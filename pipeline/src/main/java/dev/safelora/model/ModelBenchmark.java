@@ -73,19 +73,38 @@ public final class ModelBenchmark {
             };
             // Rounds alternate between the two so that load from other processes hits both alike;
             // the best round of each is reported.
-            double fwd = Double.MAX_VALUE;
-            double raw = Double.MAX_VALUE;
-            double tiny = Double.MAX_VALUE;
+            Timing fwdT = Timing.NONE;
+            Timing rawT = Timing.NONE;
+            Timing tinyT = Timing.NONE;
             for (int round = 0; round < o.rounds(); round++) {
-                fwd = Math.min(fwd, time(o.iterations(), modelForward));
-                raw = Math.min(raw, time(o.iterations(), flat));
-                tiny = Math.min(tiny, time(o.iterations() * 10, tinyForward));
+                fwdT = fwdT.best(time(o.iterations(), modelForward));
+                rawT = rawT.best(time(o.iterations(), flat));
+                tinyT = tinyT.best(time(o.iterations() * 10, tinyForward));
             }
+            boolean cpuClock = torch.get_num_threads() == 1;
+            // With one libtorch thread every kernel runs on this thread, so its CPU time measures
+            // the work without the time other processes take from us; else wall time.
+            double fwd = fwdT.pick(cpuClock);
+            double raw = rawT.pick(cpuClock);
+            double tiny = tinyT.pick(cpuClock);
+            out.printf("clock: %s (wall ms/step forward %.1f, flat %.1f, 1-token %.3f)%n",
+                    cpuClock ? "CPU time of the calling thread" : "wall time",
+                    fwdT.wall() * 1e3, rawT.wall() * 1e3, tinyT.wall() * 1e3);
+            long objects;
+            long before = Pointer.totalCount();
+            try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                model.forward(Tensors.fromLongs(ids), null);
+                objects = Pointer.totalCount() - before;
+            }
+            double perCall = trivialCallSeconds();
             out.printf("forward:            %8.1f ms/step  %9.0f tokens/s%n", fwd * 1e3, tokens / fwd);
             out.printf("same ops, flat:     %8.1f ms/step  -> model code adds %.1f%% (%.2f ms)%n", raw * 1e3,
                     100 * (fwd - raw) / fwd, (fwd - raw) * 1e3);
             out.printf("1-token forward:    %8.3f ms/step  -> fixed per-call cost (JNI, Java, dispatch, tiny kernels) is %.1f%% of a full step%n",
                     tiny * 1e3, 100 * tiny / fwd);
+            out.printf("JNI bound:          %d native objects per forward x %.2f us per trivial libtorch call (view of a"
+                    + " 1-element tensor, in a scope) = %.3f ms, %.2f%% of a forward%n",
+                    objects, perCall * 1e6, objects * perCall * 1e3, 100 * objects * perCall / fwd);
             out.flush();
 
             model.addTrainableLora(new LoraSpec(8, 16, false, List.of("q_proj", "v_proj"), 0.05, 1));
@@ -102,10 +121,11 @@ public final class ModelBenchmark {
                     }
                 }
             };
-            double train = Double.MAX_VALUE;
+            Timing trainT = Timing.NONE;
             for (int round = 0; round < o.rounds(); round++) {
-                train = Math.min(train, time(o.iterations(), step));
+                trainT = trainT.best(time(o.iterations(), step));
             }
+            double train = trainT.pick(cpuClock);
             out.printf("forward+backward:   %8.1f ms/step  %9.0f tokens/s (LoRA r=8 on q,v; %d trainable tensors)%n",
                     train * 1e3, tokens / train, params.size());
             out.flush();
@@ -183,18 +203,57 @@ public final class ModelBenchmark {
         out.flush();
     }
 
+    /**
+     * CPU seconds per cheap libtorch call through JNI: dispatch, a new Tensor handle, scope
+     * bookkeeping, release.
+     */
+    private static double trivialCallSeconds() {
+        Tensor small = torch.ones(1);
+        double best = Double.MAX_VALUE;
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int round = 0; round < 5; round++) {
+            long t0 = threads.getCurrentThreadCpuTime();
+            for (int i = 0; i < 200; i++) {
+                try (PointerScope s = new PointerScope()) {
+                    for (int j = 0; j < 100; j++) {
+                        small.view(-1);
+                    }
+                }
+            }
+            best = Math.min(best, (threads.getCurrentThreadCpuTime() - t0) / 1e9 / 20000);
+        }
+        small.close();
+        return best;
+    }
+
     /** Resident set size as the kernel counts it (JavaCPP reads /proc/self/statm). */
     static long rssBytes() {
         return Pointer.physicalBytes();
     }
 
-    private static double time(int iterations, Runnable r) {
+    /** Seconds per step, by the wall clock and by this thread's CPU clock; best of rounds. */
+    record Timing(double wall, double cpu) {
+        static final Timing NONE = new Timing(Double.MAX_VALUE, Double.MAX_VALUE);
+
+        Timing best(Timing other) {
+            return new Timing(Math.min(wall, other.wall), Math.min(cpu, other.cpu));
+        }
+
+        double pick(boolean cpuClock) {
+            return cpuClock ? cpu : wall;
+        }
+    }
+
+    private static Timing time(int iterations, Runnable r) {
         r.run();
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long c0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         for (int i = 0; i < iterations; i++) {
             r.run();
         }
-        return (System.nanoTime() - t0) / 1e9 / iterations;
+        double wall = (System.nanoTime() - t0) / 1e9 / iterations;
+        return new Timing(wall, (threads.getCurrentThreadCpuTime() - c0) / 1e9 / iterations);
     }
 
     private static long[][] randomIds(int batch, int seq, int vocab, long seed) {
