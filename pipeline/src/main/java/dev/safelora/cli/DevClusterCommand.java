@@ -1,0 +1,142 @@
+package dev.safelora.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+
+import dev.safelora.broker.BrokerSettings;
+import dev.safelora.cluster.EmbeddedCluster;
+import dev.safelora.topics.TopicSettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code dev-cluster}: an in-process Kafka broker, schema registry and every topic, until Ctrl-C. */
+@Command(name = "dev-cluster", mixinStandardHelpOptions = true,
+        description = {
+            "Starts an in-process Kafka broker (KRaft), a schema registry speaking the Confluent REST API",
+            "and every pipeline topic, prints where they are, and runs until interrupted (Ctrl-C).",
+            "Other shells then use it with the printed export lines (submit, tail, stage)."})
+public final class DevClusterCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Where the broker keeps its data; reusing a directory keeps topics, records and schema ids. "
+                    + "Default: a fresh temporary directory, deleted on exit.")
+    Path dataDir;
+
+    @Option(names = "--kafka-port", paramLabel = "N", defaultValue = "9092",
+            description = "Kafka client port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int kafkaPort;
+
+    @Option(names = "--registry-port", paramLabel = "N", defaultValue = "8081",
+            description = "Schema registry HTTP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int registryPort;
+
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "3",
+            description = "Partitions of each pipeline topic created now (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "localhost",
+            description = "Host name to listen on and advertise (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final CountDownLatch ready = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
+        }
+        requireFree("Kafka", kafkaPort, "--kafka-port");
+        requireFree("schema registry", registryPort, "--registry-port");
+        boolean temporary = dataDir == null;
+        Path dir = temporary ? Files.createTempDirectory("safelora-dev-cluster") : dataDir;
+        Files.createDirectories(dir);
+
+        EmbeddedCluster.Settings settings = new EmbeddedCluster.Settings(
+                new BrokerSettings(dir, host, kafkaPort, 0, partitions, false, java.util.Map.of()),
+                host, registryPort,
+                TopicSettings.defaults().withPartitions(partitions).withReplicationFactor((short) 1));
+        PrintWriter out = spec.commandLine().getOut();
+        EmbeddedCluster cluster = EmbeddedCluster.start(settings);
+        Thread hook = new Thread(() -> shutdown(cluster, temporary ? dir : null), "dev-cluster-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+
+        out.println("Kafka broker:    " + cluster.bootstrapServers() + "   (data in " + dir + (temporary ? ", deleted on exit" : "") + ")");
+        out.println("Schema registry: " + cluster.registryUrl());
+        out.println("Topics:          " + cluster.topics().created().size() + " created, "
+                + cluster.topics().alreadyPresent().size() + " already present");
+        cluster.topics().mismatches().forEach(m -> out.println("  note: " + m));
+        out.println("Started in " + cluster.startupTime().toMillis() + " ms. In another shell:");
+        out.println(cluster.clientSettings().exportLines());
+        out.println("Press Ctrl-C to stop.");
+        out.flush();
+        ready.countDown();
+        try {
+            stop.await();
+        } finally {
+            // stopped by stop() rather than a signal: shut down here, and drop the hook
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+                shutdown(cluster, temporary ? dir : null);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting: the hook does it
+            }
+        }
+        return 0;
+    }
+
+    /** Ends {@link #call()} as Ctrl-C would (tests). */
+    void stop() {
+        stop.countDown();
+    }
+
+    /** Waits until the cluster is up and its addresses printed (tests). */
+    void awaitReady() throws InterruptedException {
+        ready.await();
+    }
+
+    private static synchronized void shutdown(EmbeddedCluster cluster, Path deleteDir) {
+        cluster.close();
+        if (deleteDir != null) {
+            deleteRecursively(deleteDir);
+        }
+    }
+
+    private void requireFree(String what, int port, String option) {
+        if (port == 0) {
+            return;
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(option + " must be in 0..65535, got " + port);
+        }
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new IllegalStateException(what + " port " + port + " on " + host
+                    + " is already in use (another dev-cluster?); pick another with " + option + " N, or 0 for a free one");
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

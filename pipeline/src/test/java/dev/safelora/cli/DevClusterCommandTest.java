@@ -1,0 +1,120 @@
+package dev.safelora.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import dev.safelora.contracts.Topic;
+import dev.safelora.registry.HttpSchemaRegistryClient;
+import dev.safelora.schema.TrainingProgress;
+import dev.safelora.serde.AvroSerializer;
+import dev.safelora.testkit.AvroFixtures;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class DevClusterCommandTest {
+
+    @TempDir
+    Path dataDir;
+
+    private record Running(DevClusterCommand command, Future<Integer> exit, StringWriter out) {
+        String bootstrap() {
+            return find("export SAFELORA_BOOTSTRAP_SERVERS=(\\S+)");
+        }
+
+        String registry() {
+            return find("export SAFELORA_REGISTRY_URL=(\\S+)");
+        }
+
+        private String find(String regex) {
+            Matcher m = Pattern.compile(regex).matcher(out.toString());
+            assertThat(m.find()).as(out.toString()).isTrue();
+            return m.group(1);
+        }
+
+        int stop() throws Exception {
+            command.stop();
+            return exit.get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private Running start(ExecutorService executor) throws Exception {
+        CommandLine cli = Main.commandLine();
+        StringWriter out = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        DevClusterCommand command = (DevClusterCommand) cli.getSubcommands().get("dev-cluster").getCommand();
+        Future<Integer> exit = executor.submit(() -> cli.execute("dev-cluster", "--data-dir", dataDir.toString(),
+                "--kafka-port", "0", "--registry-port", "0", "--partitions", "2"));
+        command.awaitReady();
+        return new Running(command, exit, out);
+    }
+
+    @Test
+    void startsEverythingPrintsWhereAndKeepsDataAcrossARestart() throws Exception {
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            String topic = Topic.TRAINING_PROGRESS.topicName();
+            TrainingProgress progress = AvroFixtures.sample(TrainingProgress.class, 11);
+            Running first = start(executor);
+            String printed = first.out().toString();
+            assertThat(printed).contains("Kafka broker:", "Schema registry: " + first.registry(),
+                    "Topics:          " + (2 * Topic.values().length + 1) + " created, 0 already present", "Press Ctrl-C to stop.");
+            int id;
+            try (HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.of(first.registry());
+                 KafkaProducer<String, TrainingProgress> producer = new KafkaProducer<>(
+                         java.util.Map.of("bootstrap.servers", first.bootstrap()), new StringSerializer(),
+                         new AvroSerializer<>(registry, true))) {
+                producer.send(new ProducerRecord<>(topic, "req-1", progress)).get();
+                id = registry.latest(topic + "-value").id();
+            }
+            try (Admin admin = Admin.create(java.util.Map.of("bootstrap.servers", first.bootstrap()))) {
+                assertThat(admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()).hasSize(2);
+            }
+            assertThat(first.stop()).isZero();
+            int port = Integer.parseInt(first.bootstrap().substring(first.bootstrap().lastIndexOf(':') + 1));
+            try (ServerSocket socket = new ServerSocket(port)) {
+                assertThat(socket.getLocalPort()).as("the broker released its port").isEqualTo(port);
+            }
+
+            Running second = start(executor);
+            assertThat(second.out().toString()).contains("0 created, " + (2 * Topic.values().length + 1) + " already present");
+            try (HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.of(second.registry())) {
+                assertThat(registry.latest(topic + "-value").id()).isEqualTo(id);
+            }
+            CliRun tail = CliRun.of("tail", topic, "--from-beginning", "--max", "1", "--timeout", "20",
+                    "--bootstrap-servers", second.bootstrap(), "--registry-url", second.registry());
+            assertThat(tail.exitCode()).as(tail.err()).isZero();
+            assertThat(tail.out()).contains("\"key\":\"req-1\"", "\"requestId\":\"" + progress.getRequestId() + "\"");
+            assertThat(second.stop()).isZero();
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void aBusyPortIsOneClearLine() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0)) {
+            CliRun run = CliRun.of("dev-cluster", "--data-dir", dataDir.toString(), "--kafka-port",
+                    Integer.toString(busy.getLocalPort()));
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.err()).isEqualTo("safelora: error: Kafka port " + busy.getLocalPort()
+                    + " on localhost is already in use (another dev-cluster?); pick another with --kafka-port N, or 0 for a free one"
+                    + System.lineSeparator());
+        }
+    }
+}
