@@ -15,8 +15,8 @@ import org.apache.kafka.common.errors.RetriableException;
  * first link that says something wins:
  * <ul>
  *   <li>{@link BadInputException} - bad input: dead-letter it now;</li>
- *   <li>{@link TransientException}, Kafka's {@link RetriableException}, an unreachable registry (or a 5xx
- *       from it), a retryable S3 error, connection refused, timeouts - transient: retry with backoff,
+ *   <li>{@link TransientException}, Kafka's {@link RetriableException}, an unreachable registry (or a 5xx,
+ *       429, 401 or 403 from it), a retryable S3 error, connection refused, timeouts - transient: retry with backoff,
  *       as long as it takes, never dead-letter;</li>
  *   <li>nothing said, while decoding - bad input (undecodable bytes, unknown schema);</li>
  *   <li>nothing said, in the handler or job - unexpected: retried up to {@code max.attempts} times
@@ -53,7 +53,7 @@ public final class Failures {
     private boolean isTransient(Throwable t) {
         return t instanceof TransientException
                 || t instanceof RetriableException
-                || (t instanceof RegistryException r && (r.httpStatus() == 0 || r.httpStatus() >= 500 || r.httpStatus() == 429))
+                || (t instanceof RegistryException r && registryTransient(r.httpStatus()))
                 || (t instanceof S3Exception s && s.retryable())
                 || t instanceof ConnectException
                 || t instanceof SocketTimeoutException
@@ -61,6 +61,14 @@ public final class Failures {
                 || t instanceof UnknownHostException
                 || t instanceof TimeoutException
                 || extraTransient.test(t);
+    }
+
+    /**
+     * No answer, a server error or throttling may pass; so may 401/403 once an operator fixes the
+     * credentials - and dead-lettering every record meanwhile would be far worse than waiting.
+     */
+    private static boolean registryTransient(int status) {
+        return status == 0 || status >= 500 || status == 429 || status == 401 || status == 403;
     }
 
     /** The dead-letter category of a failure. */

@@ -10,9 +10,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Kafka client properties for a stage. Entries of {@link StageConfig#kafka()} apply to both clients,
- * except that {@code consumer.}/{@code producer.} prefixed ones apply to that client only (prefix removed);
- * they override the defaults here.
+ * Kafka client properties for a stage: the stage defaults here, overridden by the Kafka properties of its
+ * {@link dev.safelora.kafka.ClientSettings} (security, timeouts...), where {@code consumer.} /
+ * {@code producer.} prefixed entries apply to that client only (prefix removed). Serializers, group id and
+ * auto-commit are the loop's and cannot be overridden.
  */
 final class KafkaClients {
 
@@ -20,49 +21,50 @@ final class KafkaClients {
 
     static Map<String, Object> consumer(StageConfig config, String clientId) {
         Map<String, Object> p = new HashMap<>();
-        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         // Cooperative: a rebalance only revokes the partitions that move, so unrelated jobs keep running.
         p.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-        apply(p, config.kafka(), "consumer.", "producer.");
+        overlay(p, config.client().kafka(), "consumer.", "producer.", ConsumerConfig.configNames());
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.client().bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         return p;
     }
 
     static Map<String, Object> producer(StageConfig config, String clientId) {
         Map<String, Object> p = new HashMap<>();
-        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-producer");
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        apply(p, config.kafka(), "producer.", "consumer.");
+        overlay(p, config.client().kafka(), "producer.", "consumer.", ProducerConfig.configNames());
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.client().bootstrapServers());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         return p;
     }
 
-    private static void apply(Map<String, Object> target, Map<String, String> kafka, String mine, String theirs) {
+    /**
+     * Copies {@code kafka} into {@code target}: {@code mine}-prefixed keys without the prefix, the other
+     * client's prefixed keys not at all, and unprefixed keys when this client knows them (or they are not
+     * a Kafka client key at all, e.g. a plugin's), so that one client's settings do not warn in the other.
+     */
+    private static void overlay(Map<String, Object> target, Map<String, String> kafka, String mine, String theirs,
+                                java.util.Set<String> known) {
+        java.util.Set<String> any = new java.util.HashSet<>(ConsumerConfig.configNames());
+        any.addAll(ProducerConfig.configNames());
         kafka.forEach((k, v) -> {
             if (k.startsWith(mine)) {
                 target.put(k.substring(mine.length()), v);
-            } else if (!k.startsWith(theirs) && !isClientSpecific(k, mine)) {
+            } else if (!k.startsWith(theirs) && (known.contains(k) || !any.contains(k))) {
                 target.put(k, v);
             }
         });
-    }
-
-    /** Unprefixed consumer-only keys are not handed to the producer (and the other way round), to avoid noise. */
-    private static boolean isClientSpecific(String key, String mine) {
-        boolean consumerOnly = ConsumerConfig.configNames().contains(key) && !ProducerConfig.configNames().contains(key);
-        boolean producerOnly = ProducerConfig.configNames().contains(key) && !ConsumerConfig.configNames().contains(key);
-        return mine.equals("producer.") ? consumerOnly : producerOnly;
     }
 }

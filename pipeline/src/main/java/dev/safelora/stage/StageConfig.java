@@ -1,50 +1,51 @@
 package dev.safelora.stage;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
+import dev.safelora.kafka.ClientSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * A stage's configuration, immutable. Built by {@link #load} from defaults, then an optional properties
- * file, then the environment (each later source wins):
+ * A stage's configuration, immutable: the cluster ({@link ClientSettings}: bootstrap servers, schema
+ * registry, SASL/TLS, any Kafka client property) plus the stage's own settings. {@link #load} reads, later
+ * sources winning: defaults, an optional properties file, the environment.
+ *
+ * <p>Cluster keys in the file and environment are those of {@link ClientSettings#load} (e.g.
+ * {@code bootstrap.servers}, {@code schema.registry.url}, {@code security.protocol},
+ * SAFELORA_BOOTSTRAP_SERVERS, SAFELORA_REGISTRY_URL, SAFELORA_KAFKA_&lt;PROPERTY&gt;). A Kafka property for
+ * one client only is written {@code consumer.<property>} or {@code producer.<property>}
+ * (SAFELORA_KAFKA_CONSUMER_MAX_POLL_INTERVAL_MS). Stage keys carry the {@code stage.} prefix in the file,
+ * so they never reach the Kafka clients:
  *
  * <table>
- *   <caption>keys</caption>
- *   <tr><th>property</th><th>environment</th><th>default</th></tr>
- *   <tr><td>bootstrap.servers</td><td>SAFELORA_BOOTSTRAP_SERVERS</td><td>(required)</td></tr>
- *   <tr><td>schema.registry.url</td><td>SAFELORA_REGISTRY_URL</td><td>(none)</td></tr>
- *   <tr><td>group.id</td><td>SAFELORA_GROUP_ID</td><td>safelora-&lt;stage&gt;</td></tr>
- *   <tr><td>topics</td><td>SAFELORA_TOPICS</td><td>the stage's own input topics</td></tr>
- *   <tr><td>metrics.port</td><td>SAFELORA_METRICS_PORT</td><td>9404 (0 = any free port)</td></tr>
- *   <tr><td>work.dir</td><td>SAFELORA_WORK_DIR</td><td>./safelora-work</td></tr>
- *   <tr><td>shutdown.deadline</td><td>SAFELORA_SHUTDOWN_DEADLINE</td><td>60s</td></tr>
- *   <tr><td>shutdown.cancel.grace</td><td>SAFELORA_SHUTDOWN_CANCEL_GRACE</td><td>10s</td></tr>
- *   <tr><td>poll.timeout</td><td>SAFELORA_POLL_TIMEOUT</td><td>250ms</td></tr>
- *   <tr><td>retry.backoff.initial / .max</td><td>SAFELORA_RETRY_BACKOFF_INITIAL / _MAX</td><td>500ms / 30s</td></tr>
- *   <tr><td>max.attempts</td><td>SAFELORA_MAX_ATTEMPTS</td><td>3 (for unexpected errors; transient ones retry forever)</td></tr>
- *   <tr><td>max.concurrent.jobs</td><td>SAFELORA_MAX_CONCURRENT_JOBS</td><td>1</td></tr>
- *   <tr><td>health.stale.after</td><td>SAFELORA_HEALTH_STALE_AFTER</td><td>30s</td></tr>
- *   <tr><td>kafka.&lt;client property&gt;</td><td>SAFELORA_KAFKA_&lt;PROPERTY&gt; (dots as underscores)</td><td>-</td></tr>
+ *   <caption>stage keys</caption>
+ *   <tr><th>file</th><th>environment</th><th>default</th></tr>
+ *   <tr><td>stage.group.id</td><td>SAFELORA_GROUP_ID</td><td>safelora-&lt;stage&gt;</td></tr>
+ *   <tr><td>stage.topics</td><td>SAFELORA_TOPICS</td><td>the stage's own input topics</td></tr>
+ *   <tr><td>stage.metrics.port</td><td>SAFELORA_METRICS_PORT</td><td>9404 (0 = any free port)</td></tr>
+ *   <tr><td>stage.work.dir</td><td>SAFELORA_WORK_DIR</td><td>./safelora-work</td></tr>
+ *   <tr><td>stage.shutdown.deadline</td><td>SAFELORA_SHUTDOWN_DEADLINE</td><td>60s</td></tr>
+ *   <tr><td>stage.shutdown.cancel.grace</td><td>SAFELORA_SHUTDOWN_CANCEL_GRACE</td><td>10s</td></tr>
+ *   <tr><td>stage.poll.timeout</td><td>SAFELORA_POLL_TIMEOUT</td><td>250ms</td></tr>
+ *   <tr><td>stage.retry.backoff.initial / .max</td><td>SAFELORA_RETRY_BACKOFF_INITIAL / _MAX</td><td>500ms / 30s</td></tr>
+ *   <tr><td>stage.max.attempts</td><td>SAFELORA_MAX_ATTEMPTS</td><td>3 (unexpected errors; transient ones retry until they pass)</td></tr>
+ *   <tr><td>stage.max.concurrent.jobs</td><td>SAFELORA_MAX_CONCURRENT_JOBS</td><td>1</td></tr>
+ *   <tr><td>stage.health.stale.after</td><td>SAFELORA_HEALTH_STALE_AFTER</td><td>30s</td></tr>
+ *   <tr><td>stage.&lt;anything else&gt;</td><td>-</td><td>kept in {@link #settings()} for the stage itself</td></tr>
  * </table>
- * Durations are {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, plain milliseconds, or ISO-8601
- * ({@code PT1M}). {@code kafka.*} entries (SASL, TLS, timeouts) pass to every Kafka client unchanged; any
- * other key stays available to the stage in {@link #settings()}.
+ * Durations are {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, plain milliseconds, or
+ * ISO-8601 ({@code PT1M}).
  */
 public record StageConfig(
         String stageName,
-        String bootstrapServers,
-        String registryUrl,
+        ClientSettings client,
         String groupId,
         List<String> inputTopics,
         int metricsPort,
@@ -57,100 +58,77 @@ public record StageConfig(
         int maxAttempts,
         int maxConcurrentJobs,
         Duration healthStaleAfter,
-        Map<String, String> kafka,
         Map<String, String> settings) {
 
     public static final int DEFAULT_METRICS_PORT = 9404;
+    public static final String PREFIX = "stage.";
+
+    /** The stage keys the environment can set, as SAFELORA_&lt;KEY with dots as underscores&gt;. */
+    private static final List<String> ENV_KEYS = List.of("group.id", "topics", "metrics.port", "work.dir",
+            "shutdown.deadline", "shutdown.cancel.grace", "poll.timeout", "retry.backoff.initial", "retry.backoff.max",
+            "max.attempts", "max.concurrent.jobs", "health.stale.after");
 
     public StageConfig {
         requireText(stageName, "stage name");
-        requireText(bootstrapServers, "bootstrap.servers (SAFELORA_BOOTSTRAP_SERVERS)");
-        requireText(groupId, "group.id (SAFELORA_GROUP_ID)");
+        Objects.requireNonNull(client, "client settings");
+        requireText(groupId, "stage.group.id (SAFELORA_GROUP_ID)");
         inputTopics = List.copyOf(inputTopics);
         if (inputTopics.isEmpty() || inputTopics.stream().anyMatch(String::isBlank)) {
-            throw new IllegalArgumentException("topics (SAFELORA_TOPICS) must name at least one topic, got " + inputTopics);
+            throw new IllegalArgumentException("stage.topics (SAFELORA_TOPICS) must name at least one topic, got " + inputTopics);
         }
         if (metricsPort < 0 || metricsPort > 65535) {
-            throw new IllegalArgumentException("metrics.port (SAFELORA_METRICS_PORT) must be 0..65535, got " + metricsPort);
+            throw new IllegalArgumentException("stage.metrics.port (SAFELORA_METRICS_PORT) must be 0..65535, got " + metricsPort);
         }
         Objects.requireNonNull(workDir, "workDir");
-        requirePositive(shutdownDeadline, "shutdown.deadline");
-        requirePositive(shutdownCancelGrace, "shutdown.cancel.grace");
-        requirePositive(pollTimeout, "poll.timeout");
-        requirePositive(retryBackoffInitial, "retry.backoff.initial");
-        requirePositive(retryBackoffMax, "retry.backoff.max");
-        requirePositive(healthStaleAfter, "health.stale.after");
+        requirePositive(shutdownDeadline, "stage.shutdown.deadline");
+        requirePositive(shutdownCancelGrace, "stage.shutdown.cancel.grace");
+        requirePositive(pollTimeout, "stage.poll.timeout");
+        requirePositive(retryBackoffInitial, "stage.retry.backoff.initial");
+        requirePositive(retryBackoffMax, "stage.retry.backoff.max");
+        requirePositive(healthStaleAfter, "stage.health.stale.after");
         if (maxAttempts < 1) {
-            throw new IllegalArgumentException("max.attempts must be at least 1, got " + maxAttempts);
+            throw new IllegalArgumentException("stage.max.attempts must be at least 1, got " + maxAttempts);
         }
         if (maxConcurrentJobs < 1) {
-            throw new IllegalArgumentException("max.concurrent.jobs must be at least 1, got " + maxConcurrentJobs);
+            throw new IllegalArgumentException("stage.max.concurrent.jobs must be at least 1, got " + maxConcurrentJobs);
         }
-        kafka = Map.copyOf(kafka);
         settings = Map.copyOf(settings);
     }
 
     /**
      * Loads the configuration of stage {@code stageName}.
      *
-     * @param defaultTopics the stage's input topics unless {@code topics} overrides them
+     * @param defaultTopics the stage's input topics unless {@code stage.topics} overrides them
      * @param file          a properties file, or null
      * @param env           the environment, normally {@code System.getenv()}
      */
     public static StageConfig load(String stageName, List<String> defaultTopics, Path file, Map<String, String> env) {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("group.id", "safelora-" + stageName);
-        p.put("topics", String.join(",", defaultTopics));
-        p.put("metrics.port", Integer.toString(DEFAULT_METRICS_PORT));
-        p.put("work.dir", "safelora-work");
-        p.put("shutdown.deadline", "60s");
-        p.put("shutdown.cancel.grace", "10s");
-        p.put("poll.timeout", "250ms");
-        p.put("retry.backoff.initial", "500ms");
-        p.put("retry.backoff.max", "30s");
-        p.put("max.attempts", "3");
-        p.put("max.concurrent.jobs", "1");
-        p.put("health.stale.after", "30s");
-        if (file != null) {
-            Properties props = new Properties();
-            try (InputStream in = Files.newInputStream(file)) {
-                props.load(in);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read stage configuration " + file + ": " + e.getMessage(), e);
-            }
-            props.stringPropertyNames().forEach(k -> p.put(k.trim(), props.getProperty(k).trim()));
-        }
-        env.forEach((name, value) -> {
-            if (name.equals("SAFELORA_REGISTRY_URL")) {
-                p.put("schema.registry.url", value);
-            } else if (name.startsWith("SAFELORA_KAFKA_")) {
-                p.put("kafka." + name.substring("SAFELORA_KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
-            } else if (name.startsWith("SAFELORA_")) {
-                String key = name.substring("SAFELORA_".length()).toLowerCase(Locale.ROOT).replace('_', '.');
-                if (p.containsKey(key) || key.equals("bootstrap.servers")) {
-                    p.put(key, value);
-                }
+        ClientSettings loaded = ClientSettings.load(Optional.ofNullable(file), env);
+        Map<String, String> stage = new TreeMap<>();
+        Map<String, String> kafka = new TreeMap<>();
+        loaded.kafka().forEach((k, v) -> {
+            if (k.startsWith(PREFIX)) {
+                stage.put(k.substring(PREFIX.length()), v);
+            } else {
+                kafka.put(k, v);
             }
         });
-        return fromMap(stageName, p);
+        for (String key : ENV_KEYS) {
+            String value = env.get("SAFELORA_" + key.toUpperCase(Locale.ROOT).replace('.', '_'));
+            if (value != null && !value.isBlank()) {
+                stage.put(key, value.strip());
+            }
+        }
+        stage.putIfAbsent("topics", String.join(",", defaultTopics));
+        return of(stageName, new ClientSettings(loaded.bootstrapServers(), loaded.registry(), kafka), stage);
     }
 
-    /** From already merged key/value pairs (the property names of {@link #load}). */
-    public static StageConfig fromMap(String stageName, Map<String, String> p) {
-        Map<String, String> kafka = new TreeMap<>();
-        Map<String, String> settings = new TreeMap<>();
-        p.forEach((k, v) -> {
-            if (k.startsWith("kafka.")) {
-                kafka.put(k.substring("kafka.".length()), v);
-            } else {
-                settings.put(k, v);
-            }
-        });
+    /** From cluster settings and stage keys (without the {@code stage.} prefix); absent keys take their defaults. */
+    public static StageConfig of(String stageName, ClientSettings client, Map<String, String> p) {
         return new StageConfig(
                 stageName,
-                p.get("bootstrap.servers"),
-                blankToNull(p.get("schema.registry.url")),
-                p.get("group.id"),
+                client,
+                p.getOrDefault("group.id", "safelora-" + stageName),
                 Arrays.stream(p.getOrDefault("topics", "").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
                 integer(p, "metrics.port", DEFAULT_METRICS_PORT),
                 Path.of(p.getOrDefault("work.dir", "safelora-work")),
@@ -162,24 +140,21 @@ public record StageConfig(
                 integer(p, "max.attempts", 3),
                 integer(p, "max.concurrent.jobs", 1),
                 duration(p, "health.stale.after", "30s"),
-                kafka,
-                settings);
+                p);
     }
 
-    /** A copy with other input topics (tests and the demo wire stages to their own topics). */
+    /** A copy reading other input topics (the demo and tests wire stages to their own topics). */
     public StageConfig withInputTopics(List<String> topics) {
-        return new StageConfig(stageName, bootstrapServers, registryUrl, groupId, topics, metricsPort, workDir,
-                shutdownDeadline, shutdownCancelGrace, pollTimeout, retryBackoffInitial, retryBackoffMax, maxAttempts,
-                maxConcurrentJobs, healthStaleAfter, kafka, settings);
+        return new StageConfig(stageName, client, groupId, topics, metricsPort, workDir, shutdownDeadline,
+                shutdownCancelGrace, pollTimeout, retryBackoffInitial, retryBackoffMax, maxAttempts, maxConcurrentJobs,
+                healthStaleAfter, settings);
     }
 
-    /** A copy with extra Kafka client properties (later entries win). */
-    public StageConfig withKafka(Map<String, String> extra) {
-        Map<String, String> merged = new TreeMap<>(kafka);
-        merged.putAll(extra);
-        return new StageConfig(stageName, bootstrapServers, registryUrl, groupId, inputTopics, metricsPort, workDir,
-                shutdownDeadline, shutdownCancelGrace, pollTimeout, retryBackoffInitial, retryBackoffMax, maxAttempts,
-                maxConcurrentJobs, healthStaleAfter, merged, settings);
+    /** A copy with another metrics port (several stages in one process share one server or use 0). */
+    public StageConfig withMetricsPort(int port) {
+        return new StageConfig(stageName, client, groupId, inputTopics, port, workDir, shutdownDeadline,
+                shutdownCancelGrace, pollTimeout, retryBackoffInitial, retryBackoffMax, maxAttempts, maxConcurrentJobs,
+                healthStaleAfter, settings);
     }
 
     /** Parses {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, plain milliseconds or ISO-8601. */
@@ -206,7 +181,7 @@ public record StageConfig(
     }
 
     private static Duration duration(Map<String, String> p, String key, String fallback) {
-        return parseDuration(key, p.getOrDefault(key, fallback));
+        return parseDuration(PREFIX + key, p.getOrDefault(key, fallback));
     }
 
     private static int integer(Map<String, String> p, String key, int fallback) {
@@ -217,7 +192,7 @@ public record StageConfig(
         try {
             return Integer.parseInt(v.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a whole number, got '" + v + "'");
+            throw new IllegalArgumentException(PREFIX + key + " must be a whole number, got '" + v + "'");
         }
     }
 
@@ -233,7 +208,4 @@ public record StageConfig(
         }
     }
 
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
-    }
 }

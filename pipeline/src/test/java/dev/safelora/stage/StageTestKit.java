@@ -1,6 +1,9 @@
 package dev.safelora.stage;
 
+import dev.safelora.kafka.ClientSettings;
+import dev.safelora.registry.RegistryClientConfig;
 import dev.safelora.testkit.SharedBroker;
+import dev.safelora.testkit.SharedCluster;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -54,10 +57,12 @@ final class StageTestKit {
         }
     }
 
-    /** A configuration for tests: free metrics port, quick polls and backoffs, the given extra properties. */
+    /**
+     * A configuration for tests: free metrics port, quick polls and backoffs, the given extra stage keys;
+     * {@code kafka.}-prefixed extras go to the client settings (without the prefix).
+     */
     static StageConfig config(String stage, String group, String topic, Path workDir, Map<String, String> extra) {
         Map<String, String> p = new HashMap<>();
-        p.put("bootstrap.servers", bootstrap());
         p.put("group.id", group);
         p.put("topics", topic);
         p.put("metrics.port", "0");
@@ -68,10 +73,18 @@ final class StageTestKit {
         p.put("shutdown.deadline", "10s");
         p.put("shutdown.cancel.grace", "5s");
         p.put("health.stale.after", "5s");
-        p.put("kafka.consumer.session.timeout.ms", "6000");
-        p.put("kafka.consumer.heartbeat.interval.ms", "500");
-        p.putAll(extra);
-        return StageConfig.fromMap(stage, p);
+        Map<String, String> kafka = new HashMap<>();
+        kafka.put("consumer.session.timeout.ms", "6000");
+        kafka.put("consumer.heartbeat.interval.ms", "500");
+        extra.forEach((k, v) -> {
+            if (k.startsWith("kafka.")) {
+                kafka.put(k.substring("kafka.".length()), v);
+            } else {
+                p.put(k, v);
+            }
+        });
+        ClientSettings client = new ClientSettings(bootstrap(), RegistryClientConfig.of(SharedCluster.get().registryUrl()), kafka);
+        return StageConfig.of(stage, client, p);
     }
 
     static void produce(List<ProducerRecord<byte[], byte[]>> records) throws Exception {
