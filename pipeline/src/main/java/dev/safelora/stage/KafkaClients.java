@@ -43,6 +43,8 @@ final class KafkaClients {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        // A missing output topic or an unreachable cluster must not block the loop past its health limit.
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         overlay(p, config.client().kafka(), "producer.", "consumer.", ProducerConfig.configNames());
         p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.client().bootstrapServers());
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);

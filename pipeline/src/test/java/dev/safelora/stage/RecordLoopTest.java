@@ -208,6 +208,51 @@ class RecordLoopTest {
         assertThat(values(out)).containsExactly("copy1", "copy2", "copy3");
     }
 
+    @Test
+    void aPartitionRetryingATransientFailureDoesNotStallTheOtherPartitions() throws Exception {
+        String in = unique("in");
+        String out = unique("out");
+        createTopics(2, in, out, in + ".dlq");
+        produce(List.of(
+                new ProducerRecord<>(in, 0, "stuck".getBytes(StandardCharsets.UTF_8), intBytes(1)),
+                new ProducerRecord<>(in, 1, "a".getBytes(StandardCharsets.UTF_8), intBytes(2)),
+                new ProducerRecord<>(in, 1, "b".getBytes(StandardCharsets.UTF_8), intBytes(3))));
+        java.util.concurrent.atomic.AtomicBoolean storeBack = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicInteger stuckCalls = new AtomicInteger();
+        StageConfig config = StageTestKit.config("resilient", unique("group"), in, work, Map.of());
+        StageMetrics metrics = new StageMetrics();
+        RecordLoop<Integer, String> l = new RecordLoop<>(config, new IntegerDeserializer(), new StringSerializer(), r -> {
+            if (r.key().equals("stuck") && !storeBack.get()) {
+                stuckCalls.incrementAndGet();
+                throw new TransientException("artifact store down");
+            }
+            return List.of(Output.of(out, r.key(), r.key() + r.value()));
+        }, metrics);
+        try (StageProcess process = StageProcess.start(config, metrics, l)) {
+            await("the healthy partition's records", Duration.ofSeconds(30), () -> values(out).size() == 2);
+            assertThat(values(out)).containsExactly("a2", "b3");
+            await("a few retries of the stuck one", Duration.ofSeconds(10), () -> stuckCalls.get() >= 3);
+            assertThat(StageTestKit.get(process.metricsPort(), "/health").status()).isEqualTo(200);
+            assertThat(readAll(in + ".dlq")).isEmpty();
+
+            storeBack.set(true);
+            await("the stuck record once the store is back", Duration.ofSeconds(10), () -> values(out).size() == 3);
+            assertThat(values(out)).contains("stuck1");
+            String text = StageTestKit.get(process.metricsPort(), "/metrics").body();
+            assertThat(sample(text, "safelora_stage_records_failed_total", Map.of("stage", "resilient", "kind", "transient")))
+                    .isEqualTo((double) stuckCalls.get());
+            assertThat(sample(text, "safelora_stage_records_dead_lettered_total", Map.of("stage", "resilient"))).isNull();
+        }
+        assertThat(l.awaitTermination(Duration.ZERO)).as("closing the process stopped the loop").isTrue();
+        await("committed", Duration.ofSeconds(10), () -> {
+            try {
+                return committed(config.groupId(), in).equals(Map.of(0, 1L, 1, 2L));
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     private Map<Integer, Long> safeCommitted(String topic) {
         try {
             return committed(((AbstractStageLoop<?, ?>) loop).config.groupId(), topic);
