@@ -121,6 +121,7 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
     public final void run() {
         log.info("stage {} consuming {} as group {}", stage, config.inputTopics(), config.groupId());
         try {
+            onStart();
             consumer.subscribe(config.inputTopics(), new Rebalance());
             while (!stopRequested) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
@@ -151,6 +152,12 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
             log.info("stage {} stopped", stage);
         }
     }
+
+    /** Before the first poll, on the loop thread. */
+    protected void onStart() {}
+
+    /** Closes clients of the subclass, after the consumer. */
+    protected void closeMore(Duration grace) {}
 
     /** Handles a poll's records. */
     protected abstract void onRecords(ConsumerRecords<byte[], byte[]> records);
@@ -189,6 +196,7 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
         } catch (RuntimeException e) {
             log.warn("stage {}: closing the producer: {}", stage, e.toString());
         }
+        closeMore(grace);
         lagLabelled.forEach(tp -> metrics.lag.remove(stage, tp.topic(), Integer.toString(tp.partition())));
         lagLabelled.clear();
     }

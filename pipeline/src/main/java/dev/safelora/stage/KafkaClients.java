@@ -53,6 +53,28 @@ final class KafkaClients {
     }
 
     /**
+     * A transactional producer for exactly-once output. The id is stable per host and loop
+     * ({@code safelora-<group>-<host>-<n>}), so a restarted pod aborts what its predecessor left open.
+     */
+    static Map<String, Object> transactionalProducer(StageConfig config, String clientId, int loopIndex) {
+        Map<String, Object> p = producer(config, clientId + "-tx");
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "safelora-" + config.groupId() + "-" + hostName() + "-" + loopIndex);
+        return p;
+    }
+
+    static String hostName() {
+        String host = System.getenv("HOSTNAME");
+        if (host == null || host.isBlank()) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                host = "localhost";
+            }
+        }
+        return host.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /**
      * Copies {@code kafka} into {@code target}: {@code mine}-prefixed keys without the prefix, the other
      * client's prefixed keys not at all, and unprefixed keys when this client knows them (or they are not
      * a Kafka client key at all, e.g. a plugin's), so that one client's settings do not warn in the other.

@@ -21,7 +21,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -48,6 +55,12 @@ import org.apache.kafka.common.serialization.Serializer;
  *
  * <p>Failures are classified as in {@link RecordLoop}; a transient failure of a job reruns it after a
  * backoff, a transient failure to publish its outputs republishes them without rerunning the job.
+ *
+ * <p>Delivery: by default at-least-once (outputs acknowledged, then the offset committed; a crash in between
+ * publishes the outputs again). With {@code stage.exactly.once=true} the outputs and the offset are written
+ * in one Kafka transaction (a stable {@code transactional.id} per host and loop, EOS v2 fencing through the
+ * consumer group), so read_committed consumers see each job's outputs exactly once even across crashes.
+ * Progress records ({@link JobContext#publish}) and dead letters stay outside transactions, at-least-once.
  */
 public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
 
@@ -56,6 +69,9 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
     private final Map<TopicPartition, RunningJob> running = new LinkedHashMap<>();
     private final List<Future<?>> cancelledStillRunning = new ArrayList<>();
     private final Set<TopicPartition> waitingForCapacity = new LinkedHashSet<>();
+    /** With {@code stage.exactly.once}: outputs and the offset go out in one transaction. */
+    private final Producer<byte[], byte[]> txProducer;
+    private static final Map<String, AtomicInteger> LOOPS_PER_GROUP = new java.util.concurrent.ConcurrentHashMap<>();
 
     public LongJobLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer,
                        LongJob<V, O> job, StageMetrics metrics) {
@@ -66,6 +82,12 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
                        LongJob<V, O> job, StageMetrics metrics, Failures failures) {
         super(config, valueDeserializer, outputSerializer, metrics, failures);
         this.job = job;
+        if (config.exactlyOnce()) {
+            int index = LOOPS_PER_GROUP.computeIfAbsent(config.groupId(), g -> new AtomicInteger()).incrementAndGet();
+            this.txProducer = new KafkaProducer<>(KafkaClients.transactionalProducer(config, "safelora-" + config.stageName(), index));
+        } else {
+            this.txProducer = null;
+        }
         AtomicInteger n = new AtomicInteger();
         this.workers = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "stage-" + config.stageName() + "-job-" + n.incrementAndGet());
@@ -130,6 +152,24 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
     }
 
     @Override
+    protected void onStart() {
+        if (txProducer != null) {
+            txProducer.initTransactions();
+        }
+    }
+
+    @Override
+    protected void closeMore(Duration grace) {
+        if (txProducer != null) {
+            try {
+                txProducer.close(grace);
+            } catch (RuntimeException e) {
+                log.warn("stage {}: closing the transactional producer: {}", stage, e.toString());
+            }
+        }
+    }
+
+    @Override
     protected void onRecords(ConsumerRecords<byte[], byte[]> records) {
         for (TopicPartition tp : records.partitions()) {
             for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
@@ -181,7 +221,11 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
             if (j.outputs == null && j.result.isDone()) {
                 collect(j);
             }
-            if (j.outputs != null && j.acks == null && System.nanoTime() - j.republishAt >= 0) {
+            if (j.outputs != null && j.acks == null && System.nanoTime() - j.republishAt >= 0 && running.get(j.tp) == j) {
+                if (txProducer != null) {
+                    publishTransactionally(j);
+                    continue;
+                }
                 publish(j);
             }
             if (j.acks != null && j.acks.stream().allMatch(Future::isDone)) {
@@ -216,6 +260,62 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
         } catch (RuntimeException e) {
             jobFailed(j, e);
         }
+    }
+
+    /**
+     * Outputs and the record's offset in one transaction (EOS v2: the offset is committed with the
+     * consumer's group metadata, so a consumer that lost the partition - a zombie - is fenced and its
+     * outputs never become visible to read_committed consumers).
+     */
+    private void publishTransactionally(RunningJob j) {
+        List<ProducerRecord<byte[], byte[]>> records;
+        try {
+            records = j.outputs.stream().map(this::serialize).toList();
+        } catch (RuntimeException e) {
+            jobFailed(j, e);
+            return;
+        }
+        try {
+            txProducer.beginTransaction();
+            for (ProducerRecord<byte[], byte[]> r : records) {
+                txProducer.send(r);
+            }
+            txProducer.sendOffsetsToTransaction(Map.of(j.tp, new OffsetAndMetadata(j.record.offset() + 1)), consumer.groupMetadata());
+            txProducer.commitTransaction();
+        } catch (KafkaException e) {
+            try {
+                txProducer.abortTransaction();
+            } catch (KafkaException fatal) {
+                throw new IllegalStateException("stage " + stage + ": the transactional producer cannot go on ("
+                        + Failures.describe(e) + "); restart the stage", e);
+            }
+            if (causedBy(e, CommitFailedException.class) || causedBy(e, FencedInstanceIdException.class)) {
+                log.warn("stage {}: {} is no longer ours; its outputs were aborted and the new owner redoes it", stage, j.tp);
+                cancel(j, JobContext.CancelReason.REVOKED);
+                finish(j, false);
+                return;
+            }
+            metrics.failed.labelValues(stage, j.record.topic(), "transient").inc();
+            log.warn("stage {}: the transaction for {} was aborted, retrying: {}", stage, position(j.record), Failures.describe(e));
+            j.republishAt = System.nanoTime() + config.retryBackoffInitial().toNanos();
+            return;
+        }
+        for (Output<O> out : j.outputs) {
+            metrics.published.labelValues(stage, out.topic()).inc();
+        }
+        metrics.observeDuration(stage, j.record.topic(), "ok", Duration.ofNanos(System.nanoTime() - j.startNanos));
+        log.info("stage {}: job for {} done, {} outputs and the offset committed in one transaction", stage, position(j.record), j.outputs.size());
+        clearAttempts(j.tp);
+        finish(j, true);
+    }
+
+    private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void acknowledged(RunningJob j) {

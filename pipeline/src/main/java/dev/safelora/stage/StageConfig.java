@@ -38,6 +38,8 @@ import java.util.TreeMap;
  *   <tr><td>stage.max.attempts</td><td>SAFELORA_MAX_ATTEMPTS</td><td>3 (unexpected errors; transient ones retry until they pass)</td></tr>
  *   <tr><td>stage.max.concurrent.jobs</td><td>SAFELORA_MAX_CONCURRENT_JOBS</td><td>1</td></tr>
  *   <tr><td>stage.health.stale.after</td><td>SAFELORA_HEALTH_STALE_AFTER</td><td>30s</td></tr>
+ *   <tr><td>stage.exactly.once</td><td>SAFELORA_EXACTLY_ONCE</td><td>false (LongJobLoop: outputs and offset in one
+ *       Kafka transaction)</td></tr>
  *   <tr><td>stage.&lt;anything else&gt;</td><td>-</td><td>kept in {@link #settings()} for the stage itself</td></tr>
  * </table>
  * Durations are {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, plain milliseconds, or
@@ -58,6 +60,7 @@ public record StageConfig(
         int maxAttempts,
         int maxConcurrentJobs,
         Duration healthStaleAfter,
+        boolean exactlyOnce,
         Map<String, String> settings) {
 
     public static final int DEFAULT_METRICS_PORT = 9404;
@@ -66,7 +69,7 @@ public record StageConfig(
     /** The stage keys the environment can set, as SAFELORA_&lt;KEY with dots as underscores&gt;. */
     private static final List<String> ENV_KEYS = List.of("group.id", "topics", "metrics.port", "work.dir",
             "shutdown.deadline", "shutdown.cancel.grace", "poll.timeout", "retry.backoff.initial", "retry.backoff.max",
-            "max.attempts", "max.concurrent.jobs", "health.stale.after");
+            "max.attempts", "max.concurrent.jobs", "health.stale.after", "exactly.once");
 
     public StageConfig {
         requireText(stageName, "stage name");
@@ -140,6 +143,7 @@ public record StageConfig(
                 integer(p, "max.attempts", 3),
                 integer(p, "max.concurrent.jobs", 1),
                 duration(p, "health.stale.after", "30s"),
+                bool(p, "exactly.once", false),
                 p);
     }
 
@@ -147,14 +151,14 @@ public record StageConfig(
     public StageConfig withInputTopics(List<String> topics) {
         return new StageConfig(stageName, client, groupId, topics, metricsPort, workDir, shutdownDeadline,
                 shutdownCancelGrace, pollTimeout, retryBackoffInitial, retryBackoffMax, maxAttempts, maxConcurrentJobs,
-                healthStaleAfter, settings);
+                healthStaleAfter, exactlyOnce, settings);
     }
 
     /** A copy with another metrics port (several stages in one process share one server or use 0). */
     public StageConfig withMetricsPort(int port) {
         return new StageConfig(stageName, client, groupId, inputTopics, port, workDir, shutdownDeadline,
                 shutdownCancelGrace, pollTimeout, retryBackoffInitial, retryBackoffMax, maxAttempts, maxConcurrentJobs,
-                healthStaleAfter, settings);
+                healthStaleAfter, exactlyOnce, settings);
     }
 
     /** Parses {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, plain milliseconds or ISO-8601. */
@@ -194,6 +198,25 @@ public record StageConfig(
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(PREFIX + key + " must be a whole number, got '" + v + "'");
         }
+    }
+
+    private static boolean bool(Map<String, String> p, String key, boolean fallback) {
+        String v = p.get(key);
+        if (v == null || v.isBlank()) {
+            return fallback;
+        }
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "1" -> true;
+            case "false", "no", "0" -> false;
+            default -> throw new IllegalArgumentException(PREFIX + key + " must be true or false, got '" + v + "'");
+        };
+    }
+
+    /** A copy with exactly-once output on or off (see {@link LongJobLoop}). */
+    public StageConfig withExactlyOnce(boolean enabled) {
+        return new StageConfig(stageName, client, groupId, inputTopics, metricsPort, workDir, shutdownDeadline,
+                shutdownCancelGrace, pollTimeout, retryBackoffInitial, retryBackoffMax, maxAttempts, maxConcurrentJobs,
+                healthStaleAfter, enabled, settings);
     }
 
     private static void requireText(String value, String what) {

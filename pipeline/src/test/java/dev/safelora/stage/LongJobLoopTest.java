@@ -30,6 +30,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The long-job loop on the real in-process broker; values are 4-byte ints (Kafka's IntegerDeserializer). */
 class LongJobLoopTest {
@@ -73,8 +75,9 @@ class LongJobLoopTest {
         }
     }
 
-    @Test
-    void jobLongerThanMaxPollIntervalCompletesWithoutRebalanceWhileHealthAndLagAreReported() throws Exception {
+    @ParameterizedTest(name = "exactly once: {0}")
+    @ValueSource(booleans = {false, true})
+    void jobLongerThanMaxPollIntervalCompletesWithoutRebalanceWhileHealthAndLagAreReported(boolean exactlyOnce) throws Exception {
         String in = unique("jobs");
         String out = unique("adapters");
         String progress = unique("progress");
@@ -87,7 +90,7 @@ class LongJobLoopTest {
         StageMetrics metrics = new StageMetrics();
         http = StageHttpServer.start(0, metrics);
         LongJobLoop<Integer, String> loop = start("trainer", unique("group"), in,
-                Map.of("kafka.consumer.max.poll.interval.ms", "1500"), (r, ctx) -> {
+                Map.of("kafka.consumer.max.poll.interval.ms", "1500", "exactly.once", Boolean.toString(exactlyOnce)), (r, ctx) -> {
                     runs.add(r.offset());
                     firstStarted.countDown();
                     ctx.publish(Output.of(progress, r.key(), "started " + r.key()));
@@ -118,8 +121,9 @@ class LongJobLoopTest {
         assertThat(sample(text, "safelora_stage_jobs_in_flight", Map.of("stage", "trainer"))).isEqualTo(0.0);
     }
 
-    @Test
-    void aConsumerKilledMidJobLeavesTheOffsetUncommittedAndTheNextOneRedoesTheJob() throws Exception {
+    @ParameterizedTest(name = "exactly once: {0}")
+    @ValueSource(booleans = {false, true})
+    void aConsumerKilledMidJobLeavesTheOffsetUncommittedAndTheNextOneRedoesTheJob(boolean exactlyOnce) throws Exception {
         String in = unique("jobs");
         String out = unique("adapters");
         createTopics(1, in, out, in + ".dlq");
@@ -142,7 +146,8 @@ class LongJobLoopTest {
             }
             return List.of(Output.of(out, r.key(), "adapter " + r.key()));
         };
-        LongJobLoop<Integer, String> first = start("trainer", group, in, Map.of(), job, new StageMetrics());
+        Map<String, String> mode = Map.of("exactly.once", Boolean.toString(exactlyOnce));
+        LongJobLoop<Integer, String> first = start("trainer", group, in, mode, job, new StageMetrics());
         assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
         first.halt();
         assertThat(first.awaitTermination(Duration.ofSeconds(10))).isTrue();
@@ -152,7 +157,7 @@ class LongJobLoopTest {
         assertThat(committed(group, in)).isEmpty();
         assertThat(values(out)).isEmpty();
 
-        start("trainer", group, in, Map.of(), job, new StageMetrics());
+        start("trainer", group, in, mode, job, new StageMetrics());
         await("the redone job's adapter", Duration.ofSeconds(40), () -> values(out).size() == 1);
         assertThat(attempts).containsExactly("req-1@0", "stopped:HALTED", "req-1@0");
         assertThat(values(out)).containsExactly("adapter req-1");

@@ -75,7 +75,12 @@ class StageConfigTest {
         assertThat(c.shutdownDeadline()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.maxAttempts()).isEqualTo(3);
         assertThat(c.client().bootstrapServers()).isEqualTo("localhost:9092");
+        assertThat(c.exactlyOnce()).isFalse();
         assertThat(StageConfig.load("x", List.of("a"), null, Map.of("SAFELORA_TOPICS", " c , d ")).inputTopics()).containsExactly("c", "d");
+        assertThat(StageConfig.load("x", List.of("a"), null, Map.of("SAFELORA_EXACTLY_ONCE", "true")).exactlyOnce()).isTrue();
+        assertThat(c.withExactlyOnce(true).exactlyOnce()).isTrue();
+        assertThat(c.withInputTopics(List.of("z")).inputTopics()).containsExactly("z");
+        assertThat(c.withMetricsPort(0).metricsPort()).isZero();
     }
 
     @Test
@@ -86,6 +91,8 @@ class StageConfigTest {
                 .hasMessageContaining("must be 0..65535, got 70000");
         assertThatThrownBy(() -> StageConfig.load("s", List.of("t"), null, Map.of("SAFELORA_SHUTDOWN_DEADLINE", "soon")))
                 .hasMessage("stage.shutdown.deadline must be a duration like 250ms, 30s, 5m or PT1M, got 'soon'");
+        assertThatThrownBy(() -> StageConfig.load("s", List.of("t"), null, Map.of("SAFELORA_EXACTLY_ONCE", "maybe")))
+                .hasMessage("stage.exactly.once must be true or false, got 'maybe'");
         assertThatThrownBy(() -> StageConfig.load("s", List.of(), null, Map.of()))
                 .hasMessageContaining("stage.topics (SAFELORA_TOPICS) must name at least one topic");
         assertThatThrownBy(() -> StageConfig.load("s", List.of("t"), tmp.resolve("missing.properties"), Map.of()))
