@@ -6,7 +6,11 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -47,10 +51,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final String bootstrapServers;
     private final String clusterId;
     private final Duration startupTime;
+    private final FileChannel lock;
     private boolean closed;
 
     private EmbeddedKafkaBroker(BrokerSettings settings, KafkaRaftServer server, String bootstrapServers,
-                                String clusterId, Duration startupTime) {
+                                String clusterId, Duration startupTime, FileChannel lock) {
+        this.lock = lock;
         this.settings = settings;
         this.server = server;
         this.bootstrapServers = bootstrapServers;
@@ -69,23 +75,36 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create broker data directory " + logDir, e);
         }
+        FileChannel lock = lockDataDir(settings.dataDir());
         Map<String, String> props = brokerProperties(settings, logDir, kafkaPort, controllerPort);
-        KafkaConfig config = KafkaConfig.fromProps(toProperties(props), false);
-        String clusterId = formatIfNeeded(logDir);
-
-        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+        KafkaRaftServer server;
+        String clusterId;
+        try {
+            KafkaConfig config = KafkaConfig.fromProps(toProperties(props), false);
+            clusterId = formatIfNeeded(logDir);
+            server = new KafkaRaftServer(config, Time.SYSTEM);
+        } catch (RuntimeException e) {
+            closeQuietly(lock);
+            throw e;
+        }
         try {
             server.startup();
         } catch (RuntimeException e) {
             shutdownQuietly(server);
+            closeQuietly(lock);
             throw new IllegalStateException("in-process Kafka broker failed to start on " + settings.host() + ":"
                     + kafkaPort + " (data in " + logDir + "): " + e.getMessage(), e);
         }
         String bootstrap = settings.host() + ":" + kafkaPort;
-        awaitReady(bootstrap, server);
+        try {
+            awaitReady(bootstrap, server);
+        } catch (RuntimeException e) {
+            closeQuietly(lock);
+            throw e;
+        }
         Duration took = Duration.ofNanos(System.nanoTime() - begin);
         LOG.info("Kafka broker ready at {} (cluster {}, data {}) in {} ms", bootstrap, clusterId, logDir, took.toMillis());
-        return new EmbeddedKafkaBroker(settings, server, bootstrap, clusterId, took);
+        return new EmbeddedKafkaBroker(settings, server, bootstrap, clusterId, took, lock);
     }
 
     /** {@code host:port} of the client listener. */
@@ -118,8 +137,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return;
         }
         closed = true;
-        server.shutdown();
-        server.awaitShutdown();
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } finally {
+            closeQuietly(lock);
+        }
         LOG.info("Kafka broker at {} stopped", bootstrapServers);
     }
 
@@ -195,6 +218,41 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (Exception e) {
             shutdownQuietly(server);
             throw new IllegalStateException("in-process Kafka broker at " + bootstrap + " did not become ready: " + e, e);
+        }
+    }
+
+    /**
+     * Holds {@code dataDir/.safelora-broker.lock} while the broker runs, so a second broker on
+     * the same directory (another dev-cluster, say) is refused with a clear message instead of
+     * failing deep inside Kafka.
+     */
+    private static FileChannel lockDataDir(Path dataDir) {
+        Path lockFile = dataDir.resolve(".safelora-broker.lock");
+        try {
+            Files.createDirectories(dataDir);
+            FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock acquired;
+            try {
+                acquired = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                acquired = null;
+            }
+            if (acquired == null) {
+                channel.close();
+                throw new IllegalStateException("Kafka data directory " + dataDir.toAbsolutePath()
+                        + " is in use by another running broker; stop it or choose another directory");
+            }
+            return channel;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot lock Kafka data directory " + dataDir, e);
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close(); // releases the lock
+        } catch (IOException ignored) {
+            // nothing left to do
         }
     }
 

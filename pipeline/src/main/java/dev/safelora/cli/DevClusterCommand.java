@@ -72,7 +72,11 @@ public final class DevClusterCommand implements Callable<Integer> {
                 TopicSettings.defaults().withPartitions(partitions).withReplicationFactor((short) 1));
         PrintWriter out = spec.commandLine().getOut();
         EmbeddedCluster cluster = EmbeddedCluster.start(settings);
-        Thread hook = new Thread(() -> shutdown(cluster, temporary ? dir : null), "dev-cluster-shutdown");
+        Thread hook = new Thread(() -> {
+            shutdown(cluster, temporary ? dir : null);
+            out.println("dev-cluster stopped.");
+            out.flush();
+        }, "dev-cluster-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
 
         out.println("Kafka broker:    " + cluster.bootstrapServers() + "   (data in " + dir + (temporary ? ", deleted on exit" : "") + ")");
@@ -109,6 +113,7 @@ public final class DevClusterCommand implements Callable<Integer> {
         ready.await();
     }
 
+    /** Idempotent: the cluster's close() is, and deleting a deleted directory does nothing. */
     private static synchronized void shutdown(EmbeddedCluster cluster, Path deleteDir) {
         cluster.close();
         if (deleteDir != null) {
@@ -133,6 +138,9 @@ public final class DevClusterCommand implements Callable<Integer> {
     }
 
     private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {

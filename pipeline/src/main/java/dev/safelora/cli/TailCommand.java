@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.safelora.kafka.ClientSettings;
 import dev.safelora.registry.HttpSchemaRegistryClient;
 import dev.safelora.serde.AvroDeserializer;
-import dev.safelora.serde.AvroJson;
+import dev.safelora.contracts.AvroJson;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -130,7 +130,7 @@ public final class TailCommand implements Callable<Integer> {
         node.put("key", record.key());
         try {
             GenericRecord value = values.deserialize(record.topic(), record.value());
-            node.set("value", AvroJson.toJson(value));
+            node.set("value", AvroJson.toTree(value));
         } catch (SerializationException e) {
             node.putNull("value");
             node.put("error", e.getMessage());

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import javax.net.ssl.SSLException;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -262,7 +264,15 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             HttpResponse<String> response;
             try {
                 response = http.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            } catch (SSLException e) {
+                // a certificate or protocol mismatch does not heal by retrying
+                throw new RegistryException("TLS handshake with the schema registry at " + url() + " failed: "
+                        + describe(e) + " (check the truststore/keystore settings)", e);
             } catch (IOException e) {
+                if (e.getCause() instanceof SSLException ssl) {
+                    throw new RegistryException("TLS handshake with the schema registry at " + url() + " failed: "
+                            + describe(ssl) + " (check the truststore/keystore settings)", e);
+                }
                 lastCause = e;
                 lastProblem = method + " " + pathAndQuery + " failed: " + describe(e);
                 continue;

@@ -11,10 +11,12 @@ import java.util.Objects;
  * @param topic            compacted topic holding the schemas, {@code _schemas} by default
  * @param defaultCompatibility global level until someone sets another
  * @param userInfo         {@code user:password} every request must present with basic auth, or null for none
+ * @param tls              null for plain HTTP; else HTTPS with the keystore's certificate, and, when it also
+ *                         names a truststore, clients must present a certificate that store trusts
  */
 public record RegistryServerSettings(
         String bootstrapServers, String host, int port, String topic,
-        CompatibilityLevel defaultCompatibility, String userInfo) {
+        CompatibilityLevel defaultCompatibility, String userInfo, TlsSettings tls) {
 
     public static final String DEFAULT_TOPIC = "_schemas";
 
@@ -23,6 +25,9 @@ public record RegistryServerSettings(
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(defaultCompatibility, "defaultCompatibility");
+        if (tls != null && tls.keystore() == null) {
+            throw new IllegalArgumentException("an HTTPS registry needs a keystore holding its certificate");
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("registry port must be in 0..65535, got " + port);
         }
@@ -30,28 +35,32 @@ public record RegistryServerSettings(
 
     /** localhost, a free port, topic {@code _schemas}, BACKWARD, no auth. */
     public static RegistryServerSettings defaults(String bootstrapServers) {
-        return new RegistryServerSettings(bootstrapServers, "localhost", 0, DEFAULT_TOPIC, CompatibilityLevel.BACKWARD, null);
+        return new RegistryServerSettings(bootstrapServers, "localhost", 0, DEFAULT_TOPIC, CompatibilityLevel.BACKWARD, null, null);
     }
 
     public RegistryServerSettings withPort(int newPort) {
-        return new RegistryServerSettings(bootstrapServers, host, newPort, topic, defaultCompatibility, userInfo);
+        return new RegistryServerSettings(bootstrapServers, host, newPort, topic, defaultCompatibility, userInfo, tls);
     }
 
     public RegistryServerSettings withPortAndTopic(int newPort, String newTopic) {
-        return new RegistryServerSettings(bootstrapServers, host, newPort, newTopic, defaultCompatibility, userInfo);
+        return new RegistryServerSettings(bootstrapServers, host, newPort, newTopic, defaultCompatibility, userInfo, tls);
     }
 
     public RegistryServerSettings withHost(String newHost) {
-        return new RegistryServerSettings(bootstrapServers, newHost, port, topic, defaultCompatibility, userInfo);
+        return new RegistryServerSettings(bootstrapServers, newHost, port, topic, defaultCompatibility, userInfo, tls);
     }
 
     public RegistryServerSettings withUserInfo(String credentials) {
-        return new RegistryServerSettings(bootstrapServers, host, port, topic, defaultCompatibility, credentials);
+        return new RegistryServerSettings(bootstrapServers, host, port, topic, defaultCompatibility, credentials, tls);
+    }
+
+    public RegistryServerSettings withTls(TlsSettings settings) {
+        return new RegistryServerSettings(bootstrapServers, host, port, topic, defaultCompatibility, userInfo, settings);
     }
 
     @Override
     public String toString() {
         return "RegistryServerSettings[bootstrapServers=" + bootstrapServers + ", host=" + host + ", port=" + port
-                + ", topic=" + topic + ", defaultCompatibility=" + defaultCompatibility + ", auth=" + (userInfo != null) + "]";
+                + ", topic=" + topic + ", defaultCompatibility=" + defaultCompatibility + ", auth=" + (userInfo != null) + ", tls=" + tls + "]";
     }
 }

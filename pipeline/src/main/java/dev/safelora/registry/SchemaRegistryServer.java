@@ -24,6 +24,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
+import javax.net.ssl.SSLParameters;
+
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 import org.slf4j.Logger;
@@ -59,7 +64,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
         this.http = http;
         this.executor = executor;
         String host = settings.host().equals("0.0.0.0") ? "localhost" : settings.host();
-        this.url = "http://" + host + ":" + http.getAddress().getPort();
+        this.url = (settings.tls() == null ? "http://" : "https://") + host + ":" + http.getAddress().getPort();
     }
 
     /** Replays the schema topic (creating it if missing) and starts serving. */
@@ -67,7 +72,22 @@ public final class SchemaRegistryServer implements AutoCloseable {
         SchemaStore store = SchemaStore.open(settings.bootstrapServers(), settings.topic(), settings.defaultCompatibility());
         HttpServer http;
         try {
-            http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
+            InetSocketAddress address = new InetSocketAddress(settings.host(), settings.port());
+            if (settings.tls() == null) {
+                http = HttpServer.create(address, 64);
+            } else {
+                HttpsServer https = HttpsServer.create(address, 64);
+                boolean clientAuth = settings.tls().truststore() != null;
+                https.setHttpsConfigurator(new HttpsConfigurator(settings.tls().sslContext()) {
+                    @Override
+                    public void configure(HttpsParameters params) {
+                        SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+                        ssl.setNeedClientAuth(clientAuth);
+                        params.setSSLParameters(ssl);
+                    }
+                });
+                http = https;
+            }
         } catch (IOException e) {
             store.close();
             throw new IllegalStateException("schema registry cannot listen on " + settings.host() + ":" + settings.port()
@@ -107,9 +127,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
         }
         closed = true;
         http.stop(1);
-        executor.shutdown();
+        executor.shutdownNow(); // what is left after stop() are handlers stuck on dead connections
         try {
-            executor.awaitTermination(5, TimeUnit.SECONDS);
+            executor.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -1,6 +1,7 @@
 package dev.safelora.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,6 +45,10 @@ class EmbeddedKafkaBrokerTest {
         // a fresh start on the same directory: new ports, same cluster, same record
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(BrokerSettings.defaults(dir))) {
             assertThat(broker.clusterId()).isEqualTo(clusterId);
+            assertThatThrownBy(() -> EmbeddedKafkaBroker.start(BrokerSettings.defaults(dir)))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("Kafka data directory " + dir.toAbsolutePath()
+                            + " is in use by another running broker; stop it or choose another directory");
             try (Admin admin = Admin.create(broker.clientProperties())) {
                 assertThat(admin.listTopics().names().get()).contains("t");
             }

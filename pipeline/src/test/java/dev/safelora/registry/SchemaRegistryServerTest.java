@@ -80,6 +80,35 @@ class SchemaRegistryServerTest {
     }
 
     @Test
+    void concurrentRegistrationsOfOneSchemaGetOneIdAndOneVersion() throws Exception {
+        String subject = subject();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Integer>> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                ids.add(pool.submit(() -> HttpSchemaRegistryClient.of(server.url()).register(subject, V1)));
+            }
+            java.util.Set<Integer> distinct = new java.util.HashSet<>();
+            for (var id : ids) {
+                distinct.add(id.get());
+            }
+            assertThat(distinct).hasSize(1);
+            assertThat(client.versions(subject)).containsExactly(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void subjectsWithCharactersThatNeedEscapingWork() {
+        String subject = "odd subject/with+chars?" + UUID.randomUUID() + "-value";
+        int id = client.register(subject, V1);
+        assertThat(client.lookup(subject, V1).id()).isEqualTo(id);
+        assertThat(client.latest(subject).subject()).isEqualTo(subject);
+        assertThat(client.subjects()).contains(subject);
+    }
+
+    @Test
     void theSameSchemaUnderTwoSubjectsSharesOneId() {
         assertThat(client.register(subject(), V2)).isEqualTo(client.register(subject(), V2));
     }

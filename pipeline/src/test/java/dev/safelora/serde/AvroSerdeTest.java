@@ -200,6 +200,20 @@ class AvroSerdeTest {
         assertThat(SpecificData.get().getClass(TrainingProgress.getClassSchema())).isEqualTo(TrainingProgress.class);
     }
 
+    @Test
+    void theStreamsStyleSerdeIsConfiguredFromProperties() {
+        String topic = "serde-class-" + UUID.randomUUID();
+        TrainingProgress progress = AvroFixtures.sample(TrainingProgress.class, 6);
+        Map<String, Object> props = new java.util.HashMap<>(cluster.clientSettings().streamsProperties("app"));
+        props.put(AvroSerdeConfig.SPECIFIC_VALUE_TYPE, TrainingProgress.class.getName());
+        try (AvroSerde<TrainingProgress> serde = new AvroSerde<>()) {
+            serde.configure(props, false);
+            byte[] bytes = serde.serializer().serialize(topic, progress);
+            assertThat(serde.deserializer().deserialize(topic, bytes)).isEqualTo(progress);
+        }
+        assertThat(registry.versions(topic + "-value")).containsExactly(1);
+    }
+
     private static void produceRaw(String topic, byte[] value) throws Exception {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(cluster.clientSettings().producerProperties(),
                 new StringSerializer(), new ByteArraySerializer())) {
