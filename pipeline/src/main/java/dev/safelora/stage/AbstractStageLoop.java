@@ -59,6 +59,8 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
     /** Failed attempts of the record at the head of each partition: offset and count. */
     private final Map<TopicPartition, long[]> attempts = new HashMap<>();
     private final Set<TopicPartition> lagLabelled = new HashSet<>();
+    /** The highest offset counted as consumed per partition, so re-reads after a seek-back count once. */
+    private final Map<TopicPartition, Long> countedUpTo = new HashMap<>();
     private long nextLagRefresh;
 
     protected volatile boolean stopRequested;
@@ -202,6 +204,16 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
     }
 
     // ---- decoding, outputs, failures ------------------------------------------------------------
+
+    /** Counts a record as consumed, once per offset however often a retry or a pause re-reads it. */
+    protected void countConsumed(ConsumerRecord<byte[], byte[]> r) {
+        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        Long counted = countedUpTo.get(tp);
+        if (counted == null || r.offset() > counted) {
+            countedUpTo.put(tp, r.offset());
+            metrics.consumed.labelValues(stage, r.topic()).inc();
+        }
+    }
 
     protected InputRecord<V> decode(ConsumerRecord<byte[], byte[]> r) {
         String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
@@ -407,6 +419,7 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
             for (TopicPartition tp : partitions) {
                 retryAt.remove(tp);
                 attempts.remove(tp);
+                countedUpTo.remove(tp);
                 if (lagLabelled.remove(tp)) {
                     metrics.lag.remove(stage, tp.topic(), Integer.toString(tp.partition()));
                 }

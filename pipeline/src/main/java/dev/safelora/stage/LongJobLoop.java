@@ -176,7 +176,14 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
                 if (running.containsKey(tp) || retrying(tp)) {
                     break; // cannot happen while paused; never start a second job on a partition
                 }
-                metrics.consumed.labelValues(stage, r.topic()).inc();
+                if (stopRequested || activeJobs() >= config.maxConcurrentJobs()) {
+                    // Not now: read it again once a job slot is free.
+                    consumer.seek(tp, r.offset());
+                    consumer.pause(List.of(tp));
+                    waitingForCapacity.add(tp);
+                    break;
+                }
+                countConsumed(r);
                 long start = System.nanoTime();
                 InputRecord<V> in;
                 try {
@@ -186,12 +193,6 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
                         commit(tp, r.offset() + 1);
                         continue;
                     }
-                    break;
-                }
-                if (stopRequested || activeJobs() >= config.maxConcurrentJobs()) {
-                    consumer.seek(tp, r.offset());
-                    consumer.pause(List.of(tp));
-                    waitingForCapacity.add(tp);
                     break;
                 }
                 startJob(tp, r, in);

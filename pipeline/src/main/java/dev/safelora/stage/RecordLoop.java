@@ -57,7 +57,7 @@ public final class RecordLoop<V, O> extends AbstractStageLoop<V, O> {
     }
 
     private Outcome process(TopicPartition tp, ConsumerRecord<byte[], byte[]> r) {
-        metrics.consumed.labelValues(stage, r.topic()).inc();
+        countConsumed(r);
         long start = System.nanoTime();
         InputRecord<V> in;
         try {

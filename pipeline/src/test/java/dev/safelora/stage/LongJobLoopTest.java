@@ -298,6 +298,39 @@ class LongJobLoopTest {
         assertThat(metrics.failed.labelValues("trainer", in, "transient").get()).isEqualTo(1.0);
     }
 
+    @Test
+    void oneJobAtATimeAcrossPartitionsByDefaultAndEveryRecordIsServed() throws Exception {
+        String in = unique("jobs");
+        String out = unique("adapters");
+        createTopics(3, in, out, in + ".dlq");
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int p = 0; p < 3; p++) {
+            for (int i = 0; i < 2; i++) {
+                records.add(rec(in, p, "p" + p + "-" + i, intBytes(150)));
+            }
+        }
+        produce(records);
+        AtomicInteger concurrent = new AtomicInteger();
+        AtomicInteger maxConcurrent = new AtomicInteger();
+        StageMetrics metrics = new StageMetrics();
+        String group = unique("group");
+        start("trainer", group, in, Map.of(), (r, ctx) -> {
+            int now = concurrent.incrementAndGet();
+            maxConcurrent.accumulateAndGet(now, Math::max);
+            try {
+                work(ctx, r.value());
+            } finally {
+                concurrent.decrementAndGet();
+            }
+            return List.of(Output.of(out, r.key(), r.key()));
+        }, metrics);
+        await("six adapters", Duration.ofSeconds(30), () -> values(out).size() == 6);
+        assertThat(values(out)).containsExactlyInAnyOrder("p0-0", "p0-1", "p1-0", "p1-1", "p2-0", "p2-1");
+        assertThat(maxConcurrent.get()).as("max.concurrent.jobs=1 holds across partitions").isEqualTo(1);
+        await("all committed", Duration.ofSeconds(10), () -> committedOrEmpty(group, in).equals(Map.of(0, 2L, 1, 2L, 2, 2L)));
+        assertThat(metrics.consumed.labelValues("trainer", in).get()).as("records re-read after a pause count once").isEqualTo(6.0);
+    }
+
     private Double metric(String name, Map<String, String> labels) {
         try {
             return sample(StageTestKit.get(http.port(), "/metrics").body(), name, labels);

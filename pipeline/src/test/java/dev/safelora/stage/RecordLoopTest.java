@@ -242,6 +242,8 @@ class RecordLoopTest {
             assertThat(sample(text, "safelora_stage_records_failed_total", Map.of("stage", "resilient", "kind", "transient")))
                     .isEqualTo((double) stuckCalls.get());
             assertThat(sample(text, "safelora_stage_records_dead_lettered_total", Map.of("stage", "resilient"))).isNull();
+            assertThat(sample(text, "safelora_stage_records_consumed_total", Map.of("stage", "resilient", "topic", in)))
+                    .as("a retried record counts once").isEqualTo(3.0);
         }
         assertThat(l.awaitTermination(Duration.ZERO)).as("closing the process stopped the loop").isTrue();
         await("committed", Duration.ofSeconds(10), () -> {
