@@ -259,6 +259,22 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
         try {
             j.acks = send(j.outputs);
         } catch (RuntimeException e) {
+            publishFailed(j, e);
+        }
+    }
+
+    /**
+     * The job's work is done; only publishing its outputs failed. A transient failure (registry or broker
+     * away) publishes again later - never reruns a job that may have taken hours; anything else is a
+     * failure of the record.
+     */
+    private void publishFailed(RunningJob j, Exception e) {
+        if (failures.classify(e, false) == Failures.Verdict.TRANSIENT) {
+            metrics.failed.labelValues(stage, j.record.topic(), "transient").inc();
+            log.warn("stage {}: publishing the outputs of {} failed, publishing again: {}", stage, position(j.record), Failures.describe(e));
+            j.acks = null;
+            j.republishAt = System.nanoTime() + config.retryBackoffInitial().toNanos();
+        } else {
             jobFailed(j, e);
         }
     }
@@ -273,7 +289,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
         try {
             records = j.outputs.stream().map(this::serialize).toList();
         } catch (RuntimeException e) {
-            jobFailed(j, e);
+            publishFailed(j, e);
             return;
         }
         try {
@@ -296,9 +312,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
                 finish(j, false);
                 return;
             }
-            metrics.failed.labelValues(stage, j.record.topic(), "transient").inc();
-            log.warn("stage {}: the transaction for {} was aborted, retrying: {}", stage, position(j.record), Failures.describe(e));
-            j.republishAt = System.nanoTime() + config.retryBackoffInitial().toNanos();
+            publishFailed(j, e);
             return;
         }
         for (Output<O> out : j.outputs) {
@@ -323,14 +337,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
         try {
             await(j.acks);
         } catch (Exception e) {
-            if (failures.classify(e, false) == Failures.Verdict.TRANSIENT) {
-                metrics.failed.labelValues(stage, j.record.topic(), "transient").inc();
-                log.warn("stage {}: publishing the outputs of {} failed, republishing: {}", stage, position(j.record), e.toString());
-                j.acks = null;
-                j.republishAt = System.nanoTime() + config.retryBackoffInitial().toNanos();
-                return;
-            }
-            jobFailed(j, e);
+            publishFailed(j, e);
             return;
         }
         commit(j.tp, j.record.offset() + 1);

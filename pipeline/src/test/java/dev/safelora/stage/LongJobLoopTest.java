@@ -331,6 +331,41 @@ class LongJobLoopTest {
         assertThat(metrics.consumed.labelValues("trainer", in).get()).as("records re-read after a pause count once").isEqualTo(6.0);
     }
 
+    @ParameterizedTest(name = "exactly once: {0}")
+    @ValueSource(booleans = {false, true})
+    void aTransientFailureToPublishRepublishesWithoutRerunningTheJob(boolean exactlyOnce) throws Exception {
+        String in = unique("jobs");
+        String out = unique("adapters");
+        createTopics(1, in, out, in + ".dlq");
+        produce(List.of(rec(in, 0, "req", intBytes(1))));
+        AtomicInteger runs = new AtomicInteger();
+        AtomicInteger serializations = new AtomicInteger();
+        // The registry is away for the first serialization of the output.
+        org.apache.kafka.common.serialization.Serializer<String> flakyRegistry = (topic, value) -> {
+            if (serializations.incrementAndGet() == 1) {
+                throw new org.apache.kafka.common.errors.SerializationException("cannot register schema",
+                        new dev.safelora.registry.RegistryUnreachableException("http://registry:8081", 3, "connection refused", null));
+            }
+            return value.getBytes(StandardCharsets.UTF_8);
+        };
+        StageMetrics metrics = new StageMetrics();
+        String group = unique("group");
+        StageConfig config = StageTestKit.config("trainer", group, in, work, Map.of("exactly.once", Boolean.toString(exactlyOnce)));
+        LongJobLoop<Integer, String> loop = new LongJobLoop<>(config, new IntegerDeserializer(), flakyRegistry, (r, ctx) -> {
+            runs.incrementAndGet();
+            return List.of(Output.of(out, r.key(), "trained " + r.key()));
+        }, metrics);
+        loops.add(loop);
+        loop.start();
+        await("the adapter", Duration.ofSeconds(30), () -> values(out).size() == 1);
+        assertThat(values(out)).containsExactly("trained req");
+        assertThat(runs.get()).as("the job ran once; only publishing was retried").isEqualTo(1);
+        assertThat(serializations.get()).isEqualTo(2);
+        assertThat(metrics.failed.labelValues("trainer", in, "transient").get()).isEqualTo(1.0);
+        assertThat(readAll(in + ".dlq")).isEmpty();
+        await("committed", Duration.ofSeconds(10), () -> committedOrEmpty(group, in).equals(Map.of(0, 1L)));
+    }
+
     private Double metric(String name, Map<String, String> labels) {
         try {
             return sample(StageTestKit.get(http.port(), "/metrics").body(), name, labels);
