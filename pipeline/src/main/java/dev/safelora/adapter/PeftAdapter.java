@@ -1,0 +1,304 @@
+package dev.safelora.adapter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.safelora.tensor.DType;
+import dev.safelora.tensor.SafetensorsFile;
+import dev.safelora.tensor.SafetensorsWriter;
+import dev.safelora.tensor.TensorInfo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A LoRA adapter directory in Hugging Face PEFT format: {@code adapter_config.json} plus
+ * {@code adapter_model.safetensors} with keys {@code base_model.model.<module>.lora_A.weight} and
+ * {@code ...lora_B.weight}. Reading keeps the original config fields and any non-LoRA tensors, so
+ * writing a read adapter changes only what was changed.
+ */
+public final class PeftAdapter {
+
+    public static final String CONFIG_FILE = "adapter_config.json";
+    public static final String WEIGHTS_FILE = "adapter_model.safetensors";
+    public static final String KEY_PREFIX = "base_model.model.";
+    private static final Pattern LORA_KEY = Pattern.compile("^base_model\\.model\\.(.+)\\.lora_([AB])\\.weight$");
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** A tensor of the adapter file that is not a LoRA factor (kept byte for byte). */
+    private record OtherTensor(String name, DType dtype, long[] shape, byte[] data) {
+    }
+
+    private final LoraConfig config;
+    private final Map<String, LoraWeights> modules;
+    private final ObjectNode originalConfig;
+    private final DType storage;
+    private final List<OtherTensor> others;
+
+    private PeftAdapter(LoraConfig config, Map<String, LoraWeights> modules, ObjectNode originalConfig, DType storage,
+                        List<OtherTensor> others) {
+        this.config = config;
+        this.modules = modules;
+        this.originalConfig = originalConfig;
+        this.storage = storage;
+        this.others = others;
+    }
+
+    /** A new adapter (stored as F32). */
+    public static PeftAdapter of(LoraConfig config, Collection<LoraWeights> weights) {
+        return new PeftAdapter(config, sorted(weights), null, DType.F32, List.of());
+    }
+
+    /** The same adapter (config, storage dtype, other tensors) with new module weights. */
+    public PeftAdapter withModules(Collection<LoraWeights> weights) {
+        return new PeftAdapter(config, sorted(weights), originalConfig, storage, others);
+    }
+
+    /** The same adapter stored in another float dtype (F32, F16 or BF16). */
+    public PeftAdapter withStorage(DType dtype) {
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("LoRA weights can be stored as F32, F16 or BF16, not " + dtype);
+        }
+        return new PeftAdapter(config, modules, originalConfig, dtype, others);
+    }
+
+    private static Map<String, LoraWeights> sorted(Collection<LoraWeights> weights) {
+        Map<String, LoraWeights> map = new TreeMap<>(ModuleNames.NATURAL_ORDER);
+        for (LoraWeights w : weights) {
+            if (map.put(w.module(), w) != null) {
+                throw new IllegalArgumentException("LoRA module \"" + w.module() + "\" given twice");
+            }
+        }
+        return Collections.unmodifiableMap(map);
+    }
+
+    public LoraConfig config() {
+        return config;
+    }
+
+    /** Modules in natural order (layer index numerically). */
+    public Map<String, LoraWeights> modules() {
+        return modules;
+    }
+
+    /** The float dtype the weights are written in (that of the file read; F32 for new adapters). */
+    public DType storage() {
+        return storage;
+    }
+
+    public static PeftAdapter read(Path dir) {
+        Path configFile = dir.resolve(CONFIG_FILE);
+        Path weightsFile = dir.resolve(WEIGHTS_FILE);
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(dir + ": no such adapter directory");
+        }
+        if (!Files.isRegularFile(configFile)) {
+            throw new IllegalArgumentException(dir + ": not a PEFT adapter directory (no " + CONFIG_FILE + ")");
+        }
+        ObjectNode raw = readConfigJson(configFile);
+        LoraConfig config = parseConfig(configFile, raw);
+        if (!Files.isRegularFile(weightsFile)) {
+            String hint = Files.exists(dir.resolve("adapter_model.bin"))
+                    ? "; it has only the pickle adapter_model.bin, which is refused because loading pickle can run arbitrary code"
+                    : "";
+            throw new IllegalArgumentException(dir + ": no " + WEIGHTS_FILE + hint);
+        }
+        try (SafetensorsFile file = SafetensorsFile.open(weightsFile)) {
+            return fromFile(file, config, raw);
+        }
+    }
+
+    private static ObjectNode readConfigJson(Path configFile) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(configFile.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(configFile + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException(configFile + ": must hold a JSON object");
+        }
+        return (ObjectNode) node;
+    }
+
+    private static LoraConfig parseConfig(Path file, ObjectNode raw) {
+        String peftType = raw.path("peft_type").asText("LORA");
+        if (!"LORA".equals(peftType)) {
+            throw new IllegalArgumentException(file + ": peft_type is " + peftType + "; only LORA adapters are supported");
+        }
+        if (raw.path("use_dora").asBoolean(false)) {
+            throw new IllegalArgumentException(file + ": DoRA adapters (use_dora: true) are not supported: SafeLoRA projects plain LoRA"
+                    + " updates, and a DoRA magnitude vector would rescale the projected update");
+        }
+        if (raw.path("fan_in_fan_out").asBoolean(false)) {
+            throw new IllegalArgumentException(file + ": fan_in_fan_out adapters (Conv1D weights stored transposed) are not supported");
+        }
+        JsonNode rNode = raw.get("r");
+        if (rNode == null || !rNode.canConvertToInt()) {
+            throw new IllegalArgumentException(file + ": missing integer \"r\"");
+        }
+        List<String> targets = new ArrayList<>();
+        JsonNode t = raw.get("target_modules");
+        if (t != null && t.isArray()) {
+            t.forEach(n -> targets.add(n.asText()));
+        } else if (t != null && t.isTextual()) {
+            targets.add(t.textValue());
+        } else {
+            throw new IllegalArgumentException(file + ": missing \"target_modules\"");
+        }
+        JsonNode base = raw.get("base_model_name_or_path");
+        try {
+            return new LoraConfig(rNode.intValue(), raw.path("lora_alpha").asDouble(8), raw.path("use_rslora").asBoolean(false),
+                    targets, raw.path("lora_dropout").asDouble(0), base == null || base.isNull() ? null : base.asText(), false);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        }
+    }
+
+    private static PeftAdapter fromFile(SafetensorsFile file, LoraConfig config, ObjectNode raw) {
+        Map<String, String> aKeys = new TreeMap<>(ModuleNames.NATURAL_ORDER);
+        Map<String, String> bKeys = new TreeMap<>(ModuleNames.NATURAL_ORDER);
+        List<OtherTensor> others = new ArrayList<>();
+        for (String name : file.names()) {
+            if (name.contains("lora_magnitude_vector")) {
+                throw new IllegalArgumentException(file.path() + ": tensor \"" + name + "\" is a DoRA magnitude vector; DoRA adapters are not supported");
+            }
+            Matcher m = LORA_KEY.matcher(name);
+            if (m.matches()) {
+                (m.group(2).equals("A") ? aKeys : bKeys).put(m.group(1), name);
+            } else {
+                TensorInfo info = file.info(name);
+                ByteBuffer bytes = file.bytes(name);
+                byte[] copy = new byte[bytes.remaining()];
+                bytes.get(copy);
+                others.add(new OtherTensor(name, info.dtype(), info.shape(), copy));
+            }
+        }
+        List<String> unpaired = new ArrayList<>();
+        aKeys.keySet().stream().filter(k -> !bKeys.containsKey(k)).forEach(k -> unpaired.add(k + " (no lora_B)"));
+        bKeys.keySet().stream().filter(k -> !aKeys.containsKey(k)).forEach(k -> unpaired.add(k + " (no lora_A)"));
+        if (!unpaired.isEmpty()) {
+            throw new IllegalArgumentException(file.path() + ": LoRA factors without their partner: " + String.join(", ", unpaired));
+        }
+        if (aKeys.isEmpty()) {
+            throw new IllegalArgumentException(file.path() + ": no LoRA weights (keys base_model.model.<module>.lora_A.weight / lora_B.weight)");
+        }
+        List<LoraWeights> weights = new ArrayList<>();
+        DType storage = null;
+        for (Map.Entry<String, String> e : aKeys.entrySet()) {
+            String module = e.getKey();
+            TensorInfo a = file.info(e.getValue());
+            TensorInfo b = file.info(bKeys.get(module));
+            if (a.rank() != 2 || b.rank() != 2 || a.dim(0) != b.dim(1)) {
+                throw new IllegalArgumentException(file.path() + ": module " + module + ": lora_A " + java.util.Arrays.toString(a.shape())
+                        + " and lora_B " + java.util.Arrays.toString(b.shape()) + " are not r x in and out x r");
+            }
+            for (TensorInfo f : List.of(a, b)) {
+                if (!f.dtype().isFloatingPoint()) {
+                    throw new IllegalArgumentException(file.path() + ": tensor \"" + f.name() + "\" has dtype " + f.dtype()
+                            + "; LoRA factors must be F32, F16 or BF16");
+                }
+            }
+            if (storage == null) {
+                storage = a.dtype();
+            }
+            weights.add(new LoraWeights(module, (int) a.dim(0), (int) a.dim(1), (int) b.dim(0), file.floats(a.name()), file.floats(b.name())));
+        }
+        return new PeftAdapter(config, sorted(weights), raw, storage, List.copyOf(others));
+    }
+
+    /** Writes {@code adapter_config.json} and {@code adapter_model.safetensors} into {@code dir} (created if needed). */
+    public void write(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            Path tmp = dir.resolve(CONFIG_FILE + ".partial");
+            Files.write(tmp, configJson().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            Files.move(tmp, dir.resolve(CONFIG_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": cannot write adapter: " + e.getMessage(), e);
+        }
+        SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
+        for (LoraWeights w : modules.values()) {
+            writer.addFloats(KEY_PREFIX + w.module() + ".lora_A.weight", new long[] {w.r(), w.in()}, w.a(), storage);
+            writer.addFloats(KEY_PREFIX + w.module() + ".lora_B.weight", new long[] {w.out(), w.r()}, w.b(), storage);
+        }
+        for (OtherTensor o : others) {
+            writer.add(o.name(), o.dtype(), o.shape(), ByteBuffer.wrap(o.data()));
+        }
+        writer.write(dir.resolve(WEIGHTS_FILE));
+    }
+
+    /** The config as PEFT writes it: every LoraConfig field, keys sorted, two-space indent. */
+    String configJson() {
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        if (originalConfig != null) {
+            out.setAll(originalConfig);
+        } else {
+            out.putObject("alpha_pattern");
+            out.putNull("auto_mapping");
+            out.put("bias", "none");
+            out.put("fan_in_fan_out", false);
+            out.put("init_lora_weights", true);
+            out.putNull("layer_replication");
+            out.putNull("layers_pattern");
+            out.putNull("layers_to_transform");
+            out.putObject("loftq_config");
+            out.putNull("megatron_config");
+            out.put("megatron_core", "megatron.core");
+            out.putNull("modules_to_save");
+            out.putObject("rank_pattern");
+            out.putNull("revision");
+            out.put("task_type", "CAUSAL_LM");
+        }
+        out.put("peft_type", "LORA");
+        out.put("inference_mode", true);
+        out.put("r", config.r());
+        if (config.alpha() == Math.rint(config.alpha()) && Math.abs(config.alpha()) < 1e15) {
+            out.put("lora_alpha", (long) config.alpha());
+        } else {
+            out.put("lora_alpha", config.alpha());
+        }
+        out.put("lora_dropout", config.dropout());
+        out.put("use_rslora", config.rsLora());
+        out.put("use_dora", false);
+        if (config.baseModelPath() == null) {
+            out.putNull("base_model_name_or_path");
+        } else {
+            out.put("base_model_name_or_path", config.baseModelPath());
+        }
+        JsonNode originalTargets = originalConfig == null ? null : originalConfig.get("target_modules");
+        if (originalTargets != null && originalTargets.isTextual() && config.targetModules().equals(List.of(originalTargets.textValue()))) {
+            out.put("target_modules", originalTargets.textValue()); // a regex in PEFT: keep it one
+        } else {
+            ArrayNode targets = out.putArray("target_modules");
+            config.targetModules().forEach(targets::add);
+        }
+        ObjectNode sortedOut = JsonNodeFactory.instance.objectNode();
+        List<String> keys = new ArrayList<>();
+        for (Iterator<String> it = out.fieldNames(); it.hasNext(); ) {
+            keys.add(it.next());
+        }
+        Collections.sort(keys);
+        keys.forEach(k -> sortedOut.set(k, out.get(k)));
+        try {
+            return JSON.writeValueAsString(sortedOut) + "\n";
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package dev.safelora.tensor;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/** Bulk conversion between little-endian F32/F16/BF16 bytes and float arrays. */
+public final class Floats {
+    private Floats() {
+    }
+
+    /** Decodes {@code count} elements from {@code src} into {@code out} starting at {@code index}; returns the next index. */
+    static int decode(DType dtype, ByteBuffer src, int count, float[] out, int index) {
+        ByteBuffer le = src.order(ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case F32 -> {
+                le.asFloatBuffer().get(out, index, count);
+                le.position(le.position() + count * 4);
+            }
+            case BF16 -> {
+                for (int i = 0; i < count; i++) {
+                    out[index + i] = HalfFloats.bf16ToFloat(le.getShort());
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < count; i++) {
+                    out[index + i] = HalfFloats.f16ToFloat(le.getShort());
+                }
+            }
+            default -> throw new IllegalArgumentException("dtype " + dtype + " is not a float type");
+        }
+        return index + count;
+    }
+
+    /** Encodes floats as little-endian bytes of {@code dtype} (F32, F16 or BF16; round-to-nearest-even). */
+    public static ByteBuffer encode(float[] data, DType dtype) {
+        ByteBuffer out = ByteBuffer.allocate(Math.multiplyExact(data.length, dtype.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case F32 -> out.asFloatBuffer().put(data);
+            case BF16 -> {
+                for (float f : data) {
+                    out.putShort(HalfFloats.floatToBf16(f));
+                }
+            }
+            case F16 -> {
+                for (float f : data) {
+                    out.putShort(HalfFloats.floatToF16(f));
+                }
+            }
+            default -> throw new IllegalArgumentException("floats can be stored as F32, F16 or BF16, not " + dtype);
+        }
+        out.clear();
+        return out;
+    }
+
+    /** Decodes a whole little-endian buffer of F32/F16/BF16 into a new float array. */
+    public static float[] decode(DType dtype, ByteBuffer src) {
+        ByteBuffer view = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int count = view.remaining() / dtype.byteSize();
+        float[] out = new float[count];
+        decode(dtype, view, count, out, 0);
+        return out;
+    }
+}

@@ -1,0 +1,199 @@
+package dev.safelora.tensor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One safetensors file, validated in full when opened and read one tensor at a time.
+ *
+ * <p>{@link #bytes} maps just the tensor's byte range (so files beyond 2 GB work; a single tensor
+ * beyond 2 GB is refused there), and {@link #floats} streams the range through a small buffer into
+ * a float array, so reading a tensor never maps more than that tensor.
+ */
+public final class SafetensorsFile implements AutoCloseable {
+
+    private static final int CHUNK = 1 << 20;
+
+    private final Path path;
+    private final FileChannel channel;
+    private final long dataOffset;
+    private final Map<String, String> metadata;
+    private final Map<String, TensorInfo> byName;
+    private final List<String> names;
+
+    private SafetensorsFile(Path path, FileChannel channel, long dataOffset, SafetensorsHeader header) {
+        this.path = path;
+        this.channel = channel;
+        this.dataOffset = dataOffset;
+        this.metadata = header.metadata;
+        Map<String, TensorInfo> map = new LinkedHashMap<>();
+        List<String> order = new ArrayList<>();
+        for (TensorInfo t : header.tensors) {
+            map.put(t.name(), t);
+            order.add(t.name());
+        }
+        this.byName = Collections.unmodifiableMap(map);
+        this.names = List.copyOf(order);
+    }
+
+    /**
+     * Opens and validates a file: header length, JSON, dtypes, shapes against byte ranges,
+     * offsets inside the data area, no overlaps and no gaps.
+     *
+     * @throws SafetensorsFormatException naming the file (and tensor) for any rule broken
+     * @throws UncheckedIOException when the file cannot be read
+     */
+    public static SafetensorsFile open(Path path) {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(path + ": no such file");
+        } catch (IOException e) {
+            throw new UncheckedIOException(path + ": cannot open: " + e.getMessage(), e);
+        }
+        try {
+            long size = channel.size();
+            if (size < 8) {
+                throw new SafetensorsFormatException(path + ": file of " + size + " bytes is too short for the 8-byte header length");
+            }
+            ByteBuffer lengthBytes = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(channel, lengthBytes, 0);
+            long headerLength = lengthBytes.flip().getLong();
+            if (headerLength < 0 || headerLength > SafetensorsHeader.MAX_HEADER_BYTES) {
+                throw new SafetensorsFormatException(path + ": header length " + Long.toUnsignedString(headerLength)
+                        + " exceeds the limit of " + SafetensorsHeader.MAX_HEADER_BYTES + " bytes");
+            }
+            if (headerLength > size - 8) {
+                throw new SafetensorsFormatException(path + ": header length " + headerLength + " exceeds the file size of "
+                        + size + " bytes");
+            }
+            ByteBuffer header = ByteBuffer.allocate((int) headerLength);
+            readFully(channel, header, 8);
+            SafetensorsHeader parsed = SafetensorsHeader.parse(path, header.array(), size - 8 - headerLength);
+            return new SafetensorsFile(path, channel, 8 + headerLength, parsed);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new UncheckedIOException(path + ": cannot read: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** The string map under {@code __metadata__} (empty when there is none). */
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    /** Tensor names in file (data) order. */
+    public List<String> names() {
+        return names;
+    }
+
+    public boolean contains(String name) {
+        return byName.containsKey(name);
+    }
+
+    public TensorInfo info(String name) {
+        TensorInfo info = byName.get(name);
+        if (info == null) {
+            throw new IllegalArgumentException(path + ": no tensor \"" + name + "\"");
+        }
+        return info;
+    }
+
+    /** Read-only little-endian view of the tensor's bytes, mapped from the file (no copy). */
+    public ByteBuffer bytes(String name) {
+        TensorInfo info = info(name);
+        long length = info.byteLength();
+        if (length > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(path + ": tensor \"" + name + "\" has " + length
+                    + " bytes; tensors over 2 GiB cannot be mapped into one buffer");
+        }
+        if (length == 0) {
+            return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer();
+        }
+        try {
+            return channel.map(FileChannel.MapMode.READ_ONLY, dataOffset + info.dataStart(), length).order(ByteOrder.LITTLE_ENDIAN);
+        } catch (IOException e) {
+            throw new UncheckedIOException(path + ": cannot map tensor \"" + name + "\": " + e.getMessage(), e);
+        }
+    }
+
+    /** The tensor widened to float (F32, F16 or BF16 only), in row-major order. */
+    public float[] floats(String name) {
+        TensorInfo info = info(name);
+        if (!info.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException(path + ": tensor \"" + name + "\" has dtype " + info.dtype()
+                    + "; only F32, F16 and BF16 can be read as floats");
+        }
+        long numel = info.numel();
+        if (numel > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(path + ": tensor \"" + name + "\" has " + numel + " elements, too many for one float array");
+        }
+        float[] out = new float[(int) numel];
+        int elementSize = info.dtype().byteSize();
+        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(CHUNK, info.byteLength())).order(ByteOrder.LITTLE_ENDIAN);
+        long position = dataOffset + info.dataStart();
+        long end = dataOffset + info.dataEnd();
+        int index = 0;
+        try {
+            while (position < end) {
+                chunk.clear();
+                chunk.limit((int) Math.min(chunk.capacity(), end - position));
+                readFully(channel, chunk, position);
+                position += chunk.limit();
+                chunk.flip();
+                int count = chunk.limit() / elementSize;
+                index = Floats.decode(info.dtype(), chunk, count, out, index);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(path + ": cannot read tensor \"" + name + "\": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(channel);
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer into, long position) throws IOException {
+        while (into.hasRemaining()) {
+            int n = channel.read(into, position);
+            if (n < 0) {
+                throw new IOException("unexpected end of file at byte " + position);
+            }
+            position += n;
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing left to release
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SafetensorsFile[" + path + ", " + names.size() + " tensors]";
+    }
+}

@@ -1,0 +1,178 @@
+package dev.safelora.tensor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes a safetensors file one tensor at a time, so the output may be larger than memory.
+ *
+ * <p>The header comes first in the format but is only final once every tensor is known, so the
+ * writer reserves room for the header of all <em>planned</em> tensors, streams the data after it,
+ * and at {@link #finish} writes the header of the tensors actually appended (a subset of the plan,
+ * in append order), padded with spaces to the reserved size, which the format allows. The file
+ * is built as {@code <name>.partial} and moved into place by {@code finish}; closing without
+ * finishing deletes it.
+ */
+public final class SafetensorsStreamWriter implements AutoCloseable {
+
+    /** Stands in for the widest offset the real header can hold. */
+    private static final long WIDE_OFFSET = 999_999_999_999_999_999L;
+
+    private final Path target;
+    private final Path partial;
+    private final FileChannel channel;
+    private final Map<String, String> metadata;
+    private final Map<String, TensorSpec> planned = new HashMap<>();
+    private final List<TensorInfo> written = new ArrayList<>();
+    private final int reservedHeader;
+    private final boolean compactHeader;
+    private long dataLength;
+    private boolean finished;
+
+    private SafetensorsStreamWriter(Path target, Map<String, String> metadata, List<TensorSpec> plan, boolean compactHeader)
+            throws IOException {
+        this.target = target;
+        this.partial = target.resolveSibling(target.getFileName() + ".partial");
+        this.metadata = new LinkedHashMap<>(metadata);
+        this.compactHeader = compactHeader;
+        List<TensorInfo> widest = new ArrayList<>();
+        for (TensorSpec spec : plan) {
+            if (planned.put(spec.name(), spec) != null) {
+                throw new IllegalArgumentException("tensor \"" + spec.name() + "\" planned twice");
+            }
+            widest.add(new TensorInfo(spec.name(), spec.dtype(), spec.shape(), WIDE_OFFSET, WIDE_OFFSET));
+        }
+        int json = SafetensorsHeader.serialize(this.metadata, widest).length;
+        this.reservedHeader = SafetensorsHeader.paddedSize(json);
+        if (reservedHeader > SafetensorsHeader.MAX_HEADER_BYTES) {
+            throw new IllegalArgumentException(target + ": header of " + reservedHeader + " bytes exceeds the format's limit");
+        }
+        Path parent = target.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        this.channel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE, StandardOpenOption.READ);
+    }
+
+    /**
+     * @param plan every tensor that may be appended (with its final dtype and shape)
+     * @param compactHeader rewrite the file at finish so the header is exactly as large as needed
+     *     (for small in-memory outputs); otherwise the reserved space stays as space padding
+     */
+    public static SafetensorsStreamWriter create(Path file, Map<String, String> metadata, List<TensorSpec> plan, boolean compactHeader) {
+        try {
+            return new SafetensorsStreamWriter(file, metadata, plan, compactHeader);
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot create: " + e.getMessage(), e);
+        }
+    }
+
+    public static SafetensorsStreamWriter create(Path file, Map<String, String> metadata, List<TensorSpec> plan) {
+        return create(file, metadata, plan, false);
+    }
+
+    /** Appends one planned tensor; {@code data} holds exactly its little-endian bytes. */
+    public void append(TensorSpec spec, ByteBuffer data) {
+        TensorSpec plan = planned.remove(spec.name());
+        if (plan == null) {
+            throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" was not planned or is appended twice");
+        }
+        if (!plan.equals(spec)) {
+            throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" planned as " + plan + ", appended as " + spec);
+        }
+        if (data.remaining() != spec.byteLength()) {
+            throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" needs " + spec.byteLength() + " bytes, got "
+                    + data.remaining());
+        }
+        long start = dataLength;
+        try {
+            long position = 8L + reservedHeader + start;
+            ByteBuffer src = data.duplicate();
+            while (src.hasRemaining()) {
+                position += channel.write(src, position);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(partial + ": cannot write tensor \"" + spec.name() + "\": " + e.getMessage(), e);
+        }
+        dataLength += spec.byteLength();
+        written.add(new TensorInfo(spec.name(), spec.dtype(), spec.shape(), start, dataLength));
+    }
+
+    public void appendFloats(String name, long[] shape, float[] values, DType storeAs) {
+        append(new TensorSpec(name, storeAs, shape), Floats.encode(values, storeAs));
+    }
+
+    /** The tensors appended so far, with their offsets. */
+    public List<TensorInfo> written() {
+        return List.copyOf(written);
+    }
+
+    /** Writes the header and moves the file into place. */
+    public void finish() {
+        byte[] json = SafetensorsHeader.serialize(metadata, written);
+        try {
+            if (compactHeader) {
+                int size = SafetensorsHeader.paddedSize(json.length);
+                writeHeader(channel, SafetensorsHeader.padded(json, size));
+                if (size < reservedHeader) {
+                    long from = 8L + reservedHeader;
+                    long to = 8L + size;
+                    ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+                    for (long done = 0; done < dataLength; ) {
+                        buffer.clear().limit((int) Math.min(buffer.capacity(), dataLength - done));
+                        int n = channel.read(buffer, from + done);
+                        buffer.flip();
+                        long at = to + done;
+                        while (buffer.hasRemaining()) {
+                            at += channel.write(buffer, at);
+                        }
+                        done += n;
+                    }
+                    channel.truncate(to + dataLength);
+                }
+            } else {
+                writeHeader(channel, SafetensorsHeader.padded(json, reservedHeader));
+            }
+            channel.force(false);
+            channel.close();
+            Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            finished = true;
+        } catch (IOException e) {
+            throw new UncheckedIOException(target + ": cannot finish: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeHeader(FileChannel channel, byte[] header) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
+        buffer.putLong(header.length).put(header).flip();
+        long position = 0;
+        while (buffer.hasRemaining()) {
+            position += channel.write(buffer, position);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!finished) {
+            try {
+                channel.close();
+                Files.deleteIfExists(partial);
+            } catch (IOException ignored) {
+                // best effort cleanup of an unfinished file
+            }
+        }
+    }
+}
