@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
         description = "SafeLoRA pipeline: align, train, project and evaluate LoRA adapters, on Kafka or offline.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            AlignCommand.class,
+            ProjectCommand.class,
         })
 public final class Main implements Runnable {
 

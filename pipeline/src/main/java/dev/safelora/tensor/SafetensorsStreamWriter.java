@@ -86,13 +86,7 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
 
     /** Appends one planned tensor; {@code data} holds exactly its little-endian bytes. */
     public void append(TensorSpec spec, ByteBuffer data) {
-        TensorSpec plan = planned.remove(spec.name());
-        if (plan == null) {
-            throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" was not planned or is appended twice");
-        }
-        if (!plan.equals(spec)) {
-            throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" planned as " + plan + ", appended as " + spec);
-        }
+        checkPlanned(spec);
         if (data.remaining() != spec.byteLength()) {
             throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" needs " + spec.byteLength() + " bytes, got "
                     + data.remaining());
@@ -111,8 +105,49 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
         written.add(new TensorInfo(spec.name(), spec.dtype(), spec.shape(), start, dataLength));
     }
 
+    /** Appends float data stored as F32, F16 or BF16, encoded in small chunks (no second full-size copy). */
     public void appendFloats(String name, long[] shape, float[] values, DType storeAs) {
-        append(new TensorSpec(name, storeAs, shape), Floats.encode(values, storeAs));
+        TensorSpec spec = new TensorSpec(name, storeAs, shape);
+        if (TensorInfo.numel(shape) != values.length) {
+            throw new IllegalArgumentException(target + ": tensor \"" + name + "\" has shape " + java.util.Arrays.toString(shape)
+                    + " but " + values.length + " values");
+        }
+        int chunk = 1 << 18;
+        if (values.length <= chunk) {
+            append(spec, Floats.encode(values, storeAs));
+            return;
+        }
+        checkPlanned(spec);
+        long start = dataLength;
+        long position = 8L + reservedHeader + start;
+        try {
+            float[] part = new float[chunk];
+            for (int from = 0; from < values.length; from += chunk) {
+                int n = Math.min(chunk, values.length - from);
+                if (n != part.length) {
+                    part = new float[n];
+                }
+                System.arraycopy(values, from, part, 0, n);
+                ByteBuffer bytes = Floats.encode(part, storeAs);
+                while (bytes.hasRemaining()) {
+                    position += channel.write(bytes, position);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(partial + ": cannot write tensor \"" + name + "\": " + e.getMessage(), e);
+        }
+        dataLength += spec.byteLength();
+        written.add(new TensorInfo(spec.name(), spec.dtype(), spec.shape(), start, dataLength));
+    }
+
+    private void checkPlanned(TensorSpec spec) {
+        TensorSpec plan = planned.remove(spec.name());
+        if (plan == null) {
+            throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" was not planned or is appended twice");
+        }
+        if (!plan.equals(spec)) {
+            throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" planned as " + plan + ", appended as " + spec);
+        }
     }
 
     /** The tensors appended so far, with their offsets. */

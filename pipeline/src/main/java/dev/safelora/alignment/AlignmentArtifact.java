@@ -1,0 +1,126 @@
+package dev.safelora.alignment;
+
+import dev.safelora.adapter.ModuleNames;
+import dev.safelora.tensor.SafetensorsFile;
+import dev.safelora.tensor.TensorInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A stored alignment artifact ({@code alignment.json} + {@code alignment.safetensors}), read one module at a time. */
+public final class AlignmentArtifact implements AlignmentSource {
+
+    private final AlignmentManifest manifest;
+    private final SafetensorsFile tensors;
+    private final Map<String, AlignmentManifest.Module> modules;
+
+    private AlignmentArtifact(AlignmentManifest manifest, SafetensorsFile tensors, Map<String, AlignmentManifest.Module> modules) {
+        this.manifest = manifest;
+        this.tensors = tensors;
+        this.modules = modules;
+    }
+
+    /** Opens an artifact directory and checks the manifest against the tensors file. */
+    public static AlignmentArtifact open(Path dir) {
+        Path manifestFile = dir.resolve(AlignmentManifest.FILE);
+        if (!Files.isRegularFile(manifestFile)) {
+            throw new IllegalArgumentException(dir + ": not an alignment artifact (no " + AlignmentManifest.FILE + ")");
+        }
+        AlignmentManifest manifest = Aligner.readManifest(manifestFile);
+        if (!AlignmentManifest.FORMAT.equals(manifest.format()) || manifest.modules() == null) {
+            throw new IllegalArgumentException(manifestFile + ": format is " + manifest.format() + ", expected " + AlignmentManifest.FORMAT);
+        }
+        String file = manifest.tensorsFile() == null ? AlignmentManifest.TENSORS : manifest.tensorsFile();
+        if (file.contains("/") || file.contains("\\")) {
+            throw new IllegalArgumentException(manifestFile + ": tensors file \"" + file + "\" must be a plain file name");
+        }
+        SafetensorsFile tensors = SafetensorsFile.open(dir.resolve(file));
+        try {
+            List<String> problems = new ArrayList<>();
+            List<AlignmentManifest.Module> sorted = new ArrayList<>(manifest.modules());
+            sorted.sort((x, y) -> ModuleNames.NATURAL_ORDER.compare(x.name(), y.name()));
+            Map<String, AlignmentManifest.Module> byName = new LinkedHashMap<>();
+            for (AlignmentManifest.Module m : sorted) {
+                if (!tensors.contains(m.name())) {
+                    problems.add("\"" + m.name() + "\" is missing from " + file);
+                    continue;
+                }
+                TensorInfo info = tensors.info(m.name());
+                if (info.rank() != 2 || info.dim(0) != m.rows() || info.dim(1) != m.cols() || !info.dtype().isFloatingPoint()) {
+                    problems.add("\"" + m.name() + "\" is " + info.dtype() + java.util.Arrays.toString(info.shape()) + " in " + file
+                            + " but " + m.rows() + "x" + m.cols() + " in the manifest");
+                    continue;
+                }
+                byName.put(m.name(), m);
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(dir + ": alignment manifest and tensors disagree: " + String.join("; ", problems));
+            }
+            return new AlignmentArtifact(manifest, tensors, byName);
+        } catch (RuntimeException e) {
+            tensors.close();
+            throw e;
+        }
+    }
+
+    public AlignmentManifest manifest() {
+        return manifest;
+    }
+
+    @Override
+    public List<String> modules() {
+        return List.copyOf(modules.keySet());
+    }
+
+    @Override
+    public boolean contains(String module) {
+        return modules.containsKey(module);
+    }
+
+    @Override
+    public ModuleShape shape(String module) {
+        AlignmentManifest.Module m = entry(module);
+        return new ModuleShape(m.rows(), m.cols());
+    }
+
+    /** Reads a module's V; the norm is recomputed from the stored values (exact for what projection uses). */
+    @Override
+    public AlignmentMatrix load(String module) {
+        AlignmentManifest.Module m = entry(module);
+        float[] v = tensors.floats(module);
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new IllegalArgumentException(tensors.path() + ": alignment of \"" + module + "\" holds " + v[i] + " at element " + i);
+            }
+        }
+        return new AlignmentMatrix(module, m.rows(), m.cols(), v, AlignmentMatrix.frobeniusNorm(v));
+    }
+
+    @Override
+    public String whyMissing(String module) {
+        if (manifest.excluded() != null) {
+            for (AlignmentManifest.Excluded e : manifest.excluded()) {
+                if (e.name().equals(module)) {
+                    return "excluded from the alignment: " + e.reason();
+                }
+            }
+        }
+        return null;
+    }
+
+    private AlignmentManifest.Module entry(String module) {
+        AlignmentManifest.Module m = modules.get(module);
+        if (m == null) {
+            throw new IllegalArgumentException("no alignment for module \"" + module + "\"");
+        }
+        return m;
+    }
+
+    @Override
+    public void close() {
+        tensors.close();
+    }
+}

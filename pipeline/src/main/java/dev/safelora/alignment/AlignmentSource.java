@@ -1,0 +1,26 @@
+package dev.safelora.alignment;
+
+import java.util.List;
+
+/** Where projection gets each module's alignment matrix: a stored artifact or two checkpoints streamed on demand. */
+public interface AlignmentSource extends AutoCloseable {
+
+    /** The modules with an alignment matrix, in natural order. */
+    List<String> modules();
+
+    boolean contains(String module);
+
+    /** The shape of a module's matrix without loading it. */
+    ModuleShape shape(String module);
+
+    /** Loads (or computes) one module's matrix. */
+    AlignmentMatrix load(String module);
+
+    /** Why a module has no matrix here, when the source knows (e.g. excluded because its V is zero); else null. */
+    default String whyMissing(String module) {
+        return null;
+    }
+
+    @Override
+    void close();
+}

@@ -1,0 +1,173 @@
+package dev.safelora.alignment;
+
+import dev.safelora.tensor.Checkpoint;
+import dev.safelora.tensor.TensorInfo;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A (base, aligned) checkpoint pair restricted to the target modules, checked up front from the
+ * headers alone (both sides have every target, same 2-D shapes), and able to compute each
+ * module's {@code V = W_aligned - W_base} on demand, one module at a time.
+ */
+public final class CheckpointPair implements AlignmentSource {
+
+    private final Checkpoint base;
+    private final Checkpoint aligned;
+    private final Map<String, ModuleShape> shapes;
+    private final boolean owned;
+
+    private CheckpointPair(Checkpoint base, Checkpoint aligned, Map<String, ModuleShape> shapes, boolean owned) {
+        this.base = base;
+        this.aligned = aligned;
+        this.shapes = shapes;
+        this.owned = owned;
+    }
+
+    /** Opens both checkpoint directories; closing the pair closes them. */
+    public static CheckpointPair open(java.nio.file.Path baseDir, java.nio.file.Path alignedDir, Set<String> targets) {
+        Checkpoint b = Checkpoint.open(baseDir);
+        try {
+            Checkpoint a = Checkpoint.open(alignedDir);
+            try {
+                return of(b, a, targets, true);
+            } catch (RuntimeException e) {
+                a.close();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            b.close();
+            throw e;
+        }
+    }
+
+    /**
+     * @throws IllegalArgumentException listing every target missing on one side, every shape
+     *     mismatch, and every target that is not a 2-D floating-point weight
+     */
+    public static CheckpointPair of(Checkpoint base, Checkpoint aligned, Set<String> targets, boolean closeCheckpoints) {
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("no target modules given");
+        }
+        List<String> inBase = TargetModules.find(base.names(), targets);
+        List<String> inAligned = TargetModules.find(aligned.names(), targets);
+        Set<String> all = new TreeSet<>(dev.safelora.adapter.ModuleNames.NATURAL_ORDER);
+        all.addAll(inBase);
+        all.addAll(inAligned);
+        if (all.isEmpty()) {
+            throw new IllegalArgumentException("no weights of the target modules " + targets + " in " + base.path() + " or " + aligned.path());
+        }
+        List<String> problems = new ArrayList<>();
+        Map<String, ModuleShape> shapes = new LinkedHashMap<>();
+        for (String module : all) {
+            String weight = TargetModules.weightOf(module);
+            if (!base.contains(weight)) {
+                problems.add("\"" + weight + "\" missing from the base checkpoint " + base.path());
+                continue;
+            }
+            if (!aligned.contains(weight)) {
+                problems.add("\"" + weight + "\" missing from the aligned checkpoint " + aligned.path());
+                continue;
+            }
+            TensorInfo b = base.info(weight);
+            TensorInfo a = aligned.info(weight);
+            if (!Arrays.equals(b.shape(), a.shape())) {
+                problems.add("\"" + weight + "\" has shape " + Arrays.toString(b.shape()) + " in the base but " + Arrays.toString(a.shape())
+                        + " in the aligned checkpoint");
+                continue;
+            }
+            if (b.rank() != 2 || !b.dtype().isFloatingPoint() || !a.dtype().isFloatingPoint()) {
+                problems.add("\"" + weight + "\" is " + b.dtype() + Arrays.toString(b.shape()) + ", not a 2-D F32/F16/BF16 weight");
+                continue;
+            }
+            if (b.numel() > Integer.MAX_VALUE - 8) {
+                problems.add("\"" + weight + "\" has " + b.numel() + " elements, too many for one array");
+                continue;
+            }
+            shapes.put(module, new ModuleShape((int) b.dim(0), (int) b.dim(1)));
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("base and aligned checkpoints do not match: " + String.join("; ", problems));
+        }
+        return new CheckpointPair(base, aligned, java.util.Collections.unmodifiableMap(shapes), closeCheckpoints);
+    }
+
+    public Checkpoint base() {
+        return base;
+    }
+
+    public Checkpoint aligned() {
+        return aligned;
+    }
+
+    @Override
+    public List<String> modules() {
+        return List.copyOf(shapes.keySet());
+    }
+
+    @Override
+    public boolean contains(String module) {
+        return shapes.containsKey(module);
+    }
+
+    @Override
+    public ModuleShape shape(String module) {
+        ModuleShape s = shapes.get(module);
+        if (s == null) {
+            throw new IllegalArgumentException("no alignment for module \"" + module + "\"");
+        }
+        return s;
+    }
+
+    /**
+     * Computes {@code V = W_aligned - W_base} for one module.
+     *
+     * @throws IllegalArgumentException when either weight holds NaN or Inf, or the difference overflows
+     */
+    @Override
+    public AlignmentMatrix load(String module) {
+        ModuleShape shape = shape(module);
+        String weight = TargetModules.weightOf(module);
+        float[] w0 = base.floats(weight);
+        float[] v = aligned.floats(weight);
+        double s0 = 0;
+        double s1 = 0;
+        for (int i = 0; i < v.length; i++) {
+            float d = v[i] - w0[i];
+            if (!Float.isFinite(d)) {
+                throw nonFinite(weight, i, w0[i], v[i]);
+            }
+            v[i] = d;
+            if ((i & 1) == 0) {
+                s0 += (double) d * d;
+            } else {
+                s1 += (double) d * d;
+            }
+        }
+        return new AlignmentMatrix(module, shape.rows(), shape.cols(), v, Math.sqrt(s0 + s1));
+    }
+
+    private IllegalArgumentException nonFinite(String weight, int index, float baseValue, float alignedValue) {
+        String where = " at element " + index;
+        if (!Float.isFinite(baseValue)) {
+            return new IllegalArgumentException("\"" + weight + "\" in the base checkpoint " + base.path() + " holds " + baseValue + where);
+        }
+        if (!Float.isFinite(alignedValue)) {
+            return new IllegalArgumentException("\"" + weight + "\" in the aligned checkpoint " + aligned.path() + " holds " + alignedValue + where);
+        }
+        return new IllegalArgumentException("\"" + weight + "\": aligned minus base overflows float" + where);
+    }
+
+    @Override
+    public void close() {
+        if (owned) {
+            base.close();
+            aligned.close();
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.safelora.cli;
+
+import dev.safelora.alignment.Aligner;
+import dev.safelora.alignment.AlignmentManifest;
+import dev.safelora.tensor.DType;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code safelora align}: the alignment artifact (V of every target module) of a base/aligned checkpoint pair. */
+@Command(name = "align", mixinStandardHelpOptions = true,
+        description = {"Compute the SafeLoRA alignment V = W_aligned - W_base of every target module, streaming one module at a time.",
+            "Writes alignment.safetensors (V per module) and alignment.json (names, shapes, Frobenius norms, sha256 of the sources)."})
+final class AlignCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--base", required = true, paramLabel = "DIR", description = "Base model directory (safetensors, single or sharded).")
+    Path base;
+
+    @Option(names = "--aligned", required = true, paramLabel = "DIR", description = "Aligned (e.g. chat) model directory of the same shapes.")
+    Path aligned;
+
+    @Option(names = "--modules", required = true, split = ",", paramLabel = "LIST",
+            description = "Target modules, e.g. q_proj,v_proj (last name component or full module name).")
+    List<String> modules;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory of the alignment artifact.")
+    Path out;
+
+    @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|f16|bf16", description = "Storage dtype of V (default: ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Option(names = "--on-zero", defaultValue = "exclude", paramLabel = "exclude|fail",
+            description = "A module whose V is zero is excluded and reported, or fails the run (default: ${DEFAULT-VALUE}).")
+    String onZero;
+
+    @Override
+    public Integer call() {
+        DType storeAs;
+        try {
+            storeAs = DType.parseUserName(dtype);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dtype must be f32, f16 or bf16, got " + dtype);
+        }
+        if (!storeAs.isFloatingPoint()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dtype must be f32, f16 or bf16, got " + dtype);
+        }
+        Aligner.OnZero zero = switch (onZero.toLowerCase(Locale.ROOT)) {
+            case "exclude" -> Aligner.OnZero.EXCLUDE;
+            case "fail" -> Aligner.OnZero.FAIL;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(), "--on-zero must be exclude or fail, got " + onZero);
+        };
+        var targets = new LinkedHashSet<String>();
+        modules.stream().map(String::strip).filter(s -> !s.isEmpty()).forEach(targets::add);
+        if (targets.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--modules names no module");
+        }
+        AlignmentManifest m = Aligner.align(base, aligned, targets, out, new Aligner.Options(storeAs, zero),
+                new StderrProgress(spec.commandLine().getErr(), "align"));
+        var stdout = spec.commandLine().getOut();
+        stdout.printf("aligned %d modules (%d excluded) -> %s%n", m.modules().size(), m.excluded().size(), out);
+        for (AlignmentManifest.Excluded e : m.excluded()) {
+            stdout.printf("  excluded %s: %s%n", e.name(), e.reason());
+        }
+        stdout.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,192 @@
+package dev.safelora.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.safelora.adapter.ModuleNames;
+import dev.safelora.adapter.PeftAdapter;
+import dev.safelora.alignment.AlignmentArtifact;
+import dev.safelora.alignment.AlignmentSource;
+import dev.safelora.alignment.CheckpointPair;
+import dev.safelora.projection.ProjectionReport;
+import dev.safelora.projection.SafeLoraProjector;
+import dev.safelora.projection.Selection;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code safelora project}: PEFT {@code apply_safelora}, offline and factored. */
+@Command(name = "project", mixinStandardHelpOptions = true,
+        description = {"Project a LoRA adapter with SafeLoRA (like PEFT's apply_safelora, without forming any m x m matrix).",
+            "Writes the projected PEFT adapter and safelora_report.json (mode, threshold, Pdst, cosine per module) to --out.",
+            "Modes: threshold (project modules with cos <= --threshold), top-k (exactly the --layers K modules with the lowest cos),",
+            "explicit (the modules of --layers 0,5,7 or the --modules named)."})
+final class ProjectCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--adapter", required = true, paramLabel = "DIR", description = "PEFT adapter directory (adapter_config.json + adapter_model.safetensors).")
+    Path adapterDir;
+
+    static final class Source {
+        @Option(names = "--alignment", required = true, paramLabel = "DIR", description = "Alignment artifact written by 'safelora align'.")
+        Path alignment;
+
+        @ArgGroup(exclusive = false)
+        Pair pair;
+    }
+
+    static final class Pair {
+        @Option(names = "--base", required = true, paramLabel = "DIR", description = "Base model directory (instead of --alignment).")
+        Path base;
+
+        @Option(names = "--aligned", required = true, paramLabel = "DIR", description = "Aligned model directory (with --base).")
+        Path aligned;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the projected adapter and report.")
+    Path out;
+
+    @Option(names = "--mode", defaultValue = "threshold", paramLabel = "threshold|top-k|explicit", description = "Selection (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--threshold", paramLabel = "TAU", description = "Threshold mode: project modules with cos <= TAU (default 0.5).")
+    Double threshold;
+
+    @Option(names = "--layers", paramLabel = "K|LIST", description = "top-k: the number K of modules to project; explicit: layer indices, e.g. 0,5,7.")
+    String layers;
+
+    @Option(names = "--modules", split = ",", paramLabel = "LIST", description = "explicit: full module names, e.g. model.layers.3.self_attn.q_proj.")
+    Set<String> moduleNames;
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Override
+    public Integer call() {
+        Selection selection = selection();
+        Path adapterReal = adapterDir.toAbsolutePath().normalize();
+        if (adapterReal.equals(out.toAbsolutePath().normalize())) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--out must differ from --adapter (the input adapter is never overwritten)");
+        }
+        PeftAdapter adapter = PeftAdapter.read(adapterDir);
+        SafeLoraProjector.Result result;
+        try (AlignmentSource alignment = openAlignment(adapter)) {
+            result = SafeLoraProjector.project(adapter, alignment, selection, new StderrProgress(spec.commandLine().getErr(), "project"));
+        }
+        result.adapter().write(out);
+        writeReport(out, result.report());
+        ProjectionReport r = result.report();
+        var stdout = spec.commandLine().getOut();
+        stdout.printf("projected %d of %d modules (%s), Pdst %.4f -> %s%n", r.projectedCount(), r.modules().size(), describe(r), r.pdst(), out);
+        stdout.flush();
+        return 0;
+    }
+
+    private AlignmentSource openAlignment(PeftAdapter adapter) {
+        if (source.alignment != null) {
+            return AlignmentArtifact.open(source.alignment);
+        }
+        // only the adapter's own modules are read from the checkpoints
+        return CheckpointPair.open(source.pair.base, source.pair.aligned, adapter.modules().keySet());
+    }
+
+    private Selection selection() {
+        Selection.Mode m;
+        try {
+            m = Selection.Mode.fromCliName(mode);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        try {
+            return switch (m) {
+                case THRESHOLD -> {
+                    if (layers != null || moduleNames != null) {
+                        throw usage("--layers and --modules do not apply to --mode threshold");
+                    }
+                    yield Selection.threshold(threshold == null ? Selection.DEFAULT_THRESHOLD : threshold);
+                }
+                case TOP_K -> {
+                    if (threshold != null || moduleNames != null) {
+                        throw usage("--mode top-k takes --layers K only");
+                    }
+                    if (layers == null) {
+                        throw usage("--mode top-k needs --layers K (how many modules to project)");
+                    }
+                    yield Selection.topK(parseInt(layers.strip(), "--layers"));
+                }
+                case EXPLICIT -> {
+                    if (threshold != null) {
+                        throw usage("--threshold does not apply to --mode explicit");
+                    }
+                    if ((layers == null) == (moduleNames == null)) {
+                        throw usage("--mode explicit needs either --layers LIST or --modules LIST");
+                    }
+                    if (layers != null) {
+                        Set<Integer> set = new LinkedHashSet<>();
+                        for (String s : layers.split(",")) {
+                            if (!s.isBlank()) {
+                                set.add(parseInt(s.strip(), "--layers"));
+                            }
+                        }
+                        yield Selection.layers(set);
+                    }
+                    yield Selection.modules(moduleNames);
+                }
+            };
+        } catch (CommandLine.ParameterException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    private int parseInt(String s, String option) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw usage(option + ": \"" + s + "\" is not an integer");
+        }
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    private static String describe(ProjectionReport r) {
+        if (r.threshold() != null) {
+            return "threshold " + r.threshold();
+        }
+        if (r.topK() != null) {
+            return "top-k " + r.topK();
+        }
+        if (r.layers() != null) {
+            return "explicit layers " + r.layers();
+        }
+        return "explicit modules " + (r.selectedModules() == null ? "[]" : Arrays.toString(
+                r.selectedModules().stream().sorted(ModuleNames.NATURAL_ORDER).toArray()));
+    }
+
+    static void writeReport(Path dir, ProjectionReport report) {
+        try {
+            Files.createDirectories(dir);
+            Path tmp = dir.resolve(ProjectionReport.FILE + ".partial");
+            JSON.writeValue(tmp.toFile(), report);
+            Files.move(tmp, dir.resolve(ProjectionReport.FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(dir + ": cannot write " + ProjectionReport.FILE + ": " + e.getMessage(), e);
+        }
+    }
+}

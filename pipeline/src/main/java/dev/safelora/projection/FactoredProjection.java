@@ -1,0 +1,161 @@
+package dev.safelora.projection;
+
+import java.util.stream.IntStream;
+
+/**
+ * The SafeLoRA kernels without the m x m matrix {@code C = V V^T / ||V||_F}:
+ * {@code C B = V (V^T B) / ||V||_F} costs {@code 2 m n r} multiply-adds instead of {@code m^2 n},
+ * and Frobenius products of {@code X A} and {@code Y A} reduce to r x r traces with {@code G = A A^T}.
+ * Everything accumulates in double. Matrices are row-major; V is m x n, B is m x r, A is r x n.
+ */
+public final class FactoredProjection {
+    private FactoredProjection() {
+    }
+
+    /** Rows per parallel task; big enough that splitting pays off only for real model shapes. */
+    private static final int MIN_PARALLEL_WORK = 1 << 22;
+
+    /** {@code V^T B} as an r x n matrix (its transpose, so both kernels stream V and it row by row). */
+    public static double[] vTransposeB(float[] v, int m, int n, float[] b, int r) {
+        double[] pt = new double[r * n];
+        int tasks = tasks((long) m * n * r, n, 256);
+        IntStream.range(0, tasks).parallel().forEach(t -> {
+            int j0 = (int) ((long) n * t / tasks);
+            int j1 = (int) ((long) n * (t + 1) / tasks);
+            for (int i = 0; i < m; i++) {
+                int row = i * n;
+                for (int k = 0; k < r; k++) {
+                    double bik = b[i * r + k];
+                    if (bik == 0) {
+                        continue;
+                    }
+                    int out = k * n;
+                    for (int j = j0; j < j1; j++) {
+                        pt[out + j] += bik * v[row + j];
+                    }
+                }
+            }
+        });
+        return pt;
+    }
+
+    /** {@code V P / scale} as an m x r matrix, where {@code pt} is {@code P^T} (r x n). */
+    public static double[] vTimes(float[] v, int m, int n, double[] pt, int r, double scale) {
+        double[] out = new double[m * r];
+        int tasks = tasks((long) m * n * r, m, 16);
+        IntStream.range(0, tasks).parallel().forEach(t -> {
+            int i0 = (int) ((long) m * t / tasks);
+            int i1 = (int) ((long) m * (t + 1) / tasks);
+            for (int i = i0; i < i1; i++) {
+                int row = i * n;
+                for (int k = 0; k < r; k++) {
+                    int p = k * n;
+                    double s0 = 0;
+                    double s1 = 0;
+                    double s2 = 0;
+                    double s3 = 0;
+                    int j = 0;
+                    for (; j + 3 < n; j += 4) {
+                        s0 += v[row + j] * pt[p + j];
+                        s1 += v[row + j + 1] * pt[p + j + 1];
+                        s2 += v[row + j + 2] * pt[p + j + 2];
+                        s3 += v[row + j + 3] * pt[p + j + 3];
+                    }
+                    for (; j < n; j++) {
+                        s0 += v[row + j] * pt[p + j];
+                    }
+                    out[i * r + k] = (s0 + s1 + s2 + s3) / scale;
+                }
+            }
+        });
+        return out;
+    }
+
+    /** {@code C B = V (V^T B) / ||V||_F}, m x r, without forming C. */
+    public static double[] projectB(float[] v, int m, int n, double norm, float[] b, int r) {
+        return vTimes(v, m, n, vTransposeB(v, m, n, b, r), r, norm);
+    }
+
+    /** {@code G = A A^T}, r x r. */
+    public static double[] gram(float[] a, int r, int n) {
+        double[] g = new double[r * r];
+        for (int k = 0; k < r; k++) {
+            for (int l = k; l < r; l++) {
+                double s = 0;
+                for (int j = 0; j < n; j++) {
+                    s += (double) a[k * n + j] * a[l * n + j];
+                }
+                g[k * r + l] = s;
+                g[l * r + k] = s;
+            }
+        }
+        return g;
+    }
+
+    /** {@code <X A, Y A>_F = trace(X^T Y G)} for m x r matrices X and Y and {@code G = A A^T}. */
+    public static double frobeniusInner(double[] x, double[] y, int m, int r, double[] g) {
+        double[] xty = new double[r * r];
+        for (int i = 0; i < m; i++) {
+            int row = i * r;
+            for (int k = 0; k < r; k++) {
+                double xik = x[row + k];
+                for (int l = 0; l < r; l++) {
+                    xty[k * r + l] += xik * y[row + l];
+                }
+            }
+        }
+        double trace = 0;
+        for (int k = 0; k < r; k++) {
+            for (int l = 0; l < r; l++) {
+                trace += xty[k * r + l] * g[l * r + k];
+            }
+        }
+        return trace;
+    }
+
+    /**
+     * Cosine between {@code C B A} and {@code B A} as torch's {@code cosine_similarity} defines it
+     * (each norm clamped to at least 1e-8, so a zero update has cosine 0), clamped to [-1, 1].
+     */
+    public static double cosine(double[] cb, double[] b, int m, int r, double[] g) {
+        double inner = frobeniusInner(cb, b, m, r, g);
+        double projected = Math.sqrt(Math.max(0, frobeniusInner(cb, cb, m, r, g)));
+        double original = Math.sqrt(Math.max(0, frobeniusInner(b, b, m, r, g)));
+        double cos = inner / (Math.max(projected, 1e-8) * Math.max(original, 1e-8));
+        return Math.max(-1, Math.min(1, cos));
+    }
+
+    /** {@code ||X - Y||_F} of two equally long matrices. */
+    public static double distance(double[] x, double[] y) {
+        double s = 0;
+        for (int i = 0; i < x.length; i++) {
+            double d = x[i] - y[i];
+            s += d * d;
+        }
+        return Math.sqrt(s);
+    }
+
+    static double[] widen(float[] x) {
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = x[i];
+        }
+        return out;
+    }
+
+    static float[] narrow(double[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = (float) x[i];
+        }
+        return out;
+    }
+
+    private static int tasks(long work, int splittable, int minPerTask) {
+        if (work < MIN_PARALLEL_WORK) {
+            return 1;
+        }
+        int cores = Math.max(1, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1);
+        return Math.max(1, Math.min(cores, splittable / minPerTask));
+    }
+}

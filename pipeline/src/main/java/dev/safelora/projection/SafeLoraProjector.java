@@ -1,0 +1,162 @@
+package dev.safelora.projection;
+
+import dev.safelora.adapter.LoraWeights;
+import dev.safelora.adapter.ModuleNames;
+import dev.safelora.adapter.PeftAdapter;
+import dev.safelora.alignment.AlignmentMatrix;
+import dev.safelora.alignment.AlignmentSource;
+import dev.safelora.alignment.ModuleShape;
+import dev.safelora.alignment.Progress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * SafeLoRA's projection of a LoRA adapter (PEFT {@code apply_safelora}), computed factored:
+ * for every adapter module, with V from the alignment, {@code C B = V (V^T B) / ||V||_F}, the cosine
+ * between {@code C B A} and {@code B A}, the selection, and {@code B := C B} for selected modules.
+ * Modules are matched by name, and only one alignment matrix is held at a time.
+ */
+public final class SafeLoraProjector {
+
+    /** The projected adapter and the report. */
+    public record Result(PeftAdapter adapter, ProjectionReport report) {
+    }
+
+    private SafeLoraProjector() {
+    }
+
+    public static Result project(PeftAdapter adapter, AlignmentSource alignment, Selection selection, Progress progress) {
+        if (adapter.config().useDora()) {
+            throw new IllegalArgumentException("DoRA adapters are not supported: SafeLoRA projects plain LoRA updates");
+        }
+        Map<String, LoraWeights> modules = adapter.modules();
+        checkMatches(modules, alignment);
+        Set<String> explicit = explicitModules(modules, selection);
+
+        List<String> names = new ArrayList<>(modules.keySet());
+        List<ModuleResult> partial = new ArrayList<>();
+        Map<String, float[]> projectedB = new LinkedHashMap<>();
+        Map<String, Double> distanceIfKept = new LinkedHashMap<>();
+        int done = 0;
+        for (String name : names) {
+            LoraWeights w = modules.get(name);
+            AlignmentMatrix v = alignment.load(name);
+            if (v.frobeniusNorm() == 0) {
+                throw new IllegalArgumentException("module " + name + ": its alignment V is zero, so C = V V^T / ||V||_F is undefined");
+            }
+            double[] cb = FactoredProjection.projectB(v.v(), v.rows(), v.cols(), v.frobeniusNorm(), w.b(), w.r());
+            double[] b = FactoredProjection.widen(w.b());
+            double[] g = FactoredProjection.gram(w.a(), w.r(), w.in());
+            double cos = FactoredProjection.cosine(cb, b, w.out(), w.r(), g);
+            double rounded = Math.rint(cos * 1e5) / 1e5;
+            partial.add(new ModuleResult(name, ModuleNames.layerIndex(name).orElse(-1), rounded, cos, false, v.frobeniusNorm(), 0));
+            projectedB.put(name, FactoredProjection.narrow(cb));
+            distanceIfKept.put(name, FactoredProjection.distance(b, cb));
+            progress.step(++done, names.size(), name);
+        }
+
+        Set<String> chosen = choose(partial, selection, explicit);
+        List<ModuleResult> results = new ArrayList<>();
+        List<LoraWeights> out = new ArrayList<>();
+        double dsum = 0;
+        for (ModuleResult r : partial) {
+            boolean projected = chosen.contains(r.name());
+            double distance = projected ? 0 : distanceIfKept.get(r.name());
+            dsum += 1 / (1 + distance);
+            results.add(new ModuleResult(r.name(), r.layer(), r.cosine(), r.exactCosine(), projected, r.alignmentNorm(), distance));
+            LoraWeights w = modules.get(r.name());
+            out.add(projected ? w.withB(projectedB.get(r.name())) : w);
+        }
+        ProjectionReport report = new ProjectionReport(
+                selection.mode().cliName(),
+                selection.mode() == Selection.Mode.THRESHOLD ? selection.threshold() : null,
+                selection.mode() == Selection.Mode.TOP_K ? selection.topK() : null,
+                selection.mode() == Selection.Mode.EXPLICIT && !selection.layers().isEmpty() ? selection.sortedLayers() : null,
+                selection.mode() == Selection.Mode.EXPLICIT && !selection.modules().isEmpty()
+                        ? selection.modules().stream().sorted(ModuleNames.NATURAL_ORDER).toList() : null,
+                dsum / results.size(), chosen.size(), results);
+        return new Result(adapter.withModules(out), report);
+    }
+
+    /** Every adapter module needs an alignment of the same shape; all problems are listed at once. */
+    private static void checkMatches(Map<String, LoraWeights> modules, AlignmentSource alignment) {
+        List<String> missing = new ArrayList<>();
+        List<String> mismatched = new ArrayList<>();
+        for (LoraWeights w : modules.values()) {
+            if (!alignment.contains(w.module())) {
+                String why = alignment.whyMissing(w.module());
+                missing.add(why == null ? w.module() : w.module() + " (" + why + ")");
+                continue;
+            }
+            ModuleShape s = alignment.shape(w.module());
+            if (s.rows() != w.out() || s.cols() != w.in()) {
+                mismatched.add(w.module() + " (LoRA " + w.out() + "x" + w.in() + ", alignment " + s + ")");
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException(missing.size() + " adapter module(s) have no alignment: " + String.join(", ", missing));
+        }
+        if (!mismatched.isEmpty()) {
+            throw new IllegalArgumentException("adapter and alignment shapes differ for: " + String.join(", ", mismatched));
+        }
+    }
+
+    private static Set<String> explicitModules(Map<String, LoraWeights> modules, Selection selection) {
+        if (selection.mode() != Selection.Mode.EXPLICIT) {
+            return Set.of();
+        }
+        Set<String> chosen = new HashSet<>();
+        if (!selection.modules().isEmpty()) {
+            List<String> unknown = new ArrayList<>();
+            for (String name : new TreeSet<>(selection.modules())) {
+                if (modules.containsKey(name)) {
+                    chosen.add(name);
+                } else {
+                    unknown.add(name);
+                }
+            }
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException("selected modules not in the adapter: " + String.join(", ", unknown));
+            }
+        } else {
+            Set<Integer> seen = new HashSet<>();
+            for (String name : modules.keySet()) {
+                int layer = ModuleNames.layerIndex(name).orElse(-1);
+                if (selection.layers().contains(layer)) {
+                    chosen.add(name);
+                    seen.add(layer);
+                }
+            }
+            Set<Integer> absent = new TreeSet<>(selection.layers());
+            absent.removeAll(seen);
+            if (!absent.isEmpty()) {
+                throw new IllegalArgumentException("selected layers with no adapter module: " + absent);
+            }
+        }
+        return chosen;
+    }
+
+    private static Set<String> choose(List<ModuleResult> results, Selection selection, Set<String> explicit) {
+        Set<String> chosen = new HashSet<>();
+        switch (selection.mode()) {
+            case THRESHOLD -> results.stream().filter(r -> r.cosine() <= selection.threshold()).forEach(r -> chosen.add(r.name()));
+            case TOP_K -> {
+                if (selection.topK() > results.size()) {
+                    throw new IllegalArgumentException("top-k asks for " + selection.topK() + " modules but the adapter has " + results.size());
+                }
+                // results are in module order and the sort is stable: ties go to the earlier module
+                results.stream().sorted(Comparator.comparingDouble(ModuleResult::cosine)).limit(selection.topK())
+                        .forEach(r -> chosen.add(r.name()));
+            }
+            case EXPLICIT -> chosen.addAll(explicit);
+            default -> throw new IllegalStateException();
+        }
+        return chosen;
+    }
+}

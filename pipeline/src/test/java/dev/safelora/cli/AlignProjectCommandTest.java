@@ -1,0 +1,161 @@
+package dev.safelora.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.safelora.adapter.PeftAdapter;
+import dev.safelora.tensor.DType;
+import dev.safelora.testsupport.TinyCheckpoints;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class AlignProjectCommandTest {
+
+    @TempDir
+    Path dir;
+
+    Path base;
+    Path aligned;
+    Path adapter;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        CommandLine cli = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @BeforeEach
+    void files() {
+        base = dir.resolve("base");
+        aligned = dir.resolve("aligned");
+        adapter = dir.resolve("adapter");
+        TinyCheckpoints.writePair(base, aligned, 4, 21, DType.BF16);
+        TinyCheckpoints.adapter(4, List.of("self_attn.q_proj", "self_attn.v_proj"), 4, 22, false).write(adapter);
+    }
+
+    @Test
+    void alignThenProjectWritesAPeftAdapterAndTheReport() throws IOException {
+        Run align = run("align", "--base", base.toString(), "--aligned", aligned.toString(), "--modules", "q_proj,v_proj",
+                "--out", dir.resolve("alignment").toString());
+        assertThat(align.exit()).as(align.err()).isZero();
+        assertThat(align.out()).contains("aligned 8 modules (0 excluded)");
+
+        Path out = dir.resolve("projected");
+        Run project = run("project", "--adapter", adapter.toString(), "--alignment", dir.resolve("alignment").toString(),
+                "--out", out.toString(), "--threshold", "0.3");
+        assertThat(project.exit()).as(project.err()).isZero();
+        assertThat(project.out()).contains("of 8 modules (threshold 0.3), Pdst");
+
+        JsonNode report = new ObjectMapper().readTree(out.resolve("safelora_report.json").toFile());
+        assertThat(report.get("mode").asText()).isEqualTo("threshold");
+        assertThat(report.get("threshold").asDouble()).isEqualTo(0.3);
+        assertThat(report.get("pdst").asDouble()).isBetween(0.0, 1.0);
+        JsonNode modules = report.get("modules");
+        assertThat(modules).hasSize(8);
+        List<String> names = new ArrayList<>();
+        modules.forEach(m -> {
+            names.add(m.get("name").asText());
+            assertThat(m.get("projected").asBoolean()).isEqualTo(m.get("cosine").asDouble() <= 0.3);
+            assertThat(m.get("alignmentNorm").asDouble()).isPositive();
+            assertThat(m.get("layer").asInt()).isBetween(0, 3);
+        });
+        assertThat(names.get(0)).isEqualTo("model.layers.0.self_attn.q_proj");
+
+        PeftAdapter original = PeftAdapter.read(adapter);
+        PeftAdapter projected = PeftAdapter.read(out);
+        assertThat(projected.config()).isEqualTo(original.config());
+        for (JsonNode m : modules) {
+            String name = m.get("name").asText();
+            boolean same = java.util.Arrays.equals(projected.modules().get(name).b(), original.modules().get(name).b());
+            assertThat(same).as(name).isEqualTo(!m.get("projected").asBoolean());
+            assertThat(projected.modules().get(name).a()).containsExactly(original.modules().get(name).a());
+        }
+
+        // the same projection computed straight from the checkpoints
+        Path out2 = dir.resolve("projected2");
+        Run direct = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
+                "--out", out2.toString(), "--threshold", "0.3");
+        assertThat(direct.exit()).as(direct.err()).isZero();
+        assertThat(Files.readString(out2.resolve("safelora_report.json"))).isEqualTo(Files.readString(out.resolve("safelora_report.json")));
+    }
+
+    @Test
+    void topKAndExplicitModes() throws IOException {
+        Path out = dir.resolve("topk");
+        Run topK = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
+                "--out", out.toString(), "--mode", "top-k", "--layers", "3");
+        assertThat(topK.exit()).as(topK.err()).isZero();
+        JsonNode report = new ObjectMapper().readTree(out.resolve("safelora_report.json").toFile());
+        assertThat(report.get("mode").asText()).isEqualTo("top-k");
+        assertThat(report.get("projectedCount").asInt()).isEqualTo(3);
+
+        Path ex = dir.resolve("explicit");
+        Run explicit = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
+                "--out", ex.toString(), "--mode", "explicit", "--layers", "1,3");
+        assertThat(explicit.exit()).as(explicit.err()).isZero();
+        JsonNode r2 = new ObjectMapper().readTree(ex.resolve("safelora_report.json").toFile());
+        List<String> projected = new ArrayList<>();
+        r2.get("modules").forEach(m -> {
+            if (m.get("projected").asBoolean()) {
+                projected.add(m.get("name").asText());
+            }
+        });
+        assertThat(projected).containsExactly("model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj",
+                "model.layers.3.self_attn.q_proj", "model.layers.3.self_attn.v_proj");
+    }
+
+    @Test
+    void usageErrorsExitTwoWithOneLine() {
+        Run noK = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--mode", "top-k");
+        assertThat(noK.exit()).isEqualTo(2);
+        assertThat(noK.err().strip()).startsWith("safelora: error: --mode top-k needs --layers K").doesNotContain("\n");
+        Run both = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--base", "b", "--aligned", "a", "--out", "y");
+        assertThat(both.exit()).isEqualTo(2);
+        Run dtype = run("align", "--base", "b", "--aligned", "a", "--modules", "q_proj", "--out", "o", "--dtype", "i8");
+        assertThat(dtype.exit()).isEqualTo(2);
+        assertThat(dtype.err()).contains("--dtype must be f32, f16 or bf16");
+        Run sameDir = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", adapter.toString());
+        assertThat(sameDir.exit()).isEqualTo(2);
+    }
+
+    @Test
+    void badInputExitsOneWithOneLineNamingTheProblem() throws IOException {
+        Run missing = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", dir.resolve("nowhere").toString(),
+                "--out", dir.resolve("o").toString());
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err().strip()).startsWith("safelora: error: ").contains("no such checkpoint directory").doesNotContain("\n");
+
+        Path pickle = dir.resolve("pickle");
+        Files.createDirectories(pickle);
+        Files.write(pickle.resolve("pytorch_model.bin"), new byte[] {1});
+        Run refused = run("align", "--base", pickle.toString(), "--aligned", aligned.toString(), "--modules", "q_proj", "--out", dir.resolve("o").toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("pickle");
+
+        Run wrongModules = run("align", "--base", base.toString(), "--aligned", aligned.toString(), "--modules", "q_proj",
+                "--out", dir.resolve("qonly").toString());
+        assertThat(wrongModules.exit()).isZero();
+        Run unaligned = run("project", "--adapter", adapter.toString(), "--alignment", dir.resolve("qonly").toString(),
+                "--out", dir.resolve("o2").toString());
+        assertThat(unaligned.exit()).isEqualTo(1);
+        assertThat(unaligned.err()).contains("4 adapter module(s) have no alignment").contains("model.layers.3.self_attn.v_proj");
+        assertThat(dir.resolve("o2")).doesNotExist();
+    }
+}
