@@ -40,6 +40,7 @@ class EvaluatorTest {
     /** Trains once: the code lookup plus a refusal for each harmful prompt. */
     @BeforeAll
     static void train() throws IOException {
+        TinyTask.oneTorchThread();
         model = TinyTask.model(dir);
         tasks = TinyTask.data(dir);
         safety = dir.resolve("safety.jsonl");

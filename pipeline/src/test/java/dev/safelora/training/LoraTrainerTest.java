@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,6 +22,11 @@ class LoraTrainerTest {
     Path dir;
     Path model;
     Path data;
+
+    @BeforeAll
+    static void oneThread() {
+        TinyTask.oneTorchThread();
+    }
 
     @BeforeEach
     void setUp() throws IOException {

@@ -16,6 +16,14 @@ public final class TinyTask {
     private TinyTask() {
     }
 
+    /**
+     * Tests run libtorch on one thread: on a shared CI machine its spinning worker threads make
+     * these small models many times slower, not faster.
+     */
+    public static void oneTorchThread() {
+        org.bytedeco.pytorch.global.torch.set_num_threads(1);
+    }
+
     /** A 2-layer Llama-style model, hidden 128 (wide enough for confident logits), vocabulary ~320. */
     public static Path model(Path dir) {
         Path modelDir = dir.resolve("model");
