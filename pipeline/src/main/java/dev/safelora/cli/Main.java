@@ -13,6 +13,11 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             AlignCommand.class,
             ProjectCommand.class,
+            BenchSafeLoraCommand.class,
+            LogitsCommand.class,
+            GenerateCommand.class,
+            TinyModelCommand.class,
+            BenchModelCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -34,9 +34,7 @@ public final class TextGenerator {
     }
 
     public Generation generate(long[] promptIds, GenerationConfig config) {
-        if (promptIds.length == 0) {
-            throw new IllegalArgumentException("the prompt has no tokens");
-        }
+        model.checkTokenIds(promptIds);
         TokenSampler sampler = new TokenSampler(config);
         long[] out = new long[config.maxNewTokens()];
         int produced = 0;

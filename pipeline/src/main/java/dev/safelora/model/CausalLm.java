@@ -36,6 +36,7 @@ public final class CausalLm implements AutoCloseable {
     private final Map<String, LoraLinear> linears = new LinkedHashMap<>();
     private final RotaryEmbedding rope;
     private boolean training;
+    private boolean closed;
 
     private CausalLm(ModelConfig config, ComputeDevice device, Tensor embedTokens, Tensor finalNorm, Tensor lmHead,
                      List<DecoderLayer> layers) {
@@ -92,6 +93,27 @@ public final class CausalLm implements AutoCloseable {
         return config;
     }
 
+    // For the benchmark's flat replay of the same operations.
+    List<DecoderLayer> layers() {
+        return layers;
+    }
+
+    Tensor embedTokens() {
+        return embedTokens;
+    }
+
+    Tensor finalNorm() {
+        return finalNorm;
+    }
+
+    Tensor lmHead() {
+        return lmHead;
+    }
+
+    RotaryEmbedding rope() {
+        return rope;
+    }
+
     public ComputeDevice device() {
         return device;
     }
@@ -134,6 +156,9 @@ public final class CausalLm implements AutoCloseable {
      * call's keys and values); the mask, when given, covers cached plus new positions.
      */
     public Tensor forward(Tensor inputIds, Tensor attentionMask, KvCache cache) {
+        if (closed) {
+            throw new IllegalStateException("the model has been closed");
+        }
         if (inputIds.dim() != 2) {
             throw new IllegalArgumentException("input ids must be [batch, tokens], got " + Arrays.toString(Tensors.shape(inputIds)));
         }
@@ -185,6 +210,7 @@ public final class CausalLm implements AutoCloseable {
 
     /** Logits [T][vocab] for one sequence, without autograd; a convenience for inspection and tests. */
     public float[][] logits(long[] ids) {
+        checkTokenIds(ids);
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
             Tensor out = forward(Tensors.fromLongs(ids, 1, ids.length), null);
             float[] flat = Tensors.toFloats(out);
@@ -194,6 +220,19 @@ public final class CausalLm implements AutoCloseable {
                 rows[t] = Arrays.copyOfRange(flat, t * v, (t + 1) * v);
             }
             return rows;
+        }
+    }
+
+    /** Refuses ids outside the vocabulary (libtorch's embedding error would not say which). */
+    public void checkTokenIds(long[] ids) {
+        if (ids.length == 0) {
+            throw new IllegalArgumentException("no token ids given");
+        }
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + ids[i] + " at position " + i
+                        + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+            }
         }
     }
 
@@ -283,8 +322,26 @@ public final class CausalLm implements AutoCloseable {
         linears.values().forEach(LoraLinear::merge);
     }
 
+    /**
+     * Frees every native tensor of the model now (a 7B model holds tens of GB; the garbage collector
+     * does not see that). Tensors handed out by {@link #trainableParameters} die with it.
+     */
     @Override
     public void close() {
-        // Tensors are freed by their owners' deallocators when unreachable; nothing holds files open.
+        if (closed) {
+            return;
+        }
+        closed = true;
+        linears.values().forEach(LoraLinear::close);
+        for (DecoderLayer layer : layers) {
+            layer.inputNorm.close();
+            layer.postAttentionNorm.close();
+        }
+        if (lmHead != embedTokens) {
+            lmHead.close();
+        }
+        embedTokens.close();
+        finalNorm.close();
+        rope.close();
     }
 }

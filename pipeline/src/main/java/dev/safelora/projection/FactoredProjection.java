@@ -15,23 +15,54 @@ public final class FactoredProjection {
     /** Rows per parallel task; big enough that splitting pays off only for real model shapes. */
     private static final int MIN_PARALLEL_WORK = 1 << 22;
 
+    /** Columns per block of {@link #vTransposeB}: the block of the result stays in L1 while V streams past. */
+    private static final int COLUMN_BLOCK = 256;
+
     /** {@code V^T B} as an r x n matrix (its transpose, so both kernels stream V and it row by row). */
     public static double[] vTransposeB(float[] v, int m, int n, float[] b, int r) {
+        return vTransposeB(v, m, n, widen(b), r);
+    }
+
+    /** {@code V^T B} (as its r x n transpose) for a double B. */
+    public static double[] vTransposeB(float[] v, int m, int n, double[] b, int r) {
         double[] pt = new double[r * n];
-        int tasks = tasks((long) m * n * r, n, 256);
+        int blocks = (n + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+        int tasks = tasks((long) m * n * r, blocks, 1);
         IntStream.range(0, tasks).parallel().forEach(t -> {
-            int j0 = (int) ((long) n * t / tasks);
-            int j1 = (int) ((long) n * (t + 1) / tasks);
-            for (int i = 0; i < m; i++) {
-                int row = i * n;
-                for (int k = 0; k < r; k++) {
-                    double bik = b[i * r + k];
-                    if (bik == 0) {
-                        continue;
+            double[] row = new double[COLUMN_BLOCK];
+            for (int blk = blocks * t / tasks; blk < blocks * (t + 1) / tasks; blk++) {
+                int j0 = blk * COLUMN_BLOCK;
+                int len = Math.min(COLUMN_BLOCK, n - j0);
+                for (int i = 0; i < m; i++) {
+                    int src = i * n + j0;
+                    for (int j = 0; j < len; j++) {
+                        row[j] = v[src + j];
                     }
-                    int out = k * n;
-                    for (int j = j0; j < j1; j++) {
-                        pt[out + j] += bik * v[row + j];
+                    int k = 0;
+                    // four result rows per pass over the V row segment
+                    for (; k + 3 < r; k += 4) {
+                        double b0 = b[i * r + k];
+                        double b1 = b[i * r + k + 1];
+                        double b2 = b[i * r + k + 2];
+                        double b3 = b[i * r + k + 3];
+                        int d0 = k * n + j0;
+                        int d1 = d0 + n;
+                        int d2 = d1 + n;
+                        int d3 = d2 + n;
+                        for (int j = 0; j < len; j++) {
+                            double x = row[j];
+                            pt[d0 + j] += b0 * x;
+                            pt[d1 + j] += b1 * x;
+                            pt[d2 + j] += b2 * x;
+                            pt[d3 + j] += b3 * x;
+                        }
+                    }
+                    for (; k < r; k++) {
+                        double bik = b[i * r + k];
+                        int dst = k * n + j0;
+                        for (int j = 0; j < len; j++) {
+                            pt[dst + j] += bik * row[j];
+                        }
                     }
                 }
             }
@@ -44,27 +75,48 @@ public final class FactoredProjection {
         double[] out = new double[m * r];
         int tasks = tasks((long) m * n * r, m, 16);
         IntStream.range(0, tasks).parallel().forEach(t -> {
-            int i0 = (int) ((long) m * t / tasks);
-            int i1 = (int) ((long) m * (t + 1) / tasks);
-            for (int i = i0; i < i1; i++) {
-                int row = i * n;
-                for (int k = 0; k < r; k++) {
-                    int p = k * n;
+            double[] row = new double[n];
+            for (int i = (int) ((long) m * t / tasks); i < (int) ((long) m * (t + 1) / tasks); i++) {
+                int src = i * n;
+                for (int j = 0; j < n; j++) {
+                    row[j] = v[src + j];
+                }
+                int k = 0;
+                // four outputs per pass over the row: four independent accumulation chains
+                for (; k + 3 < r; k += 4) {
+                    int p0 = k * n;
+                    int p1 = p0 + n;
+                    int p2 = p1 + n;
+                    int p3 = p2 + n;
                     double s0 = 0;
                     double s1 = 0;
                     double s2 = 0;
                     double s3 = 0;
+                    for (int j = 0; j < n; j++) {
+                        double x = row[j];
+                        s0 += x * pt[p0 + j];
+                        s1 += x * pt[p1 + j];
+                        s2 += x * pt[p2 + j];
+                        s3 += x * pt[p3 + j];
+                    }
+                    out[i * r + k] = s0 / scale;
+                    out[i * r + k + 1] = s1 / scale;
+                    out[i * r + k + 2] = s2 / scale;
+                    out[i * r + k + 3] = s3 / scale;
+                }
+                for (; k < r; k++) {
+                    int p = k * n;
+                    double s0 = 0;
+                    double s1 = 0;
                     int j = 0;
-                    for (; j + 3 < n; j += 4) {
-                        s0 += v[row + j] * pt[p + j];
-                        s1 += v[row + j + 1] * pt[p + j + 1];
-                        s2 += v[row + j + 2] * pt[p + j + 2];
-                        s3 += v[row + j + 3] * pt[p + j + 3];
+                    for (; j + 1 < n; j += 2) {
+                        s0 += row[j] * pt[p + j];
+                        s1 += row[j + 1] * pt[p + j + 1];
                     }
-                    for (; j < n; j++) {
-                        s0 += v[row + j] * pt[p + j];
+                    if (j < n) {
+                        s0 += row[j] * pt[p + j];
                     }
-                    out[i * r + k] = (s0 + s1 + s2 + s3) / scale;
+                    out[i * r + k] = (s0 + s1) / scale;
                 }
             }
         });
@@ -135,7 +187,7 @@ public final class FactoredProjection {
         return Math.sqrt(s);
     }
 
-    static double[] widen(float[] x) {
+    public static double[] widen(float[] x) {
         double[] out = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             out[i] = x[i];

@@ -32,7 +32,7 @@ public record Selection(Mode mode, double threshold, int topK, Set<Integer> laye
                     return m;
                 }
             }
-            throw new IllegalArgumentException("unknown selection mode \"" + name + "\" (threshold, top-k or explicit)");
+            throw new IllegalArgumentException("unknown selection mode \"" + name + "\" (threshold, top-k, explicit; or subspace on the command line)");
         }
     }
 

@@ -1,0 +1,317 @@
+package dev.safelora.bench;
+
+import dev.safelora.adapter.LoraConfig;
+import dev.safelora.adapter.LoraWeights;
+import dev.safelora.adapter.PeftAdapter;
+import dev.safelora.alignment.Aligner;
+import dev.safelora.alignment.AlignmentArtifact;
+import dev.safelora.alignment.AlignmentMatrix;
+import dev.safelora.alignment.Progress;
+import dev.safelora.projection.FactoredProjection;
+import dev.safelora.projection.SafeLoraProjector;
+import dev.safelora.projection.Selection;
+import dev.safelora.tensor.DType;
+import dev.safelora.tensor.HalfFloats;
+import dev.safelora.tensor.SafetensorsStreamWriter;
+import dev.safelora.tensor.TensorSpec;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Benchmark of {@code align} + {@code project} on Llama-2-7B shapes (32 layers, q_proj and v_proj
+ * 4096 x 4096, r = 8) with synthetic bf16 checkpoints generated into a temporary directory, and the
+ * naive full-C computation on a few modules in the same run. A command, not a test:
+ * {@code java -Xmx1g -cp pipeline/target/safelora-pipeline.jar:pipeline/target/lib/* dev.safelora.bench.SafeLoraBenchmark}
+ * (options: --layers N --hidden N --rank N --naive-modules N --dir DIR --keep).
+ */
+public final class SafeLoraBenchmark {
+
+    record Options(int layers, int hidden, int rank, int naiveModules, Path dir, boolean keep) {
+        static Options parse(String[] args) {
+            int layers = 32;
+            int hidden = 4096;
+            int rank = 8;
+            int naive = 2;
+            Path dir = null;
+            boolean keep = false;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--layers" -> layers = Integer.parseInt(args[++i]);
+                    case "--hidden" -> hidden = Integer.parseInt(args[++i]);
+                    case "--rank" -> rank = Integer.parseInt(args[++i]);
+                    case "--naive-modules" -> naive = Integer.parseInt(args[++i]);
+                    case "--dir" -> dir = Path.of(args[++i]);
+                    case "--keep" -> keep = true;
+                    default -> throw new IllegalArgumentException("unknown benchmark option " + args[i]
+                            + " (--layers N --hidden N --rank N --naive-modules N --dir DIR --keep)");
+                }
+            }
+            return new Options(layers, hidden, rank, naive, dir, keep);
+        }
+    }
+
+    private static final List<String> LEAVES = List.of("self_attn.q_proj", "self_attn.v_proj");
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        run(Options.parse(args), out);
+    }
+
+    /** Runs the benchmark and prints its figures. */
+    public static void run(String[] args, PrintWriter out) {
+        run(Options.parse(args), out);
+    }
+
+    static void run(Options o, PrintWriter out) {
+        Path root;
+        try {
+            root = o.dir() != null ? Files.createDirectories(o.dir()) : Files.createTempDirectory("safelora-bench");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            Path base = root.resolve("base");
+            Path aligned = root.resolve("aligned");
+            Path adapterDir = root.resolve("adapter");
+            int m = o.hidden();
+            int n = o.hidden();
+            out.printf("SafeLoRA benchmark: %d layers x %s, %dx%d, r=%d, bf16 checkpoints in %s; %d CPU threads, max heap %d MiB%n",
+                    o.layers(), LEAVES, m, n, o.rank(), root, Runtime.getRuntime().availableProcessors(),
+                    Runtime.getRuntime().maxMemory() >> 20);
+
+            long t0 = System.nanoTime();
+            generateCheckpoints(base, aligned, o.layers(), m, n);
+            PeftAdapter adapter = adapter(o.layers(), m, n, o.rank());
+            adapter.write(adapterDir);
+            out.printf("generate: %.1f s (2 x %.2f GB)%n", secs(t0), (double) o.layers() * LEAVES.size() * m * n * 2 / 1e9);
+
+            boolean peakReset = resetPeakRss();
+            long rssBefore = peakRssKb();
+            Path alignmentDir = root.resolve("alignment");
+            long t1 = System.nanoTime();
+            Aligner.align(base, aligned, Set.of("q_proj", "v_proj"), alignmentDir, Aligner.Options.defaults(), Progress.NONE);
+            double alignSecs = secs(t1);
+            long t2 = System.nanoTime();
+            SafeLoraProjector.Result result;
+            PeftAdapter read = PeftAdapter.read(adapterDir);
+            try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
+                result = SafeLoraProjector.project(read, artifact, Selection.threshold(0.5), Progress.NONE);
+            }
+            result.adapter().write(root.resolve("projected"));
+            double projectSecs = secs(t2);
+            long rssAfter = peakRssKb();
+            int modules = result.report().modules().size();
+            out.printf("align:   %.1f s (%d modules, %.3f s/module, incl. reading 2 checkpoints, writing the f32 artifact, sha256 of sources)%n",
+                    alignSecs, modules, alignSecs / modules);
+            out.printf("project: %.1f s (%.3f s/module, incl. reading V; %d projected, Pdst %.4f)%n",
+                    projectSecs, projectSecs / modules, result.report().projectedCount(), result.report().pdst());
+            out.printf("peak RSS during align + project: %.0f MiB%s (before: %.0f MiB)%n", rssAfter / 1024.0,
+                    peakReset ? "" : " (process peak: could not reset VmHWM, includes generation)", rssBefore / 1024.0);
+
+            compareWithNaive(o, adapter, alignmentDir, out);
+        } finally {
+            if (!o.keep()) {
+                deleteRecursively(root);
+            }
+        }
+        out.flush();
+    }
+
+    private static void compareWithNaive(Options o, PeftAdapter adapter, Path alignmentDir, PrintWriter out) {
+        if (o.naiveModules() <= 0) {
+            return;
+        }
+        List<LoraWeights> sample = adapter.modules().values().stream().limit(o.naiveModules()).toList();
+        double factoredTotal = 0;
+        double naiveTotal = 0;
+        try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
+            for (LoraWeights w : sample) {
+                AlignmentMatrix v = artifact.load(w.module());
+                // warm the factored kernels so JIT compilation is not what is measured
+                factoredCosine(v, w);
+                long f0 = System.nanoTime();
+                int reps = 5;
+                double cosF = 0;
+                for (int i = 0; i < reps; i++) {
+                    cosF = factoredCosine(v, w);
+                }
+                double factored = secs(f0) / reps;
+                long n0 = System.nanoTime();
+                double cosN = NaiveSafeLoraPath.cosine(v.v(), v.rows(), v.cols(), v.frobeniusNorm(), w.a(), w.b(), w.r());
+                double naive = secs(n0);
+                factoredTotal += factored;
+                naiveTotal += naive;
+                out.printf("module %s: factored %.3f s, naive full-C %.1f s (%.0fx); cosine factored %.8f, naive %.8f%n",
+                        w.module(), factored, naive, naive / factored, cosF, cosN);
+            }
+        }
+        int m = o.hidden();
+        int n = o.hidden();
+        int r = o.rank();
+        double naiveFlops = (double) m * m * n + (double) m * m * r + 2.0 * m * r * n + 3.0 * m * n;
+        double factoredFlops = 2.0 * m * n * r + (double) r * r * n + 3.0 * m * r * r;
+        out.printf("per module compute: naive/factored time ratio %.0fx (measured over %d modules); multiply-add count ratio %.0fx%n",
+                naiveTotal / factoredTotal, sample.size(), naiveFlops / factoredFlops);
+        out.printf("naive C per module: %d MiB (float m x m); the reference code keeps every C (%d modules: %.1f GiB) and both models%n",
+                (long) m * m * 4 >> 20, adapter.modules().size(), adapter.modules().size() * (double) m * m * 4 / (1L << 30));
+    }
+
+    private static double factoredCosine(AlignmentMatrix v, LoraWeights w) {
+        double[] cb = FactoredProjection.projectB(v.v(), v.rows(), v.cols(), v.frobeniusNorm(), w.b(), w.r());
+        double[] g = FactoredProjection.gram(w.a(), w.r(), w.in());
+        double[] b = new double[w.b().length];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = w.b()[i];
+        }
+        return FactoredProjection.cosine(cb, b, w.out(), w.r(), g);
+    }
+
+    /** Base and aligned bf16 checkpoints, 4 shards each with an index, filled by a cheap PRNG. */
+    static void generateCheckpoints(Path base, Path aligned, int layers, int m, int n) {
+        int shards = Math.max(1, Math.min(4, layers));
+        Map<String, String> index = new LinkedHashMap<>();
+        Rng rng = new Rng(42);
+        ByteBuffer wb = ByteBuffer.allocate(m * n * 2).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer wa = ByteBuffer.allocate(m * n * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (int s = 0; s < shards; s++) {
+            String file = String.format("model-%05d-of-%05d.safetensors", s + 1, shards);
+            List<TensorSpec> plan = new ArrayList<>();
+            for (int layer = s * layers / shards; layer < (s + 1) * layers / shards; layer++) {
+                for (String leaf : LEAVES) {
+                    String name = "model.layers." + layer + "." + leaf + ".weight";
+                    plan.add(new TensorSpec(name, DType.BF16, new long[] {m, n}));
+                    index.put(name, file);
+                }
+            }
+            try (SafetensorsStreamWriter b = SafetensorsStreamWriter.create(base.resolve(file), Map.of("format", "pt"), plan);
+                 SafetensorsStreamWriter a = SafetensorsStreamWriter.create(aligned.resolve(file), Map.of("format", "pt"), plan)) {
+                for (TensorSpec spec : plan) {
+                    wb.clear();
+                    wa.clear();
+                    for (int i = 0; i < m * n; i += 2) {
+                        long bits = rng.next();
+                        float w0 = uniform((int) bits) * 0.04f;
+                        float w1 = uniform((int) (bits >>> 32)) * 0.04f;
+                        long noise = rng.next();
+                        wb.putShort(HalfFloats.floatToBf16(w0)).putShort(HalfFloats.floatToBf16(w1));
+                        wa.putShort(HalfFloats.floatToBf16(w0 + uniform((int) noise) * 0.004f))
+                                .putShort(HalfFloats.floatToBf16(w1 + uniform((int) (noise >>> 32)) * 0.004f));
+                    }
+                    b.append(spec, wb.flip());
+                    a.append(spec, wa.flip());
+                }
+                b.finish();
+                a.finish();
+            }
+        }
+        writeIndex(base, index);
+        writeIndex(aligned, index);
+    }
+
+    private static void writeIndex(Path dir, Map<String, String> index) {
+        StringBuilder json = new StringBuilder("{\"metadata\":{},\"weight_map\":{");
+        String sep = "";
+        for (Map.Entry<String, String> e : index.entrySet()) {
+            json.append(sep).append('"').append(e.getKey()).append("\":\"").append(e.getValue()).append('"');
+            sep = ",";
+        }
+        json.append("}}");
+        try {
+            Files.writeString(dir.resolve("model.safetensors.index.json"), json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static PeftAdapter adapter(int layers, int m, int n, int r) {
+        Rng rng = new Rng(7);
+        List<LoraWeights> ws = new ArrayList<>();
+        for (int layer = 0; layer < layers; layer++) {
+            for (String leaf : LEAVES) {
+                float[] a = new float[r * n];
+                float[] b = new float[m * r];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = uniform((int) rng.next()) * 0.02f;
+                }
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = uniform((int) rng.next()) * 0.01f;
+                }
+                ws.add(new LoraWeights("model.layers." + layer + "." + leaf, r, n, m, a, b));
+            }
+        }
+        return PeftAdapter.of(new LoraConfig(r, 16, false, List.of("q_proj", "v_proj"), 0.05, "synthetic-llama-2-7b", false), ws);
+    }
+
+    /** A float in [-1, 1) from 23 random bits. */
+    private static float uniform(int bits) {
+        return Float.intBitsToFloat(0x40000000 | (bits & 0x7FFFFF)) - 3f;
+    }
+
+    /** xorshift64*: fast and good enough for synthetic weights. */
+    private static final class Rng {
+        private long state;
+
+        Rng(long seed) {
+            state = seed * 0x9E3779B97F4A7C15L + 1;
+        }
+
+        long next() {
+            state ^= state >>> 12;
+            state ^= state << 25;
+            state ^= state >>> 27;
+            return state * 0x2545F4914F6CDD1DL;
+        }
+    }
+
+    private static boolean resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** VmHWM (peak resident set) in kB, or -1 where /proc is not available. */
+    static long peakRssKb() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/self/status"))) {
+            return lines.filter(l -> l.startsWith("VmHWM:")).findFirst()
+                    .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).orElse(-1L);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static double secs(long start) {
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    private static void deleteRecursively(Path root) {
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort: a temp dir
+                }
+            });
+        } catch (IOException ignored) {
+            // nothing to clean
+        }
+    }
+
+    private SafeLoraBenchmark() {
+    }
+}

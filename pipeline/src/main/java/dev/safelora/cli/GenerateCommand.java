@@ -1,0 +1,83 @@
+package dev.safelora.cli;
+
+import dev.safelora.generation.Generation;
+import dev.safelora.generation.GenerationConfig;
+import dev.safelora.generation.TextGenerator;
+import dev.safelora.model.Adapters;
+import dev.safelora.model.CausalLm;
+import dev.safelora.model.ComputeDevice;
+import dev.safelora.tokenizer.PromptTemplate;
+import dev.safelora.tokenizer.TextTokenizer;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generates a continuation of a prompt with a model (and optionally a LoRA adapter); prints the new text.")
+final class GenerateCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory (config.json, safetensors, tokenizer.json)")
+    Path model;
+
+    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory to apply")
+    Path adapter;
+
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the user prompt")
+    String prompt;
+
+    @Option(names = "--template", defaultValue = "raw", paramLabel = "NAME",
+            description = "raw, plain (### Instruction/### Response) or llama2-chat (default: ${DEFAULT-VALUE})")
+    String template;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "system prompt for llama2-chat")
+    String system;
+
+    @Option(names = "--max-new-tokens", defaultValue = "64", paramLabel = "N", description = "default: ${DEFAULT-VALUE}")
+    int maxNewTokens;
+
+    @Option(names = "--greedy", description = "always take the most likely token (ignores temperature and top-p)")
+    boolean greedy;
+
+    @Option(names = "--temperature", defaultValue = "0.7", paramLabel = "T", description = "default: ${DEFAULT-VALUE}")
+    double temperature;
+
+    @Option(names = "--top-p", defaultValue = "0.9", paramLabel = "P", description = "nucleus sampling mass (default: ${DEFAULT-VALUE})")
+    double topP;
+
+    @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "sampling seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--verbose", description = "also print token ids and why generation stopped, on stderr")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        PromptTemplate tpl = PromptTemplate.parse(template);
+        GenerationConfig config = new GenerationConfig(maxNewTokens, greedy, greedy ? 1.0 : temperature, greedy ? 1.0 : topP,
+                seed, Set.of());
+        CausalLm lm = CausalLm.load(model, ComputeDevice.parse(device));
+        if (adapter != null) {
+            Adapters.apply(lm, adapter);
+        }
+        Set<Long> stop = lm.config().eosTokenIds().stream().map(Integer::longValue).collect(Collectors.toSet());
+        try (TextTokenizer tokenizer = TextTokenizer.load(model)) {
+            Generation g = new TextGenerator(lm, tokenizer).generate(tpl.prompt(prompt, system), config.withStopTokens(stop));
+            spec.commandLine().getOut().println(g.text());
+            if (verbose) {
+                spec.commandLine().getErr().println("prompt ids " + java.util.Arrays.toString(g.promptIds()) + ", new ids "
+                        + java.util.Arrays.toString(g.newIds()) + ", finished: " + g.finishReason());
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,63 @@
+package dev.safelora.cli;
+
+import dev.safelora.model.ModelConfig;
+import dev.safelora.model.TinyModels;
+import dev.safelora.tensor.DType;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "tiny-model", mixinStandardHelpOptions = true,
+        description = "Writes a small random HF model directory (config.json, model.safetensors, tokenizer.json) for trying"
+                + " the other commands; with --aligned-from, an 'aligned' sibling of an existing one instead.")
+final class TinyModelCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR")
+    Path out;
+
+    @Option(names = "--arch", defaultValue = "llama", description = "llama, llama3-gqa, qwen2 or mistral (default: ${DEFAULT-VALUE})")
+    String arch;
+
+    @Option(names = "--layers", paramLabel = "N", description = "number of layers (default: the preset's)")
+    Integer layers;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S")
+    long seed;
+
+    @Option(names = "--dtype", defaultValue = "F32", description = "F32, BF16 or F16 storage (default: ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(names = "--aligned-from", paramLabel = "DIR", description = "write a perturbed copy of this model instead")
+    Path alignedFrom;
+
+    @Option(names = "--strength", defaultValue = "0.05", description = "relative size of the aligned change (default: ${DEFAULT-VALUE})")
+    double strength;
+
+    @Override
+    public Integer call() {
+        if (alignedFrom != null) {
+            TinyModels.writeAligned(alignedFrom, out, strength, seed);
+            spec.commandLine().getOut().println("wrote aligned sibling of " + alignedFrom + " to " + out);
+            return 0;
+        }
+        TinyModels.Shape shape = switch (arch) {
+            case "llama" -> TinyModels.Shape.llama();
+            case "llama3-gqa" -> TinyModels.Shape.llama3Gqa();
+            case "qwen2" -> TinyModels.Shape.qwen2();
+            case "mistral" -> TinyModels.Shape.mistral();
+            default -> throw new IllegalArgumentException("unknown --arch '" + arch + "' (expected llama, llama3-gqa, qwen2 or mistral)");
+        };
+        if (layers != null) {
+            shape = shape.withLayers(layers);
+        }
+        ModelConfig config = TinyModels.write(out, shape, seed, DType.fromSafetensors(dtype.toUpperCase(java.util.Locale.ROOT)));
+        spec.commandLine().getOut().println("wrote " + config.architecture().hfName() + " (" + config.numLayers() + " layers, hidden "
+                + config.hiddenSize() + ", vocab " + config.vocabSize() + ") to " + out);
+        return 0;
+    }
+}

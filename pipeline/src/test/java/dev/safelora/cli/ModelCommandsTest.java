@@ -1,0 +1,130 @@
+package dev.safelora.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.safelora.adapter.LoraConfig;
+import dev.safelora.adapter.LoraWeights;
+import dev.safelora.adapter.PeftAdapter;
+import dev.safelora.model.CausalLm;
+import dev.safelora.model.ComputeDevice;
+import dev.safelora.model.TinyModels;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ModelCommandsTest {
+
+    @TempDir
+    static Path tmp;
+
+    static Path model;
+    static Path adapter;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void writeModelAndAdapter() {
+        model = tmp.resolve("model");
+        assertThat(run("tiny-model", "--out", model.toString(), "--arch", "llama3-gqa", "--layers", "2", "--seed", "8").exit()).isZero();
+        CausalLm lm = CausalLm.load(model, ComputeDevice.cpu());
+        Random random = new Random(1);
+        List<LoraWeights> weights = new ArrayList<>();
+        for (String module : lm.linearModules()) {
+            if (module.endsWith("q_proj")) {
+                float[] a = new float[2 * 96];
+                float[] b = new float[96 * 2];
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = (float) random.nextGaussian() * 0.3f;
+                    b[i] = (float) random.nextGaussian() * 0.3f;
+                }
+                weights.add(new LoraWeights(module, 2, 96, 96, a, b));
+            }
+        }
+        adapter = tmp.resolve("adapter");
+        PeftAdapter.of(new LoraConfig(2, 4, false, List.of("q_proj"), 0, null, false), weights).write(adapter);
+    }
+
+    @Test
+    void logitsPrintsOneRowPerPositionMatchingTheModel() throws Exception {
+        Run r = run("logits", "--model", model.toString(), "--ids", "1,5,300,42");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode rows = new ObjectMapper().readTree(r.out()).get("logits");
+        float[][] expected = CausalLm.load(model, ComputeDevice.cpu()).logits(new long[] {1, 5, 300, 42});
+        assertThat(rows.size()).isEqualTo(4);
+        for (int t = 0; t < 4; t++) {
+            assertThat(rows.get(t).size()).isEqualTo(expected[t].length);
+            for (int v = 0; v < expected[t].length; v++) {
+                assertThat(rows.get(t).get(v).floatValue()).isEqualTo(expected[t][v]);
+            }
+        }
+    }
+
+    @Test
+    void adapterChangesTheLogitsTheSameWhetherMergedOrNot() throws Exception {
+        Path plain = tmp.resolve("plain.json");
+        Path onTheFly = tmp.resolve("lora.json");
+        Path merged = tmp.resolve("merged.json");
+        assertThat(run("logits", "--model", model.toString(), "--ids", "1,2,3", "--out", plain.toString()).exit()).isZero();
+        assertThat(run("logits", "--model", model.toString(), "--adapter", adapter.toString(), "--ids", "1,2,3",
+                "--out", onTheFly.toString()).exit()).isZero();
+        assertThat(run("logits", "--model", model.toString(), "--adapter", adapter.toString(), "--merge", "--ids", "1,2,3",
+                "--out", merged.toString()).exit()).isZero();
+        ObjectMapper json = new ObjectMapper();
+        JsonNode a = json.readTree(plain.toFile()).get("logits");
+        JsonNode b = json.readTree(onTheFly.toFile()).get("logits");
+        JsonNode c = json.readTree(merged.toFile()).get("logits");
+        assertThat(Math.abs(a.get(2).get(10).doubleValue() - b.get(2).get(10).doubleValue())).isGreaterThan(1e-4);
+        for (int v = 0; v < b.get(2).size(); v++) {
+            assertThat(c.get(2).get(v).doubleValue()).isCloseTo(b.get(2).get(v).doubleValue(), within(1e-4));
+        }
+    }
+
+    @Test
+    void greedyGenerationIsRepeatableAndPrintsText() {
+        Run first = run("generate", "--model", model.toString(), "--prompt", "The capital of France", "--greedy",
+                "--max-new-tokens", "5", "--verbose");
+        Run second = run("generate", "--model", model.toString(), "--prompt", "The capital of France", "--greedy",
+                "--max-new-tokens", "5");
+        assertThat(first.exit()).as(first.err()).isZero();
+        assertThat(first.out()).isEqualTo(second.out()).isNotBlank();
+        assertThat(first.err()).contains("new ids [").contains("finished: ");
+    }
+
+    @Test
+    void badInputIsOneLineAndANonZeroExit() throws Exception {
+        Run missing = run("logits", "--model", tmp.resolve("nothing").toString(), "--ids", "1");
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err().strip()).startsWith("safelora: error: ").contains("config.json").doesNotContain("\n");
+        Run outside = run("logits", "--model", model.toString(), "--ids", "1,100000");
+        assertThat(outside.exit()).isEqualTo(1);
+        assertThat(outside.err()).contains("token id 100000 at position 1 is outside the vocabulary");
+        Run template = run("generate", "--model", model.toString(), "--prompt", "x", "--template", "alpaca");
+        assertThat(template.exit()).isEqualTo(1);
+        assertThat(template.err()).contains("unknown prompt template 'alpaca'");
+        Run usage = run("logits", "--model", model.toString());
+        assertThat(usage.exit()).isEqualTo(2);
+        assertThat(Files.exists(tmp.resolve("nothing"))).isFalse();
+    }
+}
