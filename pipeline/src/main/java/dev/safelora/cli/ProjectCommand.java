@@ -54,6 +54,10 @@ final class ProjectCommand implements Callable<Integer> {
 
         @Option(names = "--aligned", required = true, paramLabel = "DIR", description = "Aligned model directory (with --base).")
         Path aligned;
+
+        @Option(names = "--exact-difference", description = "With --base/--aligned: V exact in float instead of rounded to the"
+                + " checkpoints' 16-bit dtype as PEFT computes it.")
+        boolean exactDifference;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -107,7 +111,8 @@ final class ProjectCommand implements Callable<Integer> {
             return AlignmentArtifact.open(source.alignment);
         }
         // only the adapter's own modules are read from the checkpoints
-        return CheckpointPair.open(source.pair.base, source.pair.aligned, adapter.modules().keySet());
+        return CheckpointPair.open(source.pair.base, source.pair.aligned, adapter.modules().keySet())
+                .difference(source.pair.exactDifference ? CheckpointPair.Difference.EXACT : CheckpointPair.Difference.AS_PEFT);
     }
 
     private boolean subspace;

@@ -170,13 +170,15 @@ public final class SafeLoraProjector {
     private static Set<String> choose(List<ModuleResult> results, Selection selection, Set<String> explicit) {
         Set<String> chosen = new HashSet<>();
         switch (selection.mode()) {
-            case THRESHOLD -> results.stream().filter(r -> r.cosine() <= selection.threshold()).forEach(r -> chosen.add(r.name()));
+            // PEFT compares float32 tensors: the rounded cosine and tau both as float
+            case THRESHOLD -> results.stream().filter(r -> (float) r.cosine() <= (float) selection.threshold())
+                    .forEach(r -> chosen.add(r.name()));
             case TOP_K -> {
                 if (selection.topK() > results.size()) {
                     throw new IllegalArgumentException("top-k asks for " + selection.topK() + " modules but the adapter has " + results.size());
                 }
                 // results are in module order and the sort is stable: ties go to the earlier module
-                results.stream().sorted(Comparator.comparingDouble(ModuleResult::cosine)).limit(selection.topK())
+                results.stream().sorted(Comparator.comparingDouble(r -> (float) r.cosine())).limit(selection.topK())
                         .forEach(r -> chosen.add(r.name()));
             }
             case EXPLICIT -> chosen.addAll(explicit);
