@@ -142,12 +142,4 @@ public final class TrainingBenchmark {
             throw new UncheckedIOException(e);
         }
     }
-
-    public static void main(String[] args) throws IOException {
-        Path dir = Files.createDirectories(Path.of(args.length > 0 ? args[0] : "target/train-bench"));
-        Settings s = new Settings(256, 688, 4, 8, 128, 4, 1, 24, 4, 2, List.of("q_proj", "v_proj"), 8, 1);
-        Result r = run(s, dir);
-        System.out.printf("java tokens/s %.1f (%d tokens in %.2f s)%n", r.tokensPerSecond(), r.timedTokens(), r.timedSeconds());
-        Files.writeString(dir.resolve("java_result.json"), new ObjectMapper().writeValueAsString(r));
-    }
 }
