@@ -42,9 +42,9 @@ final class BenchTrainCommand implements Callable<Integer> {
         TrainingBenchmark.Result r = TrainingBenchmark.run(new TrainingBenchmark.Settings(hidden, intermediate, layers, heads,
                 seqLen, batchSize, gradAccum, warmupSteps + steps, warmupSteps, threads, targets, rank, 1), out);
         Files.writeString(out.resolve("java_result.json"), new ObjectMapper().writeValueAsString(r));
-        spec.commandLine().getOut().printf(Locale.ROOT, "java tokens/s %.1f (%d tokens in %.2f s, %d threads)%n"
+        spec.commandLine().getOut().printf(Locale.ROOT, "java tokens/s %.1f (median step %.1f, per CPU second of the training thread %.1f; %d tokens in %.2f s, %d threads)%n"
                         + "baseline: OPENBLAS_NUM_THREADS=1 python3 benchmarks/train_bench.py %s%n",
-                r.tokensPerSecond(), r.timedTokens(), r.timedSeconds(), threads, out);
+                r.tokensPerSecond(), r.medianTokensPerSecond(), r.tokensPerCpuSecond(), r.timedTokens(), r.timedSeconds(), threads, out);
         spec.commandLine().getOut().flush();
         return 0;
     }

@@ -191,7 +191,9 @@ public final class LoraTrainer {
     /** Forward and backward of one micro-batch; returns its summed (undivided) loss. */
     private static double forwardBackward(CausalLm model, Batch batch, long stepTokens, boolean cuda) {
         Tensor ids = Tensors.fromLongs(batch.inputIds(), batch.rows(), batch.length());
-        Tensor mask = Tensors.fromLongs(batch.attentionMask(), batch.rows(), batch.length());
+        // Without padding the mask is all ones: leave it out so attention takes its causal fast path.
+        boolean padded = batch.tokens() < (long) batch.rows() * batch.length();
+        Tensor mask = padded ? Tensors.fromLongs(batch.attentionMask(), batch.rows(), batch.length()) : null;
         Tensor labels = Tensors.fromLongs(batch.labels(), batch.rows(), batch.length());
         Tensor logits;
         if (cuda) {
