@@ -27,6 +27,13 @@ public final class ConsoleProgressBar implements TrainingListener {
     }
 
     @Override
+    public void onData(int examples, int skippedLines, int truncated, int dropped) {
+        out.printf(Locale.ROOT, "%d examples (%d unreadable lines skipped, %d truncated, %d dropped without a response token)%n",
+                examples, skippedLines, truncated, dropped);
+        out.flush();
+    }
+
+    @Override
     public void onStart(long totalSteps, long resumedAtStep) {
         if (resumedAtStep > 0) {
             out.printf(Locale.ROOT, "resuming at step %d of %d%n", resumedAtStep, totalSteps);

@@ -54,7 +54,7 @@ class TrainEvalCommandTest {
                 "--dropout", "0.1", "--device", "cpu");
         assertThat(train.exit()).as(train.err()).isZero();
         assertThat(train.out()).contains("adapter " + out).contains("4 steps");
-        assertThat(train.err()).contains("step 4/4");
+        assertThat(train.err()).contains("step 4/4").contains("10 examples (0 unreadable lines skipped, 0 truncated, 0 dropped");
         PeftAdapter adapter = PeftAdapter.read(out);
         assertThat(adapter.config().r()).isEqualTo(4);
         assertThat(adapter.config().alpha()).isEqualTo(8.0);
@@ -86,6 +86,11 @@ class TrainEvalCommandTest {
         assertThat(badLine.exit()).isEqualTo(1);
         assertThat(badLine.err()).startsWith("safelora: error: ").contains("line 2").contains("--skip-bad-lines");
         assertThat(badLine.err().strip().lines()).hasSize(1);
+
+        Run skipped = run("train", "--model", model.toString(), "--data", bad.toString(), "--out", dir.resolve("s").toString(),
+                "--skip-bad-lines", "--epochs", "1", "--max-seq-len", "3");
+        assertThat(skipped.exit()).as(skipped.err()).isZero();
+        assertThat(skipped.err()).contains("1 examples (1 unreadable lines skipped, 1 truncated, 0 dropped");
 
         Run badLr = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("y").toString(),
                 "--lr", "-1");

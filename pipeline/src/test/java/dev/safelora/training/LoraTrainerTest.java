@@ -86,6 +86,32 @@ class LoraTrainerTest {
     }
 
     @Test
+    void gradientAccumulationEqualsOneLargeBatch() throws IOException {
+        TrainingConfig big = TinyTask.quickConfig().withDropout(0).withBatchSize(4).withGradAccumulation(1);
+        train(big, dir.resolve("big"), false, null, null);
+        train(big.withBatchSize(2).withGradAccumulation(2), dir.resolve("accumulated"), false, null, null);
+
+        PeftAdapter one = PeftAdapter.read(dir.resolve("big"));
+        PeftAdapter two = PeftAdapter.read(dir.resolve("accumulated"));
+        assertThat(two.modules().keySet()).isEqualTo(one.modules().keySet());
+        double largest = 0;
+        for (String module : one.modules().keySet()) {
+            float[] b1 = one.modules().get(module).b();
+            float[] b2 = two.modules().get(module).b();
+            for (int i = 0; i < b1.length; i++) {
+                largest = Math.max(largest, Math.abs(b1[i] - b2[i]));
+            }
+        }
+        assertThat(largest).isLessThan(1e-5);
+        float[] trained = one.modules().values().iterator().next().b();
+        double size = 0;
+        for (float f : trained) {
+            size = Math.max(size, Math.abs(f));
+        }
+        assertThat(size).as("B moved away from its zero init").isGreaterThan(1e-3);
+    }
+
+    @Test
     void resumingAfterACrashEndsWithTheSameBytesAsAnUninterruptedRun() throws IOException {
         TrainingConfig config = TinyTask.quickConfig().withCheckpointEvery(2); // 2 steps per epoch, 6 in all
         TrainingResult whole = train(config, dir.resolve("whole"), false, null, null);
