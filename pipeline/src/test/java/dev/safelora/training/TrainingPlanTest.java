@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 class TrainingPlanTest {
 
-    @Property(tries = 200)
+    @Property(tries = 60)
     void everyEpochVisitsEveryExampleOnceInWholeSteps(@ForAll @IntRange(min = 1, max = 40) int examples,
                                                       @ForAll @IntRange(min = 1, max = 7) int batch,
                                                       @ForAll @IntRange(min = 1, max = 4) int accumulation,
