@@ -67,6 +67,12 @@ class LoraTrainerTest {
         assertThat(adapter.config().targetModules()).contains("q_proj", "down_proj");
         assertThat(adapter.modules()).hasSize(2 * 7).containsKey("model.layers.1.mlp.down_proj");
 
+        JsonNode record = new ObjectMapper().readTree(out.resolve(LoraTrainer.CONFIG_FILE).toFile());
+        assertThat(record.at("/config/rank").asInt()).isEqualTo(16);
+        assertThat(record.at("/config/template").asText()).isEqualTo("RAW");
+        assertThat(record.get("steps").asLong()).isEqualTo(12);
+        assertThat(record.get("data_and_config_sha256").asText()).hasSize(64);
+
         List<String> log = Files.readAllLines(out.resolve(LoraTrainer.LOG_FILE));
         assertThat(log).hasSize(12);
         JsonNode last = new ObjectMapper().readTree(log.get(11));
