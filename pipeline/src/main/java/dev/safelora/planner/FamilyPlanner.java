@@ -101,6 +101,13 @@ final class FamilyPlanner {
             LOG.info("planner: alignment {} of family {} seen again; nothing to do", alignment.getAlignmentId(), family);
             return;
         }
+        if (previous != null && alignment.getCompletedAt().isBefore(previous.getCompletedAt())) {
+            // a late or re-sent older event must not move the family (and its adapters) back
+            LOG.warn("planner: alignment {} of family {} completed at {}, before the current {} ({}); ignored",
+                    alignment.getAlignmentId(), family, alignment.getCompletedAt(), previous.getAlignmentId(),
+                    previous.getCompletedAt());
+            return;
+        }
         alignments.put(family, alignment);
         for (KeyValue<String, TrainingRequest> entry : scan(waiting, family)) {
             waiting.delete(entry.key);

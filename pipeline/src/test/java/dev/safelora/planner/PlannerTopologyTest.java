@@ -338,6 +338,21 @@ class PlannerTopologyTest {
     }
 
     @Test
+    void anOlderAlignmentArrivingLateDoesNotMoveTheFamilyBack() {
+        AlignmentEvent current = AlignmentEvent.newBuilder(ready("llama-a", id("a2"), "base-1", "aligned-2"))
+                .setCompletedAt(PlannerRecords.T0.plusSeconds(60)).build();
+        send(alignments, "llama-a", current);
+        send(requests, "req-1", request("req-1", "llama-a"));
+        AdapterPublished v1 = publishedFrom(trainingJobs.readValue());
+        send(adapters, v1.getAdapterId(), v1);
+
+        send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));  // completed at T0, a minute earlier
+        assertThat(projectionJobs.isEmpty()).isTrue();
+        send(requests, "req-2", request("req-2", "llama-a"));
+        assertThat(trainingJobs.readValue().getAlignment().getAlignmentId()).isEqualTo(id("a2"));
+    }
+
+    @Test
     void adapterPublishedAfterItsFamilyMovedOnIsRefreshedAtOnce() {
         send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
         send(requests, "req-1", request("req-1", "llama-a"));
