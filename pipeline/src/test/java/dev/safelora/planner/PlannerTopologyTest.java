@@ -183,6 +183,11 @@ class PlannerTopologyTest {
         assertJob(third, withOverride, alignment, SelectionMode.TOP_K, LineageReason.NEW_TRAINING, null);
         assertThat(third.getSelection().getTopK()).isEqualTo(3);
         assertThat(trainingJobs.isEmpty()).isTrue();
+
+        // a request that says it re-trains an adapter carries that lineage
+        TrainingRequest manualRetrain = TrainingRequest.newBuilder(request("req-4", "llama-a")).setRetrainOf("adapter-old").build();
+        send(requests, "req-4", manualRetrain);
+        assertJob(trainingJobs.readValue(), manualRetrain, alignment, SelectionMode.THRESHOLD, LineageReason.BASE_CHANGED, "adapter-old");
     }
 
     @Test
