@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             EvalCommand.class,
             BenchTrainCommand.class,
+            StageCommand.class,
         })
 public final class Main implements Runnable {
 
