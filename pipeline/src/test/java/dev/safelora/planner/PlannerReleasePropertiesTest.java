@@ -39,7 +39,7 @@ import dev.safelora.testkit.SharedCluster;
  * the jobs a naive replay of the rule says: each request once, with its family's latest READY alignment
  * at the moment it is released (at once if there is one, else at the family's next READY alignment).
  */
-class PlannerReleaseProperties {
+class PlannerReleasePropertiesTest {
 
     private static final AtomicInteger TRIES = new AtomicInteger();
     private static Path stateDir;
