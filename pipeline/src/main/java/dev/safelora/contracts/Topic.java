@@ -20,7 +20,9 @@ import org.apache.avro.specific.SpecificRecord;
 /**
  * Every topic of the pipeline (DESIGN.md, "Stages and topics"): its name, what its string key
  * means, the Avro class of its values, and whether it is compacted keyed state. Each topic has a
- * dead-letter topic {@link #dlqName()} whose values are {@link DeadLetter}s with the original key.
+ * dead-letter topic {@link #dlqName()}: a dead-lettered record keeps its original key and value
+ * bytes (so an operator can replay it as is) and says what went wrong in {@code safelora.dlq.*}
+ * headers ({@code dev.safelora.stage.DeadLetters}).
  */
 public enum Topic {
     MODEL_REGISTRATIONS("safelora.model-registrations.v1", "family", ModelRegistration.class, false),
@@ -73,12 +75,15 @@ public enum Topic {
         return compacted;
     }
 
-    /** The dead-letter topic of this topic: {@code <topic>.dlq}, carrying {@link DeadLetter} values. */
+    /** The dead-letter topic of this topic: {@code <topic>.dlq}, carrying the original records plus reason headers. */
     public String dlqName() {
         return topicName + DLQ_SUFFIX;
     }
 
-    /** The value class of every dead-letter topic. */
+    /**
+     * The Avro envelope for tools that want a dead letter as one self-describing record (original
+     * bytes, reason, source position); the stages themselves write the original bytes plus headers.
+     */
     public static Class<DeadLetter> deadLetterValueClass() {
         return DeadLetter.class;
     }
