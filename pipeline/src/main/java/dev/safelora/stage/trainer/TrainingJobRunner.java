@@ -94,7 +94,7 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         URI prefix = artifacts.parse(job.getOutputUri(), "outputUri");
         URI markerUri = PublishedOutputs.location(artifacts, prefix);
         Optional<PublishedOutputs.Stored> stored = PublishedOutputs.read(artifacts, markerUri);
-        switch (PublishedOutputs.verdict(stored, record)) {
+        switch (PublishedOutputs.verdict(stored, record, job.getAdapterId())) {
             case ALREADY_PUBLISHED -> {
                 LOG.info("training job {} (request {}): adapter {} already published by {}; nothing to publish",
                         job.getJobId(), job.getRequestId(), job.getAdapterId(), stored.get().source());
@@ -214,7 +214,7 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
                 Output.of(settings.adaptersTopic(), job.getAdapterId(), published),
                 Output.of(settings.evaluationsTopic(), job.getAdapterId(), evaluation),
                 progress.output(TrainingPhase.COMPLETED, "published " + projected.uri()));
-        PublishedOutputs.write(artifacts, markerUri, record, outputs, runDir);
+        PublishedOutputs.write(artifacts, markerUri, record, job.getAdapterId(), outputs, runDir);
         LOG.info("training job {}: adapter {} at {} ({} of {} modules projected)", job.getJobId(), job.getAdapterId(), projected.uri(),
                 projected.report().projectedCount(), projected.report().modules().size());
         deleteRecursively(runDir);
