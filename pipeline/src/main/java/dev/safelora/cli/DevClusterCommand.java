@@ -23,9 +23,11 @@ import picocli.CommandLine.Spec;
 /** {@code dev-cluster}: an in-process Kafka broker, schema registry and every topic, until Ctrl-C. */
 @Command(name = "dev-cluster", mixinStandardHelpOptions = true,
         description = {
-            "Starts an in-process Kafka broker (KRaft), a schema registry speaking the Confluent REST API",
-            "and every pipeline topic, prints where they are, and runs until interrupted (Ctrl-C).",
-            "Other shells then use it with the printed export lines (submit, tail, stage)."})
+            "Runs a local Kafka broker, schema registry and every pipeline topic until Ctrl-C.",
+            "",
+            "The broker is Apache Kafka's own (KRaft, in this process); the registry speaks the Confluent REST API "
+                    + "and keeps its schemas in the compacted topic _schemas. Prints the bootstrap servers, the registry URL "
+                    + "and export lines for other shells (submit, tail, stage)."})
 public final class DevClusterCommand implements Callable<Integer> {
 
     @Spec

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             DevClusterCommand.class,
             TailCommand.class,
+            BenchClusterCommand.class,
             SubmitCommand.class,
             AlignCommand.class,
             ProjectCommand.class,

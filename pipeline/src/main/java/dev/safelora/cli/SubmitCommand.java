@@ -6,6 +6,7 @@ import dev.safelora.requests.RequestReader;
 import dev.safelora.requests.ValidatedRequest;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -41,18 +42,25 @@ public final class SubmitCommand implements Callable<Integer> {
             description = "registration, training or selection")
     RequestKind kind;
 
-    @Option(names = {"-f", "--file"}, required = true, paramLabel = "REQ.json", description = "the JSON request file")
+    @Option(names = {"-f", "--file"}, required = true, paramLabel = "REQ.json",
+            description = "the JSON request file; - reads standard input")
     Path file;
 
     @Option(names = "--dry-run", description = "validate and print the record as JSON; do not connect to Kafka")
     boolean dryRun;
 
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "give up producing after this many seconds (default: ${DEFAULT-VALUE})")
+    int timeoutSeconds;
+
     @CommandLine.Mixin
-    KafkaClientOptions kafka = new KafkaClientOptions();
+    ClusterOptions cluster = new ClusterOptions();
 
     @Override
     public Integer call() throws Exception {
-        ValidatedRequest request = new RequestReader().read(kind, file);
+        ValidatedRequest request = file.toString().equals("-")
+                ? new RequestReader().read(kind, System.in.readNBytes(RequestReader.MAX_REQUEST_BYTES + 1), "<stdin>")
+                : new RequestReader().read(kind, file);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (dryRun) {
@@ -63,8 +71,11 @@ public final class SubmitCommand implements Callable<Integer> {
             err.flush();
             return 0;
         }
-        QuietKafkaLogs.apply();
-        RequestProducer.Delivery delivery = RequestProducer.produce(request, kafka.settings(), kafka.timeout());
+        if (timeoutSeconds <= 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--timeout must be > 0 seconds, got " + timeoutSeconds);
+        }
+        RequestProducer.Delivery delivery =
+                RequestProducer.produce(request, cluster.settings(), Duration.ofSeconds(timeoutSeconds));
         out.println("submitted " + kind.description() + " " + request.key() + " to " + delivery.topic()
                 + " (partition " + delivery.partition() + ", offset " + delivery.offset() + ")");
         out.flush();

@@ -32,9 +32,11 @@ import picocli.CommandLine.Spec;
 /** {@code tail TOPIC}: decoded records as JSON lines. */
 @Command(name = "tail", mixinStandardHelpOptions = true,
         description = {
-            "Prints the records of a topic as JSON, one per line: topic, partition, offset, timestamp, key and the",
-            "value decoded with its writer's schema from the registry (any topic, DLQs included). A record that",
-            "cannot be decoded is printed with an \"error\" field instead of a value; tailing goes on."})
+            "Prints a topic's records as JSON lines, values decoded through the schema registry.",
+            "",
+            "Each line has topic, partition, offset, timestamp, key and the value decoded with its writer's schema "
+                    + "(any topic works, DLQs included). A record that cannot be decoded is printed with an \"error\" "
+                    + "field instead of a value, and tailing goes on."})
 public final class TailCommand implements Callable<Integer> {
 
     @Spec

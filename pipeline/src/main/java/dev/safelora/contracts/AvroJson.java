@@ -21,7 +21,8 @@ import org.apache.avro.generic.IndexedRecord;
 /**
  * Renders an Avro record (specific or generic) as readable JSON for people: plain values instead
  * of Avro's JSON encoding, so {@code ["null","string"]} fields are just the string or null, UUIDs
- * and strings are strings, timestamps are ISO-8601, bytes are base64. A union with more than one
+ * and strings are strings, timestamps are ISO-8601, bytes are base64, NaN and infinities are
+ * strings. A union with more than one
  * record branch (e.g. the outcome of an AlignmentEvent) is wrapped as
  * {@code {"AlignmentReady": {...}}} so readers can tell the branches apart.
  */
@@ -109,9 +110,14 @@ public final class AvroJson {
                 }
                 return NODES.numberNode(((Number) datum).longValue());
             case FLOAT:
-                return NODES.numberNode(((Number) datum).floatValue());
-            case DOUBLE:
-                return NODES.numberNode(((Number) datum).doubleValue());
+            case DOUBLE: {
+                double d = ((Number) datum).doubleValue();
+                // JSON has no NaN or Infinity: a diverged loss or metric is shown as the string "NaN".
+                if (!Double.isFinite(d)) {
+                    return NODES.textNode(Double.toString(d));
+                }
+                return schema.getType() == Schema.Type.FLOAT ? NODES.numberNode(((Number) datum).floatValue()) : NODES.numberNode(d);
+            }
             case BOOLEAN:
                 return NODES.booleanNode((Boolean) datum);
             case NULL:

@@ -26,7 +26,7 @@ import org.apache.avro.specific.SpecificRecord;
 public final class RequestReader {
 
     /** Requests are small documents; anything bigger is a mistake (a dataset passed as a request). */
-    static final long MAX_FILE_BYTES = 1 << 20;
+    public static final int MAX_REQUEST_BYTES = 1 << 20;
 
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -55,9 +55,9 @@ public final class RequestReader {
                 throw new IllegalArgumentException("cannot read request file " + file + ": it is a directory");
             }
             long size = Files.size(file);
-            if (size > MAX_FILE_BYTES) {
+            if (size > MAX_REQUEST_BYTES) {
                 throw new IllegalArgumentException("request file " + file + " is " + size
-                        + " bytes; a request is a small JSON document (at most " + MAX_FILE_BYTES + " bytes)");
+                        + " bytes; a request is a small JSON document (at most " + MAX_REQUEST_BYTES + " bytes)");
             }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
@@ -72,7 +72,12 @@ public final class RequestReader {
         return read(kind, json.getBytes(StandardCharsets.UTF_8), source);
     }
 
-    private ValidatedRequest read(RequestKind kind, byte[] json, String source) {
+    /** Reads the raw bytes of a request (e.g. standard input); {@code source} names it in messages. */
+    public ValidatedRequest read(RequestKind kind, byte[] json, String source) {
+        if (json.length > MAX_REQUEST_BYTES) {
+            throw new IllegalArgumentException("request " + source + " is " + json.length
+                    + " bytes; a request is a small JSON document (at most " + MAX_REQUEST_BYTES + " bytes)");
+        }
         JsonNode tree = parse(kind, json, source);
         Problems problems = new Problems();
         JsonFields root = JsonFields.root(tree, problems);

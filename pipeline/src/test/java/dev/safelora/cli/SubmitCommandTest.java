@@ -5,36 +5,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The submit command's outcomes that need no broker: dry runs, usage errors, invalid requests. */
 class SubmitCommandTest {
 
     private static final Path EXAMPLES = Path.of("..", "examples", "requests");
 
-    record Run(int exitCode, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void dryRunPrintsTheValidatedRecordAsJson() throws IOException {
         Instant before = Instant.now().minusSeconds(1);
-        Run run = run("submit", "training", "--file", EXAMPLES.resolve("training.json").toString(), "--dry-run",
+        CliRun run = run("submit", "training", "--file", EXAMPLES.resolve("training.json").toString(), "--dry-run",
                 "--bootstrap-servers", "unreachable.invalid:9", "--registry-url", "http://unreachable.invalid:9");
 
         assertThat(run.exitCode()).isZero();
@@ -55,7 +44,7 @@ class SubmitCommandTest {
 
     @Test
     void dryRunOfARegistrationShowsTheGeneratedUuid() throws IOException {
-        Run run = run("submit", "registration", "-f", EXAMPLES.resolve("registration.json").toString(), "--dry-run");
+        CliRun run = run("submit", "registration", "-f", EXAMPLES.resolve("registration.json").toString(), "--dry-run");
 
         assertThat(run.exitCode()).isZero();
         JsonNode json = new ObjectMapper().readTree(run.out());
@@ -70,7 +59,7 @@ class SubmitCommandTest {
         Path file = dir.resolve("bad.json");
         Files.writeString(file, "{\"family\": \"f\", \"datasetUri\": \"http://x/y\", \"requestedBy\": \"u\", \"lora\": {\"r\": 0}}");
 
-        Run run = run("submit", "training", "--file", file.toString(), "--dry-run");
+        CliRun run = run("submit", "training", "--file", file.toString(), "--dry-run");
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.out()).isEmpty();
@@ -85,7 +74,7 @@ class SubmitCommandTest {
         Path file = dir.resolve("broken.json");
         Files.writeString(file, "{\n  \"scope\": \"FAMILY\",\n  \"target\": \"f\"\n  \"policy\": {}\n}\n");
 
-        Run run = run("submit", "selection", "--file", file.toString(), "--dry-run");
+        CliRun run = run("submit", "selection", "--file", file.toString(), "--dry-run");
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).isEqualTo("safelora: error: malformed JSON in layer selection " + file
@@ -95,7 +84,7 @@ class SubmitCommandTest {
 
     @Test
     void missingFileExitsOne() {
-        Run run = run("submit", "training", "--file", "no/such/request.json", "--dry-run");
+        CliRun run = run("submit", "training", "--file", "no/such/request.json", "--dry-run");
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).isEqualTo("safelora: error: cannot read request file no/such/request.json: no such file"
@@ -104,7 +93,7 @@ class SubmitCommandTest {
 
     @Test
     void unknownKindIsAUsageErrorExitingTwo() {
-        Run run = run("submit", "adapter", "--file", "x.json");
+        CliRun run = run("submit", "adapter", "--file", "x.json");
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).startsWith("safelora: error: ")
@@ -115,19 +104,19 @@ class SubmitCommandTest {
 
     @Test
     void missingFileOptionAndMissingKindAreUsageErrors() {
-        Run noFile = run("submit", "training");
+        CliRun noFile = run("submit", "training");
         assertThat(noFile.exitCode()).isEqualTo(2);
         assertThat(noFile.err()).isEqualTo("safelora: error: Missing required option: '--file=REQ.json' "
                 + "(see 'safelora submit --help')" + System.lineSeparator());
 
-        Run noKind = run("submit", "--file", "x.json");
+        CliRun noKind = run("submit", "--file", "x.json");
         assertThat(noKind.exitCode()).isEqualTo(2);
         assertThat(noKind.err()).contains("Missing required parameter: 'KIND'");
     }
 
     @Test
     void helpDescribesKindsAndExitCodes() {
-        Run run = run("submit", "--help");
+        CliRun run = run("submit", "--help");
 
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("registration", "training", "selection", "--dry-run", "--bootstrap-servers",
@@ -136,10 +125,36 @@ class SubmitCommandTest {
 
     @Test
     void unreadableClientConfigIsNamed() {
-        Run run = run("submit", "training", "--file", EXAMPLES.resolve("training.json").toString(), "--config", "no/such.properties");
+        CliRun run = run("submit", "training", "--file", EXAMPLES.resolve("training.json").toString(), "--config", "no/such.properties");
 
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).isEqualTo("safelora: error: cannot read client config no/such.properties: no such file"
+        assertThat(run.err()).startsWith("safelora: error: cannot read client settings file no/such.properties");
+        assertThat(run.err().lines()).hasSize(1);
+    }
+
+    @Test
+    void nonPositiveTimeoutIsAUsageError() {
+        CliRun run = run("submit", "training", "--file", EXAMPLES.resolve("training.json").toString(), "--timeout", "0");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).isEqualTo("safelora: error: --timeout must be > 0 seconds, got 0 (see 'safelora submit --help')"
                 + System.lineSeparator());
+    }
+
+    @Test
+    void dashReadsTheRequestFromStandardInput() throws IOException {
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(
+                    "{\"scope\": \"FAMILY\", \"target\": \"fam\", \"requestedBy\": \"u\", \"policy\": {\"mode\": \"TOP_K\", \"topK\": 0}}"
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            CliRun run = run("submit", "selection", "--file", "-", "--dry-run");
+
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.err()).isEqualTo("safelora: error: invalid layer selection in <stdin> (1 problem): policy.topK: must be > 0, got 0"
+                    + System.lineSeparator());
+        } finally {
+            System.setIn(stdin);
+        }
     }
 }

@@ -34,7 +34,7 @@ class SubmitProduceTest {
 
     private static Produced submitAndReadBack(String kind, String file, Topic topic) {
         EmbeddedCluster cluster = SharedCluster.get();
-        SubmitCommandTest.Run run = SubmitCommandTest.run("submit", kind, "--file", EXAMPLES.resolve(file).toString(),
+        CliRun run = CliRun.of("submit", kind, "--file", EXAMPLES.resolve(file).toString(),
                 "--bootstrap-servers", cluster.bootstrapServers(), "--registry-url", cluster.registryUrl());
         assertThat(run.err()).isEmpty();
         assertThat(run.exitCode()).isZero();
@@ -94,7 +94,7 @@ class SubmitProduceTest {
     @Test
     void unreachableRegistryFailsWithOneLineAndExitOne() {
         EmbeddedCluster cluster = SharedCluster.get();
-        SubmitCommandTest.Run run = SubmitCommandTest.run("submit", "training", "--file", EXAMPLES.resolve("training-minimal.json").toString(),
+        CliRun run = CliRun.of("submit", "training", "--file", EXAMPLES.resolve("training-minimal.json").toString(),
                 "--bootstrap-servers", cluster.bootstrapServers(), "--registry-url", "http://127.0.0.1:9", "--timeout", "5");
 
         assertThat(run.exitCode()).isEqualTo(1);
@@ -109,7 +109,7 @@ class SubmitProduceTest {
     void unreachableBrokerFailsWithinTheTimeout() {
         EmbeddedCluster cluster = SharedCluster.get();
         long start = System.nanoTime();
-        SubmitCommandTest.Run run = SubmitCommandTest.run("submit", "training", "--file", EXAMPLES.resolve("training-minimal.json").toString(),
+        CliRun run = CliRun.of("submit", "training", "--file", EXAMPLES.resolve("training-minimal.json").toString(),
                 "--bootstrap-servers", "127.0.0.1:9", "--registry-url", cluster.registryUrl(), "--timeout", "2");
 
         assertThat(run.exitCode()).isEqualTo(1);

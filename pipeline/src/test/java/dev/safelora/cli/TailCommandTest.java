@@ -76,6 +76,28 @@ class TailCommandTest {
     }
 
     @Test
+    void anUnreachableRegistryIsOneLineNamingItAndExitOne() throws Exception {
+        String topic = "tail-noreg-" + UUID.randomUUID();
+        try (Admin admin = Admin.create(cluster.broker().clientProperties())) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        byte[] good;
+        try (HttpSchemaRegistryClient registry = cluster.registryClient()) {
+            good = new AvroSerializer<TrainingProgress>(registry, true).serialize(topic, AvroFixtures.sample(TrainingProgress.class, 9));
+        }
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(cluster.clientSettings().producerProperties(),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, "k", good)).get();
+        }
+        CliRun run = CliRun.of("tail", topic, "--from-beginning", "--timeout", "15",
+                "--bootstrap-servers", cluster.bootstrapServers(), "--registry-url", "http://127.0.0.1:9");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.out()).isEmpty();
+        assertThat(run.err()).startsWith("safelora: error: schema registry at http://127.0.0.1:9 unreachable after 4 attempts: "
+                + "GET /schemas/ids/").hasLineCount(1);
+    }
+
+    @Test
     void anEmptyTopicEndsAfterTheTimeoutWithNothingPrinted() throws Exception {
         String topic = "tail-empty-" + UUID.randomUUID();
         try (Admin admin = Admin.create(cluster.broker().clientProperties())) {

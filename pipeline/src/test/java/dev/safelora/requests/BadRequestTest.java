@@ -199,7 +199,7 @@ class BadRequestTest {
         assertThatThrownBy(() -> reader().read(RequestKind.TRAINING, dir))
                 .hasMessage("cannot read request file " + dir + ": it is a directory");
         Path huge = dir.resolve("huge.json");
-        Files.write(huge, new byte[(int) RequestReader.MAX_FILE_BYTES + 1]);
+        Files.write(huge, new byte[RequestReader.MAX_REQUEST_BYTES + 1]);
         assertThatThrownBy(() -> reader().read(RequestKind.TRAINING, huge))
                 .hasMessage("request file " + huge + " is 1048577 bytes; a request is a small JSON document (at most 1048576 bytes)");
     }

@@ -173,7 +173,7 @@ class RequestReaderTest {
 
     static Stream<Arguments> examples() throws IOException {
         try (Stream<Path> files = Files.list(EXAMPLES)) {
-            return files.sorted().map(f -> {
+            return files.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().map(f -> {
                 String name = f.getFileName().toString();
                 RequestKind kind = name.startsWith("registration") ? RequestKind.REGISTRATION
                         : name.startsWith("training") ? RequestKind.TRAINING : RequestKind.SELECTION;

@@ -214,6 +214,37 @@ class AvroSerdeTest {
         assertThat(registry.versions(topic + "-value")).containsExactly(1);
     }
 
+    @Test
+    void theDecodingWrapperHandsOverBadBytesInsteadOfBreakingThePoll() throws Exception {
+        String topic = newTopic();
+        TrainingProgress progress = AvroFixtures.sample(TrainingProgress.class, 8);
+        byte[] good = new AvroSerializer<TrainingProgress>(registry, true).serialize(topic, progress);
+        byte[] bad = {0x7b, 0x7d};
+        produceRaw(topic, good);
+        produceRaw(topic, bad);
+        produceRaw(topic, good);
+        List<Decoded<TrainingProgress>> values = new java.util.ArrayList<>();
+        try (KafkaConsumer<String, Decoded<TrainingProgress>> consumer = new KafkaConsumer<>(
+                cluster.clientSettings().standaloneConsumerProperties(), new StringDeserializer(),
+                new DecodingDeserializer<>(AvroDeserializer.specific(registry, TrainingProgress.class)))) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (values.size() < 3 && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+            }
+        }
+        assertThat(values).hasSize(3);
+        assertThat(values.get(0).orThrow()).isEqualTo(progress);
+        assertThat(values.get(1).isOk()).isFalse();
+        assertThat(values.get(1).raw()).isEqualTo(bad);
+        assertThat(values.get(1).error()).hasMessage("truncated payload on topic " + topic
+                + ": 2 bytes, but the Confluent wire format needs at least 5 (magic byte 0 and a 4-byte schema id)");
+        assertThatThrownBy(values.get(1)::orThrow).isSameAs(values.get(1).error());
+        assertThat(values.get(2).value()).isEqualTo(progress);
+    }
+
     private static void produceRaw(String topic, byte[] value) throws Exception {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(cluster.clientSettings().producerProperties(),
                 new StringSerializer(), new ByteArraySerializer())) {

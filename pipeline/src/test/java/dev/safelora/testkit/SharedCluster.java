@@ -3,6 +3,9 @@ package dev.safelora.testkit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 
 import dev.safelora.cluster.EmbeddedCluster;
 
@@ -21,14 +24,27 @@ public final class SharedCluster {
 
     public static synchronized EmbeddedCluster get() {
         if (cluster == null) {
+            Path dir;
             try {
-                cluster = EmbeddedCluster.start(EmbeddedCluster.Settings.of(Files.createTempDirectory("safelora-test-cluster")));
+                dir = Files.createTempDirectory("safelora-test-cluster");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+            cluster = EmbeddedCluster.start(EmbeddedCluster.Settings.of(dir));
             EmbeddedCluster started = cluster;
-            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "shared-test-cluster-stop"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                started.close();
+                deleteRecursively(dir);
+            }, "shared-test-cluster-stop"));
         }
         return cluster;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort at JVM exit
+        }
     }
 }

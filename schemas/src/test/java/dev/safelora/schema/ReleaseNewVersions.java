@@ -25,6 +25,9 @@ class ReleaseNewVersions {
         for (Class<?> type : ReleasedSchemas.TOPIC_RECORDS) {
             String name = type.getSimpleName();
             Schema current = ReleasedSchemas.current(name);
+            assertThat(ReleasedSchemas.withoutJavaHints(current).toString())
+                    .as("generated %s is stale against src/main/avro; release after ./mvnw clean", name)
+                    .isEqualTo(ReleasedSchemas.sources().get(name).toString());
             ReleasedSchemas.Released latest = ReleasedSchemas.latest(name);
             // Docs and defaults matter to readers too, so the full JSON is compared.
             if (latest != null && latest.schema().toString().equals(current.toString())) {

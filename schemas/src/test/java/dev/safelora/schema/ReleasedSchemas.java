@@ -7,12 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.specific.SpecificData;
 
 /**
@@ -28,6 +31,7 @@ final class ReleasedSchemas {
             EvaluationCompleted.class, DeadLetter.class);
 
     static final Path RELEASED_DIR = Path.of("src", "test", "resources", "released");
+    static final Path SOURCE_DIR = Path.of("src", "main", "avro");
     private static final Pattern VERSION_FILE = Pattern.compile("v(\\d+)\\.avsc");
 
     record Released(String recordName, int version, Schema schema) {
@@ -71,6 +75,52 @@ final class ReleasedSchemas {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The topic records as written in {@code src/main/avro} (shared types in {@code common/}
+     * first), independent of the generated classes, which an incremental build may leave stale.
+     */
+    static Map<String, Schema> sources() {
+        Map<String, Schema> known = new LinkedHashMap<>();
+        List<Path> pending = new ArrayList<>(avscFiles(SOURCE_DIR.resolve("common")));
+        pending.addAll(avscFiles(SOURCE_DIR));
+        // A file may name a type defined in a later one (TrainingJob uses TrainingRequest): retry until settled.
+        while (!pending.isEmpty()) {
+            List<Path> failed = new ArrayList<>();
+            AvroRuntimeException last = null;
+            for (Path file : pending) {
+                try {
+                    Schema schema = new Schema.Parser().addTypes(known.values()).parse(file.toFile());
+                    known.put(schema.getFullName(), schema);
+                } catch (AvroRuntimeException e) { // SchemaParseException or "Undefined schema"
+                    failed.add(file);
+                    last = e;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            if (failed.size() == pending.size()) {
+                throw new IllegalStateException("cannot parse " + failed + ": " + last.getMessage(), last);
+            }
+            pending = failed;
+        }
+        Map<String, Schema> bySimpleName = new LinkedHashMap<>();
+        known.values().forEach(schema -> bySimpleName.put(schema.getName(), schema));
+        return bySimpleName;
+    }
+
+    private static List<Path> avscFiles(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> f.toString().endsWith(".avsc")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The generated class's schema without the Java-only string-type hints, comparable with a source schema. */
+    static Schema withoutJavaHints(Schema generated) {
+        return new Schema.Parser().parse(generated.toString().replaceAll(",\\s*\"avro\\.java\\.string\"\\s*:\\s*\"String\"", ""));
     }
 
     static Released latest(String recordName) {

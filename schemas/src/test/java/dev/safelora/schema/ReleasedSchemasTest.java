@@ -52,6 +52,18 @@ class ReleasedSchemasTest {
     @MethodSource("released")
     void currentSchemaIsBackwardCompatibleWithRelease(ReleasedSchemas.Released release) {
         assertBackwardCompatible(ReleasedSchemas.current(release.recordName()), release.schema());
+        assertBackwardCompatible(ReleasedSchemas.sources().get(release.recordName()), release.schema());
+    }
+
+    @Test
+    void generatedClassesMatchTheAvscSources() {
+        Map<String, Schema> sources = ReleasedSchemas.sources();
+        for (Class<?> type : ReleasedSchemas.TOPIC_RECORDS) {
+            Schema generated = ReleasedSchemas.withoutJavaHints(ReleasedSchemas.current(type.getSimpleName()));
+            assertThat(generated.toString(true))
+                    .as("generated %s is stale against src/main/avro: rebuild with ./mvnw clean", type.getSimpleName())
+                    .isEqualTo(sources.get(type.getSimpleName()).toString(true));
+        }
     }
 
     @ParameterizedTest(name = "{0}")

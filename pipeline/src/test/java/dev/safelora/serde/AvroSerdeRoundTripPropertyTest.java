@@ -11,7 +11,7 @@ import net.jqwik.api.Property;
 import org.apache.avro.specific.SpecificRecord;
 
 /** Serializer then deserializer is the identity, for arbitrary records of every topic's value type. */
-class AvroSerdeRoundTripProperties {
+class AvroSerdeRoundTripPropertyTest {
 
     private static final HttpSchemaRegistryClient REGISTRY = SharedCluster.get().registryClient();
 
