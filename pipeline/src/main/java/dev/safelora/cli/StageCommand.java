@@ -22,10 +22,11 @@ import picocli.CommandLine.Option;
 @Command(name = "stage", mixinStandardHelpOptions = true,
         description = {
             "Runs one pipeline stage until SIGTERM or Ctrl-C, then stops it gracefully.",
-            "Configuration: defaults, then --config FILE (Java properties), then the environment:",
-            "  bootstrap.servers / SAFELORA_BOOTSTRAP_SERVERS, schema.registry.url / SAFELORA_REGISTRY_URL,",
-            "  security.protocol, sasl.*, ssl.* (SAFELORA_KAFKA_<PROPERTY>), stage.* keys (group.id, work.dir,",
-            "  metrics.port, exactly.once, artifacts.uri / SAFELORA_ARTIFACTS_URI, device, ...); see README."},
+            "Configuration: defaults, then --config FILE (Java properties), then the environment.",
+            "Cluster: bootstrap.servers (SAFELORA_BOOTSTRAP_SERVERS), schema.registry.url",
+            "(SAFELORA_REGISTRY_URL), security.protocol, sasl.*, ssl.* (SAFELORA_KAFKA_<PROPERTY>).",
+            "Stage: stage.group.id, stage.work.dir, stage.metrics.port, stage.exactly.once,",
+            "stage.artifacts.uri (SAFELORA_ARTIFACTS_URI), stage.device, ... (see README)."},
         subcommands = {
             PlannerStageCommand.class,
             StageCommand.Alignment.class,
@@ -59,7 +60,7 @@ public final class StageCommand implements Runnable {
             StageMetrics metrics = new StageMetrics();
             StageLoop loop = loop(stageConfig, metrics, env);
             System.err.println("safelora: stage " + stageConfig.stageName() + " consuming " + stageConfig.inputTopics()
-                    + " as group " + stageConfig.groupId() + " (metrics and health on :" + stageConfig.metricsPort() + ")");
+                    + " as group " + stageConfig.groupId());
             StageProcess.run(stageConfig, metrics, loop);
             return 0;
         }
