@@ -22,6 +22,9 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             TinyModelCommand.class,
             BenchModelCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
+            BenchTrainCommand.class,
             StageCommand.class,
         })
 public final class Main implements Runnable {

@@ -8,8 +8,6 @@ import dev.safelora.adapter.PeftAdapter;
 import dev.safelora.tensor.DType;
 import dev.safelora.testsupport.TinyCheckpoints;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +15,6 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class AlignProjectCommandTest {
 
@@ -28,17 +25,8 @@ class AlignProjectCommandTest {
     Path aligned;
     Path adapter;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        CommandLine cli = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @BeforeEach
@@ -52,15 +40,15 @@ class AlignProjectCommandTest {
 
     @Test
     void alignThenProjectWritesAPeftAdapterAndTheReport() throws IOException {
-        Run align = run("align", "--base", base.toString(), "--aligned", aligned.toString(), "--modules", "q_proj,v_proj",
+        CliRun align = run("align", "--base", base.toString(), "--aligned", aligned.toString(), "--modules", "q_proj,v_proj",
                 "--out", dir.resolve("alignment").toString());
-        assertThat(align.exit()).as(align.err()).isZero();
+        assertThat(align.exitCode()).as(align.err()).isZero();
         assertThat(align.out()).contains("aligned 8 modules (0 excluded)");
 
         Path out = dir.resolve("projected");
-        Run project = run("project", "--adapter", adapter.toString(), "--alignment", dir.resolve("alignment").toString(),
+        CliRun project = run("project", "--adapter", adapter.toString(), "--alignment", dir.resolve("alignment").toString(),
                 "--out", out.toString(), "--threshold", "0.3");
-        assertThat(project.exit()).as(project.err()).isZero();
+        assertThat(project.exitCode()).as(project.err()).isZero();
         assertThat(project.out()).contains("of 8 modules (threshold 0.3), Pdst");
 
         JsonNode report = new ObjectMapper().readTree(out.resolve("safelora_report.json").toFile());
@@ -90,26 +78,26 @@ class AlignProjectCommandTest {
 
         // the same projection computed straight from the checkpoints
         Path out2 = dir.resolve("projected2");
-        Run direct = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
+        CliRun direct = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
                 "--out", out2.toString(), "--threshold", "0.3");
-        assertThat(direct.exit()).as(direct.err()).isZero();
+        assertThat(direct.exitCode()).as(direct.err()).isZero();
         assertThat(Files.readString(out2.resolve("safelora_report.json"))).isEqualTo(Files.readString(out.resolve("safelora_report.json")));
     }
 
     @Test
     void topKAndExplicitModes() throws IOException {
         Path out = dir.resolve("topk");
-        Run topK = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
+        CliRun topK = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
                 "--out", out.toString(), "--mode", "top-k", "--layers", "3");
-        assertThat(topK.exit()).as(topK.err()).isZero();
+        assertThat(topK.exitCode()).as(topK.err()).isZero();
         JsonNode report = new ObjectMapper().readTree(out.resolve("safelora_report.json").toFile());
         assertThat(report.get("mode").asText()).isEqualTo("top-k");
         assertThat(report.get("projectedCount").asInt()).isEqualTo(3);
 
         Path ex = dir.resolve("explicit");
-        Run explicit = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
+        CliRun explicit = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
                 "--out", ex.toString(), "--mode", "explicit", "--layers", "1,3");
-        assertThat(explicit.exit()).as(explicit.err()).isZero();
+        assertThat(explicit.exitCode()).as(explicit.err()).isZero();
         JsonNode r2 = new ObjectMapper().readTree(ex.resolve("safelora_report.json").toFile());
         List<String> projected = new ArrayList<>();
         r2.get("modules").forEach(m -> {
@@ -124,52 +112,52 @@ class AlignProjectCommandTest {
     @Test
     void subspaceExtensionMode() throws IOException {
         Path out = dir.resolve("subspace");
-        Run sub = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
+        CliRun sub = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
                 "--out", out.toString(), "--mode", "subspace", "--rank", "2", "--threshold", "1");
-        assertThat(sub.exit()).as(sub.err()).isZero();
+        assertThat(sub.exitCode()).as(sub.err()).isZero();
         JsonNode report = new ObjectMapper().readTree(out.resolve("safelora_report.json").toFile());
         assertThat(report.get("mode").asText()).isEqualTo("subspace");
         assertThat(report.get("rank").asInt()).isEqualTo(2);
         assertThat(report.get("projectedCount").asInt()).isEqualTo(8);
-        Run noRank = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--mode", "subspace");
-        assertThat(noRank.exit()).isEqualTo(2);
+        CliRun noRank = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--mode", "subspace");
+        assertThat(noRank.exitCode()).isEqualTo(2);
         assertThat(noRank.err()).contains("--rank");
     }
 
     @Test
     void usageErrorsExitTwoWithOneLine() {
-        Run noK = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--mode", "top-k");
-        assertThat(noK.exit()).isEqualTo(2);
+        CliRun noK = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--mode", "top-k");
+        assertThat(noK.exitCode()).isEqualTo(2);
         assertThat(noK.err().strip()).startsWith("safelora: error: --mode top-k needs --layers K").doesNotContain("\n");
-        Run both = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--base", "b", "--aligned", "a", "--out", "y");
-        assertThat(both.exit()).isEqualTo(2);
-        Run dtype = run("align", "--base", "b", "--aligned", "a", "--modules", "q_proj", "--out", "o", "--dtype", "i8");
-        assertThat(dtype.exit()).isEqualTo(2);
+        CliRun both = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--base", "b", "--aligned", "a", "--out", "y");
+        assertThat(both.exitCode()).isEqualTo(2);
+        CliRun dtype = run("align", "--base", "b", "--aligned", "a", "--modules", "q_proj", "--out", "o", "--dtype", "i8");
+        assertThat(dtype.exitCode()).isEqualTo(2);
         assertThat(dtype.err()).contains("--dtype must be f32, f16 or bf16");
-        Run sameDir = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", adapter.toString());
-        assertThat(sameDir.exit()).isEqualTo(2);
+        CliRun sameDir = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", adapter.toString());
+        assertThat(sameDir.exitCode()).isEqualTo(2);
     }
 
     @Test
     void badInputExitsOneWithOneLineNamingTheProblem() throws IOException {
-        Run missing = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", dir.resolve("nowhere").toString(),
+        CliRun missing = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", dir.resolve("nowhere").toString(),
                 "--out", dir.resolve("o").toString());
-        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(missing.err().strip()).startsWith("safelora: error: ").contains("no such checkpoint directory").doesNotContain("\n");
 
         Path pickle = dir.resolve("pickle");
         Files.createDirectories(pickle);
         Files.write(pickle.resolve("pytorch_model.bin"), new byte[] {1});
-        Run refused = run("align", "--base", pickle.toString(), "--aligned", aligned.toString(), "--modules", "q_proj", "--out", dir.resolve("o").toString());
-        assertThat(refused.exit()).isEqualTo(1);
+        CliRun refused = run("align", "--base", pickle.toString(), "--aligned", aligned.toString(), "--modules", "q_proj", "--out", dir.resolve("o").toString());
+        assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.err()).contains("pickle");
 
-        Run wrongModules = run("align", "--base", base.toString(), "--aligned", aligned.toString(), "--modules", "q_proj",
+        CliRun wrongModules = run("align", "--base", base.toString(), "--aligned", aligned.toString(), "--modules", "q_proj",
                 "--out", dir.resolve("qonly").toString());
-        assertThat(wrongModules.exit()).isZero();
-        Run unaligned = run("project", "--adapter", adapter.toString(), "--alignment", dir.resolve("qonly").toString(),
+        assertThat(wrongModules.exitCode()).isZero();
+        CliRun unaligned = run("project", "--adapter", adapter.toString(), "--alignment", dir.resolve("qonly").toString(),
                 "--out", dir.resolve("o2").toString());
-        assertThat(unaligned.exit()).isEqualTo(1);
+        assertThat(unaligned.exitCode()).isEqualTo(1);
         assertThat(unaligned.err()).contains("4 adapter module(s) have no alignment").contains("model.layers.3.self_attn.v_proj");
         assertThat(dir.resolve("o2")).doesNotExist();
     }

@@ -11,8 +11,6 @@ import dev.safelora.adapter.PeftAdapter;
 import dev.safelora.model.CausalLm;
 import dev.safelora.model.ComputeDevice;
 import dev.safelora.model.TinyModels;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +19,6 @@ import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class ModelCommandsTest {
 
@@ -31,23 +28,14 @@ class ModelCommandsTest {
     static Path model;
     static Path adapter;
 
-    record Run(int exit, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int exit = cli.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @BeforeAll
     static void writeModelAndAdapter() {
         model = tmp.resolve("model");
-        assertThat(run("tiny-model", "--out", model.toString(), "--arch", "llama3-gqa", "--layers", "2", "--seed", "8").exit()).isZero();
+        assertThat(run("tiny-model", "--out", model.toString(), "--arch", "llama3-gqa", "--layers", "2", "--seed", "8").exitCode()).isZero();
         CausalLm lm = CausalLm.load(model, ComputeDevice.cpu());
         Random random = new Random(1);
         List<LoraWeights> weights = new ArrayList<>();
@@ -68,8 +56,8 @@ class ModelCommandsTest {
 
     @Test
     void logitsPrintsOneRowPerPositionMatchingTheModel() throws Exception {
-        Run r = run("logits", "--model", model.toString(), "--ids", "1,5,300,42");
-        assertThat(r.exit()).as(r.err()).isZero();
+        CliRun r = run("logits", "--model", model.toString(), "--ids", "1,5,300,42");
+        assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode rows = new ObjectMapper().readTree(r.out()).get("logits");
         float[][] expected = CausalLm.load(model, ComputeDevice.cpu()).logits(new long[] {1, 5, 300, 42});
         assertThat(rows.size()).isEqualTo(4);
@@ -86,11 +74,11 @@ class ModelCommandsTest {
         Path plain = tmp.resolve("plain.json");
         Path onTheFly = tmp.resolve("lora.json");
         Path merged = tmp.resolve("merged.json");
-        assertThat(run("logits", "--model", model.toString(), "--ids", "1,2,3", "--out", plain.toString()).exit()).isZero();
+        assertThat(run("logits", "--model", model.toString(), "--ids", "1,2,3", "--out", plain.toString()).exitCode()).isZero();
         assertThat(run("logits", "--model", model.toString(), "--adapter", adapter.toString(), "--ids", "1,2,3",
-                "--out", onTheFly.toString()).exit()).isZero();
+                "--out", onTheFly.toString()).exitCode()).isZero();
         assertThat(run("logits", "--model", model.toString(), "--adapter", adapter.toString(), "--merge", "--ids", "1,2,3",
-                "--out", merged.toString()).exit()).isZero();
+                "--out", merged.toString()).exitCode()).isZero();
         ObjectMapper json = new ObjectMapper();
         JsonNode a = json.readTree(plain.toFile()).get("logits");
         JsonNode b = json.readTree(onTheFly.toFile()).get("logits");
@@ -103,28 +91,28 @@ class ModelCommandsTest {
 
     @Test
     void greedyGenerationIsRepeatableAndPrintsText() {
-        Run first = run("generate", "--model", model.toString(), "--prompt", "The capital of France", "--greedy",
+        CliRun first = run("generate", "--model", model.toString(), "--prompt", "The capital of France", "--greedy",
                 "--max-new-tokens", "5", "--verbose");
-        Run second = run("generate", "--model", model.toString(), "--prompt", "The capital of France", "--greedy",
+        CliRun second = run("generate", "--model", model.toString(), "--prompt", "The capital of France", "--greedy",
                 "--max-new-tokens", "5");
-        assertThat(first.exit()).as(first.err()).isZero();
+        assertThat(first.exitCode()).as(first.err()).isZero();
         assertThat(first.out()).isEqualTo(second.out()).isNotBlank();
         assertThat(first.err()).contains("new ids [").contains("finished: ");
     }
 
     @Test
     void badInputIsOneLineAndANonZeroExit() throws Exception {
-        Run missing = run("logits", "--model", tmp.resolve("nothing").toString(), "--ids", "1");
-        assertThat(missing.exit()).isEqualTo(1);
+        CliRun missing = run("logits", "--model", tmp.resolve("nothing").toString(), "--ids", "1");
+        assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(missing.err().strip()).startsWith("safelora: error: ").contains("config.json").doesNotContain("\n");
-        Run outside = run("logits", "--model", model.toString(), "--ids", "1,100000");
-        assertThat(outside.exit()).isEqualTo(1);
+        CliRun outside = run("logits", "--model", model.toString(), "--ids", "1,100000");
+        assertThat(outside.exitCode()).isEqualTo(1);
         assertThat(outside.err()).contains("token id 100000 at position 1 is outside the vocabulary");
-        Run template = run("generate", "--model", model.toString(), "--prompt", "x", "--template", "alpaca");
-        assertThat(template.exit()).isEqualTo(1);
+        CliRun template = run("generate", "--model", model.toString(), "--prompt", "x", "--template", "alpaca");
+        assertThat(template.exitCode()).isEqualTo(1);
         assertThat(template.err()).contains("unknown prompt template 'alpaca'");
-        Run usage = run("logits", "--model", model.toString());
-        assertThat(usage.exit()).isEqualTo(2);
+        CliRun usage = run("logits", "--model", model.toString());
+        assertThat(usage.exitCode()).isEqualTo(2);
         assertThat(Files.exists(tmp.resolve("nothing"))).isFalse();
     }
 }

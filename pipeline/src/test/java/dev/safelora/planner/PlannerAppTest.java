@@ -21,6 +21,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.safelora.cluster.EmbeddedCluster;
 import dev.safelora.contracts.Topic;
+import dev.safelora.kafka.ClientSettings;
 import dev.safelora.registry.HttpSchemaRegistryClient;
 import dev.safelora.schema.AdapterPublished;
 import dev.safelora.schema.AlignmentEvent;
@@ -57,7 +59,11 @@ class PlannerAppTest {
         HttpSchemaRegistryClient registry = cluster.registryClient();
         String run = UUID.randomUUID().toString().substring(0, 8);
         String family = "fam-" + run;
-        StageConfig config = StageConfig.of("planner", cluster.clientSettings(), Map.of(
+        String otherFamily = "other-" + run;
+        String parked = "parked-" + run;
+        String early = "early-" + run;
+        String late = "late-" + run;
+        StageConfig config = StageConfig.of("planner", fastFailover(cluster), Map.of(
                 "group.id", "planner-e2e-" + run, "work.dir", workDir.toString(), "metrics.port", "0",
                 "artifacts.uri", "file:///srv/artifacts", "topics", String.join(",", PlannerApp.INPUT_TOPICS)));
 
@@ -65,6 +71,7 @@ class PlannerAppTest {
              KafkaProducer<String, byte[]> producer = new KafkaProducer<>(cluster.clientSettings().producerProperties(),
                      new StringSerializer(), new ByteArraySerializer())) {
             assertThat(app.awaitRunning(WAIT)).as("planner reaches RUNNING").isTrue();
+            double metricsBefore = app.metrics().parkedRequests();
             HttpResponse<String> health = HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(URI.create("http://localhost:" + app.metricsPort() + "/health")).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -72,8 +79,6 @@ class PlannerAppTest {
             assertThat(health.body()).contains("\"status\":\"UP\"");
 
             AvroSerializer<SpecificRecord> avro = new AvroSerializer<>(registry, true);
-            String early = "early-" + run;
-            String late = "late-" + run;
             String poison = "poison-" + run;
             send(producer, avro, Topic.TRAINING_REQUESTS, early, PlannerRecords.request(early, family));
             producer.send(new ProducerRecord<>(Topic.TRAINING_REQUESTS.topicName(), poison,
@@ -111,7 +116,59 @@ class PlannerAppTest {
             assertThat(refresh.getSourceAdapterId()).isEqualTo(adapter.getAdapterId());
             assertThat(refresh.getReason()).isEqualTo(LineageReason.ALIGNMENT_CHANGED);
             assertThat(refresh.getAlignment().getAlignmentId()).isEqualTo(second.getAlignmentId());
+
+            HttpResponse<String> scrape = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://localhost:" + app.metricsPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(scrape.body())
+                    .contains("safelora_planner_records_total{topic=\"" + Topic.TRAINING_REQUESTS.topicName() + "\"}")
+                    .contains("safelora_planner_dead_letters_total{cause=\"DESERIALIZATION\",topic=\"" + Topic.TRAINING_REQUESTS.topicName() + "\"}")
+                    .contains("safelora_planner_consumer_lag{partition=\"0\",topic=\"" + Topic.ALIGNMENTS.topicName() + "\"}");
+
+            // a request of a family without alignment waits in the state store...
+            send(producer, avro, Topic.TRAINING_REQUESTS, parked, PlannerRecords.request(parked, otherFamily));
+            awaitParked(app, metricsBefore);
         }
+
+        // ...and survives a restart on another machine (empty work dir: the store is restored from its changelog)
+        StageConfig moved = StageConfig.of("planner", fastFailover(cluster), Map.of(
+                "group.id", "planner-e2e-" + run, "work.dir", workDir.resolve("other-host").toString(), "metrics.port", "0",
+                "artifacts.uri", "file:///srv/artifacts", "topics", String.join(",", PlannerApp.INPUT_TOPICS)));
+        try (PlannerApp app = PlannerApp.start(moved, new PlannerMetrics());
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(cluster.clientSettings().producerProperties(),
+                     new StringSerializer(), new ByteArraySerializer())) {
+            assertThat(app.awaitRunning(WAIT)).as("restarted planner reaches RUNNING").isTrue();
+            send(producer, new AvroSerializer<>(registry, true), Topic.ALIGNMENTS, otherFamily,
+                    PlannerRecords.ready(otherFamily, UUID.randomUUID(), "base-x", "aligned-x"));
+            TrainingJob released = await(Topic.TRAINING_JOBS, AvroDeserializer.specific(registry, TrainingJob.class),
+                    r -> r.value() != null && otherFamily.equals(r.value().getFamily()), 1).get(0).value();
+            assertThat(released.getRequestId()).isEqualTo(parked);
+        }
+        // exactly once: nothing was planned twice across the restart
+        assertThat(readAll(Topic.TRAINING_JOBS, AvroDeserializer.specific(registry, TrainingJob.class)).stream()
+                .filter(r -> r.value() != null && (family.equals(r.value().getFamily()) || otherFamily.equals(r.value().getFamily())))
+                .map(ConsumerRecord::key)).containsExactlyInAnyOrder(early, late, parked);
+        assertThat(readAll(Topic.PROJECTION_JOBS, AvroDeserializer.specific(registry, ProjectionJob.class)).stream()
+                .filter(r -> r.value() != null && family.equals(r.value().getFamily()))).hasSize(1);
+    }
+
+    /** Waits until the planner has parked one more request (it has then been committed with its state). */
+    private static void awaitParked(PlannerApp app, double before) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (app.metrics().parkedRequests() <= before && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(app.metrics().parkedRequests()).isGreaterThan(before);
+        Thread.sleep(500); // past the exactly-once commit interval (100 ms)
+    }
+
+    /** The restarted planner need not wait the default 45 s for the group to drop the stopped one. */
+    private static ClientSettings fastFailover(EmbeddedCluster cluster) {
+        ClientSettings settings = cluster.clientSettings();
+        Map<String, String> kafka = new java.util.HashMap<>(settings.kafka());
+        kafka.put("consumer.session.timeout.ms", "6000");
+        kafka.put("consumer.heartbeat.interval.ms", "1000");
+        return new ClientSettings(settings.bootstrapServers(), settings.registry(), kafka);
     }
 
     private static void send(KafkaProducer<String, byte[]> producer, AvroSerializer<SpecificRecord> avro, Topic topic, String key,
@@ -122,6 +179,25 @@ class PlannerAppTest {
     private static <V> List<ConsumerRecord<String, V>> await(Topic topic, Deserializer<V> values,
                                                              Predicate<ConsumerRecord<String, V>> wanted, int count) {
         return await(topic.topicName(), values, wanted, count);
+    }
+
+    /** Every committed record of {@code topic} up to its current end. */
+    private static <V> List<ConsumerRecord<String, V>> readAll(Topic topic, Deserializer<V> values) {
+        Map<String, Object> props = SharedCluster.get().clientSettings().standaloneConsumerProperties();
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ConsumerRecord<String, V>> all = new ArrayList<>();
+        try (KafkaConsumer<String, V> consumer = new KafkaConsumer<>(props, new StringDeserializer(), values)) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic.topicName()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(all::add);
+            }
+        }
+        return all;
     }
 
     /** Reads {@code topic} from the beginning (committed records only) until {@code count} wanted records arrived. */
