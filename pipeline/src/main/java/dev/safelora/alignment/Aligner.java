@@ -28,11 +28,17 @@ public final class Aligner {
     /** What to do with a module whose V is exactly zero (the aligned weight equals the base). */
     public enum OnZero { EXCLUDE, FAIL }
 
-    public record Options(DType storeAs, OnZero onZero) {
+    /** @param difference how V is computed from 16-bit checkpoints (see {@link CheckpointPair.Difference}) */
+    public record Options(DType storeAs, OnZero onZero, CheckpointPair.Difference difference) {
         public Options {
             if (!storeAs.isFloatingPoint()) {
                 throw new IllegalArgumentException("the alignment can be stored as F32, F16 or BF16, not " + storeAs);
             }
+            java.util.Objects.requireNonNull(difference);
+        }
+
+        public Options(DType storeAs, OnZero onZero) {
+            this(storeAs, onZero, CheckpointPair.Difference.AS_PEFT);
         }
 
         public static Options defaults() {
@@ -54,6 +60,7 @@ public final class Aligner {
     }
 
     public static AlignmentManifest align(CheckpointPair pair, Set<String> targets, Path outDir, Options options, Progress progress) {
+        pair.difference(options.difference());
         CompletableFuture<AlignmentManifest.Source> baseSums = CompletableFuture.supplyAsync(() -> describe(pair.base().path(), pair.base().files()));
         CompletableFuture<AlignmentManifest.Source> alignedSums =
                 CompletableFuture.supplyAsync(() -> describe(pair.aligned().path(), pair.aligned().files()));
@@ -93,7 +100,7 @@ public final class Aligner {
                         + " modules): the aligned checkpoint equals the base for " + targets);
             }
             AlignmentManifest manifest = new AlignmentManifest(AlignmentManifest.FORMAT, 1, options.storeAs().safetensorsName(),
-                    AlignmentManifest.TENSORS, List.copyOf(targets.stream().sorted().toList()), baseSums.join(), alignedSums.join(),
+                    options.difference() == CheckpointPair.Difference.EXACT ? "exact" : "as-peft", AlignmentManifest.TENSORS, List.copyOf(targets.stream().sorted().toList()), baseSums.join(), alignedSums.join(),
                     written, excluded);
             out.finish();
             writeManifest(outDir, manifest);

@@ -5,9 +5,10 @@ import java.util.List;
 /**
  * The JSON manifest of an alignment artifact ({@code alignment.json}).
  *
+ * @param difference {@code as-peft} (V rounded to the checkpoints' 16-bit dtype, as PEFT computes it) or {@code exact}
  * @param tensorsFile the safetensors file (in the same directory) holding each module's V under its module name
  */
-public record AlignmentManifest(String format, int version, String dtype, String tensorsFile, List<String> targets,
+public record AlignmentManifest(String format, int version, String dtype, String difference, String tensorsFile, List<String> targets,
                                 Source base, Source aligned, List<Module> modules, List<Excluded> excluded) {
 
     public static final String FORMAT = "safelora-alignment";

@@ -1,6 +1,7 @@
 package dev.safelora.alignment;
 
 import dev.safelora.tensor.Checkpoint;
+import dev.safelora.tensor.HalfFloats;
 import dev.safelora.tensor.TensorInfo;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,6 +15,11 @@ import java.util.TreeSet;
  * A (base, aligned) checkpoint pair restricted to the target modules, checked up front from the
  * headers alone (both sides have every target, same 2-D shapes), and able to compute each
  * module's {@code V = W_aligned - W_base} on demand, one module at a time.
+ *
+ * <p>By default V is rounded to the checkpoints' dtype when both store the same 16-bit float type,
+ * because that is what PEFT's {@code apply_safelora} computes (torch subtracts two bf16 tensors in
+ * bf16); cosines then agree with PEFT to the 5 decimals it selects on. {@link Difference#EXACT}
+ * keeps the exact float difference instead.
  */
 public final class CheckpointPair implements AlignmentSource {
 
@@ -21,6 +27,15 @@ public final class CheckpointPair implements AlignmentSource {
     private final Checkpoint aligned;
     private final Map<String, ModuleShape> shapes;
     private final boolean owned;
+    private Difference difference = Difference.AS_PEFT;
+
+    /** How V is computed from two 16-bit checkpoints. */
+    public enum Difference {
+        /** Rounded to the checkpoints' common dtype (BF16 or F16), as torch and PEFT compute it. */
+        AS_PEFT,
+        /** The exact difference in float. */
+        EXACT
+    }
 
     private CheckpointPair(Checkpoint base, Checkpoint aligned, Map<String, ModuleShape> shapes, boolean owned) {
         this.base = base;
@@ -97,6 +112,12 @@ public final class CheckpointPair implements AlignmentSource {
         return new CheckpointPair(base, aligned, java.util.Collections.unmodifiableMap(shapes), closeCheckpoints);
     }
 
+    /** Chooses how V is computed (default {@link Difference#AS_PEFT}); returns this pair. */
+    public CheckpointPair difference(Difference mode) {
+        this.difference = java.util.Objects.requireNonNull(mode);
+        return this;
+    }
+
     public Checkpoint base() {
         return base;
     }
@@ -135,10 +156,17 @@ public final class CheckpointPair implements AlignmentSource {
         String weight = TargetModules.weightOf(module);
         float[] w0 = base.floats(weight);
         float[] v = aligned.floats(weight);
+        dev.safelora.tensor.DType dtype = base.info(weight).dtype();
+        boolean round = difference == Difference.AS_PEFT && dtype == aligned.info(weight).dtype()
+                && (dtype == dev.safelora.tensor.DType.BF16 || dtype == dev.safelora.tensor.DType.F16);
+        boolean bf16 = dtype == dev.safelora.tensor.DType.BF16;
         double s0 = 0;
         double s1 = 0;
         for (int i = 0; i < v.length; i++) {
             float d = v[i] - w0[i];
+            if (round) {
+                d = bf16 ? HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(d)) : HalfFloats.f16ToFloat(HalfFloats.floatToF16(d));
+            }
             if (!Float.isFinite(d)) {
                 throw nonFinite(weight, i, w0[i], v[i]);
             }

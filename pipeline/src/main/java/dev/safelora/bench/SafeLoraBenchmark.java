@@ -95,7 +95,7 @@ public final class SafeLoraBenchmark {
             generateCheckpoints(base, aligned, o.layers(), m, n);
             PeftAdapter adapter = adapter(o.layers(), m, n, o.rank());
             adapter.write(adapterDir);
-            out.printf("generate: %.1f s (2 x %.2f GB)%n", secs(t0), 2.0 * o.layers() * LEAVES.size() * m * n * 2 / 1e9);
+            out.printf("generate: %.1f s (2 x %.2f GB)%n", secs(t0), (double) o.layers() * LEAVES.size() * m * n * 2 / 1e9);
 
             boolean peakReset = resetPeakRss();
             long rssBefore = peakRssKb();

@@ -2,6 +2,7 @@ package dev.safelora.cli;
 
 import dev.safelora.alignment.Aligner;
 import dev.safelora.alignment.AlignmentManifest;
+import dev.safelora.alignment.CheckpointPair;
 import dev.safelora.tensor.DType;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -41,6 +42,11 @@ final class AlignCommand implements Callable<Integer> {
             description = "A module whose V is zero is excluded and reported, or fails the run (default: ${DEFAULT-VALUE}).")
     String onZero;
 
+    @Option(names = "--exact-difference",
+            description = "Keep V = aligned - base exact in float. By default V of two bf16/f16 checkpoints is rounded to that dtype,"
+                    + " as PEFT's apply_safelora computes it, so cosines and selections match PEFT's.")
+    boolean exactDifference;
+
     @Override
     public Integer call() {
         DType storeAs;
@@ -62,7 +68,8 @@ final class AlignCommand implements Callable<Integer> {
         if (targets.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--modules names no module");
         }
-        AlignmentManifest m = Aligner.align(base, aligned, targets, out, new Aligner.Options(storeAs, zero),
+        AlignmentManifest m = Aligner.align(base, aligned, targets, out, new Aligner.Options(storeAs, zero,
+                        exactDifference ? CheckpointPair.Difference.EXACT : CheckpointPair.Difference.AS_PEFT),
                 new StderrProgress(spec.commandLine().getErr(), "align"));
         var stdout = spec.commandLine().getOut();
         stdout.printf("aligned %d modules (%d excluded) -> %s%n", m.modules().size(), m.excluded().size(), out);

@@ -29,7 +29,9 @@ import picocli.CommandLine.Option;
         description = {"Project a LoRA adapter with SafeLoRA (like PEFT's apply_safelora, without forming any m x m matrix).",
             "Writes the projected PEFT adapter and safelora_report.json (mode, threshold, Pdst, cosine per module) to --out.",
             "Modes: threshold (project modules with cos <= --threshold), top-k (exactly the --layers K modules with the lowest cos),",
-            "explicit (the modules of --layers 0,5,7 or the --modules named)."})
+            "explicit (the modules of --layers 0,5,7 or the --modules named).",
+            "Extension beyond the paper: --mode subspace --rank K projects with the orthogonal projector onto the top-K left",
+            "singular vectors of V instead of C = V V^T / ||V||_F (modules with cos <= --threshold, default 0.5)."})
 final class ProjectCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -52,6 +54,10 @@ final class ProjectCommand implements Callable<Integer> {
 
         @Option(names = "--aligned", required = true, paramLabel = "DIR", description = "Aligned model directory (with --base).")
         Path aligned;
+
+        @Option(names = "--exact-difference", description = "With --base/--aligned: V exact in float instead of rounded to the"
+                + " checkpoints' 16-bit dtype as PEFT computes it.")
+        boolean exactDifference;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -60,8 +66,12 @@ final class ProjectCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the projected adapter and report.")
     Path out;
 
-    @Option(names = "--mode", defaultValue = "threshold", paramLabel = "threshold|top-k|explicit", description = "Selection (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--mode", defaultValue = "threshold", paramLabel = "threshold|top-k|explicit|subspace",
+            description = "Selection (default: ${DEFAULT-VALUE}).")
     String mode;
+
+    @Option(names = "--rank", paramLabel = "K", description = "subspace mode: the number of top left singular vectors of V to project onto.")
+    Integer rank;
 
     @Option(names = "--threshold", paramLabel = "TAU", description = "Threshold mode: project modules with cos <= TAU (default 0.5).")
     Double threshold;
@@ -84,7 +94,8 @@ final class ProjectCommand implements Callable<Integer> {
         PeftAdapter adapter = PeftAdapter.read(adapterDir);
         SafeLoraProjector.Result result;
         try (AlignmentSource alignment = openAlignment(adapter)) {
-            result = SafeLoraProjector.project(adapter, alignment, selection, new StderrProgress(spec.commandLine().getErr(), "project"));
+            result = SafeLoraProjector.project(adapter, alignment, selection, subspace ? rank : 0,
+                    new StderrProgress(spec.commandLine().getErr(), "project"));
         }
         result.adapter().write(out);
         writeReport(out, result.report());
@@ -100,10 +111,26 @@ final class ProjectCommand implements Callable<Integer> {
             return AlignmentArtifact.open(source.alignment);
         }
         // only the adapter's own modules are read from the checkpoints
-        return CheckpointPair.open(source.pair.base, source.pair.aligned, adapter.modules().keySet());
+        return CheckpointPair.open(source.pair.base, source.pair.aligned, adapter.modules().keySet())
+                .difference(source.pair.exactDifference ? CheckpointPair.Difference.EXACT : CheckpointPair.Difference.AS_PEFT);
     }
 
+    private boolean subspace;
+
     private Selection selection() {
+        if ("subspace".equalsIgnoreCase(mode)) {
+            if (rank == null || rank <= 0) {
+                throw usage("--mode subspace needs --rank K (a positive number of singular vectors)");
+            }
+            if (layers != null || moduleNames != null) {
+                throw usage("--layers and --modules do not apply to --mode subspace");
+            }
+            subspace = true;
+            return Selection.threshold(threshold == null ? Selection.DEFAULT_THRESHOLD : threshold);
+        }
+        if (rank != null) {
+            throw usage("--rank applies to --mode subspace only");
+        }
         Selection.Mode m;
         try {
             m = Selection.Mode.fromCliName(mode);
@@ -166,6 +193,9 @@ final class ProjectCommand implements Callable<Integer> {
     }
 
     private static String describe(ProjectionReport r) {
+        if (r.rank() != null) {
+            return "subspace rank " + r.rank() + ", threshold " + r.threshold();
+        }
         if (r.threshold() != null) {
             return "threshold " + r.threshold();
         }

@@ -36,6 +36,7 @@ public final class CausalLm implements AutoCloseable {
     private final Map<String, LoraLinear> linears = new LinkedHashMap<>();
     private final RotaryEmbedding rope;
     private boolean training;
+    private boolean closed;
 
     private CausalLm(ModelConfig config, ComputeDevice device, Tensor embedTokens, Tensor finalNorm, Tensor lmHead,
                      List<DecoderLayer> layers) {
@@ -155,6 +156,9 @@ public final class CausalLm implements AutoCloseable {
      * call's keys and values); the mask, when given, covers cached plus new positions.
      */
     public Tensor forward(Tensor inputIds, Tensor attentionMask, KvCache cache) {
+        if (closed) {
+            throw new IllegalStateException("the model has been closed");
+        }
         if (inputIds.dim() != 2) {
             throw new IllegalArgumentException("input ids must be [batch, tokens], got " + Arrays.toString(Tensors.shape(inputIds)));
         }
@@ -318,8 +322,26 @@ public final class CausalLm implements AutoCloseable {
         linears.values().forEach(LoraLinear::merge);
     }
 
+    /**
+     * Frees every native tensor of the model now (a 7B model holds tens of GB; the garbage collector
+     * does not see that). Tensors handed out by {@link #trainableParameters} die with it.
+     */
     @Override
     public void close() {
-        // Tensors are freed by their owners' deallocators when unreachable; nothing holds files open.
+        if (closed) {
+            return;
+        }
+        closed = true;
+        linears.values().forEach(LoraLinear::close);
+        for (DecoderLayer layer : layers) {
+            layer.inputNorm.close();
+            layer.postAttentionNorm.close();
+        }
+        if (lmHead != embedTokens) {
+            lmHead.close();
+        }
+        embedTokens.close();
+        finalNorm.close();
+        rope.close();
     }
 }

@@ -5,15 +5,32 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Where the model runs and in which precision: fp32 on the CPU (bf16 is several times slower
- * there), bf16 on CUDA.
+ * there), bf16 on CUDA; {@link #withPrecision} overrides that (e.g. to exercise the bf16 path on
+ * a CPU-only machine, or to debug in fp32 on a GPU).
  */
-public record ComputeDevice(String spec, boolean cuda, int index) {
+public record ComputeDevice(String spec, boolean cuda, int index, Precision precision) {
+
+    /** Precision of frozen weights and activations; LoRA factors are always fp32. */
+    public enum Precision {
+        FP32(torch.ScalarType.Float),
+        BF16(torch.ScalarType.BFloat16);
+
+        private final torch.ScalarType type;
+
+        Precision(torch.ScalarType type) {
+            this.type = type;
+        }
+
+        public torch.ScalarType scalarType() {
+            return type;
+        }
+    }
 
     /** Parses {@code cpu}, {@code cuda} or {@code cuda:N}; CUDA must be present. */
     public static ComputeDevice parse(String spec) {
         String s = spec == null ? "cpu" : spec.strip().toLowerCase(java.util.Locale.ROOT);
         if (s.equals("cpu")) {
-            return new ComputeDevice("cpu", false, -1);
+            return new ComputeDevice("cpu", false, -1, Precision.FP32);
         }
         if (!s.equals("cuda") && !s.matches("cuda:\\d+")) {
             throw new IllegalArgumentException("unknown device '" + spec + "' (expected cpu, cuda or cuda:N)");
@@ -27,11 +44,11 @@ public record ComputeDevice(String spec, boolean cuda, int index) {
         if (index >= count) {
             throw new IllegalStateException("device '" + spec + "' requested but only " + count + " CUDA device(s) exist");
         }
-        return new ComputeDevice("cuda:" + index, true, index);
+        return new ComputeDevice("cuda:" + index, true, index, Precision.BF16);
     }
 
     public static ComputeDevice cpu() {
-        return new ComputeDevice("cpu", false, -1);
+        return new ComputeDevice("cpu", false, -1, Precision.FP32);
     }
 
     /** A fresh libtorch device handle (callers own it; it is tiny). */
@@ -39,13 +56,17 @@ public record ComputeDevice(String spec, boolean cuda, int index) {
         return cuda ? new Device(torch.DeviceType.CUDA, (byte) index) : new Device(torch.DeviceType.CPU);
     }
 
-    /** The precision frozen weights and activations use on this device. */
+    public ComputeDevice withPrecision(Precision p) {
+        return new ComputeDevice(spec, cuda, index, p);
+    }
+
+    /** The libtorch type frozen weights and activations use. */
     public torch.ScalarType computeType() {
-        return cuda ? torch.ScalarType.BFloat16 : torch.ScalarType.Float;
+        return precision.scalarType();
     }
 
     @Override
     public String toString() {
-        return spec;
+        return spec + " (" + precision.name().toLowerCase(java.util.Locale.ROOT) + ")";
     }
 }

@@ -11,7 +11,7 @@ import org.bytedeco.pytorch.global.torch;
  * (merging builds a new tensor) and never requires grad. LoRA factors are kept in fp32 whatever
  * the compute precision, as PEFT does by default.
  */
-public final class LoraLinear {
+final class LoraLinear {
 
     private final String name;
     private final int in;
@@ -31,19 +31,19 @@ public final class LoraLinear {
         this.in = (int) weight.size(1);
     }
 
-    public String name() {
+    String name() {
         return name;
     }
 
-    public int in() {
+    int in() {
         return in;
     }
 
-    public int out() {
+    int out() {
         return out;
     }
 
-    public boolean hasLora() {
+    boolean hasLora() {
         return loraA != null;
     }
 
@@ -73,6 +73,7 @@ public final class LoraLinear {
             throw new IllegalArgumentException("LoRA for " + name + ": A " + java.util.Arrays.toString(Tensors.shape(a))
                     + " and B " + java.util.Arrays.toString(Tensors.shape(b)) + " do not fit a " + out + "x" + in + " weight");
         }
+        dropLora();
         // set_requires_grad returns a non-owning handle (C++ Tensor&): keep the owning objects.
         a.set_requires_grad(trainable);
         b.set_requires_grad(trainable);
@@ -107,9 +108,28 @@ public final class LoraLinear {
              org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
             Tensor delta = torch.matmul(loraB, loraA).mul(new Scalar(scale));
             Tensor merged = weight.to(torch.ScalarType.Float).add(delta).to(weight.scalar_type());
+            Tensor old = weight;
             weight = Tensors.keep(merged.detach());
+            old.close();
         }
-        loraA = null;
-        loraB = null;
+        dropLora();
+    }
+
+    private void dropLora() {
+        if (loraA != null) {
+            loraA.close();
+            loraB.close();
+            loraA = null;
+            loraB = null;
+        }
+    }
+
+    /** Frees the native tensors now rather than at garbage collection. */
+    void close() {
+        dropLora();
+        weight.close();
+        if (bias != null) {
+            bias.close();
+        }
     }
 }

@@ -81,11 +81,21 @@ public final class ModelBenchmark {
                 raw = Math.min(raw, time(o.iterations(), flat));
                 tiny = Math.min(tiny, time(o.iterations() * 10, tinyForward));
             }
+            long objects;
+            long before = Pointer.totalCount();
+            try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                model.forward(Tensors.fromLongs(ids), null);
+                objects = Pointer.totalCount() - before;
+            }
+            double perCall = trivialCallSeconds();
             out.printf("forward:            %8.1f ms/step  %9.0f tokens/s%n", fwd * 1e3, tokens / fwd);
             out.printf("same ops, flat:     %8.1f ms/step  -> model code adds %.1f%% (%.2f ms)%n", raw * 1e3,
                     100 * (fwd - raw) / fwd, (fwd - raw) * 1e3);
             out.printf("1-token forward:    %8.3f ms/step  -> fixed per-call cost (JNI, Java, dispatch, tiny kernels) is %.1f%% of a full step%n",
                     tiny * 1e3, 100 * tiny / fwd);
+            out.printf("JNI bound:          %d native objects per forward x %.2f us per trivial libtorch call (view of a"
+                    + " 1-element tensor, in a scope) = %.3f ms, %.2f%% of a forward%n",
+                    objects, perCall * 1e6, objects * perCall * 1e3, 100 * objects * perCall / fwd);
             out.flush();
 
             model.addTrainableLora(new LoraSpec(8, 16, false, List.of("q_proj", "v_proj"), 0.05, 1));
@@ -181,6 +191,25 @@ public final class ModelBenchmark {
         out.printf("RSS over %d %s calls: %.1f MB after warm-up -> %.1f MB at the end (peak %.1f MB), %.2f ms/call%n",
                 calls, what, start / 1e6, end / 1e6, peak / 1e6, (System.nanoTime() - t0) / 1e6 / calls);
         out.flush();
+    }
+
+    /** Seconds per cheap libtorch call through JNI: dispatch, a new Tensor handle, scope bookkeeping, release. */
+    private static double trivialCallSeconds() {
+        Tensor small = torch.ones(1);
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < 5; round++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 200; i++) {
+                try (PointerScope s = new PointerScope()) {
+                    for (int j = 0; j < 100; j++) {
+                        small.view(-1);
+                    }
+                }
+            }
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9 / 20000);
+        }
+        small.close();
+        return best;
     }
 
     /** Resident set size as the kernel counts it (JavaCPP reads /proc/self/statm). */

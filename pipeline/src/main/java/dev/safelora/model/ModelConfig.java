@@ -93,9 +93,15 @@ public record ModelConfig(Architecture architecture, int vocabSize, int hiddenSi
         } else if (qwen && root.path("use_sliding_window").asBoolean(false)) {
             window = root.path("sliding_window").asInt(0);
         }
+        // transformers >= 5 writes rope_parameters {rope_type, rope_theta, factor, ...} instead of
+        // rope_theta + rope_scaling; read either.
+        JsonNode ropeParameters = root.get("rope_parameters");
+        boolean v5 = ropeParameters != null && ropeParameters.isObject();
+        double theta = v5 && ropeParameters.hasNonNull("rope_theta")
+                ? ropeParameters.get("rope_theta").asDouble() : root.path("rope_theta").asDouble(10000.0);
+        RopeScaling scaling = ropeScaling(v5 ? ropeParameters : root.get("rope_scaling"), v5 ? "rope_parameters" : "rope_scaling");
         return new ModelConfig(arch, vocab, hidden, inter, layers, heads, kvHeads, headDim,
-                root.path("rms_norm_eps").asDouble(1e-6), root.path("rope_theta").asDouble(10000.0),
-                ropeScaling(root.get("rope_scaling")), optionalInt(root, "max_position_embeddings", 2048),
+                root.path("rms_norm_eps").asDouble(1e-6), theta, scaling, optionalInt(root, "max_position_embeddings", 2048),
                 root.path("tie_word_embeddings").asBoolean(false), attentionBias, outputBias,
                 root.path("mlp_bias").asBoolean(false), window,
                 root.hasNonNull("bos_token_id") ? root.get("bos_token_id").asInt() : null,
@@ -103,20 +109,19 @@ public record ModelConfig(Architecture architecture, int vocabSize, int hiddenSi
                 root.hasNonNull("pad_token_id") ? root.get("pad_token_id").asInt() : null);
     }
 
-    private static RopeScaling ropeScaling(JsonNode node) {
+    private static RopeScaling ropeScaling(JsonNode node, String key) {
         if (node == null || node.isNull()) {
             return RopeScaling.none();
         }
-        String type = node.hasNonNull("rope_type") ? node.get("rope_type").asText() : node.path("type").asText("");
+        String type = node.hasNonNull("rope_type") ? node.get("rope_type").asText() : node.path("type").asText("default");
         return switch (type) {
             case "default" -> RopeScaling.none();
-            case "linear" -> RopeScaling.linear(required(node, "rope_scaling.factor", "factor").asDouble());
-            case "llama3" -> RopeScaling.llama3(required(node, "rope_scaling.factor", "factor").asDouble(),
-                    required(node, "rope_scaling.low_freq_factor", "low_freq_factor").asDouble(),
-                    required(node, "rope_scaling.high_freq_factor", "high_freq_factor").asDouble(),
-                    required(node, "rope_scaling.original_max_position_embeddings",
-                            "original_max_position_embeddings").asInt());
-            default -> throw new IllegalArgumentException("rope_scaling type '" + type
+            case "linear" -> RopeScaling.linear(required(node, key + ".factor", "factor").asDouble());
+            case "llama3" -> RopeScaling.llama3(required(node, key + ".factor", "factor").asDouble(),
+                    required(node, key + ".low_freq_factor", "low_freq_factor").asDouble(),
+                    required(node, key + ".high_freq_factor", "high_freq_factor").asDouble(),
+                    required(node, key + ".original_max_position_embeddings", "original_max_position_embeddings").asInt());
+            default -> throw new IllegalArgumentException(key + " type '" + type
                     + "' is not supported (supported: default, linear, llama3)");
         };
     }

@@ -52,11 +52,22 @@ final class RotaryEmbedding {
                 s[p * headDim + i + half] = sv;
             }
         }
+        close();
         try (PointerScope scope = new PointerScope()) {
             cos = Tensors.keep(Tensors.fromFloats(c, positions, headDim).to(device, type));
             sin = Tensors.keep(Tensors.fromFloats(s, positions, headDim).to(device, type));
         }
         capacity = positions;
+    }
+
+    void close() {
+        if (cos != null) {
+            cos.close();
+            sin.close();
+            cos = null;
+            sin = null;
+            capacity = 0;
+        }
     }
 
     /** {@code x * cos + rotate_half(x) * sin} for x of shape [B, heads, T, headDim]. */

@@ -20,6 +20,11 @@ public final class FactoredProjection {
 
     /** {@code V^T B} as an r x n matrix (its transpose, so both kernels stream V and it row by row). */
     public static double[] vTransposeB(float[] v, int m, int n, float[] b, int r) {
+        return vTransposeB(v, m, n, widen(b), r);
+    }
+
+    /** {@code V^T B} (as its r x n transpose) for a double B. */
+    public static double[] vTransposeB(float[] v, int m, int n, double[] b, int r) {
         double[] pt = new double[r * n];
         int blocks = (n + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
         int tasks = tasks((long) m * n * r, blocks, 1);
@@ -182,7 +187,7 @@ public final class FactoredProjection {
         return Math.sqrt(s);
     }
 
-    static double[] widen(float[] x) {
+    public static double[] widen(float[] x) {
         double[] out = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             out[i] = x[i];

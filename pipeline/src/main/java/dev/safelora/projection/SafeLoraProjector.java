@@ -32,6 +32,20 @@ public final class SafeLoraProjector {
     }
 
     public static Result project(PeftAdapter adapter, AlignmentSource alignment, Selection selection, Progress progress) {
+        return project(adapter, alignment, selection, 0, progress);
+    }
+
+    /**
+     * As {@link #project(PeftAdapter, AlignmentSource, Selection, Progress)}, but with
+     * {@code subspaceRank > 0} the operator is the orthogonal projector onto the top
+     * {@code subspaceRank} left singular vectors of V ({@link SubspaceProjection}, an extension
+     * beyond the paper) instead of {@code C = V V^T / ||V||_F}; report mode {@code subspace}.
+     */
+    public static Result project(PeftAdapter adapter, AlignmentSource alignment, Selection selection, int subspaceRank,
+                                 Progress progress) {
+        if (subspaceRank < 0) {
+            throw new IllegalArgumentException("subspace rank must be positive, got " + subspaceRank);
+        }
         if (adapter.config().useDora()) {
             throw new IllegalArgumentException("DoRA adapters are not supported: SafeLoRA projects plain LoRA updates");
         }
@@ -50,8 +64,18 @@ public final class SafeLoraProjector {
             if (v.frobeniusNorm() == 0) {
                 throw new IllegalArgumentException("module " + name + ": its alignment V is zero, so C = V V^T / ||V||_F is undefined");
             }
-            double[] cb = FactoredProjection.projectB(v.v(), v.rows(), v.cols(), v.frobeniusNorm(), w.b(), w.r());
             double[] b = FactoredProjection.widen(w.b());
+            double[] cb;
+            if (subspaceRank > 0) {
+                if (subspaceRank > Math.min(v.rows(), v.cols())) {
+                    throw new IllegalArgumentException("module " + name + ": subspace rank " + subspaceRank + " exceeds min(" + v.rows()
+                            + ", " + v.cols() + ")");
+                }
+                double[] u = SubspaceProjection.topLeftSingularVectors(v.v(), v.rows(), v.cols(), subspaceRank);
+                cb = SubspaceProjection.project(u, v.rows(), subspaceRank, b, w.r());
+            } else {
+                cb = FactoredProjection.projectB(v.v(), v.rows(), v.cols(), v.frobeniusNorm(), w.b(), w.r());
+            }
             double[] g = FactoredProjection.gram(w.a(), w.r(), w.in());
             double cos = FactoredProjection.cosine(cb, b, w.out(), w.r(), g);
             double rounded = Math.rint(cos * 1e5) / 1e5;
@@ -74,9 +98,10 @@ public final class SafeLoraProjector {
             out.add(projected ? w.withB(projectedB.get(r.name())) : w);
         }
         ProjectionReport report = new ProjectionReport(
-                selection.mode().cliName(),
+                subspaceRank > 0 ? "subspace" : selection.mode().cliName(),
                 selection.mode() == Selection.Mode.THRESHOLD ? selection.threshold() : null,
                 selection.mode() == Selection.Mode.TOP_K ? selection.topK() : null,
+                subspaceRank > 0 ? subspaceRank : null,
                 selection.mode() == Selection.Mode.EXPLICIT && !selection.layers().isEmpty() ? selection.sortedLayers() : null,
                 selection.mode() == Selection.Mode.EXPLICIT && !selection.modules().isEmpty()
                         ? selection.modules().stream().sorted(ModuleNames.NATURAL_ORDER).toList() : null,
@@ -145,13 +170,15 @@ public final class SafeLoraProjector {
     private static Set<String> choose(List<ModuleResult> results, Selection selection, Set<String> explicit) {
         Set<String> chosen = new HashSet<>();
         switch (selection.mode()) {
-            case THRESHOLD -> results.stream().filter(r -> r.cosine() <= selection.threshold()).forEach(r -> chosen.add(r.name()));
+            // PEFT compares float32 tensors: the rounded cosine and tau both as float
+            case THRESHOLD -> results.stream().filter(r -> (float) r.cosine() <= (float) selection.threshold())
+                    .forEach(r -> chosen.add(r.name()));
             case TOP_K -> {
                 if (selection.topK() > results.size()) {
                     throw new IllegalArgumentException("top-k asks for " + selection.topK() + " modules but the adapter has " + results.size());
                 }
                 // results are in module order and the sort is stable: ties go to the earlier module
-                results.stream().sorted(Comparator.comparingDouble(ModuleResult::cosine)).limit(selection.topK())
+                results.stream().sorted(Comparator.comparingDouble(r -> (float) r.cosine())).limit(selection.topK())
                         .forEach(r -> chosen.add(r.name()));
             }
             case EXPLICIT -> chosen.addAll(explicit);

@@ -8,7 +8,8 @@ import java.util.TreeSet;
  * Which modules SafeLoRA projects, as PEFT's {@code apply_safelora} chooses them:
  * {@code THRESHOLD} projects every module with {@code cos <= threshold}; {@code TOP_K} exactly the
  * K modules with the lowest cosine (ties broken by module order); {@code EXPLICIT} the modules of
- * the given layers or with the given names.
+ * the given layers or with the given names. As in PEFT, the cosine is rounded to 5 decimals and
+ * compared with tau in float32.
  */
 public record Selection(Mode mode, double threshold, int topK, Set<Integer> layers, Set<String> modules) {
 
@@ -32,7 +33,7 @@ public record Selection(Mode mode, double threshold, int topK, Set<Integer> laye
                     return m;
                 }
             }
-            throw new IllegalArgumentException("unknown selection mode \"" + name + "\" (threshold, top-k or explicit)");
+            throw new IllegalArgumentException("unknown selection mode \"" + name + "\" (threshold, top-k, explicit; or subspace on the command line)");
         }
     }
 

@@ -65,7 +65,8 @@ class AlignerTest {
             assertThat(v.info(module).shape()).containsExactly(TinyCheckpoints.KV, TinyCheckpoints.HIDDEN);
             double ss = 0;
             for (int i = 0; i < stored.length; i++) {
-                assertThat(stored[i]).isEqualTo(wa[i] - wb[i]);
+                // bf16 checkpoints: V rounded to bf16 as PEFT computes it
+                assertThat(stored[i]).isEqualTo(dev.safelora.tensor.HalfFloats.bf16ToFloat(dev.safelora.tensor.HalfFloats.floatToBf16(wa[i] - wb[i])));
                 ss += (double) stored[i] * stored[i];
             }
             AlignmentManifest.Module entry = manifest.modules().stream().filter(m -> m.name().equals(module)).findFirst().orElseThrow();
@@ -160,6 +161,42 @@ class AlignerTest {
         assertThatThrownBy(() -> Aligner.align(base(), aligned(), Set.of("q_proj"), dir.resolve("out2"),
                 new Aligner.Options(DType.F32, Aligner.OnZero.FAIL), Progress.NONE))
                 .hasMessageContainingAll("model.layers.0.self_attn.q_proj", "zero");
+    }
+
+    @Test
+    void alignsShardedCheckpoints() throws Exception {
+        for (Path d : List.of(base(), aligned())) {
+            float shift = d.equals(base()) ? 0 : 1;
+            new SafetensorsWriter().addFloats("model.layers.0.self_attn.q_proj.weight", new long[] {1, 2}, new float[] {1, 2 + shift})
+                    .write(mkdir(d).resolve("model-00001-of-00002.safetensors"));
+            new SafetensorsWriter().addFloats("model.layers.1.self_attn.q_proj.weight", new long[] {1, 2}, new float[] {3 + shift, 4})
+                    .write(d.resolve("model-00002-of-00002.safetensors"));
+            Files.writeString(d.resolve("model.safetensors.index.json"), "{\"weight_map\":{"
+                    + "\"model.layers.0.self_attn.q_proj.weight\":\"model-00001-of-00002.safetensors\","
+                    + "\"model.layers.1.self_attn.q_proj.weight\":\"model-00002-of-00002.safetensors\"}}");
+        }
+        Path out = dir.resolve("out");
+        AlignmentManifest m = Aligner.align(base(), aligned(), Set.of("q_proj"), out, Aligner.Options.defaults(), Progress.NONE);
+        assertThat(m.base().files()).extracting(AlignmentManifest.SourceFile::file)
+                .containsExactly("model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors");
+        try (AlignmentArtifact a = AlignmentArtifact.open(out)) {
+            assertThat(a.load("model.layers.0.self_attn.q_proj").v()).containsExactly(0f, 1f);
+            assertThat(a.load("model.layers.1.self_attn.q_proj").v()).containsExactly(1f, 0f);
+        }
+    }
+
+    @Test
+    void projectingAgainstAZeroVFromCheckpointsIsAClearError() {
+        String w = "model.layers.0.self_attn.q_proj.weight";
+        writeSingle(base(), w, new long[] {2, 2}, new float[] {1, 2, 3, 4});
+        writeSingle(aligned(), w, new long[] {2, 2}, new float[] {1, 2, 3, 4});
+        var adapter = dev.safelora.adapter.PeftAdapter.of(new dev.safelora.adapter.LoraConfig(1, 1, false, List.of("q_proj"), 0, null, false),
+                List.of(new dev.safelora.adapter.LoraWeights("model.layers.0.self_attn.q_proj", 1, 2, 2, new float[] {1, 1}, new float[] {1, 1})));
+        try (CheckpointPair pair = CheckpointPair.open(base(), aligned(), Set.of("q_proj"))) {
+            assertThatThrownBy(() -> dev.safelora.projection.SafeLoraProjector.project(adapter, pair,
+                    dev.safelora.projection.Selection.threshold(0.5), Progress.NONE))
+                    .hasMessageContainingAll("model.layers.0.self_attn.q_proj", "V is zero");
+        }
     }
 
     @Test

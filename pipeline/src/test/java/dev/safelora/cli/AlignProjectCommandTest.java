@@ -122,6 +122,21 @@ class AlignProjectCommandTest {
     }
 
     @Test
+    void subspaceExtensionMode() throws IOException {
+        Path out = dir.resolve("subspace");
+        Run sub = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
+                "--out", out.toString(), "--mode", "subspace", "--rank", "2", "--threshold", "1");
+        assertThat(sub.exit()).as(sub.err()).isZero();
+        JsonNode report = new ObjectMapper().readTree(out.resolve("safelora_report.json").toFile());
+        assertThat(report.get("mode").asText()).isEqualTo("subspace");
+        assertThat(report.get("rank").asInt()).isEqualTo(2);
+        assertThat(report.get("projectedCount").asInt()).isEqualTo(8);
+        Run noRank = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--mode", "subspace");
+        assertThat(noRank.exit()).isEqualTo(2);
+        assertThat(noRank.err()).contains("--rank");
+    }
+
+    @Test
     void usageErrorsExitTwoWithOneLine() {
         Run noK = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--mode", "top-k");
         assertThat(noK.exit()).isEqualTo(2);

@@ -170,6 +170,16 @@ class CausalLmTest {
     }
 
     @Test
+    void closeFreesTheModelOnceAndLaterUseIsAClearError() {
+        CausalLm model = CausalLm.load(llama, ComputeDevice.cpu());
+        model.addTrainableLora(new LoraSpec(2, 4, false, List.of("q_proj"), 0, 1));
+        model.mergeLora();
+        model.close();
+        model.close();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> model.logits(IDS)).hasMessageContaining("closed");
+    }
+
+    @Test
     void linearModuleNamesFollowHf() {
         CausalLm model = CausalLm.load(llama, ComputeDevice.cpu());
         assertThat(model.linearModules()).hasSize(14).startsWith("model.layers.0.self_attn.q_proj",

@@ -145,12 +145,14 @@ final class ReferenceForward {
     }
 
     private double[] inverseFrequencies() {
-        double theta = cfg.get("rope_theta").asDouble();
+        // transformers 5 nests theta and scaling in rope_parameters.
+        JsonNode params = cfg.has("rope_parameters") ? cfg.get("rope_parameters") : cfg;
+        double theta = params.get("rope_theta").asDouble();
         double[] inv = new double[headDim / 2];
         for (int i = 0; i < inv.length; i++) {
             inv[i] = 1.0 / Math.pow(theta, 2.0 * i / headDim);
         }
-        JsonNode rs = cfg.get("rope_scaling");
+        JsonNode rs = cfg.has("rope_parameters") ? cfg.get("rope_parameters") : cfg.get("rope_scaling");
         if (rs != null && !rs.isNull() && rs.path("rope_type").asText().equals("llama3")) {
             double factor = rs.get("factor").asDouble();
             double low = rs.get("low_freq_factor").asDouble();

@@ -1,0 +1,100 @@
+package dev.safelora.stage;
+
+import dev.safelora.artifacts.S3Exception;
+import dev.safelora.registry.RegistryException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.net.http.HttpTimeoutException;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+import org.apache.kafka.common.errors.RetriableException;
+
+/**
+ * Decides what a failure means for the record. The cause chain is walked from the outside in, and the
+ * first link that says something wins:
+ * <ul>
+ *   <li>{@link BadInputException} - bad input: dead-letter it now;</li>
+ *   <li>{@link TransientException}, Kafka's {@link RetriableException}, an unreachable registry (or a 5xx,
+ *       429, 401 or 403 from it), a retryable S3 error, connection refused, timeouts - transient: retry with backoff,
+ *       as long as it takes, never dead-letter;</li>
+ *   <li>nothing said, while decoding - bad input (undecodable bytes, unknown schema);</li>
+ *   <li>nothing said, in the handler or job - unexpected: retried up to {@code max.attempts} times
+ *       (it may be a transient failure nobody labelled), then dead-lettered as PROCESSING.</li>
+ * </ul>
+ */
+public final class Failures {
+
+    public enum Verdict { BAD_INPUT, TRANSIENT, UNEXPECTED }
+
+    private final Predicate<Throwable> extraTransient;
+
+    /** @param extraTransient more exceptions the stage knows to be transient (checked on every link) */
+    public Failures(Predicate<Throwable> extraTransient) {
+        this.extraTransient = extraTransient;
+    }
+
+    public static Failures standard() {
+        return new Failures(t -> false);
+    }
+
+    public Verdict classify(Throwable failure, boolean duringDecode) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof BadInputException) {
+                return Verdict.BAD_INPUT;
+            }
+            if (isTransient(t)) {
+                return Verdict.TRANSIENT;
+            }
+        }
+        return duringDecode ? Verdict.BAD_INPUT : Verdict.UNEXPECTED;
+    }
+
+    private boolean isTransient(Throwable t) {
+        return t instanceof TransientException
+                || t instanceof RetriableException
+                || (t instanceof RegistryException r && registryTransient(r.httpStatus()))
+                || (t instanceof S3Exception s && s.retryable())
+                || t instanceof ConnectException
+                || t instanceof SocketTimeoutException
+                || t instanceof HttpTimeoutException
+                || t instanceof UnknownHostException
+                || t instanceof TimeoutException
+                || extraTransient.test(t);
+    }
+
+    /**
+     * No answer, a server error or throttling may pass; so may 401/403 once an operator fixes the
+     * credentials - and dead-lettering every record meanwhile would be far worse than waiting.
+     */
+    private static boolean registryTransient(int status) {
+        return status == 0 || status >= 500 || status == 429 || status == 401 || status == 403;
+    }
+
+    /** The dead-letter category of a failure. */
+    public static BadInputException.Cause category(Throwable failure, boolean duringDecode) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof BadInputException b) {
+                return b.category();
+            }
+            if (t instanceof RegistryException r && r.isNotFound()) {
+                return BadInputException.Cause.UNKNOWN_SCHEMA;
+            }
+        }
+        return duringDecode ? BadInputException.Cause.DESERIALIZATION : BadInputException.Cause.PROCESSING;
+    }
+
+    /** The message and, when it adds something, the root cause's, in one line. */
+    public static String describe(Throwable failure) {
+        String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        if (root != failure && root.getMessage() != null && !message.contains(root.getMessage())) {
+            message += " (caused by " + root.getClass().getName() + ": " + root.getMessage() + ")";
+        }
+        message = message.replace('\n', ' ');
+        return message.length() > 4000 ? message.substring(0, 4000) + "..." : message;
+    }
+}

@@ -1,0 +1,283 @@
+package dev.safelora.training;
+
+import dev.safelora.adapter.LoraConfig;
+import dev.safelora.adapter.PeftAdapter;
+import dev.safelora.model.Adapters;
+import dev.safelora.model.CausalLm;
+import dev.safelora.model.LoraSpec;
+import dev.safelora.model.Tensors;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Trains fresh LoRA factors on a {@link CausalLm} and writes them as a PEFT adapter.
+ *
+ * <p>Each optimizer step: seed libtorch's generator from (seed, step) for dropout; run the step's
+ * micro-batches forward and backward, each inside its own {@link PointerScope}, with the loss
+ * summed over response tokens and divided by the step's total response tokens (so gradient
+ * accumulation equals one big batch); clip the global gradient norm; AdamW with the scheduled
+ * learning rate. Everything that decides a step is a function of the step index and the
+ * checkpointed tensors, so a resumed run ends with the same bytes as an uninterrupted one.
+ *
+ * <p>Output directory: {@code adapter_config.json} + {@code adapter_model.safetensors} (PEFT),
+ * {@code training_log.jsonl}, and {@code checkpoints/step-N/} when checkpointing.
+ */
+public final class LoraTrainer {
+
+    public static final String LOG_FILE = "training_log.jsonl";
+
+    private final TrainingConfig config;
+    private final TrainingListener listener;
+    private final StopSignal stop;
+
+    public LoraTrainer(TrainingConfig config, TrainingListener listener, StopSignal stop) {
+        this.config = config;
+        this.listener = listener == null ? new TrainingListener() { } : listener;
+        this.stop = stop == null ? new StopSignal() : stop;
+    }
+
+    /**
+     * Adds trainable LoRA to {@code model} (which must have none yet), trains it on {@code examples}
+     * and writes the adapter into {@code outDir}. With {@code resume}, continues from the newest
+     * checkpoint in {@code outDir} (or starts afresh when there is none).
+     */
+    public TrainingResult train(CausalLm model, List<TokenizedExample> examples, int padId, String baseModel,
+                                Path outDir, boolean resume) {
+        if (examples.isEmpty()) {
+            throw new IllegalArgumentException("no examples to train on");
+        }
+        for (int i = 0; i < examples.size(); i++) {
+            if (examples.get(i).trainedTokens() == 0) {
+                throw new IllegalArgumentException("example " + i + " has no response token to train on");
+            }
+        }
+        TrainingPlan plan = new TrainingPlan(examples.size(), config.batchSize(), config.gradAccumulation(),
+                config.epochs(), config.seed());
+        long totalSteps = plan.totalSteps();
+        LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(), config.warmupSteps(),
+                totalSteps, config.decay());
+        String fingerprint = fingerprint(examples, padId);
+
+        List<String> modules = model.addTrainableLora(new LoraSpec(config.rank(), config.alpha(), false,
+                config.targetModules(), config.dropout(), config.seed()));
+        List<String> names = new ArrayList<>();
+        for (String module : modules) {
+            names.add(module + ".lora_A");
+            names.add(module + ".lora_B");
+        }
+        List<Tensor> params = model.trainableParameters();
+        if (params.size() != names.size()) {
+            throw new IllegalStateException("expected " + names.size() + " trainable tensors, the model has " + params.size());
+        }
+        LoraAdamW optimizer = new LoraAdamW(params, TrainingConfig.ADAM_BETA1, TrainingConfig.ADAM_BETA2,
+                TrainingConfig.ADAM_EPS, config.weightDecay());
+
+        long startStep = 0;
+        long tokensBefore = 0;
+        if (resume) {
+            Optional<TrainingCheckpoint> checkpoint = TrainingCheckpoint.latest(outDir);
+            if (checkpoint.isPresent()) {
+                TrainingCheckpoint c = checkpoint.get();
+                if (!c.fingerprint().equals(fingerprint)) {
+                    throw new IllegalArgumentException("checkpoint " + c.directory() + " belongs to a different run"
+                            + " (hyperparameters, data or tokenizer differ); use another --out or drop --resume");
+                }
+                c.restore(names, optimizer);
+                startStep = c.step();
+                tokensBefore = c.tokens();
+            }
+        }
+
+        createDirectories(outDir);
+        truncateLog(outDir.resolve(LOG_FILE), startStep);
+        TensorVector paramVector = new TensorVector(params.toArray(new Tensor[0]));
+        boolean cuda = model.device().cuda();
+        model.train();
+        listener.onStart(totalSteps, startStep);
+
+        long started = System.nanoTime();
+        long tokens = 0;
+        long step = startStep;
+        double lastLoss = Double.NaN;
+        Path lastCheckpoint = null;
+        try (JsonlTrainingLog log = new JsonlTrainingLog(outDir.resolve(LOG_FILE), true)) {
+            while (step < totalSteps && !stop.requested()) {
+                List<Batch> batches = new ArrayList<>();
+                for (int[] indices : plan.microBatches(step)) {
+                    List<TokenizedExample> rows = new ArrayList<>();
+                    for (int i : indices) {
+                        rows.add(examples.get(i));
+                    }
+                    batches.add(Batch.of(rows, padId));
+                }
+                long trained = batches.stream().mapToLong(Batch::trainedTokens).sum();
+                torch.manual_seed(TrainingPlan.mix(config.seed(), step + 1));
+                double lossSum = 0;
+                for (Batch batch : batches) {
+                    try (PointerScope scope = new PointerScope()) {
+                        lossSum += forwardBackward(model, batch, trained, cuda);
+                    }
+                    tokens += batch.tokens();
+                }
+                double gradNorm;
+                try (PointerScope scope = new PointerScope()) {
+                    gradNorm = torch.clip_grad_norm_(paramVector,
+                            config.maxGradNorm() > 0 ? config.maxGradNorm() : Double.POSITIVE_INFINITY, 2.0, false);
+                }
+                double lr = schedule.at(step);
+                optimizer.step(lr);
+                optimizer.zeroGrad();
+                step++;
+                lastLoss = lossSum / trained;
+                if (!Double.isFinite(lastLoss)) {
+                    throw new IllegalStateException("the loss became " + lastLoss + " at step " + step
+                            + "; lower the learning rate or check the data");
+                }
+                double seconds = (System.nanoTime() - started) / 1e9;
+                long doneHere = step - startStep;
+                Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+                Duration eta = Duration.ofMillis((long) (seconds / doneHere * (totalSteps - step) * 1000));
+                TrainingProgress progress = new TrainingProgress(step, totalSteps, plan.epochOf(step - 1) + 1,
+                        config.epochs(), lastLoss, lr, gradNorm, tokensBefore + tokens, tokens / seconds, elapsed, eta);
+                log.onStep(progress);
+                listener.onStep(progress);
+                if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0 && step < totalSteps) {
+                    lastCheckpoint = checkpoint(outDir, step, tokensBefore + tokens, fingerprint, names, optimizer).directory();
+                }
+            }
+            if (step < totalSteps) {
+                // Stopped between steps: keep the work done so far resumable.
+                lastCheckpoint = checkpoint(outDir, step, tokensBefore + tokens, fingerprint, names, optimizer).directory();
+            }
+        } finally {
+            model.eval();
+        }
+
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+        double tokensPerSecond = tokens / Math.max(1e-9, elapsed.toNanos() / 1e9);
+        Path adapterDir = null;
+        boolean stopped = step < totalSteps;
+        if (!stopped) {
+            adapter(model, baseModel).write(outDir);
+            adapterDir = outDir;
+        }
+        TrainingResult result = new TrainingResult(stopped, step, totalSteps, lastLoss, tokensBefore + tokens,
+                tokensPerSecond, elapsed, adapterDir, lastCheckpoint, outDir.resolve(LOG_FILE));
+        listener.onFinish(result);
+        return result;
+    }
+
+    /** The PEFT adapter of the model's current LoRA factors. */
+    public PeftAdapter adapter(CausalLm model, String baseModel) {
+        LoraConfig loraConfig = new LoraConfig(config.rank(), config.alpha(), false, config.targetModules(),
+                config.dropout(), baseModel, false);
+        return Adapters.export(model, loraConfig);
+    }
+
+    /** Forward and backward of one micro-batch; returns its summed (undivided) loss. */
+    private static double forwardBackward(CausalLm model, Batch batch, long stepTokens, boolean cuda) {
+        Tensor ids = Tensors.fromLongs(batch.inputIds(), batch.rows(), batch.length());
+        Tensor mask = Tensors.fromLongs(batch.attentionMask(), batch.rows(), batch.length());
+        Tensor labels = Tensors.fromLongs(batch.labels(), batch.rows(), batch.length());
+        Tensor logits;
+        if (cuda) {
+            // bf16 autocast on CUDA; the LoRA factors and the optimizer stay fp32. The cast cache
+            // is off: the frozen weights are bf16 already, and a cache would outlive the step.
+            torch.set_autocast_cache_enabled(false);
+            torch.set_autocast_dtype(torch.DeviceType.CUDA, torch.ScalarType.BFloat16);
+            torch.set_autocast_enabled(torch.DeviceType.CUDA, true);
+            try {
+                logits = model.forward(ids, mask);
+            } finally {
+                torch.set_autocast_enabled(torch.DeviceType.CUDA, false);
+            }
+            labels = labels.to(logits.device(), torch.ScalarType.Long);
+        } else {
+            logits = model.forward(ids, mask);
+        }
+        Tensor loss = CausalLmLoss.summed(logits, labels);
+        double value = loss.item_double();
+        loss.div(new org.bytedeco.pytorch.Scalar((double) stepTokens)).backward();
+        return value;
+    }
+
+    private TrainingCheckpoint checkpoint(Path outDir, long step, long tokens, String fingerprint, List<String> names,
+                                          LoraAdamW optimizer) {
+        TrainingCheckpoint c = TrainingCheckpoint.write(outDir, step, tokens, fingerprint, names, optimizer);
+        listener.onCheckpoint(step, c.directory());
+        return c;
+    }
+
+    /** Identifies a run: every hyperparameter that changes the result, and the tokenized data. */
+    String fingerprint(List<TokenizedExample> examples, int padId) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            String hyper = String.join("|", "v1", Integer.toString(config.epochs()), Double.toString(config.learningRate()),
+                    Integer.toString(config.rank()), Double.toString(config.alpha()), String.join(",", config.targetModules()),
+                    Integer.toString(config.batchSize()), Integer.toString(config.gradAccumulation()),
+                    Long.toString(config.seed()), Integer.toString(config.warmupSteps()), config.decay().name(),
+                    Double.toString(config.weightDecay()), Double.toString(config.dropout()),
+                    Double.toString(config.maxGradNorm()), Integer.toString(padId));
+            sha.update(hyper.getBytes(StandardCharsets.UTF_8));
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8);
+            for (TokenizedExample ex : examples) {
+                sha.update(buf.clear().putInt(ex.length()).putInt(-1).array());
+                for (int i = 0; i < ex.length(); i++) {
+                    sha.update(buf.clear().putInt(ex.inputIds()[i]).putInt(ex.labels()[i]).array());
+                }
+            }
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create output directory " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Keeps the log lines of steps up to {@code step}: a resumed run rewrites what came after. */
+    private static void truncateLog(Path log, long step) {
+        try {
+            if (step == 0) {
+                Files.deleteIfExists(log);
+                return;
+            }
+            if (!Files.exists(log)) {
+                return;
+            }
+            List<String> kept = new ArrayList<>();
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            for (String line : Files.readAllLines(log)) {
+                try {
+                    if (json.readTree(line).path("step").asLong(Long.MAX_VALUE) <= step) {
+                        kept.add(line);
+                    }
+                } catch (IOException unreadable) {
+                    // a line cut short by a crash: drop it
+                }
+            }
+            Files.write(log, kept);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rewrite training log " + log + ": " + e.getMessage(), e);
+        }
+    }
+}

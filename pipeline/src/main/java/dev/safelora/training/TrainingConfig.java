@@ -1,0 +1,89 @@
+package dev.safelora.training;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Every hyperparameter of a LoRA fine-tune. {@link #defaults()} follows the SafeLoRA reference
+ * recipe (r = 8, alpha = 16, q_proj and v_proj, lr 2e-4, 3 epochs). Invalid values are rejected
+ * here with a message naming the field, before any model is loaded.
+ *
+ * @param checkpointEvery optimizer steps between checkpoints; 0 writes none
+ * @param warmupSteps     optimizer steps of linear warm-up
+ * @param maxGradNorm     clip the global gradient norm to this; 0 disables clipping
+ */
+public record TrainingConfig(
+        int epochs,
+        double learningRate,
+        int rank,
+        double alpha,
+        List<String> targetModules,
+        int batchSize,
+        int gradAccumulation,
+        int maxSeqLen,
+        PromptTemplate template,
+        long seed,
+        int checkpointEvery,
+        int warmupSteps,
+        LearningRateSchedule.Decay decay,
+        double weightDecay,
+        double dropout,
+        double maxGradNorm,
+        String device) {
+
+    public static final double ADAM_BETA1 = 0.9;
+    public static final double ADAM_BETA2 = 0.999;
+    public static final double ADAM_EPS = 1e-8;
+
+    public TrainingConfig {
+        targetModules = List.copyOf(Objects.requireNonNull(targetModules, "targetModules"));
+        Objects.requireNonNull(template, "template");
+        Objects.requireNonNull(decay, "decay");
+        Objects.requireNonNull(device, "device");
+        require(epochs >= 1, "epochs must be >= 1, got " + epochs);
+        require(learningRate > 0 && Double.isFinite(learningRate), "learning rate must be positive and finite, got " + learningRate);
+        require(rank >= 1, "rank must be >= 1, got " + rank);
+        require(alpha > 0 && Double.isFinite(alpha), "alpha must be positive, got " + alpha);
+        require(!targetModules.isEmpty(), "at least one target module is needed");
+        for (String t : targetModules) {
+            require(!t.isBlank(), "a target module name is blank");
+        }
+        require(batchSize >= 1, "batch size must be >= 1, got " + batchSize);
+        require(gradAccumulation >= 1, "gradient accumulation must be >= 1, got " + gradAccumulation);
+        require(maxSeqLen >= 2, "max sequence length must be >= 2, got " + maxSeqLen);
+        require(checkpointEvery >= 0, "checkpoint interval must be >= 0, got " + checkpointEvery);
+        require(warmupSteps >= 0, "warm-up steps must be >= 0, got " + warmupSteps);
+        require(weightDecay >= 0 && Double.isFinite(weightDecay), "weight decay must be >= 0, got " + weightDecay);
+        require(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got " + dropout);
+        require(maxGradNorm >= 0 && Double.isFinite(maxGradNorm), "max gradient norm must be >= 0, got " + maxGradNorm);
+    }
+
+    public static TrainingConfig defaults() {
+        return new TrainingConfig(3, 2e-4, 8, 16, List.of("q_proj", "v_proj"), 4, 4, 512,
+                PromptTemplate.RAW, 42, 0, 0, LearningRateSchedule.Decay.LINEAR, 0.0, 0.05, 1.0, "cpu");
+    }
+
+    public TrainingConfig withEpochs(int v) { return new TrainingConfig(v, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withLearningRate(double v) { return new TrainingConfig(epochs, v, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withRank(int v) { return new TrainingConfig(epochs, learningRate, v, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withAlpha(double v) { return new TrainingConfig(epochs, learningRate, rank, v, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withTargetModules(List<String> v) { return new TrainingConfig(epochs, learningRate, rank, alpha, v, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withBatchSize(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, v, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withGradAccumulation(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, v, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withMaxSeqLen(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, v, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withTemplate(PromptTemplate v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, v, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withSeed(long v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, v, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withCheckpointEvery(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, v, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withWarmupSteps(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, v, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withDecay(LearningRateSchedule.Decay v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, v, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withWeightDecay(double v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, v, dropout, maxGradNorm, device); }
+    public TrainingConfig withDropout(double v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, v, maxGradNorm, device); }
+    public TrainingConfig withMaxGradNorm(double v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, v, device); }
+    public TrainingConfig withDevice(String v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, v); }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.safelora.stage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.safelora.artifacts.S3Exception;
+import dev.safelora.registry.RegistryException;
+import dev.safelora.registry.RegistryUnreachableException;
+import java.io.EOFException;
+import java.net.ConnectException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+class FailuresTest {
+
+    private final Failures failures = Failures.standard();
+
+    @Test
+    void decodingFailuresAreBadInputUnlessTheRegistryIsAway() {
+        Throwable unreachable = new RegistryUnreachableException("http://r:8081", 3, "connection refused", new ConnectException());
+        assertThat(failures.classify(unreachable, true)).isEqualTo(Failures.Verdict.TRANSIENT);
+        assertThat(failures.classify(new SerializationException("cannot fetch schema id 4",
+                new RegistryException(503, 50001, "store error")), true)).isEqualTo(Failures.Verdict.TRANSIENT);
+        assertThat(failures.classify(new SerializationException("cannot fetch schema id 4",
+                new RegistryException(401, 40101, "unauthorized")), true)).isEqualTo(Failures.Verdict.TRANSIENT);
+
+        Throwable unknownId = new SerializationException("unknown schema id 99", new RegistryException(404, 40403, "Schema not found"));
+        assertThat(failures.classify(unknownId, true)).isEqualTo(Failures.Verdict.BAD_INPUT);
+        assertThat(Failures.category(unknownId, true)).isEqualTo(BadInputException.Cause.UNKNOWN_SCHEMA);
+
+        // A truncated Avro payload surfaces as an EOFException: an I/O exception, but not a transient one.
+        Throwable truncated = new SerializationException("truncated or corrupt Avro payload", new EOFException());
+        assertThat(failures.classify(truncated, true)).isEqualTo(Failures.Verdict.BAD_INPUT);
+        assertThat(Failures.category(truncated, true)).isEqualTo(BadInputException.Cause.DESERIALIZATION);
+    }
+
+    @Test
+    void handlerFailures() {
+        assertThat(failures.classify(new BadInputException(BadInputException.Cause.ARTIFACT, "no checkpoint", new ConnectException()), false))
+                .as("the outermost verdict wins").isEqualTo(Failures.Verdict.BAD_INPUT);
+        assertThat(failures.classify(new RuntimeException("store", new ConnectException("refused")), false)).isEqualTo(Failures.Verdict.TRANSIENT);
+        assertThat(failures.classify(new TimeoutException("broker"), false)).isEqualTo(Failures.Verdict.TRANSIENT);
+        assertThat(failures.classify(new S3Exception("GET", 503, "SlowDown", ""), false)).isEqualTo(Failures.Verdict.TRANSIENT);
+        assertThat(failures.classify(new S3Exception("GET", 403, "AccessDenied", ""), false)).isEqualTo(Failures.Verdict.UNEXPECTED);
+        assertThat(failures.classify(new IllegalStateException("bug"), false)).isEqualTo(Failures.Verdict.UNEXPECTED);
+        assertThat(Failures.category(new IllegalStateException("bug"), false)).isEqualTo(BadInputException.Cause.PROCESSING);
+        assertThat(new Failures(t -> t instanceof IllegalStateException).classify(new IllegalStateException("gpu busy"), false))
+                .isEqualTo(Failures.Verdict.TRANSIENT);
+    }
+
+    @Test
+    void describeAddsTheRootCauseOnce() {
+        assertThat(Failures.describe(new RuntimeException("outer", new IllegalArgumentException("root detail"))))
+                .isEqualTo("outer (caused by java.lang.IllegalArgumentException: root detail)");
+        assertThat(Failures.describe(new RuntimeException("outer: root detail", new IllegalArgumentException("root detail"))))
+                .isEqualTo("outer: root detail");
+        assertThat(Failures.describe(new IllegalStateException())).isEqualTo("IllegalStateException");
+        assertThat(Failures.describe(new RuntimeException("line1\nline2"))).isEqualTo("line1 line2");
+    }
+}
