@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             TinyModelCommand.class,
             BenchModelCommand.class,
+            StageCommand.class,
         })
 public final class Main implements Runnable {
 
