@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             TinyModelCommand.class,
             BenchModelCommand.class,
             StageCommand.class,
+            DemoCommand.class,
         })
 public final class Main implements Runnable {
 
