@@ -2,7 +2,7 @@ package dev.safelora.cli;
 
 import dev.safelora.demo.Demo;
 import dev.safelora.demo.DemoResult;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +37,9 @@ public final class DemoCommand implements Callable<Integer> {
             description = "give up waiting for the adapter and evaluation after this many seconds (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
+    @Option(names = "--epochs", hidden = true, paramLabel = "N", description = "training epochs (tests train shorter)")
+    Integer epochs;
+
     @Override
     public Integer call() throws Exception {
         if (timeoutSeconds <= 0) {
@@ -44,8 +47,9 @@ public final class DemoCommand implements Callable<Integer> {
         }
         quietLogs();
         Path dir = workDir != null ? workDir : Files.createTempDirectory("safelora-demo-");
-        PrintStream out = System.out;
-        Demo demo = new Demo(new Demo.Settings(dir, Duration.ofSeconds(timeoutSeconds), keepRunning),
+        PrintWriter out = spec.commandLine().getOut();
+        Demo demo = new Demo(new Demo.Settings(dir, Duration.ofSeconds(timeoutSeconds), keepRunning,
+                epochs != null ? epochs : Demo.Settings.of(dir).epochs()),
                 (request, cluster) -> {
                     RequestProducer.Delivery d = RequestProducer.produce(request, cluster, Duration.ofSeconds(30));
                     return "submitted " + request.kind().description() + " " + request.key() + " to " + d.topic()
@@ -58,6 +62,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         DemoResult result = demo.run();
         out.println("work dir kept: " + result.workDir());
+        out.flush();
         return 0;
     }
 

@@ -5,7 +5,7 @@ import dev.safelora.kafka.ClientSettings;
 import dev.safelora.model.TinyModels;
 import dev.safelora.requests.ValidatedRequest;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,21 +34,27 @@ public final class Demo {
      * @param workDir     where models, data, artifacts, stage state and the cluster's data go
      * @param timeout     how long to wait for the adapter and evaluation once the requests are in
      * @param keepRunning after the summary, keep the cluster and stages up until {@link #stop}
+     * @param epochs      training epochs (the demo's sizing picks the default; tests train shorter)
      */
-    public record Settings(Path workDir, Duration timeout, boolean keepRunning) {
+    public record Settings(Path workDir, Duration timeout, boolean keepRunning, int epochs) {
+
+        public static Settings of(Path workDir) {
+            return new Settings(workDir, Duration.ofMinutes(10), false, DemoSizing.standard().epochs());
+        }
     }
 
     private final Settings settings;
     private final Submitter submitter;
-    private final PrintStream out;
-    private final DemoSizing sizing = DemoSizing.standard();
+    private final PrintWriter out;
+    private final DemoSizing sizing;
     private final CountDownLatch stop = new CountDownLatch(1);
     private long started;
 
-    public Demo(Settings settings, Submitter submitter, PrintStream out) {
+    public Demo(Settings settings, Submitter submitter, PrintWriter out) {
         this.settings = settings;
         this.submitter = submitter;
         this.out = out;
+        this.sizing = DemoSizing.standard().withEpochs(settings.epochs());
     }
 
     /** Ends a {@code keepRunning} demo (from a shutdown hook, for instance). */

@@ -11,4 +11,11 @@ record DemoSizing(TinyModels.Shape shape, int epochs, int batchSize, double lear
     static DemoSizing standard() {
         return new DemoSizing(TinyModels.Shape.llama(), 8, 4, 0.05, 0.05);
     }
+
+    DemoSizing withEpochs(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("epochs must be >= 1, got " + n);
+        }
+        return new DemoSizing(shape, n, batchSize, learningRate, alignedStrength);
+    }
 }
