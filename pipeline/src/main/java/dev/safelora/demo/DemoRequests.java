@@ -37,7 +37,9 @@ final class DemoRequests {
     /**
      * A fine-tune sized to finish in well under a minute on two CPU cores: LoRA rank 8 on q_proj and
      * v_proj of a two-layer model, a learning rate fit for a tiny random model (not the 2e-4 of large
-     * ones), SafeLoRA's THRESHOLD 0.5 policy.
+     * ones). The selection overrides the family's THRESHOLD 0.5 with TOP_K 2: the generated alignment
+     * direction is random, so every module of the tiny model has a cosine far below 0.5 and the default
+     * would project all of them; projecting the two least aligned shows both outcomes side by side.
      */
     static ValidatedRequest training(String requestId, DemoData.DataFiles data, DemoSizing sizing) {
         ObjectNode json = JSON.createObjectNode();
@@ -62,8 +64,8 @@ final class DemoRequests {
         optimizer.put("weightDecay", 0.0);
         optimizer.put("seed", 42);
         ObjectNode selection = json.putObject("selection");
-        selection.put("mode", "THRESHOLD");
-        selection.put("threshold", 0.5);
+        selection.put("mode", "TOP_K");
+        selection.put("topK", 2);
         json.put("requestedBy", "safelora-demo");
         return new RequestReader().read(RequestKind.TRAINING, json.toString(), "demo training request");
     }

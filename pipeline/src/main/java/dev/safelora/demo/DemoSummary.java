@@ -35,8 +35,9 @@ final class DemoSummary {
                 adapter.getProjectedModules().isEmpty() ? "" : " (" + String.join(", ", adapter.getProjectedModules()) + ")");
         line(s, "  Pdst: %.6f", evaluation.getPdst());
         s.append('\n');
-        line(s, "  train loss (last step):            %s", number(evaluation.getTrainLoss()));
-        line(s, "  held-out loss (raw -> projected):  %s -> %s", number(evaluation.getHeldOutLossBefore()),
+        line(s, "  %-28s %s", "train loss (last step)", number(evaluation.getTrainLoss()));
+        line(s, "  %-28s %s", "", "raw adapter -> projected adapter");
+        line(s, "  %-28s %s -> %s", "held-out loss", number(evaluation.getHeldOutLossBefore()),
                 number(evaluation.getHeldOutLossAfter()));
         metrics(s, "task", evaluation.getTaskMetricsBefore(), evaluation.getTaskMetricsAfter());
         metrics(s, "safety", evaluation.getSafetyMetricsBefore(), evaluation.getSafetyMetricsAfter());
@@ -61,7 +62,7 @@ final class DemoSummary {
 
     private static void metrics(StringBuilder s, String name, Map<String, Double> before, Map<String, Double> after) {
         for (String key : new TreeSet<>(union(before, after).keySet())) {
-            line(s, "  %-34s %s -> %s", name + " " + key + " (raw -> projected):", number(before.get(key)), number(after.get(key)));
+            line(s, "  %-28s %s -> %s", name + " " + key, number(before.get(key)), number(after.get(key)));
         }
     }
 
