@@ -1,0 +1,133 @@
+package dev.safelora.stage.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.safelora.schema.SchemaClasses;
+import dev.safelora.stage.InputRecord;
+import dev.safelora.stage.Output;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * The record, kept in the artifact store next to a job's artifacts ({@value #FILE}), of the events a job
+ * handed to the loop for publishing and of the input record (topic, partition, offset) that produced them.
+ * Written after the artifacts and before the events are returned, it lets a redelivered job decide
+ * without redoing any work:
+ *
+ * <ul>
+ *   <li>no record: first run - do the work;</li>
+ *   <li>written by this very record (same topic, partition, offset): the previous attempt did not get its
+ *       offset committed, so its outputs were not (visibly) published - publish the stored events again,
+ *       byte for byte;</li>
+ *   <li>written by another record: the loop handles a partition in order and only moves past a record once
+ *       its outputs are acknowledged (and, in exactly-once mode, committed in the same transaction as its
+ *       offset), so that record's events are out - publish nothing.</li>
+ * </ul>
+ *
+ * With the loop in exactly-once mode ({@code stage.exactly.once}, the trainer's and projector's default) a
+ * crash at any point therefore leaves read_committed consumers with exactly one adapter per job. In
+ * at-least-once mode a crash after the broker acknowledged the events but before the offset commit
+ * republishes the identical events once.
+ */
+public final class PublishedOutputs {
+
+    public static final String FILE = "published.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What the loop should do with a job whose store may already hold its outputs. */
+    public enum Verdict { FIRST_RUN, REPUBLISH, ALREADY_PUBLISHED }
+
+    public record Source(String topic, int partition, long offset) {
+        static Source of(InputRecord<?> record) {
+            return new Source(record.topic(), record.partition(), record.offset());
+        }
+    }
+
+    /** One stored event: topic, key, Avro class and the record's Avro binary encoding (base64). */
+    public record StoredOutput(String topic, String key, String type, String avro) {
+    }
+
+    public record Stored(Source source, List<StoredOutput> outputs) {
+    }
+
+    private PublishedOutputs() {
+    }
+
+    public static URI location(StageArtifacts artifacts, URI outputPrefix) {
+        return artifacts.child(outputPrefix, FILE);
+    }
+
+    public static Optional<Stored> read(StageArtifacts artifacts, URI location) throws IOException {
+        if (!artifacts.exists(location)) {
+            return Optional.empty();
+        }
+        Path local = artifacts.local(location, "published-outputs record");
+        return Optional.of(JSON.readValue(local.toFile(), Stored.class));
+    }
+
+    public static Verdict verdict(Optional<Stored> stored, InputRecord<?> record) {
+        if (stored.isEmpty()) {
+            return Verdict.FIRST_RUN;
+        }
+        return stored.get().source().equals(Source.of(record)) ? Verdict.REPUBLISH : Verdict.ALREADY_PUBLISHED;
+    }
+
+    /** Stores the outputs as published by {@code record}; {@code scratch} is a local directory for the file. */
+    public static void write(StageArtifacts artifacts, URI location, InputRecord<?> record, List<Output<SpecificRecord>> outputs,
+                             Path scratch) throws IOException {
+        List<StoredOutput> stored = new ArrayList<>();
+        for (Output<SpecificRecord> o : outputs) {
+            stored.add(new StoredOutput(o.topic(), o.key(), o.value().getClass().getName(),
+                    Base64.getEncoder().encodeToString(encode(o.value()))));
+        }
+        Files.createDirectories(scratch);
+        Path file = scratch.resolve(FILE);
+        JSON.writeValue(file.toFile(), new Stored(Source.of(record), stored));
+        artifacts.put(file, location);
+        Files.deleteIfExists(file);
+    }
+
+    /** The stored events, decoded, in their original order. */
+    public static List<Output<SpecificRecord>> outputs(Stored stored) throws IOException {
+        SchemaClasses.trust();
+        List<Output<SpecificRecord>> out = new ArrayList<>();
+        for (StoredOutput o : stored.outputs()) {
+            Class<?> type;
+            try {
+                type = Class.forName(o.type());
+            } catch (ClassNotFoundException e) {
+                throw new IOException("published-outputs record names an unknown event type " + o.type(), e);
+            }
+            if (!SpecificRecord.class.isAssignableFrom(type) || !type.getPackageName().equals(SchemaClasses.PACKAGE)) {
+                throw new IOException("published-outputs record names " + o.type() + ", not an event of " + SchemaClasses.PACKAGE);
+            }
+            @SuppressWarnings("unchecked")
+            Class<SpecificRecord> recordType = (Class<SpecificRecord>) type;
+            SpecificDatumReader<SpecificRecord> reader = new SpecificDatumReader<>(recordType);
+            byte[] bytes = Base64.getDecoder().decode(o.avro());
+            out.add(Output.of(o.topic(), o.key(), reader.read(null, DecoderFactory.get().binaryDecoder(bytes, null))));
+        }
+        return out;
+    }
+
+    private static byte[] encode(SpecificRecord record) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(bytes, null);
+        new SpecificDatumWriter<SpecificRecord>(record.getSchema(), SpecificData.getForSchema(record.getSchema())).write(record, encoder);
+        encoder.flush();
+        return bytes.toByteArray();
+    }
+}

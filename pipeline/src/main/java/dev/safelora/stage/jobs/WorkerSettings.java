@@ -1,0 +1,75 @@
+package dev.safelora.stage.jobs;
+
+import dev.safelora.contracts.Topic;
+import dev.safelora.stage.StageConfig;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The worker stages' own settings, read from {@link StageConfig#settings()} (file keys {@code stage.<key>})
+ * with an environment variable winning where one is named:
+ *
+ * <table>
+ *   <caption>worker stage keys</caption>
+ *   <tr><th>file</th><th>environment</th><th>default</th></tr>
+ *   <tr><td>stage.artifacts.root</td><td>SAFELORA_ARTIFACTS_ROOT</td><td>file://&lt;work dir&gt;/artifacts</td></tr>
+ *   <tr><td>stage.topic.alignments / .adapters / .evaluations / .progress</td><td>-</td>
+ *       <td>the pipeline's topics (safelora.alignments.v1 ...)</td></tr>
+ *   <tr><td>stage.device</td><td>SAFELORA_DEVICE</td><td>cpu (cuda, cuda:1 on GPU nodes)</td></tr>
+ *   <tr><td>stage.template</td><td>SAFELORA_TEMPLATE</td><td>raw (plain, llama2-chat)</td></tr>
+ *   <tr><td>stage.checkpoint.every</td><td>SAFELORA_CHECKPOINT_EVERY</td><td>50 optimizer steps</td></tr>
+ *   <tr><td>stage.progress.interval</td><td>SAFELORA_PROGRESS_INTERVAL</td><td>5s between progress events</td></tr>
+ *   <tr><td>stage.eval.max.new.tokens</td><td>SAFELORA_EVAL_MAX_NEW_TOKENS</td><td>128</td></tr>
+ * </table>
+ */
+public record WorkerSettings(URI artifactsRoot, String alignmentsTopic, String adaptersTopic, String evaluationsTopic,
+                             String progressTopic, String device, String template, int checkpointEvery,
+                             Duration progressInterval, int evalMaxNewTokens) {
+
+    public static WorkerSettings from(StageConfig config, Map<String, String> env) {
+        Map<String, String> s = config.settings();
+        String root = value(s, env, "artifacts.root", "SAFELORA_ARTIFACTS_ROOT",
+                config.workDir().toAbsolutePath().normalize().resolve("artifacts").toUri().toString());
+        URI rootUri;
+        try {
+            rootUri = URI.create(root);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("stage.artifacts.root (SAFELORA_ARTIFACTS_ROOT) is not a URI: " + root);
+        }
+        if (rootUri.getScheme() == null) {
+            throw new IllegalArgumentException("stage.artifacts.root (SAFELORA_ARTIFACTS_ROOT) needs a scheme (file:///... or s3://...), got " + root);
+        }
+        return new WorkerSettings(rootUri,
+                s.getOrDefault("topic.alignments", Topic.ALIGNMENTS.topicName()),
+                s.getOrDefault("topic.adapters", Topic.ADAPTERS.topicName()),
+                s.getOrDefault("topic.evaluations", Topic.EVALUATIONS.topicName()),
+                s.getOrDefault("topic.progress", Topic.TRAINING_PROGRESS.topicName()),
+                value(s, env, "device", "SAFELORA_DEVICE", "cpu"),
+                value(s, env, "template", "SAFELORA_TEMPLATE", "raw"),
+                integer(value(s, env, "checkpoint.every", "SAFELORA_CHECKPOINT_EVERY", "50"), "stage.checkpoint.every"),
+                StageConfig.parseDuration("stage.progress.interval", value(s, env, "progress.interval", "SAFELORA_PROGRESS_INTERVAL", "5s")),
+                integer(value(s, env, "eval.max.new.tokens", "SAFELORA_EVAL_MAX_NEW_TOKENS", "128"), "stage.eval.max.new.tokens"));
+    }
+
+    private static String value(Map<String, String> settings, Map<String, String> env, String key, String envName, String fallback) {
+        String v = env.get(envName);
+        if (v != null && !v.isBlank()) {
+            return v.strip();
+        }
+        v = settings.get(key);
+        return v == null || v.isBlank() ? fallback : v.strip();
+    }
+
+    private static int integer(String text, String key) {
+        try {
+            int v = Integer.parseInt(text);
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number >= 0, got '" + text + "'");
+        }
+    }
+}

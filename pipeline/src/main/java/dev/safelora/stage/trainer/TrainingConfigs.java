@@ -1,0 +1,44 @@
+package dev.safelora.stage.trainer;
+
+import dev.safelora.schema.LoraSettings;
+import dev.safelora.schema.OptimizerSettings;
+import dev.safelora.schema.TrainingRequest;
+import dev.safelora.stage.BadInputException;
+import dev.safelora.stage.jobs.WorkerSettings;
+import dev.safelora.training.PromptTemplate;
+import dev.safelora.training.TrainingConfig;
+
+/** A training request's hyperparameters as the trainer's {@link TrainingConfig}; invalid ones are bad input. */
+final class TrainingConfigs {
+
+    private TrainingConfigs() {
+    }
+
+    static TrainingConfig from(TrainingRequest request, WorkerSettings settings) {
+        LoraSettings lora = request.getLora();
+        OptimizerSettings opt = request.getOptimizer();
+        if (lora.getRsLora()) {
+            throw new BadInputException("rsLora training is not supported by the trainer stage (the trainer scales by alpha / r)");
+        }
+        try {
+            return TrainingConfig.defaults()
+                    .withRank(lora.getR())
+                    .withAlpha(lora.getAlpha())
+                    .withDropout(lora.getDropout())
+                    .withTargetModules(lora.getTargetModules())
+                    .withLearningRate(opt.getLearningRate())
+                    .withEpochs(opt.getEpochs())
+                    .withBatchSize(opt.getBatchSize())
+                    .withGradAccumulation(opt.getGradientAccumulationSteps())
+                    .withMaxSeqLen(opt.getMaxSequenceLength())
+                    .withWarmupSteps(opt.getWarmupSteps())
+                    .withWeightDecay(opt.getWeightDecay())
+                    .withSeed(opt.getSeed())
+                    .withTemplate(PromptTemplate.fromName(settings.template()))
+                    .withCheckpointEvery(settings.checkpointEvery())
+                    .withDevice(settings.device());
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(BadInputException.Cause.VALIDATION, "training request " + request.getRequestId() + ": " + e.getMessage(), e);
+        }
+    }
+}
