@@ -56,7 +56,7 @@ public final class DemoCommand implements Callable<Integer> {
                             + " (partition " + d.partition() + ", offset " + d.offset() + ")";
                 },
                 out);
-        Thread hook = new Thread(demo::stop, "demo-stop");
+        Thread hook = new Thread(() -> demo.stop(Duration.ofSeconds(60)), "demo-stop");
         if (keepRunning) {
             Runtime.getRuntime().addShutdownHook(hook);
         }

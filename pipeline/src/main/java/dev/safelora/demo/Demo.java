@@ -1,6 +1,7 @@
 package dev.safelora.demo;
 
 import dev.safelora.cluster.EmbeddedCluster;
+import dev.safelora.contracts.Topic;
 import dev.safelora.kafka.ClientSettings;
 import dev.safelora.model.TinyModels;
 import dev.safelora.requests.ValidatedRequest;
@@ -48,6 +49,7 @@ public final class Demo {
     private final PrintWriter out;
     private final DemoSizing sizing;
     private final CountDownLatch stop = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
     private long started;
 
     public Demo(Settings settings, Submitter submitter, PrintWriter out) {
@@ -57,13 +59,29 @@ public final class Demo {
         this.sizing = DemoSizing.standard().withEpochs(settings.epochs());
     }
 
-    /** Ends a {@code keepRunning} demo (from a shutdown hook, for instance). */
-    public void stop() {
+    /**
+     * Ends a {@code keepRunning} demo and waits (up to {@code wait}) until its stages and cluster have
+     * stopped: what a JVM shutdown hook calls on Ctrl-C.
+     */
+    public void stop(Duration wait) {
         stop.countDown();
+        try {
+            finished.await(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Runs the demo; a {@link DemoFailure} (or any other exception) says why it could not finish. */
     public DemoResult run() throws InterruptedException {
+        try {
+            return runOnce();
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private DemoResult runOnce() throws InterruptedException {
         started = System.nanoTime();
         DemoPaths paths = new DemoPaths(settings.workDir());
         say("work dir " + paths.root());
@@ -97,7 +115,9 @@ public final class Demo {
                 out.flush();
                 if (settings.keepRunning()) {
                     out.println();
-                    out.println("still running (Ctrl-C stops): " + client.exportLines().replace("\n", "; "));
+                    out.println("still running; from another shell (Ctrl-C here stops everything):");
+                    out.println(client.exportLines());
+                    out.println("./safelora tail " + Topic.ADAPTERS.topicName() + " --from-beginning");
                     out.flush();
                     stop.await();
                 }

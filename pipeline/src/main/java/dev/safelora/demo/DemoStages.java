@@ -3,7 +3,13 @@ package dev.safelora.demo;
 import dev.safelora.kafka.ClientSettings;
 import dev.safelora.planner.PlannerApp;
 import dev.safelora.planner.PlannerMetrics;
+import dev.safelora.stage.LongJobLoop;
 import dev.safelora.stage.StageConfig;
+import dev.safelora.stage.StageMetrics;
+import dev.safelora.stage.StageProcess;
+import dev.safelora.stage.alignment.AlignmentStage;
+import dev.safelora.stage.projector.ProjectorStage;
+import dev.safelora.stage.trainer.TrainerStage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,6 +19,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -33,14 +40,34 @@ final class DemoStages implements AutoCloseable {
         DemoStages stages = new DemoStages();
         Map<String, String> env = environmentWithoutSafeloraSettings();
         try {
+            stages.startWorker(AlignmentStage.NAME, writeConfig(cluster, paths, AlignmentStage.NAME), env,
+                    AlignmentStage::config, AlignmentStage::loop);
             Path plannerConfig = writeConfig(cluster, paths, "planner");
             StageConfig planner = StageConfig.load("planner", PlannerApp.INPUT_TOPICS, plannerConfig, env);
             stages.add("planner", PlannerApp.start(planner, new PlannerMetrics()));
+            stages.startWorker(TrainerStage.NAME, writeConfig(cluster, paths, TrainerStage.NAME), env,
+                    TrainerStage::config, TrainerStage::loop);
+            stages.startWorker(ProjectorStage.NAME, writeConfig(cluster, paths, ProjectorStage.NAME), env,
+                    ProjectorStage::config, ProjectorStage::loop);
         } catch (RuntimeException e) {
             stages.close();
             throw e;
         }
         return stages;
+    }
+
+    /** How a worker stage (alignment, trainer, projector) builds its loop from its configuration. */
+    @FunctionalInterface
+    interface LoopFactory {
+        LongJobLoop<?, ?> loop(StageConfig config, StageMetrics metrics, Map<String, String> env);
+    }
+
+    /** Exactly what {@code safelora stage <name> --config FILE} does, minus the JVM shutdown hook. */
+    private void startWorker(String name, Path configFile, Map<String, String> env,
+                             BiFunction<Path, Map<String, String>, StageConfig> config, LoopFactory factory) {
+        StageConfig stageConfig = config.apply(configFile, env);
+        StageMetrics metrics = new StageMetrics();
+        add(name, StageProcess.start(stageConfig, metrics, factory.loop(stageConfig, metrics, env)));
     }
 
     List<String> names() {
