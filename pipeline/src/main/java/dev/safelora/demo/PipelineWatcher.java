@@ -30,7 +30,7 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * Follows one demo run on the output topics from their beginning: the family's alignment, the
+ * Follows one demo run on the output topics from the moment it is opened: the family's alignment, the
  * request's progress, adapter and evaluation, and every dead-letter topic. Tells progress as
  * one-line messages and turns a failure event or any dead letter into a {@link DemoFailure}.
  * Every matching event is kept, so duplicates would show as counts above one.
@@ -70,7 +70,8 @@ final class PipelineWatcher implements AutoCloseable {
                     .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
         }
         consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position); // resolve the end now: records produced from here on count
     }
 
     private static List<String> watchedTopicNames() {
