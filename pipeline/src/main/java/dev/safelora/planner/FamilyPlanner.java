@@ -163,6 +163,8 @@ final class FamilyPlanner {
                     LineageReason.ALIGNMENT_CHANGED, at);
             refreshing.put(adapter.getAdapterId(), alignment.getAlignmentId().toString());
             metrics.job(Topic.PROJECTION_JOBS.topicName(), job.getReason().name());
+            LOG.info("planner: projection job {} re-projects adapter {} with alignment {} (adapter {}, {})", job.getJobId(),
+                    adapter.getAdapterId(), alignment.getAlignmentId(), job.getAdapterId(), job.getReason());
             emit.accept(job.getSourceAdapterId(), new Emit.Projection(job));
         }
     }

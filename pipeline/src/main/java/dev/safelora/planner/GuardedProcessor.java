@@ -67,12 +67,19 @@ abstract class GuardedProcessor<V, T> implements Processor<String, V, String, Em
     protected void tombstone(Record<String, V> record) {
     }
 
+    /** Whether records here are counted as planner input (not for records the planner re-keyed itself). */
+    protected boolean countsAsInput() {
+        return true;
+    }
+
     /** The bytes to put in a dead letter. */
     protected abstract byte[] originalBytes(Record<String, V> record);
 
     @Override
     public final void process(Record<String, V> record) {
-        metrics.record(originTopic);
+        if (countsAsInput()) {
+            metrics.record(originTopic);
+        }
         if (record.value() == null) {
             tombstone(record);
             return;

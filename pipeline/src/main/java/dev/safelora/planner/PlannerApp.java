@@ -43,12 +43,14 @@ public final class PlannerApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PlannerApp.class);
 
     private final KafkaStreams streams;
+    private final PlannerMetrics metrics;
     private final HttpSchemaRegistryClient registry;
     private final HttpServer http;
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private PlannerApp(KafkaStreams streams, HttpSchemaRegistryClient registry, HttpServer http) {
+    private PlannerApp(KafkaStreams streams, PlannerMetrics metrics, HttpSchemaRegistryClient registry, HttpServer http) {
         this.streams = streams;
+        this.metrics = metrics;
         this.registry = registry;
         this.http = http;
     }
@@ -86,7 +88,7 @@ public final class PlannerApp implements AutoCloseable {
             registry.close();
             throw new UncheckedIOException("cannot serve metrics and health on port " + config.metricsPort() + ": " + e.getMessage(), e);
         }
-        PlannerApp app = new PlannerApp(streams, registry, http);
+        PlannerApp app = new PlannerApp(streams, metrics, registry, http);
         http.createContext("/metrics", new MetricsHandler(metrics.registry()));
         http.createContext("/health", app::health);
         http.start();
@@ -107,6 +109,10 @@ public final class PlannerApp implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    public PlannerMetrics metrics() {
+        return metrics;
     }
 
     public int metricsPort() {
@@ -146,7 +152,9 @@ public final class PlannerApp implements AutoCloseable {
 
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
+        // with static membership (consumer.group.instance.id) this removes the member, so a replacement gets the
+        // tasks at once; dynamic members are dropped after session.timeout.ms (Streams never sends LeaveGroup)
+        streams.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)).leaveGroup(true));
         stopped.countDown();
         http.stop(0);
         registry.close();

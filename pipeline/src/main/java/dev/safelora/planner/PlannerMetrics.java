@@ -64,6 +64,11 @@ public final class PlannerMetrics {
         alignmentsFailed.inc();
     }
 
+    /** Requests parked so far. */
+    public double parkedRequests() {
+        return parked.collect().getDataPoints().stream().mapToDouble(d -> d.getValue()).sum();
+    }
+
     /** Total jobs planned so far (all topics and reasons), for tests and summaries. */
     public long jobsPlanned() {
         return (long) jobs.collect().getDataPoints().stream().mapToDouble(d -> d.getValue()).sum();

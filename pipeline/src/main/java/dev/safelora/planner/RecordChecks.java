@@ -54,6 +54,9 @@ final class RecordChecks {
         if (opt.getWarmupSteps() < 0) {
             problems.add("optimizer.warmupSteps must be >= 0, got " + opt.getWarmupSteps());
         }
+        if (!(opt.getWeightDecay() >= 0) || Double.isInfinite(opt.getWeightDecay())) {
+            problems.add("optimizer.weightDecay must be >= 0, got " + opt.getWeightDecay());
+        }
         if (r.getSelection() != null) {
             policy(problems, "selection", r.getSelection());
         }

@@ -19,6 +19,11 @@ abstract class RepartitionedProcessor<T> extends GuardedProcessor<T, T> {
     }
 
     @Override
+    protected final boolean countsAsInput() {
+        return false;
+    }
+
+    @Override
     protected final T decode(Record<String, T> record) {
         return record.value();
     }
