@@ -148,6 +148,13 @@ public final class PeftAdapter {
         if (raw.path("fan_in_fan_out").asBoolean(false)) {
             throw new IllegalArgumentException(file + ": fan_in_fan_out adapters (Conv1D weights stored transposed) are not supported");
         }
+        for (String perModule : List.of("rank_pattern", "alpha_pattern")) {
+            JsonNode pattern = raw.get(perModule);
+            if (pattern != null && pattern.isObject() && pattern.size() > 0) {
+                throw new IllegalArgumentException(file + ": " + perModule + " " + pattern
+                        + " is not supported: every module would need its own scale, and this reader has one per adapter");
+            }
+        }
         JsonNode rNode = raw.get("r");
         if (rNode == null || !rNode.canConvertToInt()) {
             throw new IllegalArgumentException(file + ": missing integer \"r\"");

@@ -73,10 +73,66 @@ public final class S3Client {
         return Optional.of(new ObjectInfo(size, r.headers().firstValue("etag").orElse(""), meta));
     }
 
-    /** Uploads a local file; {@code sha256} is the file's hex digest (it signs the payload). */
+    /**
+     * Uploads a local file; {@code sha256} is the file's hex digest (it signs the payload). Files larger than
+     * {@link S3Settings#partSize()} go up as a multipart upload, which is aborted if any part fails.
+     */
     public void putFile(String bucket, String key, Path file, String sha256, Map<String, String> metadata) throws IOException {
+        if (Files.size(file) > settings.partSize()) {
+            putMultipart(bucket, key, file, metadata);
+            return;
+        }
         send("PUT", bucket, key, Map.of(), metaHeaders(metadata), sha256,
                 HttpRequest.BodyPublishers.ofFile(file), HttpResponse.BodyHandlers.ofByteArray(), false);
+    }
+
+    private void putMultipart(String bucket, String key, Path file, Map<String, String> metadata) throws IOException {
+        HttpResponse<byte[]> init = send("POST", bucket, key, Map.of("uploads", ""), metaHeaders(metadata), null, null,
+                HttpResponse.BodyHandlers.ofByteArray(), false);
+        String uploadId = childText(parseXml(init.body(), "CreateMultipartUpload s3://" + bucket + "/" + key).getDocumentElement(), "UploadId");
+        if (uploadId.isEmpty()) {
+            throw new IOException("CreateMultipartUpload s3://" + bucket + "/" + key + " answered without an UploadId");
+        }
+        try {
+            StringBuilder complete = new StringBuilder("<CompleteMultipartUpload>");
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+                long size = ch.size();
+                int part = 0;
+                for (long pos = 0; pos < size; pos += settings.partSize()) {
+                    java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate((int) Math.min(settings.partSize(), size - pos));
+                    while (buf.hasRemaining() && ch.read(buf, pos + buf.position()) >= 0) {
+                        // read the whole part
+                    }
+                    byte[] bytes = buf.array();
+                    part++;
+                    HttpResponse<byte[]> r = send("PUT", bucket, key, Map.of("partNumber", Integer.toString(part), "uploadId", uploadId),
+                            Map.of(), Digests.sha256Hex(bytes), HttpRequest.BodyPublishers.ofByteArray(bytes),
+                            HttpResponse.BodyHandlers.ofByteArray(), false);
+                    String etag = r.headers().firstValue("etag").orElseThrow(() ->
+                            new IOException("UploadPart " + key + " answered without an ETag"));
+                    complete.append("<Part><PartNumber>").append(part).append("</PartNumber><ETag>")
+                            .append(etag.replace("&", "&amp;").replace("\"", "&quot;")).append("</ETag></Part>");
+                }
+            }
+            complete.append("</CompleteMultipartUpload>");
+            byte[] body = complete.toString().getBytes(StandardCharsets.UTF_8);
+            HttpResponse<byte[]> done = send("POST", bucket, key, Map.of("uploadId", uploadId), Map.of(), Digests.sha256Hex(body),
+                    HttpRequest.BodyPublishers.ofByteArray(body), HttpResponse.BodyHandlers.ofByteArray(), false);
+            // S3 may answer 200 and still report an error in the body.
+            Document doc = parseXml(done.body(), "CompleteMultipartUpload s3://" + bucket + "/" + key);
+            if (doc.getDocumentElement().getTagName().equals("Error")) {
+                throw new S3Exception("CompleteMultipartUpload s3://" + bucket + "/" + key, done.statusCode(),
+                        childText(doc.getDocumentElement(), "Code"), childText(doc.getDocumentElement(), "Message"));
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                send("DELETE", bucket, key, Map.of("uploadId", uploadId), Map.of(), null, null,
+                        HttpResponse.BodyHandlers.ofByteArray(), true);
+            } catch (IOException abortFailed) {
+                e.addSuppressed(abortFailed);
+            }
+            throw e;
+        }
     }
 
     public void putBytes(String bucket, String key, byte[] body, Map<String, String> metadata) throws IOException {

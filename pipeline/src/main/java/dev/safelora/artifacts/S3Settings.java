@@ -14,9 +14,19 @@ import java.util.Objects;
  * @param pathStyle true for {@code endpoint/bucket/key} (MinIO, Ceph), false for {@code bucket.endpoint/key}
  * @param timeout   per request
  * @param maxAttempts attempts per request for throttling, 5xx answers and I/O errors (at least 1)
+ * @param partSize  files larger than this are uploaded in parts of this size (multipart upload; S3 needs at
+ *                  least 5 MiB per part and at most 10,000 parts)
  */
 public record S3Settings(URI endpoint, String region, boolean pathStyle, AwsCredentials credentials,
-                         Duration timeout, int maxAttempts) {
+                         Duration timeout, int maxAttempts, long partSize) {
+
+    public static final long MIN_PART_SIZE = 5L << 20;
+    public static final long DEFAULT_PART_SIZE = 64L << 20;
+
+    /** With the default part size of 64 MiB (files up to 625 GiB). */
+    public S3Settings(URI endpoint, String region, boolean pathStyle, AwsCredentials credentials, Duration timeout, int maxAttempts) {
+        this(endpoint, region, pathStyle, credentials, timeout, maxAttempts, DEFAULT_PART_SIZE);
+    }
 
     public S3Settings {
         Objects.requireNonNull(endpoint, "endpoint");
@@ -25,6 +35,9 @@ public record S3Settings(URI endpoint, String region, boolean pathStyle, AwsCred
         Objects.requireNonNull(timeout, "timeout");
         if (!"http".equals(endpoint.getScheme()) && !"https".equals(endpoint.getScheme())) {
             throw new IllegalArgumentException("S3 endpoint must be http:// or https://, got: " + endpoint);
+        }
+        if (partSize < MIN_PART_SIZE || partSize > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("S3 part size must be between 5 MiB and 2 GiB, got " + partSize);
         }
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("maxAttempts must be at least 1, got " + maxAttempts);

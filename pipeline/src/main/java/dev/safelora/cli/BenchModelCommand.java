@@ -6,7 +6,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "bench-model", mixinStandardHelpOptions = true,
+@Command(name = "bench-model", mixinStandardHelpOptions = true, hidden = true,
         description = "Benchmarks the model on the CPU: forward and forward+backward tokens/s, overhead outside libtorch"
                 + " kernels, and resident memory over thousands of calls.")
 final class BenchModelCommand implements Callable<Integer> {

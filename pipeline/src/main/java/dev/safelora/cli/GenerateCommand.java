@@ -2,6 +2,7 @@ package dev.safelora.cli;
 
 import dev.safelora.generation.Generation;
 import dev.safelora.generation.GenerationConfig;
+import dev.safelora.generation.StopTokens;
 import dev.safelora.generation.TextGenerator;
 import dev.safelora.model.Adapters;
 import dev.safelora.model.CausalLm;
@@ -11,7 +12,6 @@ import dev.safelora.tokenizer.TextTokenizer;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,7 +69,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (adapter != null) {
             Adapters.apply(lm, adapter);
         }
-        Set<Long> stop = lm.config().eosTokenIds().stream().map(Integer::longValue).collect(Collectors.toSet());
+        Set<Long> stop = StopTokens.of(model, lm.config());
         try (TextTokenizer tokenizer = TextTokenizer.load(model)) {
             Generation g = new TextGenerator(lm, tokenizer).generate(tpl.prompt(prompt, system), config.withStopTokens(stop));
             spec.commandLine().getOut().println(g.text());

@@ -167,11 +167,8 @@ public final class CausalLm implements AutoCloseable {
         int tokens = (int) ids.size(1);
         int past = cache == null ? 0 : cache.length();
         int keys = past + tokens;
-        if (config.slidingWindow() > 0 && keys > config.slidingWindow()) {
-            throw new IllegalArgumentException("sequence of " + keys + " tokens exceeds the sliding window of "
-                    + config.slidingWindow() + ", which this implementation does not apply");
-        }
-        Tensor mask = attentionMask(attentionMask, tokens, past, dev);
+        int window = config.slidingWindow() > 0 && keys > config.slidingWindow() ? config.slidingWindow() : 0;
+        Tensor mask = attentionMask(attentionMask, tokens, past, window, dev);
         boolean causal = mask == null && past == 0 && tokens > 1;
         Tensor[] cosSin = rope.table(past, tokens);
         Tensor h = torch.embedding(embedTokens, ids);
@@ -186,14 +183,21 @@ public final class CausalLm implements AutoCloseable {
         return logits.scalar_type().value == torch.ScalarType.Float.value ? logits : logits.to(torch.ScalarType.Float);
     }
 
-    /** Boolean [B|1, 1, T, past+T] (true = may attend), or null when the kernel's own causal flag suffices. */
-    private static Tensor attentionMask(Tensor padding, int tokens, int past, Device dev) {
+    /**
+     * Boolean [B|1, 1, T, past+T] (true = may attend), or null when the kernel's own causal flag
+     * suffices. Query i (absolute position past+i) sees keys j <= past+i, and with a sliding
+     * {@code window} > 0 only j > past+i-window (HF's Mistral mask).
+     */
+    private static Tensor attentionMask(Tensor padding, int tokens, int past, int window, Device dev) {
         int keys = past + tokens;
-        if (padding == null && (past == 0 || tokens == 1)) {
+        if (padding == null && window == 0 && (past == 0 || tokens == 1)) {
             return null;
         }
         TensorOptions bool = new TensorOptions(torch.ScalarType.Bool).device(new org.bytedeco.pytorch.DeviceOptional(dev));
         Tensor allowed = torch.ones(new long[] {tokens, keys}, bool).tril(past);
+        if (window > 0) {
+            allowed = allowed.triu(past - window + 1);
+        }
         if (padding == null) {
             return allowed.view(1, 1, tokens, keys);
         }

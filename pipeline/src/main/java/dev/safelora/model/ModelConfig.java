@@ -17,7 +17,8 @@ import java.util.List;
  *
  * @param attentionBias q/k/v projections carry biases (always for Qwen2; Llama's {@code attention_bias}
  *                      also adds one to o_proj, see {@link #outputBias})
- * @param slidingWindow attention window, or 0 for none; longer sequences are refused
+ * @param slidingWindow Mistral's attention window (a query sees the last {@code slidingWindow} positions,
+ *                      itself included), or 0 for none
  */
 public record ModelConfig(Architecture architecture, int vocabSize, int hiddenSize, int intermediateSize,
                           int numLayers, int numHeads, int numKvHeads, int headDim, double rmsNormEps,
@@ -91,7 +92,8 @@ public record ModelConfig(Architecture architecture, int vocabSize, int hiddenSi
         if (arch == Architecture.MISTRAL && root.hasNonNull("sliding_window")) {
             window = root.get("sliding_window").asInt();
         } else if (qwen && root.path("use_sliding_window").asBoolean(false)) {
-            window = root.path("sliding_window").asInt(0);
+            // Qwen2 windows only the layers from max_window_layers on; no released checkpoint enables it.
+            throw new IllegalArgumentException("use_sliding_window=true is not supported for Qwen2");
         }
         // transformers >= 5 writes rope_parameters {rope_type, rope_theta, factor, ...} instead of
         // rope_theta + rope_scaling; read either.

@@ -65,6 +65,7 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
 
     protected volatile boolean stopRequested;
     protected volatile boolean halted;
+    private volatile Throwable failure;
     private final CountDownLatch terminated = new CountDownLatch(1);
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
@@ -115,6 +116,11 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
     }
 
     @Override
+    public java.util.Optional<Throwable> failure() {
+        return java.util.Optional.ofNullable(failure);
+    }
+
+    @Override
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
         return terminated.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -143,6 +149,7 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
             }
         } catch (RuntimeException | Error e) {
             log.error("stage {} loop failed: {}", stage, Failures.describe(e), e);
+            failure = e;
             halted = true;
             onHalt();
             throw e;

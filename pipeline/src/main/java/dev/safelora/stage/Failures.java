@@ -71,7 +71,7 @@ public final class Failures {
         return status == 0 || status >= 500 || status == 429 || status == 401 || status == 403;
     }
 
-    /** The dead-letter category of a failure. */
+    /** The dead-letter category of a failure (a missing file or artifact counts as ARTIFACT). */
     public static BadInputException.Cause category(Throwable failure, boolean duringDecode) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof BadInputException b) {
@@ -79,6 +79,9 @@ public final class Failures {
             }
             if (t instanceof RegistryException r && r.isNotFound()) {
                 return BadInputException.Cause.UNKNOWN_SCHEMA;
+            }
+            if (t instanceof java.nio.file.NoSuchFileException) {
+                return BadInputException.Cause.ARTIFACT;
             }
         }
         return duringDecode ? BadInputException.Cause.DESERIALIZATION : BadInputException.Cause.PROCESSING;

@@ -33,8 +33,16 @@ public final class RecordLoop<V, O> extends AbstractStageLoop<V, O> {
 
     public RecordLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer,
                       RecordHandler<V, O> handler, StageMetrics metrics, Failures failures) {
-        super(config, valueDeserializer, outputSerializer, metrics, failures);
+        super(refuseExactlyOnce(config), valueDeserializer, outputSerializer, metrics, failures);
         this.handler = handler;
+    }
+
+    private static StageConfig refuseExactlyOnce(StageConfig config) {
+        if (config.exactlyOnce()) {
+            throw new IllegalArgumentException("stage " + config.stageName() + ": stage.exactly.once is supported by the"
+                    + " long-job loop only; this stage's record loop delivers at least once (idempotent outputs)");
+        }
+        return config;
     }
 
     @Override

@@ -23,4 +23,7 @@ public interface StageLoop extends Runnable {
     void halt();
 
     boolean awaitTermination(Duration timeout) throws InterruptedException;
+
+    /** Why the loop ended on its own (an exception it could not handle), or empty. */
+    java.util.Optional<Throwable> failure();
 }

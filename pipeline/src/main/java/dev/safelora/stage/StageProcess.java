@@ -49,7 +49,10 @@ public final class StageProcess implements AutoCloseable {
         return process;
     }
 
-    /** Runs until every loop has stopped; a JVM shutdown (SIGTERM, Ctrl-C) stops them gracefully first. */
+    /**
+     * Runs until every loop has stopped; a JVM shutdown (SIGTERM, Ctrl-C) stops them gracefully first. A
+     * loop that died of an error stops the others and is rethrown here, so the command exits non-zero.
+     */
     public static void run(StageConfig config, StageMetrics metrics, StageLoop... loops) throws InterruptedException {
         try (StageProcess process = start(config, metrics, loops)) {
             Thread hook = new Thread(process::close, "stage-shutdown");
@@ -61,6 +64,12 @@ public final class StageProcess implements AutoCloseable {
                 // the hook is what stopped the loops
             }
         }
+        for (StageLoop loop : loops) {
+            if (loop.failure().isPresent()) {
+                Throwable t = loop.failure().get();
+                throw new IllegalStateException("stage " + loop.stageName() + " failed: " + Failures.describe(t), t);
+            }
+        }
     }
 
     /** The port actually serving {@code /metrics} and {@code /health} (useful with port 0). */
@@ -68,10 +77,20 @@ public final class StageProcess implements AutoCloseable {
         return http.port();
     }
 
-    /** Waits until every loop thread has ended. */
+    /** Waits until every loop thread has ended; when one dies of an error, the others are shut down. */
     public void awaitStopped() throws InterruptedException {
-        for (Thread t : threads) {
-            t.join();
+        while (true) {
+            boolean alive = false;
+            for (Thread t : threads) {
+                t.join(100);
+                alive |= t.isAlive();
+            }
+            if (!alive) {
+                return;
+            }
+            if (loops.stream().anyMatch(l -> l.failure().isPresent())) {
+                loops.forEach(StageLoop::shutdown);
+            }
         }
     }
 

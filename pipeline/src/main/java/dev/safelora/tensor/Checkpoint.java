@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -109,8 +108,7 @@ public final class Checkpoint implements AutoCloseable {
         }
         Map<String, String> shardOf = new LinkedHashMap<>();
         Set<String> shardNames = new LinkedHashSet<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = weightMap.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : weightMap.properties()) {
             if (!e.getValue().isTextual()) {
                 throw new IllegalArgumentException(index + ": shard of tensor \"" + e.getKey() + "\" must be a file name string");
             }

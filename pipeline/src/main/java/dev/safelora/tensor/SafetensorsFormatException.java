@@ -2,6 +2,8 @@ package dev.safelora.tensor;
 
 /** A safetensors file (or sharded checkpoint) that breaks a rule of the format. */
 public class SafetensorsFormatException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
     public SafetensorsFormatException(String message) {
         super(message);
     }

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,8 +53,7 @@ final class SafetensorsHeader {
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         List<TensorInfo> tensors = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.properties()) {
             if (METADATA_KEY.equals(e.getKey())) {
                 readMetadata(file, e.getValue(), metadata);
             } else {
@@ -90,8 +88,7 @@ final class SafetensorsHeader {
         if (!node.isObject()) {
             throw new SafetensorsFormatException(file + ": \"__metadata__\" must be an object of strings");
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
             if (!e.getValue().isTextual()) {
                 throw new SafetensorsFormatException(file + ": \"__metadata__\" value for \"" + e.getKey() + "\" must be a string, got "
                         + e.getValue().getNodeType().toString().toLowerCase());

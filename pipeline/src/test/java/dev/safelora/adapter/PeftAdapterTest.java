@@ -123,6 +123,16 @@ class PeftAdapterTest {
     }
 
     @Test
+    void refusesPerModuleRankOrAlphaPatterns() throws IOException {
+        Files.writeString(dir.resolve("adapter_config.json"),
+                "{\"peft_type\":\"LORA\",\"r\":8,\"target_modules\":[\"q_proj\"],\"rank_pattern\":{\"layers.0.self_attn.q_proj\":4}}");
+        assertThatThrownBy(() -> PeftAdapter.read(dir)).hasMessageContainingAll("rank_pattern", "layers.0.self_attn.q_proj", "not supported");
+        Files.writeString(dir.resolve("adapter_config.json"),
+                "{\"peft_type\":\"LORA\",\"r\":8,\"target_modules\":[\"q_proj\"],\"alpha_pattern\":{\"q_proj\":32}}");
+        assertThatThrownBy(() -> PeftAdapter.read(dir)).hasMessageContainingAll("alpha_pattern", "not supported");
+    }
+
+    @Test
     void refusesDoraPickleAndBrokenAdapters() throws IOException {
         assertThatThrownBy(() -> PeftAdapter.read(dir)).hasMessageContaining("no adapter_config.json");
         Files.writeString(dir.resolve("adapter_config.json"), "{\"peft_type\":\"LORA\",\"r\":8,\"target_modules\":[\"q_proj\"],\"use_dora\":true}");

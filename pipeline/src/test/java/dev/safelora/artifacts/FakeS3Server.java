@@ -38,6 +38,12 @@ final class FakeS3Server implements AutoCloseable {
     final Map<String, StoredObject> objects = new ConcurrentHashMap<>(); // "bucket/key"
     final List<String> requests = new CopyOnWriteArrayList<>();
     private final List<Integer> injectedFailures = Collections.synchronizedList(new ArrayList<>());
+    /** Open multipart uploads: id to (metadata, part number to bytes). */
+    final Map<String, Map<String, String>> uploadMetadata = new ConcurrentHashMap<>();
+    final Map<String, Map<Integer, byte[]>> uploadParts = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger uploadIds = new java.util.concurrent.atomic.AtomicInteger();
+    /** Answer the next CompleteMultipartUpload with 200 and an error body, as S3 sometimes does. */
+    volatile boolean failNextCompleteIn200;
 
     FakeS3Server(AwsCredentials credentials, String region) throws IOException {
         this.credentials = credentials;
@@ -81,15 +87,14 @@ final class FakeS3Server implements AutoCloseable {
             String bucket = slash < 0 ? path : path.substring(0, slash);
             String key = slash < 0 ? "" : path.substring(slash + 1);
             String id = bucket + "/" + key;
+            Map<String, String> q = query(uri);
+            if (q.containsKey("uploads") || q.containsKey("uploadId")) {
+                multipart(ex, method, id, q, body);
+                return;
+            }
             switch (method) {
                 case "PUT" -> {
-                    Map<String, String> meta = new TreeMap<>();
-                    ex.getRequestHeaders().forEach((k, v) -> {
-                        if (k.toLowerCase().startsWith("x-amz-meta-")) {
-                            meta.put(k.toLowerCase(), v.get(0));
-                        }
-                    });
-                    objects.put(id, new StoredObject(body, meta));
+                    objects.put(id, new StoredObject(body, userMetadata(ex)));
                     send(ex, 200, new byte[0]);
                 }
                 case "HEAD", "GET" -> {
@@ -121,6 +126,78 @@ final class FakeS3Server implements AutoCloseable {
                 }
                 default -> error(ex, 405, "MethodNotAllowed", method);
             }
+        }
+    }
+
+    private static Map<String, String> userMetadata(HttpExchange ex) {
+        Map<String, String> meta = new TreeMap<>();
+        ex.getRequestHeaders().forEach((k, v) -> {
+            if (k.toLowerCase().startsWith("x-amz-meta-")) {
+                meta.put(k.toLowerCase(), v.get(0));
+            }
+        });
+        return meta;
+    }
+
+    private void multipart(HttpExchange ex, String method, String id, Map<String, String> q, byte[] body) throws IOException {
+        if (method.equals("POST") && q.containsKey("uploads")) {
+            String upload = "upload-" + uploadIds.incrementAndGet();
+            uploadMetadata.put(upload, userMetadata(ex));
+            uploadParts.put(upload, new ConcurrentHashMap<>());
+            send(ex, 200, ("<InitiateMultipartUploadResult><Key>" + id + "</Key><UploadId>" + upload
+                    + "</UploadId></InitiateMultipartUploadResult>").getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        String upload = q.get("uploadId");
+        Map<Integer, byte[]> parts = uploadParts.get(upload);
+        if (parts == null) {
+            error(ex, 404, "NoSuchUpload", "no upload " + upload);
+            return;
+        }
+        switch (method) {
+            case "PUT" -> {
+                parts.put(Integer.parseInt(q.get("partNumber")), body);
+                ex.getResponseHeaders().add("ETag", "\"" + Digests.sha256Hex(body).substring(0, 32) + "\"");
+                ex.sendResponseHeaders(200, -1);
+            }
+            case "POST" -> {
+                if (failNextCompleteIn200) {
+                    failNextCompleteIn200 = false;
+                    send(ex, 200, "<Error><Code>InternalError</Code><Message>try again</Message></Error>".getBytes(StandardCharsets.UTF_8));
+                    return;
+                }
+                Matcher m = Pattern.compile("<Part><PartNumber>(\\d+)</PartNumber><ETag>&quot;([0-9a-f]{32})&quot;</ETag></Part>")
+                        .matcher(new String(body, StandardCharsets.UTF_8));
+                java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+                int expected = 1;
+                while (m.find()) {
+                    byte[] part = parts.get(Integer.parseInt(m.group(1)));
+                    if (Integer.parseInt(m.group(1)) != expected++ || part == null
+                            || !Digests.sha256Hex(part).substring(0, 32).equals(m.group(2))) {
+                        error(ex, 400, "InvalidPart", "part " + m.group(1));
+                        return;
+                    }
+                    if (expected - 1 < parts.size() && part.length < S3Settings.MIN_PART_SIZE) {
+                        error(ex, 400, "EntityTooSmall", "part " + m.group(1) + " is " + part.length + " bytes");
+                        return;
+                    }
+                    whole.write(part);
+                }
+                if (expected - 1 != parts.size()) {
+                    error(ex, 400, "InvalidPart", "completed " + (expected - 1) + " of " + parts.size() + " parts");
+                    return;
+                }
+                objects.put(id, new StoredObject(whole.toByteArray(), uploadMetadata.remove(upload)));
+                uploadParts.remove(upload);
+                send(ex, 200, "<CompleteMultipartUploadResult><ETag>\"x-2\"</ETag></CompleteMultipartUploadResult>"
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            case "DELETE" -> {
+                uploadParts.remove(upload);
+                uploadMetadata.remove(upload);
+                ex.sendResponseHeaders(204, -1);
+            }
+            default -> error(ex, 405, "MethodNotAllowed", method);
         }
     }
 

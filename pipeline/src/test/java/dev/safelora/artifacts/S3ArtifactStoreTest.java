@@ -184,6 +184,34 @@ class S3ArtifactStoreTest {
     }
 
     @Test
+    void largeFilesGoUpInPartsAndAFailedCompletionIsAborted() throws Exception {
+        S3Settings small = new S3Settings(s3.endpoint(), "eu-central-1", true, CREDS, Duration.ofSeconds(10), 3, S3Settings.MIN_PART_SIZE);
+        S3ArtifactStore parts = new S3ArtifactStore(new S3Client(small, HttpClient.newHttpClient(), Clock.systemUTC()), tmp.resolve("c"));
+        byte[] bytes = new byte[(int) (2 * S3Settings.MIN_PART_SIZE + 12_345)];
+        new java.util.Random(7).nextBytes(bytes);
+        Path big = Files.write(tmp.resolve("alignment.safetensors"), bytes);
+        URI uri = URI.create("s3://bkt/alignments/llama/v.safetensors");
+
+        String digest = parts.put(big, uri);
+        assertThat(digest).isEqualTo(sha256(bytes));
+        assertThat(s3.requests.stream().filter(r -> r.startsWith("PUT /bkt/alignments/llama/v.safetensors?partNumber=")).count()).isEqualTo(3);
+        assertThat(s3.objects.get("bkt/alignments/llama/v.safetensors").bytes()).isEqualTo(bytes);
+        assertThat(s3.objects.get("bkt/alignments/llama/v.safetensors").metadata()).containsEntry("x-amz-meta-sha256", digest);
+        assertThat(parts.sha256(uri)).isEqualTo(digest);
+        assertThat(Files.readAllBytes(parts.get(uri, tmp.resolve("back.safetensors")))).isEqualTo(bytes);
+        assertThat(s3.uploadParts).isEmpty();
+
+        s3.failNextCompleteIn200 = true;
+        bytes[0] ^= 1;
+        Files.write(big, bytes);
+        URI other = URI.create("s3://bkt/alignments/qwen/v.safetensors");
+        assertThatThrownBy(() -> parts.put(big, other))
+                .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.code()).isEqualTo("InternalError"));
+        assertThat(s3.uploadParts).as("the failed upload was aborted").isEmpty();
+        assertThat(parts.exists(other)).isFalse();
+    }
+
+    @Test
     void virtualHostedRequestsPutTheBucketInTheHost() {
         S3Settings settings = new S3Settings(URI.create("https://s3.eu-west-1.amazonaws.com"), "eu-west-1", false, CREDS, Duration.ofSeconds(5), 1);
         S3Client c = new S3Client(settings);

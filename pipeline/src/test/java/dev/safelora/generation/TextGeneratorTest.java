@@ -107,6 +107,14 @@ class TextGeneratorTest {
     }
 
     @Test
+    void stopTokensJoinConfigAndGenerationConfig() throws Exception {
+        Path dir = tmp.resolve("gqa");
+        assertThat(StopTokens.of(dir, model.config())).containsExactly(2L);
+        java.nio.file.Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": [2, 7, 9]}");
+        assertThat(StopTokens.of(dir, model.config())).containsExactlyInAnyOrder(2L, 7L, 9L);
+    }
+
+    @Test
     void invalidSettingsAreRefused() {
         assertThatThrownBy(() -> GenerationConfig.sampled(5, 0, 0.9, 1, Set.of())).hasMessageContaining("temperature");
         assertThatThrownBy(() -> GenerationConfig.sampled(5, 1, 1.5, 1, Set.of())).hasMessageContaining("top-p");

@@ -90,6 +90,54 @@ class CausalLmTest {
     }
 
     @Test
+    void mistralSlidingWindowMatchesTheReferenceWithAndWithoutCache() throws Exception {
+        Path dir = tmp.resolve("mistral-window");
+        TinyModels.write(dir, TinyModels.Shape.mistral(), 4);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var config = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(dir.resolve("config.json").toFile());
+        json.writeValue(dir.resolve("config.json").toFile(), config.put("sliding_window", 3));
+        CausalLm model = CausalLm.load(dir, ComputeDevice.cpu());
+        assertThat(model.config().slidingWindow()).isEqualTo(3);
+        float[][] full = model.logits(IDS);
+        assertClose(full, new ReferenceForward(dir).logits(IDS), 2e-4);
+        // The window matters: without it the late positions differ.
+        assertThat(Math.abs(full[8][3] - CausalLm.load(mistral, ComputeDevice.cpu()).logits(IDS)[8][3])).isGreaterThan(1e-4f);
+        try (NoGradGuard guard = new NoGradGuard(); KvCache cache = model.newCache()) {
+            for (int t = 0; t < IDS.length; t++) {
+                try (PointerScope scope = new PointerScope()) {
+                    float[] out = Tensors.toFloats(model.forward(Tensors.fromLongs(new long[] {IDS[t]}, 1, 1), null, cache));
+                    for (int v = 0; v < out.length; v++) {
+                        assertThat(out[v]).isCloseTo(full[t][v], within(1e-4f));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void shardedCheckpointLoadsToTheSameModel() throws Exception {
+        Path dir = tmp.resolve("sharded");
+        java.nio.file.Files.createDirectories(dir);
+        var index = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        var map = index.putObject("weight_map");
+        dev.safelora.tensor.SafetensorsWriter[] shards = {new dev.safelora.tensor.SafetensorsWriter(),
+                new dev.safelora.tensor.SafetensorsWriter()};
+        try (var ckpt = dev.safelora.tensor.Checkpoint.open(gqa)) {
+            int i = 0;
+            for (String name : ckpt.names()) {
+                int shard = i++ % 2;
+                shards[shard].addFloats(name, ckpt.info(name).shape(), ckpt.floats(name));
+                map.put(name, "model-0000" + (shard + 1) + "-of-00002.safetensors");
+            }
+        }
+        shards[0].write(dir.resolve("model-00001-of-00002.safetensors"));
+        shards[1].write(dir.resolve("model-00002-of-00002.safetensors"));
+        java.nio.file.Files.writeString(dir.resolve("model.safetensors.index.json"), index.toString());
+        java.nio.file.Files.copy(gqa.resolve("config.json"), dir.resolve("config.json"));
+        assertClose(CausalLm.load(dir, ComputeDevice.cpu()).logits(IDS), CausalLm.load(gqa, ComputeDevice.cpu()).logits(IDS), 0);
+    }
+
+    @Test
     void bf16StoredWeightsAreWidenedToFp32OnCpu() throws Exception {
         Path dir = tmp.resolve("bf16");
         TinyModels.write(dir, TinyModels.Shape.qwen2(), 3, DType.BF16);

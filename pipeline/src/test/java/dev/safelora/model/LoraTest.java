@@ -134,6 +134,37 @@ class LoraTest {
     }
 
     @Test
+    void paddedBatchTrainsWithFiniteGradientsAndPaddingDoesNotLeakIntoTheLoss() {
+        CausalLm model = CausalLm.load(qwen, ComputeDevice.cpu());
+        model.addTrainableLora(new LoraSpec(4, 8, false, List.of("q_proj", "v_proj", "down_proj"), 0.0, 9));
+        model.loadLora(randomFactors(model, 4, 2.0, 15, "q_proj", "v_proj", "down_proj"), 0.0, true);
+        model.train();
+        long[][] ids = {{1, 10, 20, 30, 40, 50}, {1, 60, 70, 3, 3, 3}};
+        long[][] mask = {{1, 1, 1, 1, 1, 1}, {1, 1, 1, 0, 0, 0}};
+        long[][] labels = {{-100, 10, 20, 30, 40, 50}, {-100, 60, 70, -100, -100, -100}};
+        float lossWithPad;
+        try (PointerScope scope = new PointerScope()) {
+            Tensor logits = model.forward(Tensors.fromLongs(ids), Tensors.fromLongs(mask));
+            Tensor loss = CausalLmLoss.shiftedCrossEntropy(logits, Tensors.fromLongs(labels));
+            loss.backward();
+            lossWithPad = loss.item_float();
+            for (Tensor p : model.trainableParameters()) {
+                float norm = p.grad().pow(new Scalar(2)).sum().item_float();
+                assertThat(Float.isFinite(norm)).isTrue();
+            }
+            assertThat(model.trainableParameters().get(1).grad().abs().sum().item_float()).isGreaterThan(0f);
+        }
+        // Different pad ids under the mask give the same loss.
+        ids[1][3] = 200;
+        ids[1][4] = 201;
+        try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+            Tensor logits = model.forward(Tensors.fromLongs(ids), Tensors.fromLongs(mask));
+            assertThat(CausalLmLoss.shiftedCrossEntropy(logits, Tensors.fromLongs(labels)).item_float())
+                    .isCloseTo(lossWithPad, org.assertj.core.api.Assertions.within(1e-5f));
+        }
+    }
+
+    @Test
     void initialisationIsSeededAndBoundedLikePeft() {
         CausalLm a = CausalLm.load(qwen, ComputeDevice.cpu());
         CausalLm b = CausalLm.load(qwen, ComputeDevice.cpu());

@@ -57,6 +57,8 @@ class ModelConfigTest {
                 .hasMessageContaining("hidden_act 'gelu'");
         assertThatThrownBy(() -> parse("{'architectures': ['LlamaForCausalLM'], " + BASE.replace("'hidden_size': 64", "'hidden_size': 'big'") + "}"))
                 .hasMessageContaining("'hidden_size' must be an integer");
+        assertThatThrownBy(() -> parse("{'architectures': ['Qwen2ForCausalLM'], " + BASE + ", 'use_sliding_window': true,"
+                + " 'sliding_window': 64}")).hasMessageContaining("use_sliding_window");
     }
 
     @Test

@@ -25,6 +25,7 @@ final class ReferenceForward {
     private final int vocab;
     private final int inter;
     private final double eps;
+    private final int window;
 
     ReferenceForward(Path dir) throws IOException {
         cfg = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
@@ -36,6 +37,7 @@ final class ReferenceForward {
         vocab = cfg.get("vocab_size").asInt();
         inter = cfg.get("intermediate_size").asInt();
         eps = cfg.get("rms_norm_eps").asDouble();
+        window = cfg.path("sliding_window").asInt(0);
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             for (String name : ckpt.names()) {
                 float[] f = ckpt.floats(name);
@@ -92,7 +94,12 @@ final class ReferenceForward {
                     int kv = hd / group;
                     double[] scores = new double[p + 1];
                     double max = Double.NEGATIVE_INFINITY;
-                    for (int s = 0; s <= p; s++) {
+                    // Mistral: a query sees itself and the window-1 positions before it.
+                    int first = window > 0 ? Math.max(0, p - window + 1) : 0;
+                    for (int s = 0; s < first; s++) {
+                        scores[s] = Double.NEGATIVE_INFINITY;
+                    }
+                    for (int s = first; s <= p; s++) {
                         double dot = 0;
                         for (int d = 0; d < headDim; d++) {
                             dot += q[p][hd * headDim + d] * k[s][kv * headDim + d];
@@ -102,7 +109,7 @@ final class ReferenceForward {
                     }
                     double z = 0;
                     for (int s = 0; s <= p; s++) {
-                        scores[s] = Math.exp(scores[s] - max);
+                        scores[s] = s < first ? 0 : Math.exp(scores[s] - max);
                         z += scores[s];
                     }
                     for (int s = 0; s <= p; s++) {

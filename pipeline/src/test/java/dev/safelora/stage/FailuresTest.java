@@ -44,6 +44,9 @@ class FailuresTest {
         assertThat(failures.classify(new S3Exception("GET", 403, "AccessDenied", ""), false)).isEqualTo(Failures.Verdict.UNEXPECTED);
         assertThat(failures.classify(new IllegalStateException("bug"), false)).isEqualTo(Failures.Verdict.UNEXPECTED);
         assertThat(Failures.category(new IllegalStateException("bug"), false)).isEqualTo(BadInputException.Cause.PROCESSING);
+        Throwable missing = new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException("s3://b/ckpt", null, "no artifact"));
+        assertThat(failures.classify(missing, false)).as("retried a few times: a volume may still be mounting").isEqualTo(Failures.Verdict.UNEXPECTED);
+        assertThat(Failures.category(missing, false)).isEqualTo(BadInputException.Cause.ARTIFACT);
         assertThat(new Failures(t -> t instanceof IllegalStateException).classify(new IllegalStateException("gpu busy"), false))
                 .isEqualTo(Failures.Verdict.TRANSIENT);
     }

@@ -255,6 +255,29 @@ class RecordLoopTest {
         });
     }
 
+    @Test
+    void aLoopDyingOfAnErrorStopsTheProcessWithThatError() throws Exception {
+        String in = unique("in");
+        String other = unique("other");
+        createTopics(1, in, other, in + ".dlq", other + ".dlq");
+        produce(List.of(rec(in, "k", intBytes(1))));
+        StageMetrics metrics = new StageMetrics();
+        StageConfig config = StageTestKit.config("fatal", unique("group"), in, work, Map.of());
+        RecordLoop<Integer, String> dying = new RecordLoop<>(config, new IntegerDeserializer(), new StringSerializer(), r -> {
+            throw new OutOfMemoryError("Java heap space (simulated)");
+        }, metrics);
+        RecordLoop<Integer, String> healthy = new RecordLoop<>(
+                StageTestKit.config("bystander", unique("group"), other, work, Map.of()),
+                new IntegerDeserializer(), new StringSerializer(), r -> List.of(), metrics);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StageProcess.run(config, metrics, dying, healthy))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("stage fatal failed: Java heap space (simulated)");
+        assertThat(dying.failure()).containsInstanceOf(OutOfMemoryError.class);
+        assertThat(healthy.awaitTermination(Duration.ZERO)).as("the other loop was shut down").isTrue();
+        assertThat(healthy.failure()).isEmpty();
+        assertThat(committed(config.groupId(), in)).as("nothing committed for the fatal record").isEmpty();
+    }
+
     private Map<Integer, Long> safeCommitted(String topic) {
         try {
             return committed(((AbstractStageLoop<?, ?>) loop).config.groupId(), topic);

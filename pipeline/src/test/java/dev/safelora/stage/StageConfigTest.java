@@ -100,6 +100,14 @@ class StageConfigTest {
     }
 
     @Test
+    void theRecordLoopRefusesExactlyOnceRatherThanIgnoringIt() {
+        StageConfig c = StageConfig.load("alignment", List.of("a"), null, Map.of("SAFELORA_EXACTLY_ONCE", "true"));
+        assertThatThrownBy(() -> new RecordLoop<>(c, new org.apache.kafka.common.serialization.IntegerDeserializer(),
+                new org.apache.kafka.common.serialization.StringSerializer(), r -> List.of(), new StageMetrics()))
+                .hasMessageContaining("stage.exactly.once is supported by the long-job loop only");
+    }
+
+    @Test
     void durations() {
         assertThat(StageConfig.parseDuration("k", "250ms")).isEqualTo(Duration.ofMillis(250));
         assertThat(StageConfig.parseDuration("k", "30s")).isEqualTo(Duration.ofSeconds(30));

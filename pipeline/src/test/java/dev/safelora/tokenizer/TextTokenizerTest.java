@@ -51,6 +51,15 @@ class TextTokenizerTest {
     }
 
     @Test
+    void longTextsAreNeverTruncated() {
+        // DJL truncates to 512 tokens unless told not to.
+        String text = "zq xj vk ".repeat(400);
+        long[] ids = tokenizer.encode(text, true);
+        assertThat(ids.length).isGreaterThan(1000);
+        assertThat(tokenizer.decode(ids)).isEqualTo(text);
+    }
+
+    @Test
     void specialTokensDecodeOnlyWhenAsked() {
         long[] ids = {TinyTokenizerBuilder.BOS, 4 + 'h', 4 + 'i', TinyTokenizerBuilder.EOS};
         assertThat(tokenizer.decode(ids)).isEqualTo("hi");
