@@ -85,7 +85,10 @@ public final class Demo {
         started = System.nanoTime();
         DemoPaths paths = new DemoPaths(settings.workDir());
         say("work dir " + paths.root());
+        claim(paths);
+        // A fresh cluster each run: the broker's data and the stages' local state (the planner's stores) go with it.
         deleteRecursively(paths.cluster());
+        deleteRecursively(paths.stages());
         TinyModels.write(paths.base(), sizing.shape(), 1);
         TinyModels.writeAligned(paths.base(), paths.aligned(), sizing.alignedStrength(), 2);
         DemoData.DataFiles data = DemoData.write(paths.data());
@@ -102,7 +105,7 @@ public final class Demo {
             try (DemoStages stages = DemoStages.start(client, paths);
                  PipelineWatcher watcher = new PipelineWatcher(client, DemoRequests.FAMILY, requestId, this::say)) {
                 say("stages running: " + String.join(", ", stages.names()) + " (configuration in "
-                        + paths.root().relativize(paths.root().resolve("stages")) + "/)");
+                        + paths.root().relativize(paths.stages()) + "/)");
                 say(submitter.submit(registration, client));
                 say(submitter.submit(training, client));
                 long deadline = System.nanoTime() + settings.timeout().toNanos();
@@ -134,6 +137,26 @@ public final class Demo {
     private void say(String line) {
         out.printf("[%6.1fs] %s%n", elapsed().toMillis() / 1000.0, line);
         out.flush();
+    }
+
+    /** Refuses a non-empty directory the demo did not create: it clears parts of its work dir. */
+    private static void claim(DemoPaths paths) {
+        Path root = paths.root();
+        try {
+            if (Files.isDirectory(root) && !Files.exists(paths.marker())) {
+                try (Stream<Path> entries = Files.list(root)) {
+                    if (entries.findAny().isPresent()) {
+                        throw new DemoFailure("--work-dir " + root + " is not empty and not a demo work dir; give a new or empty directory");
+                    }
+                }
+            }
+            Files.createDirectories(root);
+            if (!Files.exists(paths.marker())) {
+                Files.writeString(paths.marker(), "work directory of safelora demo; it may clear cluster/ and stages/ here\n");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot use " + root + " as the work dir: " + e.getMessage(), e);
+        }
     }
 
     private static void deleteRecursively(Path dir) {

@@ -30,8 +30,17 @@ record DemoPaths(Path root) {
         return root.resolve("artifacts");
     }
 
+    Path stages() {
+        return root.resolve("stages");
+    }
+
     Path stageWork(String stage) {
-        return root.resolve("stages").resolve(stage);
+        return stages().resolve(stage);
+    }
+
+    /** Marks a directory the demo owns: only such a directory (or an empty one) is reused and partly cleared. */
+    Path marker() {
+        return root.resolve(".safelora-demo");
     }
 
     /** {@code file:///absolute/path} (no trailing slash), as request validation wants. */

@@ -98,7 +98,7 @@ final class DemoStages implements AutoCloseable {
         p.put("stage.progress.interval", "1s");
         p.put("stage.eval.max.new.tokens", "8");
         p.put("stage.checkpoint.every", "0");
-        Path file = paths.root().resolve("stages").resolve(stage + ".properties");
+        Path file = paths.stages().resolve(stage + ".properties");
         try {
             Files.createDirectories(file.getParent());
             Files.writeString(file, p.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())

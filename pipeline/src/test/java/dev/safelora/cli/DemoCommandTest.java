@@ -52,6 +52,21 @@ class DemoCommandTest {
         assertThat(run.out()).contains("projected modules: " + report.get("projectedCount").asInt() + " of 4");
     }
 
+    @Test
+    void refusesAWorkDirItDidNotCreateThatHoldsFiles(@TempDir Path dir) throws Exception {
+        Path mine = Files.writeString(dir.resolve("notes.txt"), "keep me");
+
+        CliRun run = CliRun.of("demo", "--work-dir", dir.toString());
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err().strip()).isEqualTo("safelora: error: --work-dir " + dir.toAbsolutePath().normalize()
+                + " is not empty and not a demo work dir; give a new or empty directory");
+        assertThat(mine).hasContent("keep me");
+        try (var entries = Files.list(dir)) {
+            assertThat(entries).containsExactly(mine);
+        }
+    }
+
     /** The path the summary prints for {@code what}, relative to the work dir. */
     private static Path artifact(String out, String what, Path dir) {
         Matcher m = Pattern.compile("(?m)^ +" + Pattern.quote(what) + " +(\\S+)$").matcher(out);
