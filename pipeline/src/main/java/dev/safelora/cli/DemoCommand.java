@@ -16,11 +16,13 @@ import picocli.CommandLine.Option;
 /** {@code safelora demo}: the whole pipeline in one process, one registration and one training request, a summary. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {
-            "Run the whole pipeline in this process: an embedded Kafka broker (KRaft) and schema registry, the",
-            "alignment, planner, trainer and projector stages, a generated tiny base/aligned model pair and dataset.",
-            "Submits one registration and one training request, waits for the adapter and its evaluation, prints a",
-            "summary (per-module cosine, projected modules, Pdst, losses, metrics, artifact locations) and stops.",
-            "Exit status: 0 done, 1 a stage failed or dead-lettered a record, or time ran out."})
+            "Run the whole pipeline in one process, one request end to end.",
+            "Starts an embedded Kafka broker (KRaft) and schema registry, the alignment,",
+            "planner, trainer and projector stages, and generates a tiny base/aligned model",
+            "pair and dataset. Submits one registration and one training request, waits for",
+            "the adapter and its evaluation, prints a summary (per-module cosine, projected",
+            "modules, Pdst, losses, metrics, artifact locations) and stops everything.",
+            "Exit status: 0 done; 1 a stage failed or dead-lettered a record, or timeout."})
 public final class DemoCommand implements Callable<Integer> {
 
     @CommandLine.Spec

@@ -67,6 +67,15 @@ class DemoCommandTest {
         }
     }
 
+    @Test
+    void aTimeoutThatIsNotPositiveIsAUsageError(@TempDir Path dir) {
+        CliRun run = CliRun.of("demo", "--work-dir", dir.resolve("new").toString(), "--timeout", "0");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--timeout must be > 0 seconds, got 0");
+        assertThat(dir.resolve("new")).doesNotExist();
+    }
+
     /** The path the summary prints for {@code what}, relative to the work dir. */
     private static Path artifact(String out, String what, Path dir) {
         Matcher m = Pattern.compile("(?m)^ +" + Pattern.quote(what) + " +(\\S+)$").matcher(out);
