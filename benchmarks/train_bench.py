@@ -124,11 +124,15 @@ def main():
     optimizer = torch.optim.AdamW(params, lr=plan["steps"][0]["lr"], betas=(0.9, 0.999), eps=1e-8,
                                   weight_decay=plan["weight_decay"])
     losses = []
+    step_rates = []
     timed_tokens = 0
     start = None
     for index, step in enumerate(plan["steps"]):
         if index == plan["warmup_steps"]:
             start = time.perf_counter()
+            cpu_start = time.thread_time()
+        step_start = time.perf_counter()
+        step_tokens = 0
         batches = []
         trained = 0
         for mb in step["micro_batches"]:
@@ -146,8 +150,9 @@ def main():
                                    ignore_index=-100, reduction="sum")
             loss_sum += loss.item()
             (loss / trained).backward()
-            if index >= plan["warmup_steps"]:
-                timed_tokens += int(mask.sum())
+            step_tokens += int(mask.sum())
+        if index >= plan["warmup_steps"]:
+            timed_tokens += step_tokens
         max_norm = plan["max_grad_norm"] if plan["max_grad_norm"] > 0 else float("inf")
         torch.nn.utils.clip_grad_norm_(params, max_norm)
         for group in optimizer.param_groups:
@@ -155,17 +160,26 @@ def main():
         optimizer.step()
         optimizer.zero_grad()
         losses.append(loss_sum / trained)
+        if index >= plan["warmup_steps"]:
+            step_rates.append(step_tokens / (time.perf_counter() - step_start))
     seconds = time.perf_counter() - start
-    result = {"tokens_per_second": timed_tokens / seconds, "timed_tokens": timed_tokens, "timed_seconds": seconds,
-              "losses": losses}
+    cpu_seconds = time.thread_time() - cpu_start
+    step_rates.sort()
+    result = {"tokens_per_second": timed_tokens / seconds, "median_tokens_per_second": step_rates[len(step_rates) // 2],
+              "tokens_per_cpu_second": timed_tokens / cpu_seconds,
+              "timed_tokens": timed_tokens, "timed_seconds": seconds, "losses": losses}
     json.dump(result, open(f"{directory}/python_result.json", "w"))
-    print(f"pytorch eager tokens/s {result['tokens_per_second']:.1f} ({timed_tokens} tokens in {seconds:.2f} s,"
-          f" torch {torch.__version__}, {torch.get_num_threads()} threads)")
+    print(f"pytorch eager tokens/s {result['tokens_per_second']:.1f} (median step {result['median_tokens_per_second']:.1f},"
+          f" per CPU second of the training thread {result['tokens_per_cpu_second']:.1f};"
+          f" {timed_tokens} tokens in {seconds:.2f} s, torch {torch.__version__}, {torch.get_num_threads()} threads)")
     try:
         java = json.load(open(f"{directory}/java_result.json"))
         diff = max(abs(a - b) / max(abs(b), 1e-12) for a, b in zip(java["losses"], losses))
-        print(f"java tokens/s {java['tokensPerSecond']:.1f}; ratio java/pytorch "
-              f"{java['tokensPerSecond'] / result['tokens_per_second']:.3f}; largest relative loss difference {diff:.2e}")
+        print(f"java tokens/s {java['tokensPerSecond']:.1f} (median step {java['medianTokensPerSecond']:.1f});"
+              f" ratio java/pytorch {java['tokensPerSecond'] / result['tokens_per_second']:.3f}"
+              f" (median steps {java['medianTokensPerSecond'] / result['median_tokens_per_second']:.3f},"
+              f" CPU time {java['tokensPerCpuSecond'] / result['tokens_per_cpu_second']:.3f});"
+              f" largest relative loss difference {diff:.2e}")
     except FileNotFoundError:
         pass
 

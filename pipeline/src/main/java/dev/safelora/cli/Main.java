@@ -24,6 +24,9 @@ import picocli.CommandLine.Command;
             BenchModelCommand.class,
             StageCommand.class,
             DemoCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
+            BenchTrainCommand.class,
         })
 public final class Main implements Runnable {
 

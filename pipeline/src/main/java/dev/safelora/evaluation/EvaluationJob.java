@@ -36,7 +36,8 @@ public record EvaluationJob(Path modelDir, Path adapterDir, Path taskFile, Path 
             Adapters.apply(model, adapterDir);
         }
         try (TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {
-            Evaluator evaluator = new Evaluator(model, tokenizer, config, listener);
+            Evaluator evaluator = new Evaluator(model, tokenizer, config, listener,
+                    dev.safelora.generation.StopTokens.of(modelDir, model.config()));
             return new EvaluationReport(modelDir.toString(), adapterDir == null ? null : adapterDir.toString(),
                     config.template().cliName(),
                     heldout == null ? null : evaluator.heldout(heldout),

@@ -36,8 +36,18 @@ public final class Evaluator {
     private final TextEncoder encoder;
     private final SpecialTokens special;
     private final KeywordJudge judge;
+    private final Set<Long> stopTokens;
 
+    /** Generation stops at the config's EOS ids. */
     public Evaluator(CausalLm model, TextTokenizer tokenizer, EvaluationConfig config, EvaluationListener listener) {
+        this(model, tokenizer, config, listener,
+                model.config().eosTokenIds().stream().map(Integer::longValue).collect(Collectors.toSet()));
+    }
+
+    /** Generation stops at any of {@code stopTokens} (e.g. {@code StopTokens.of(modelDir, config)}). */
+    public Evaluator(CausalLm model, TextTokenizer tokenizer, EvaluationConfig config, EvaluationListener listener,
+                     Set<Long> stopTokens) {
+        this.stopTokens = Set.copyOf(stopTokens);
         this.model = model;
         this.tokenizer = tokenizer;
         this.config = config;
@@ -133,8 +143,8 @@ public final class Evaluator {
         for (int i = 0; i < prompt.length; i++) {
             ids[i] = prompt[i];
         }
-        Set<Long> stop = model.config().eosTokenIds().stream().map(Integer::longValue).collect(Collectors.toSet());
-        long[] newIds = new TextGenerator(model, null).generate(ids, GenerationConfig.greedy(config.maxNewTokens(), stop)).newIds();
+        long[] newIds = new TextGenerator(model, null).generate(ids, GenerationConfig.greedy(config.maxNewTokens(), stopTokens))
+                .newIds();
         return tokenizer.decode(newIds);
     }
 }

@@ -1,6 +1,6 @@
 package dev.safelora.training;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -11,25 +11,33 @@ import java.util.Locale;
 public final class ConsoleProgressBar implements TrainingListener {
 
     private static final int WIDTH = 24;
-    private final PrintStream out;
+    private final PrintWriter out;
     private final boolean interactive;
     private final int plainEvery;
 
-    public ConsoleProgressBar(PrintStream out, boolean interactive, int plainEvery) {
+    public ConsoleProgressBar(PrintWriter out, boolean interactive, int plainEvery) {
         this.out = out;
         this.interactive = interactive;
         this.plainEvery = Math.max(1, plainEvery);
     }
 
-    /** For stderr of the CLI: interactive when a console is attached. */
-    public static ConsoleProgressBar forStderr() {
-        return new ConsoleProgressBar(System.err, System.console() != null, 10);
+    /** Redrawn in place when a console is attached, else a line every ten steps. */
+    public static ConsoleProgressBar forConsole(PrintWriter err) {
+        return new ConsoleProgressBar(err, System.console() != null, 10);
+    }
+
+    @Override
+    public void onData(int examples, int skippedLines, int truncated, int dropped) {
+        out.printf(Locale.ROOT, "%d examples (%d unreadable lines skipped, %d truncated, %d dropped without a response token)%n",
+                examples, skippedLines, truncated, dropped);
+        out.flush();
     }
 
     @Override
     public void onStart(long totalSteps, long resumedAtStep) {
         if (resumedAtStep > 0) {
             out.printf(Locale.ROOT, "resuming at step %d of %d%n", resumedAtStep, totalSteps);
+            out.flush();
         }
     }
 
@@ -41,6 +49,7 @@ public final class ConsoleProgressBar implements TrainingListener {
             out.flush();
         } else if (p.step() % plainEvery == 0 || p.step() == p.totalSteps()) {
             out.println(line);
+            out.flush();
         }
     }
 
@@ -52,6 +61,7 @@ public final class ConsoleProgressBar implements TrainingListener {
         out.printf(Locale.ROOT, "%s after %d of %d steps, final loss %.4f, %.0f tokens/s, %s%n",
                 r.stopped() ? "stopped" : "trained", r.steps(), r.totalSteps(), r.finalLoss(),
                 r.tokensPerSecond(), format(r.elapsed()));
+        out.flush();
     }
 
     static String render(TrainingProgress p) {

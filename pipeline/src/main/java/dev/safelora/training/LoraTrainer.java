@@ -39,6 +39,8 @@ import org.bytedeco.pytorch.global.torch;
 public final class LoraTrainer {
 
     public static final String LOG_FILE = "training_log.jsonl";
+    /** Every hyperparameter and the data fingerprint of a finished run, for audit. */
+    public static final String CONFIG_FILE = "training_config.json";
 
     private final TrainingConfig config;
     private final TrainingListener listener;
@@ -173,6 +175,7 @@ public final class LoraTrainer {
         boolean stopped = step < totalSteps;
         if (!stopped) {
             adapter(model, baseModel).write(outDir);
+            writeRunRecord(outDir.resolve(CONFIG_FILE), baseModel, fingerprint, examples.size(), step, tokensBefore + tokens, lastLoss);
             adapterDir = outDir;
         }
         TrainingResult result = new TrainingResult(stopped, step, totalSteps, lastLoss, tokensBefore + tokens,
@@ -188,10 +191,27 @@ public final class LoraTrainer {
         return Adapters.export(model, loraConfig);
     }
 
+    private void writeRunRecord(Path file, String baseModel, String fingerprint, int examples, long steps, long tokens,
+                                double finalLoss) {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode root = json.createObjectNode();
+        root.put("base_model", baseModel);
+        root.set("config", json.valueToTree(config));
+        root.put("examples", examples).put("steps", steps).put("tokens", tokens).put("final_loss", finalLoss)
+                .put("data_and_config_sha256", fingerprint);
+        try {
+            Files.writeString(file, json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Forward and backward of one micro-batch; returns its summed (undivided) loss. */
     private static double forwardBackward(CausalLm model, Batch batch, long stepTokens, boolean cuda) {
         Tensor ids = Tensors.fromLongs(batch.inputIds(), batch.rows(), batch.length());
-        Tensor mask = Tensors.fromLongs(batch.attentionMask(), batch.rows(), batch.length());
+        // Without padding the mask is all ones: leave it out so attention takes its causal fast path.
+        boolean padded = batch.tokens() < (long) batch.rows() * batch.length();
+        Tensor mask = padded ? Tensors.fromLongs(batch.attentionMask(), batch.rows(), batch.length()) : null;
         Tensor labels = Tensors.fromLongs(batch.labels(), batch.rows(), batch.length());
         Tensor logits;
         if (cuda) {

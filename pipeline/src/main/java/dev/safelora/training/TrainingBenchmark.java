@@ -33,8 +33,12 @@ public final class TrainingBenchmark {
                            int rank, long seed) {
     }
 
-    /** Tokens per second over the timed steps (after {@code warmupSteps} untimed ones). */
-    public record Result(double tokensPerSecond, long timedTokens, double timedSeconds, List<Double> losses) {
+    /**
+     * Tokens per second over the timed steps (after {@code warmupSteps} untimed ones), and from the
+     * median step time, which a busy machine disturbs less.
+     */
+    public record Result(double tokensPerSecond, double medianTokensPerSecond, double tokensPerCpuSecond, long timedTokens,
+                         double timedSeconds, List<Double> losses, List<Double> stepSeconds) {
     }
 
     private TrainingBenchmark() {
@@ -58,20 +62,35 @@ public final class TrainingBenchmark {
         long[] timedTokens = {0};
         long[] timedStart = {0};
         long[] timedEnd = {0};
+        long[] cpuStart = {0};
+        long[] cpuEnd = {0};
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        List<Double> stepSeconds = new ArrayList<>();
+        List<Long> stepTokens = new ArrayList<>();
         TrainingListener timer = new TrainingListener() {
             private long lastTokens;
+            private long lastNow = System.nanoTime();
+            private long lastStepTokens;
 
             @Override
             public void onStep(TrainingProgress p) {
                 losses.add(p.loss());
                 long now = System.nanoTime();
+                if (p.step() > s.warmupSteps()) {
+                    stepSeconds.add((now - lastNow) / 1e9);
+                    stepTokens.add(p.tokens() - lastStepTokens);
+                }
+                lastNow = now;
+                lastStepTokens = p.tokens();
                 if (p.step() == s.warmupSteps()) {
                     timedStart[0] = now;
+                    cpuStart[0] = threads.getCurrentThreadCpuTime();
                     lastTokens = p.tokens();
                 }
                 if (p.step() > s.warmupSteps()) {
                     timedTokens[0] = p.tokens() - lastTokens;
                     timedEnd[0] = now;
+                    cpuEnd[0] = threads.getCurrentThreadCpuTime();
                 }
             }
         };
@@ -79,7 +98,15 @@ public final class TrainingBenchmark {
         new LoraTrainer(training, timer, null).train(model, data, ModelText.padId(config), modelDir.toString(),
                 dir.resolve("java-out"), false);
         double seconds = (timedEnd[0] - timedStart[0]) / 1e9;
-        return new Result(timedTokens[0] / seconds, timedTokens[0], seconds, losses);
+        List<Double> perStep = new ArrayList<>();
+        for (int i = 0; i < stepSeconds.size(); i++) {
+            perStep.add(stepTokens.get(i) / stepSeconds.get(i));
+        }
+        perStep.sort(null);
+        double median = perStep.isEmpty() ? Double.NaN : perStep.get(perStep.size() / 2);
+        double cpuSeconds = (cpuEnd[0] - cpuStart[0]) / 1e9;
+        return new Result(timedTokens[0] / seconds, median, timedTokens[0] / cpuSeconds, timedTokens[0], seconds, losses,
+                stepSeconds);
     }
 
     /** Random prompts of a quarter of the length and responses for the rest, all full length. */
@@ -141,13 +168,5 @@ public final class TrainingBenchmark {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    public static void main(String[] args) throws IOException {
-        Path dir = Files.createDirectories(Path.of(args.length > 0 ? args[0] : "target/train-bench"));
-        Settings s = new Settings(256, 688, 4, 8, 128, 4, 1, 24, 4, 2, List.of("q_proj", "v_proj"), 8, 1);
-        Result r = run(s, dir);
-        System.out.printf("java tokens/s %.1f (%d tokens in %.2f s)%n", r.tokensPerSecond(), r.timedTokens(), r.timedSeconds());
-        Files.writeString(dir.resolve("java_result.json"), new ObjectMapper().writeValueAsString(r));
     }
 }

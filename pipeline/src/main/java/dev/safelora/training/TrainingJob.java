@@ -37,6 +37,9 @@ public record TrainingJob(Path modelDir, Path dataFile, Path outDir, TrainingCon
         try (TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {
             data = prepare(dataset, ModelText.encoder(tokenizer), ModelText.specialTokens(model.config()), config);
         }
+        if (listener != null) {
+            listener.onData(data.examples().size(), data.skippedLines(), data.truncated(), data.dropped());
+        }
         return new LoraTrainer(config, listener, stop).train(model, data.examples(), ModelText.padId(model.config()),
                 modelDir.toString(), outDir, resume);
     }

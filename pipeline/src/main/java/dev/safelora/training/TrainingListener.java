@@ -8,6 +8,14 @@ import java.nio.file.Path;
  */
 public interface TrainingListener {
 
+    /**
+     * What the dataset became: examples trained on, unreadable lines skipped (with
+     * --skip-bad-lines), examples truncated to the maximum length, examples dropped because no
+     * response token was left.
+     */
+    default void onData(int examples, int skippedLines, int truncated, int dropped) {
+    }
+
     default void onStart(long totalSteps, long resumedAtStep) {
     }
 
@@ -23,6 +31,7 @@ public interface TrainingListener {
 
     static TrainingListener all(java.util.List<TrainingListener> listeners) {
         return new TrainingListener() {
+            @Override public void onData(int e, int s, int t, int d) { listeners.forEach(l -> l.onData(e, s, t, d)); }
             @Override public void onStart(long totalSteps, long resumedAtStep) { listeners.forEach(l -> l.onStart(totalSteps, resumedAtStep)); }
             @Override public void onStep(TrainingProgress p) { listeners.forEach(l -> l.onStep(p)); }
             @Override public void onCheckpoint(long step, Path dir) { listeners.forEach(l -> l.onCheckpoint(step, dir)); }

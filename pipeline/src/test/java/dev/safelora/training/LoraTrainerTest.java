@@ -67,6 +67,12 @@ class LoraTrainerTest {
         assertThat(adapter.config().targetModules()).contains("q_proj", "down_proj");
         assertThat(adapter.modules()).hasSize(2 * 7).containsKey("model.layers.1.mlp.down_proj");
 
+        JsonNode record = new ObjectMapper().readTree(out.resolve(LoraTrainer.CONFIG_FILE).toFile());
+        assertThat(record.at("/config/rank").asInt()).isEqualTo(16);
+        assertThat(record.at("/config/template").asText()).isEqualTo("RAW");
+        assertThat(record.get("steps").asLong()).isEqualTo(12);
+        assertThat(record.get("data_and_config_sha256").asText()).hasSize(64);
+
         List<String> log = Files.readAllLines(out.resolve(LoraTrainer.LOG_FILE));
         assertThat(log).hasSize(12);
         JsonNode last = new ObjectMapper().readTree(log.get(11));
@@ -83,6 +89,32 @@ class LoraTrainerTest {
 
         assertThat(adapterBytes(dir.resolve("a"))).isEqualTo(adapterBytes(dir.resolve("b")));
         assertThat(adapterBytes(dir.resolve("a"))).isNotEqualTo(adapterBytes(dir.resolve("c")));
+    }
+
+    @Test
+    void gradientAccumulationEqualsOneLargeBatch() throws IOException {
+        TrainingConfig big = TinyTask.quickConfig().withDropout(0).withBatchSize(4).withGradAccumulation(1);
+        train(big, dir.resolve("big"), false, null, null);
+        train(big.withBatchSize(2).withGradAccumulation(2), dir.resolve("accumulated"), false, null, null);
+
+        PeftAdapter one = PeftAdapter.read(dir.resolve("big"));
+        PeftAdapter two = PeftAdapter.read(dir.resolve("accumulated"));
+        assertThat(two.modules().keySet()).isEqualTo(one.modules().keySet());
+        double largest = 0;
+        for (String module : one.modules().keySet()) {
+            float[] b1 = one.modules().get(module).b();
+            float[] b2 = two.modules().get(module).b();
+            for (int i = 0; i < b1.length; i++) {
+                largest = Math.max(largest, Math.abs(b1[i] - b2[i]));
+            }
+        }
+        assertThat(largest).isLessThan(1e-5);
+        float[] trained = one.modules().values().iterator().next().b();
+        double size = 0;
+        for (float f : trained) {
+            size = Math.max(size, Math.abs(f));
+        }
+        assertThat(size).as("B moved away from its zero init").isGreaterThan(1e-3);
     }
 
     @Test

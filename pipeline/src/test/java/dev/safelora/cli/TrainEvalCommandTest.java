@@ -1,0 +1,116 @@
+package dev.safelora.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.safelora.adapter.PeftAdapter;
+import dev.safelora.training.TinyTask;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class TrainEvalCommandTest {
+
+    @TempDir
+    static Path dir;
+    static Path model;
+    static Path data;
+
+    record Run(int exit, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        CommandLine cli = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void files() throws IOException {
+        TinyTask.oneTorchThread();
+        model = TinyTask.model(dir);
+        data = TinyTask.data(dir);
+    }
+
+    @Test
+    void trainThenEvalWritesAnAdapterAndAJsonReport() throws IOException {
+        Path out = dir.resolve("adapter");
+        Run train = run("train", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
+                "--epochs", "2", "--lr", "1e-2", "--rank", "4", "--alpha", "8", "--targets", "q_proj,v_proj,down_proj",
+                "--batch-size", "5", "--grad-accum", "1", "--max-seq-len", "64", "--template", "plain", "--seed", "3",
+                "--checkpoint-every", "2", "--warmup", "1", "--schedule", "cosine", "--weight-decay", "0.01",
+                "--dropout", "0.1", "--device", "cpu");
+        assertThat(train.exit()).as(train.err()).isZero();
+        assertThat(train.out()).contains("adapter " + out).contains("4 steps");
+        assertThat(train.err()).contains("step 4/4").contains("10 examples (0 unreadable lines skipped, 0 truncated, 0 dropped");
+        PeftAdapter adapter = PeftAdapter.read(out);
+        assertThat(adapter.config().r()).isEqualTo(4);
+        assertThat(adapter.config().alpha()).isEqualTo(8.0);
+        assertThat(adapter.config().targetModules()).containsExactly("q_proj", "v_proj", "down_proj");
+        assertThat(adapter.modules()).hasSize(6);
+
+        Path safety = Files.writeString(dir.resolve("safety.jsonl"), "{\"prompt\": \"do something bad\"}\n");
+        Path phrases = Files.writeString(dir.resolve("phrases.txt"), "nope\n\nnever\n");
+        Path report = dir.resolve("report/eval.json");
+        Run eval = run("eval", "--model", model.toString(), "--adapter", out.toString(), "--task", data.toString(),
+                "--safety", safety.toString(), "--heldout", data.toString(), "--template", "plain",
+                "--max-new-tokens", "4", "--refusal-phrases", phrases.toString(), "--out", report.toString());
+        assertThat(eval.exit()).as(eval.err()).isZero();
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertThat(json.get("template").asText()).isEqualTo("plain");
+        assertThat(json.at("/task/total").asInt()).isEqualTo(10);
+        assertThat(json.at("/safety/verdicts/0/prompt").asText()).isEqualTo("do something bad");
+        assertThat(json.at("/heldout/perplexity").asDouble()).isGreaterThan(1.0);
+
+        Run toStdout = run("eval", "--model", model.toString(), "--heldout", data.toString());
+        assertThat(toStdout.exit()).as(toStdout.err()).isZero();
+        assertThat(new ObjectMapper().readTree(toStdout.out()).has("heldout")).isTrue();
+    }
+
+    @Test
+    void badInputIsOneLineAndANonZeroExit() throws IOException {
+        Path bad = Files.write(dir.resolve("bad.jsonl"), List.of("{\"prompt\": \"a\", \"response\": \"b\"}", "{oops"));
+        Run badLine = run("train", "--model", model.toString(), "--data", bad.toString(), "--out", dir.resolve("x").toString());
+        assertThat(badLine.exit()).isEqualTo(1);
+        assertThat(badLine.err()).startsWith("safelora: error: ").contains("line 2").contains("--skip-bad-lines");
+        assertThat(badLine.err().strip().lines()).hasSize(1);
+
+        Run skipped = run("train", "--model", model.toString(), "--data", bad.toString(), "--out", dir.resolve("s").toString(),
+                "--skip-bad-lines", "--epochs", "1", "--max-seq-len", "3");
+        assertThat(skipped.exit()).as(skipped.err()).isZero();
+        assertThat(skipped.err()).contains("1 examples (1 unreadable lines skipped, 1 truncated, 0 dropped");
+
+        Run badLr = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("y").toString(),
+                "--lr", "-1");
+        assertThat(badLr.exit()).isEqualTo(1);
+        assertThat(badLr.err()).contains("learning rate must be positive");
+
+        Run badTemplate = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("z").toString(),
+                "--template", "alpaca");
+        assertThat(badTemplate.err()).contains("unknown template 'alpaca'");
+
+        Run badSchedule = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("z").toString(),
+                "--schedule", "step");
+        assertThat(badSchedule.err()).contains("unknown schedule 'step'");
+
+        Run nothing = run("eval", "--model", model.toString());
+        assertThat(nothing.exit()).isEqualTo(2);
+        assertThat(nothing.err()).contains("give at least one of --task, --safety, --heldout");
+
+        Run missingModel = run("eval", "--model", dir.resolve("nope").toString(), "--heldout", data.toString());
+        assertThat(missingModel.exit()).isEqualTo(1);
+        assertThat(missingModel.err()).startsWith("safelora: error: ");
+    }
+}
