@@ -25,10 +25,10 @@ import picocli.CommandLine.Option;
             "Configuration: defaults, then --config FILE (Java properties), then the environment:",
             "  bootstrap.servers / SAFELORA_BOOTSTRAP_SERVERS, schema.registry.url / SAFELORA_REGISTRY_URL,",
             "  security.protocol, sasl.*, ssl.* (SAFELORA_KAFKA_<PROPERTY>), stage.* keys (group.id, work.dir,",
-            "  metrics.port, exactly.once, artifacts.root / SAFELORA_ARTIFACTS_ROOT, device, ...); see README."},
+            "  metrics.port, exactly.once, artifacts.uri / SAFELORA_ARTIFACTS_URI, device, ...); see README."},
         subcommands = {
-            StageCommand.Alignment.class,
             PlannerStageCommand.class,
+            StageCommand.Alignment.class,
             StageCommand.Projector.class,
             StageCommand.Trainer.class,
         })
@@ -39,7 +39,7 @@ public final class StageCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a stage: alignment, planner, projector or trainer");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a stage: planner, alignment, projector or trainer");
     }
 
     /** What every stage subcommand shares: the config file and the run-until-signal life. */

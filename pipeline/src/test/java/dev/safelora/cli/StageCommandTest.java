@@ -39,9 +39,9 @@ class StageCommandTest {
         assertThat(badTemplate.exitCode()).isEqualTo(1);
         assertThat(badTemplate.err()).contains("unknown template 'shakespeare'");
 
-        Path root = Files.writeString(dir.resolve("r.properties"), "stage.artifacts.root=relative/dir\nstage.metrics.port=0\n");
+        Path root = Files.writeString(dir.resolve("r.properties"), "stage.artifacts.uri=relative/dir\nstage.metrics.port=0\n");
         CliRun badRoot = CliRun.of("stage", "alignment", "--config", root.toString());
         assertThat(badRoot.exitCode()).isEqualTo(1);
-        assertThat(badRoot.err()).contains("stage.artifacts.root").contains("needs a scheme");
+        assertThat(badRoot.err()).contains("stage.artifacts.uri").contains("needs a scheme");
     }
 }

@@ -16,11 +16,11 @@ import dev.safelora.stage.JobCancelledException;
 import dev.safelora.stage.JobContext;
 import dev.safelora.stage.LongJob;
 import dev.safelora.stage.Output;
+import dev.safelora.stage.jobs.LocalFiles;
 import dev.safelora.stage.jobs.StageArtifacts;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
@@ -28,7 +28,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,7 +119,7 @@ public final class RegistrationAligner implements LongJob<ModelRegistration, Spe
                     manifest.modules().size(), target);
             return manifest;
         } finally {
-            deleteRecursively(out);
+            LocalFiles.deleteQuietly(out);
         }
     }
 
@@ -150,14 +149,4 @@ public final class RegistrationAligner implements LongJob<ModelRegistration, Spe
         return Digests.sha256Hex(lines.toString());
     }
 
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.warn("cannot delete {}: {}", dir, e.toString());
-        }
-    }
 }

@@ -2,6 +2,7 @@ package dev.safelora.stage.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.safelora.schema.SchemaClasses;
+import dev.safelora.stage.BadInputException;
 import dev.safelora.stage.InputRecord;
 import dev.safelora.stage.Output;
 import java.io.ByteArrayOutputStream;
@@ -60,7 +61,8 @@ public final class PublishedOutputs {
     public record StoredOutput(String topic, String key, String type, String avro) {
     }
 
-    public record Stored(Source source, List<StoredOutput> outputs) {
+    /** @param adapterId the adapter the outputs publish (one output prefix holds one adapter) */
+    public record Stored(Source source, String adapterId, List<StoredOutput> outputs) {
     }
 
     private PublishedOutputs() {
@@ -78,16 +80,24 @@ public final class PublishedOutputs {
         return Optional.of(JSON.readValue(local.toFile(), Stored.class));
     }
 
-    public static Verdict verdict(Optional<Stored> stored, InputRecord<?> record) {
+    /**
+     * @throws BadInputException when the outputs stored there belong to another adapter: a job must not
+     *     overwrite, or be mistaken for, another adapter's outputs
+     */
+    public static Verdict verdict(Optional<Stored> stored, InputRecord<?> record, String adapterId) {
         if (stored.isEmpty()) {
             return Verdict.FIRST_RUN;
+        }
+        if (stored.get().adapterId() != null && !stored.get().adapterId().equals(adapterId)) {
+            throw new BadInputException(BadInputException.Cause.VALIDATION, "the output location already holds the outputs of adapter "
+                    + stored.get().adapterId() + "; adapter " + adapterId + " needs an outputUri of its own");
         }
         return stored.get().source().equals(Source.of(record)) ? Verdict.REPUBLISH : Verdict.ALREADY_PUBLISHED;
     }
 
     /** Stores the outputs as published by {@code record}; {@code scratch} is a local directory for the file. */
-    public static void write(StageArtifacts artifacts, URI location, InputRecord<?> record, List<Output<SpecificRecord>> outputs,
-                             Path scratch) throws IOException {
+    public static void write(StageArtifacts artifacts, URI location, InputRecord<?> record, String adapterId,
+                             List<Output<SpecificRecord>> outputs, Path scratch) throws IOException {
         List<StoredOutput> stored = new ArrayList<>();
         for (Output<SpecificRecord> o : outputs) {
             stored.add(new StoredOutput(o.topic(), o.key(), o.value().getClass().getName(),
@@ -95,7 +105,7 @@ public final class PublishedOutputs {
         }
         Files.createDirectories(scratch);
         Path file = scratch.resolve(FILE);
-        JSON.writeValue(file.toFile(), new Stored(Source.of(record), stored));
+        JSON.writeValue(file.toFile(), new Stored(Source.of(record), adapterId, stored));
         artifacts.put(file, location);
         Files.deleteIfExists(file);
     }

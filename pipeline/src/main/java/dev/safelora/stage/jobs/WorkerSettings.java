@@ -13,7 +13,8 @@ import java.util.Map;
  * <table>
  *   <caption>worker stage keys</caption>
  *   <tr><th>file</th><th>environment</th><th>default</th></tr>
- *   <tr><td>stage.artifacts.root</td><td>SAFELORA_ARTIFACTS_ROOT</td><td>file://&lt;work dir&gt;/artifacts</td></tr>
+ *   <tr><td>stage.artifacts.uri</td><td>SAFELORA_ARTIFACTS_URI</td><td>file://&lt;work dir&gt;/artifacts (the planner's key too:
+ *       one value in a shared file puts alignments and adapters under one root)</td></tr>
  *   <tr><td>stage.topic.alignments / .adapters / .evaluations / .progress</td><td>-</td>
  *       <td>the pipeline's topics (safelora.alignments.v1 ...)</td></tr>
  *   <tr><td>stage.device</td><td>SAFELORA_DEVICE</td><td>cpu (cuda, cuda:1 on GPU nodes)</td></tr>
@@ -29,16 +30,16 @@ public record WorkerSettings(URI artifactsRoot, String alignmentsTopic, String a
 
     public static WorkerSettings from(StageConfig config, Map<String, String> env) {
         Map<String, String> s = config.settings();
-        String root = value(s, env, "artifacts.root", "SAFELORA_ARTIFACTS_ROOT",
+        String root = value(s, env, "artifacts.uri", "SAFELORA_ARTIFACTS_URI",
                 config.workDir().toAbsolutePath().normalize().resolve("artifacts").toUri().toString());
         URI rootUri;
         try {
             rootUri = URI.create(root);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("stage.artifacts.root (SAFELORA_ARTIFACTS_ROOT) is not a URI: " + root);
+            throw new IllegalArgumentException("stage.artifacts.uri (SAFELORA_ARTIFACTS_URI) is not a URI: " + root);
         }
         if (rootUri.getScheme() == null) {
-            throw new IllegalArgumentException("stage.artifacts.root (SAFELORA_ARTIFACTS_ROOT) needs a scheme (file:///... or s3://...), got " + root);
+            throw new IllegalArgumentException("stage.artifacts.uri (SAFELORA_ARTIFACTS_URI) needs a scheme (file:///... or s3://...), got " + root);
         }
         return new WorkerSettings(rootUri,
                 s.getOrDefault("topic.alignments", Topic.ALIGNMENTS.topicName()),

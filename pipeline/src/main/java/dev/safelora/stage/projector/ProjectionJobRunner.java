@@ -18,6 +18,7 @@ import dev.safelora.stage.jobs.ProgressEvents;
 import dev.safelora.stage.jobs.ProjectionStep;
 import dev.safelora.stage.jobs.PublishedOutputs;
 import dev.safelora.stage.jobs.SelectionPolicies;
+import dev.safelora.stage.jobs.LocalFiles;
 import dev.safelora.stage.jobs.StageArtifacts;
 import dev.safelora.stage.jobs.WorkerSettings;
 import java.net.URI;
@@ -52,7 +53,7 @@ public final class ProjectionJobRunner implements LongJob<ProjectionJob, Specifi
         URI prefix = artifacts.parse(job.getOutputUri(), "outputUri");
         URI markerUri = PublishedOutputs.location(artifacts, prefix);
         Optional<PublishedOutputs.Stored> stored = PublishedOutputs.read(artifacts, markerUri);
-        switch (PublishedOutputs.verdict(stored, record)) {
+        switch (PublishedOutputs.verdict(stored, record, job.getAdapterId())) {
             case ALREADY_PUBLISHED -> {
                 LOG.info("projection job {} for adapter {}: already published by {}; nothing to publish", job.getJobId(),
                         job.getAdapterId(), stored.get().source());
@@ -89,7 +90,8 @@ public final class ProjectionJobRunner implements LongJob<ProjectionJob, Specifi
                     Output.of(settings.adaptersTopic(), job.getAdapterId(), published),
                     Output.of(settings.evaluationsTopic(), job.getAdapterId(), evaluation),
                     progress.output(TrainingPhase.COMPLETED, "published " + projected.uri()));
-            PublishedOutputs.write(artifacts, markerUri, record, outputs, context.scratchDir());
+            PublishedOutputs.write(artifacts, markerUri, record, job.getAdapterId(), outputs, context.scratchDir());
+            LocalFiles.deleteQuietly(context.scratchDir());
             LOG.info("projection job {}: adapter {} at {}, {} of {} modules projected", job.getJobId(), job.getAdapterId(),
                     projected.uri(), projected.report().projectedCount(), projected.report().modules().size());
             return outputs;

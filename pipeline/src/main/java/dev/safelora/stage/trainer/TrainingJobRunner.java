@@ -29,6 +29,7 @@ import dev.safelora.stage.jobs.ProgressEvents;
 import dev.safelora.stage.jobs.ProjectionStep;
 import dev.safelora.stage.jobs.PublishedOutputs;
 import dev.safelora.stage.jobs.SelectionPolicies;
+import dev.safelora.stage.jobs.LocalFiles;
 import dev.safelora.stage.jobs.StageArtifacts;
 import dev.safelora.stage.jobs.WorkerSettings;
 import dev.safelora.training.LoraTrainer;
@@ -41,12 +42,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.apache.avro.specific.SpecificRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,7 +93,7 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         URI prefix = artifacts.parse(job.getOutputUri(), "outputUri");
         URI markerUri = PublishedOutputs.location(artifacts, prefix);
         Optional<PublishedOutputs.Stored> stored = PublishedOutputs.read(artifacts, markerUri);
-        switch (PublishedOutputs.verdict(stored, record)) {
+        switch (PublishedOutputs.verdict(stored, record, job.getAdapterId())) {
             case ALREADY_PUBLISHED -> {
                 LOG.info("training job {} (request {}): adapter {} already published by {}; nothing to publish",
                         job.getJobId(), job.getRequestId(), job.getAdapterId(), stored.get().source());
@@ -214,10 +213,10 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
                 Output.of(settings.adaptersTopic(), job.getAdapterId(), published),
                 Output.of(settings.evaluationsTopic(), job.getAdapterId(), evaluation),
                 progress.output(TrainingPhase.COMPLETED, "published " + projected.uri()));
-        PublishedOutputs.write(artifacts, markerUri, record, outputs, runDir);
+        PublishedOutputs.write(artifacts, markerUri, record, job.getAdapterId(), outputs, runDir);
         LOG.info("training job {}: adapter {} at {} ({} of {} modules projected)", job.getJobId(), job.getAdapterId(), projected.uri(),
                 projected.report().projectedCount(), projected.report().modules().size());
-        deleteRecursively(runDir);
+        LocalFiles.deleteQuietly(runDir);
         return outputs;
     }
 
@@ -266,14 +265,4 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         JSON.writeValue(file.toFile(), root);
     }
 
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.warn("cannot delete {}: {}", dir, e.toString());
-        }
-    }
 }

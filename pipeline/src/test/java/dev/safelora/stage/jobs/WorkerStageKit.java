@@ -87,7 +87,7 @@ public final class WorkerStageKit {
         p.put("retry.backoff.max", "400ms");
         p.put("shutdown.deadline", "20s");
         p.put("shutdown.cancel.grace", "10s");
-        p.put("artifacts.root", artifactsRoot().toString());
+        p.put("artifacts.uri", artifactsRoot().toString());
         p.put("topic.alignments", alignments);
         p.put("topic.adapters", adapters);
         p.put("topic.evaluations", evaluations);

@@ -28,7 +28,13 @@ import dev.safelora.schema.TrainingProgress;
 import dev.safelora.schema.TrainingRequest;
 import dev.safelora.stage.LongJobLoop;
 import dev.safelora.stage.StageMetrics;
+import dev.safelora.artifacts.ArtifactStores;
+import dev.safelora.stage.InputRecord;
+import dev.safelora.stage.Output;
+import dev.safelora.stage.jobs.PublishedOutputs;
+import dev.safelora.stage.jobs.StageArtifacts;
 import dev.safelora.stage.jobs.WorkerStageKit;
+import dev.safelora.testkit.AvroFixtures;
 import dev.safelora.training.TinyTask;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -192,7 +198,7 @@ class TrainerStageTest {
     void aGracefulShutdownMidTrainingCheckpointsAndTheRestartedStageResumesAndPublishesOnce() throws Exception {
         WorkerStageKit kit = new WorkerStageKit("trainer", work);
         Path out = work.resolve("artifacts/adapters/req-2");
-        kit.produce("req-2", job("req-2", out, 30)); // 60 steps: long enough to stop in the middle
+        kit.produce("req-2", job("req-2", out, 50)); // 100 steps: long enough to stop in the middle
         Map<String, String> settings = Map.of("checkpoint.every", "1", "shutdown.deadline", "100ms", "progress.interval", "1s");
         LongJobLoop<TrainingJob, SpecificRecord> first = start(kit, settings);
         Path runs = work.resolve("work/trainer/runs");
@@ -217,6 +223,38 @@ class TrainerStageTest {
         assertThat(events(kit.evaluations, EvaluationCompleted.class)).hasSize(1);
         assertThat(events(kit.progress, TrainingProgress.class)).filteredOn(p -> p.getPhase() == TrainingPhase.TRAINING)
                 .extracting(p -> String.valueOf(p.getMessage())).anyMatch(m -> m.startsWith("resuming at step "));
+    }
+
+    @Test
+    void aJobWhoseOutputsWereStoredButNeverCommittedPublishesTheStoredEventsWithoutAnyWork() throws Exception {
+        WorkerStageKit kit = new WorkerStageKit("trainer", work);
+        Path out = work.resolve("artifacts/adapters/req-3");
+        // A dataset that does not exist: any attempt to train would dead-letter the job.
+        TrainingJob job = TrainingJob.newBuilder(job("req-3", out, 2))
+                .setRequest(TrainingRequest.newBuilder(job("req-3", out, 2).getRequest()).setDatasetUri(work.resolve("gone.jsonl").toUri().toString()).build())
+                .build();
+        // What a stage that crashed after storing its outputs, before its transaction committed, left behind.
+        AdapterPublished adapter = AdapterPublished.newBuilder(AvroFixtures.sample(AdapterPublished.class, 3)).setAdapterId("req-3-adapter").build();
+        EvaluationCompleted evaluation = EvaluationCompleted.newBuilder(AvroFixtures.sample(EvaluationCompleted.class, 4))
+                .setAdapterId("req-3-adapter").build();
+        StageArtifacts artifacts = new StageArtifacts(new ArtifactStores().register("file", FileArtifactStore::new), kit.artifactsRoot());
+        PublishedOutputs.write(artifacts, PublishedOutputs.location(artifacts, out.toUri()),
+                new InputRecord<>(kit.input, 0, 0L, 0L, "req-3", job, null), "req-3-adapter",
+                List.of(Output.of(kit.adapters, "req-3-adapter", adapter), Output.of(kit.evaluations, "req-3-adapter", evaluation)),
+                work.resolve("scratch"));
+
+        kit.produce("req-3", job); // offset 0: the very record that stored them
+        LongJobLoop<TrainingJob, SpecificRecord> loop = start(kit, Map.of());
+        try {
+            kit.awaitCommitted(1, Duration.ofSeconds(60));
+        } finally {
+            loop.shutdown();
+            assertThat(loop.awaitTermination(Duration.ofSeconds(30))).isTrue();
+        }
+        assertThat(events(kit.adapters, AdapterPublished.class)).containsExactly(adapter);
+        assertThat(events(kit.evaluations, EvaluationCompleted.class)).containsExactly(evaluation);
+        assertThat(WorkerStageKit.records(kit.input + ".dlq")).isEmpty();
+        assertThat(out.resolve("raw")).doesNotExist();
     }
 
     /** A file URI as the stage writes it (Path.toUri adds '/' to an existing directory). */

@@ -1,0 +1,55 @@
+package dev.safelora.stage.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.safelora.artifacts.ArtifactStores;
+import dev.safelora.artifacts.FileArtifactStore;
+import dev.safelora.schema.AdapterPublished;
+import dev.safelora.schema.EvaluationCompleted;
+import dev.safelora.stage.BadInputException;
+import dev.safelora.stage.InputRecord;
+import dev.safelora.stage.Output;
+import dev.safelora.testkit.AvroFixtures;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.apache.avro.specific.SpecificRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The published-outputs record: what a redelivered job decides, and the stored events coming back unchanged. */
+class PublishedOutputsTest {
+
+    @TempDir
+    Path dir;
+
+    private static InputRecord<String> at(String topic, int partition, long offset) {
+        return new InputRecord<>(topic, partition, offset, 0L, "key", "value", null);
+    }
+
+    @Test
+    void storedEventsComeBackEqualAndTheVerdictDependsOnWhichRecordStoredThem() throws Exception {
+        StageArtifacts artifacts = new StageArtifacts(new ArtifactStores().register("file", FileArtifactStore::new), dir.toUri());
+        URI location = PublishedOutputs.location(artifacts, artifacts.child(dir.toUri(), "adapters/a1"));
+        assertThat(PublishedOutputs.read(artifacts, location)).isEmpty();
+        assertThat(PublishedOutputs.verdict(Optional.empty(), at("jobs", 0, 5), "a1")).isEqualTo(PublishedOutputs.Verdict.FIRST_RUN);
+
+        AdapterPublished adapter = AvroFixtures.sample(AdapterPublished.class, 1);
+        EvaluationCompleted evaluation = AvroFixtures.sample(EvaluationCompleted.class, 2);
+        List<Output<SpecificRecord>> outputs = List.of(Output.of("adapters", "a1", adapter), Output.of("evaluations", "a1", evaluation));
+        PublishedOutputs.write(artifacts, location, at("jobs", 0, 5), "a1", outputs, dir.resolve("scratch"));
+
+        Optional<PublishedOutputs.Stored> stored = PublishedOutputs.read(artifacts, location);
+        assertThat(stored).isPresent();
+        assertThat(PublishedOutputs.outputs(stored.get())).isEqualTo(outputs);
+        assertThat(PublishedOutputs.verdict(stored, at("jobs", 0, 5), "a1"))
+                .as("the same record again: its earlier attempt never committed").isEqualTo(PublishedOutputs.Verdict.REPUBLISH);
+        assertThat(PublishedOutputs.verdict(stored, at("jobs", 0, 9), "a1"))
+                .as("a later duplicate of the job").isEqualTo(PublishedOutputs.Verdict.ALREADY_PUBLISHED);
+        assertThat(PublishedOutputs.verdict(stored, at("jobs", 1, 5), "a1")).isEqualTo(PublishedOutputs.Verdict.ALREADY_PUBLISHED);
+        assertThatThrownBy(() -> PublishedOutputs.verdict(stored, at("jobs", 0, 9), "a2"))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("adapter a1").hasMessageContaining("a2 needs an outputUri");
+    }
+}
