@@ -12,13 +12,17 @@ import picocli.CommandLine.Option;
 /** {@code safelora stage planner [--config FILE]}: the Kafka Streams planner until interrupted. */
 @Command(name = "planner", mixinStandardHelpOptions = true,
         description = {
-            "Plan jobs (Kafka Streams, exactly-once): training requests become training jobs once their family's",
-            "alignment is ready (earlier requests wait), adapter-scoped layer selections become projection jobs,",
-            "and a new alignment refreshes the family's adapters (re-projection, or re-training on a new base).",
-            "Reads alignments, layer-selections, training-requests and adapters; writes training-jobs,",
-            "projection-jobs and <input>.dlq. Configuration: --config FILE (bootstrap.servers, schema.registry.url,",
-            "security.*, sasl.*, ssl.*, stage.group.id, stage.work.dir, stage.metrics.port, stage.artifacts.uri)",
-            "then the SAFELORA_* environment."})
+            "Plan jobs with Kafka Streams (exactly-once):",
+            "- a training request becomes a training job once its family's alignment",
+            "  is READY (requests that arrive first wait in a state store);",
+            "- a layer selection for an adapter becomes a projection job;",
+            "- a new alignment refreshes the family's adapters: re-projection when only",
+            "  the aligned checkpoint changed, re-training when the base changed.",
+            "Reads alignments, layer-selections, training-requests and adapters; writes",
+            "training-jobs, projection-jobs and <input topic>.dlq.",
+            "Settings: --config FILE (bootstrap.servers, schema.registry.url, security.*,",
+            "sasl.*, ssl.*, stage.group.id, stage.work.dir, stage.metrics.port,",
+            "stage.artifacts.uri), then the SAFELORA_* environment."})
 public final class PlannerStageCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "Stage and client properties file.")

@@ -89,7 +89,17 @@ final class FamilyPlanner {
             LOG.info("planner: request {} waits for an alignment of family {}", request.getRequestId(), request.getFamily());
             return;
         }
-        planTraining(request, alignment, effectivePolicy(request), LineageReason.NEW_TRAINING, null, at);
+        planNew(request, alignment, at);
+    }
+
+    /**
+     * A submitted request: NEW_TRAINING, or BASE_CHANGED with the superseded adapter as lineage when the
+     * request says it re-trains one ({@code retrainOf}, e.g. written by hand or by an external retrain loop).
+     */
+    private void planNew(TrainingRequest request, AlignmentEvent alignment, Instant at) {
+        boolean retrain = request.getRetrainOf() != null && !request.getRetrainOf().isBlank();
+        planTraining(request, alignment, effectivePolicy(request), retrain ? LineageReason.BASE_CHANGED : LineageReason.NEW_TRAINING,
+                retrain ? request.getRetrainOf() : null, at);
     }
 
     /** A READY alignment (already checked): becomes the family's alignment, releases waiting requests, refreshes adapters. */
@@ -101,10 +111,17 @@ final class FamilyPlanner {
             LOG.info("planner: alignment {} of family {} seen again; nothing to do", alignment.getAlignmentId(), family);
             return;
         }
+        if (previous != null && alignment.getCompletedAt().isBefore(previous.getCompletedAt())) {
+            // a late or re-sent older event must not move the family (and its adapters) back
+            LOG.warn("planner: alignment {} of family {} completed at {}, before the current {} ({}); ignored",
+                    alignment.getAlignmentId(), family, alignment.getCompletedAt(), previous.getAlignmentId(),
+                    previous.getCompletedAt());
+            return;
+        }
         alignments.put(family, alignment);
         for (KeyValue<String, TrainingRequest> entry : scan(waiting, family)) {
             waiting.delete(entry.key);
-            planTraining(entry.value, alignment, effectivePolicy(entry.value), LineageReason.NEW_TRAINING, null, at);
+            planNew(entry.value, alignment, at);
         }
         for (KeyValue<String, AdapterPublished> entry : scan(familyAdapters, family)) {
             if (refreshing.get(entry.value.getAdapterId()) != null) {

@@ -84,16 +84,19 @@ abstract class GuardedProcessor<V, T> implements Processor<String, V, String, Em
             tombstone(record);
             return;
         }
+        long start = System.nanoTime();
         boolean decoding = true;
         try {
             T value = decode(record);
             decoding = false;
             handle(record, value);
+            metrics.processed(originTopic, false, System.nanoTime() - start);
         } catch (RuntimeException e) {
             if (FAILURES.classify(e, decoding) == Failures.Verdict.TRANSIENT) {
                 throw e;
             }
             deadLetter(record, e, Failures.category(e, decoding));
+            metrics.processed(originTopic, true, System.nanoTime() - start);
         }
     }
 

@@ -89,6 +89,7 @@ public final class PlannerApp implements AutoCloseable {
             throw new UncheckedIOException("cannot serve metrics and health on port " + config.metricsPort() + ": " + e.getMessage(), e);
         }
         PlannerApp app = new PlannerApp(streams, metrics, registry, http);
+        metrics.watchLag(streams::metrics);
         http.createContext("/metrics", new MetricsHandler(metrics.registry()));
         http.createContext("/health", app::health);
         http.start();

@@ -1,7 +1,16 @@
 package dev.safelora.planner;
 
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 
 /**
  * The planner's Prometheus series (next to the {@code safelora_stage_*} ones of other stages):
@@ -11,6 +20,9 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
  *   <li>{@code safelora_planner_dead_letters_total{topic,cause}}: records sent to {@code <topic>.dlq}</li>
  *   <li>{@code safelora_planner_requests_parked_total}: requests that had to wait for their family's alignment</li>
  *   <li>{@code safelora_planner_alignments_failed_total}: AlignmentFailed events seen (nothing is released)</li>
+ *   <li>{@code safelora_planner_processing_seconds{topic,outcome}}: time to process one record (outcome
+ *       {@code ok} or {@code dead_letter})</li>
+ *   <li>{@code safelora_planner_consumer_lag{topic,partition}}: records not yet processed, from the Streams consumer</li>
  * </ul>
  */
 public final class PlannerMetrics {
@@ -21,6 +33,7 @@ public final class PlannerMetrics {
     private final Counter deadLetters;
     private final Counter parked;
     private final Counter alignmentsFailed;
+    private final Histogram processing;
 
     public PlannerMetrics() {
         this(new PrometheusRegistry());
@@ -38,6 +51,32 @@ public final class PlannerMetrics {
                 .help("Training requests that waited for their family's alignment").register(registry);
         alignmentsFailed = Counter.builder().name("safelora_planner_alignments_failed_total")
                 .help("AlignmentFailed events seen").register(registry);
+        processing = Histogram.builder().name("safelora_planner_processing_seconds").help("Time to process one record")
+                .labelNames("topic", "outcome").classicOnly()
+                .classicUpperBounds(0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5).register(registry);
+    }
+
+    /**
+     * Publishes the consumer lag that Kafka reports ({@code records-lag} of the main consumers) as
+     * {@code safelora_planner_consumer_lag}, read at every scrape. Call once per metrics instance.
+     */
+    public void watchLag(Supplier<Map<MetricName, ? extends Metric>> kafkaMetrics) {
+        GaugeWithCallback.builder().name("safelora_planner_consumer_lag")
+                .help("Records not yet processed per input partition").labelNames("topic", "partition")
+                .callback(callback -> {
+                    Map<List<String>, Double> lag = new HashMap<>();
+                    kafkaMetrics.get().forEach((name, metric) -> {
+                        String client = name.tags().getOrDefault("client-id", "");
+                        if (name.name().equals("records-lag") && name.group().equals("consumer-fetch-manager-metrics")
+                                && !client.contains("restore-consumer") && metric.metricValue() instanceof Number n
+                                && !Double.isNaN(n.doubleValue())) {
+                            lag.merge(List.of(name.tags().getOrDefault("topic", ""), name.tags().getOrDefault("partition", "")),
+                                    n.doubleValue(), Math::max);
+                        }
+                    });
+                    lag.forEach((labels, value) -> callback.call(value, labels.get(0), labels.get(1)));
+                })
+                .register(registry);
     }
 
     public PrometheusRegistry registry() {
@@ -54,6 +93,10 @@ public final class PlannerMetrics {
 
     void deadLetter(String topic, String cause) {
         deadLetters.labelValues(topic, cause).inc();
+    }
+
+    void processed(String topic, boolean deadLettered, long nanos) {
+        processing.labelValues(topic, deadLettered ? "dead_letter" : "ok").observe(nanos / 1e9);
     }
 
     void parked() {

@@ -117,6 +117,14 @@ class PlannerAppTest {
             assertThat(refresh.getReason()).isEqualTo(LineageReason.ALIGNMENT_CHANGED);
             assertThat(refresh.getAlignment().getAlignmentId()).isEqualTo(second.getAlignmentId());
 
+            HttpResponse<String> scrape = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://localhost:" + app.metricsPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(scrape.body())
+                    .contains("safelora_planner_records_total{topic=\"" + Topic.TRAINING_REQUESTS.topicName() + "\"}")
+                    .contains("safelora_planner_dead_letters_total{cause=\"DESERIALIZATION\",topic=\"" + Topic.TRAINING_REQUESTS.topicName() + "\"}")
+                    .contains("safelora_planner_consumer_lag{partition=\"0\",topic=\"" + Topic.ALIGNMENTS.topicName() + "\"}");
+
             // a request of a family without alignment waits in the state store...
             send(producer, avro, Topic.TRAINING_REQUESTS, parked, PlannerRecords.request(parked, otherFamily));
             awaitParked(app, metricsBefore);

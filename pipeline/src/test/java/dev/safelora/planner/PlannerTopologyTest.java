@@ -183,6 +183,11 @@ class PlannerTopologyTest {
         assertJob(third, withOverride, alignment, SelectionMode.TOP_K, LineageReason.NEW_TRAINING, null);
         assertThat(third.getSelection().getTopK()).isEqualTo(3);
         assertThat(trainingJobs.isEmpty()).isTrue();
+
+        // a request that says it re-trains an adapter carries that lineage
+        TrainingRequest manualRetrain = TrainingRequest.newBuilder(request("req-4", "llama-a")).setRetrainOf("adapter-old").build();
+        send(requests, "req-4", manualRetrain);
+        assertJob(trainingJobs.readValue(), manualRetrain, alignment, SelectionMode.THRESHOLD, LineageReason.BASE_CHANGED, "adapter-old");
     }
 
     @Test
@@ -335,6 +340,21 @@ class PlannerTopologyTest {
         assertThat(again.getPreviousAdapterId()).isEqualTo(v2.getAdapterId());
         assertThat(again.getAlignment().getAlignmentId()).isEqualTo(id("a3"));
         assertThat(again.getRequest().getDatasetUri()).isEqualTo(original.getDatasetUri());
+    }
+
+    @Test
+    void anOlderAlignmentArrivingLateDoesNotMoveTheFamilyBack() {
+        AlignmentEvent current = AlignmentEvent.newBuilder(ready("llama-a", id("a2"), "base-1", "aligned-2"))
+                .setCompletedAt(PlannerRecords.T0.plusSeconds(60)).build();
+        send(alignments, "llama-a", current);
+        send(requests, "req-1", request("req-1", "llama-a"));
+        AdapterPublished v1 = publishedFrom(trainingJobs.readValue());
+        send(adapters, v1.getAdapterId(), v1);
+
+        send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));  // completed at T0, a minute earlier
+        assertThat(projectionJobs.isEmpty()).isTrue();
+        send(requests, "req-2", request("req-2", "llama-a"));
+        assertThat(trainingJobs.readValue().getAlignment().getAlignmentId()).isEqualTo(id("a2"));
     }
 
     @Test
