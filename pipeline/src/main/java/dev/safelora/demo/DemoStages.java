@@ -92,8 +92,6 @@ final class DemoStages implements AutoCloseable {
         p.put("stage.poll.timeout", "100ms");
         p.put("stage.shutdown.deadline", "10s");
         p.put("stage.shutdown.cancel.grace", "5s");
-        // the worker stages and the planner name the artifact root differently
-        p.put("stage.artifacts.root", DemoPaths.fileUri(paths.artifacts()));
         p.put("stage.artifacts.uri", DemoPaths.fileUri(paths.artifacts()));
         p.put("stage.progress.interval", "1s");
         p.put("stage.eval.max.new.tokens", "8");
