@@ -22,10 +22,11 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             TinyModelCommand.class,
             BenchModelCommand.class,
+            StageCommand.class,
+            DemoCommand.class,
             TrainCommand.class,
             EvalCommand.class,
             BenchTrainCommand.class,
-            StageCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,0 +1,137 @@
+package dev.safelora.demo;
+
+import dev.safelora.kafka.ClientSettings;
+import dev.safelora.planner.PlannerApp;
+import dev.safelora.planner.PlannerMetrics;
+import dev.safelora.stage.LongJobLoop;
+import dev.safelora.stage.StageConfig;
+import dev.safelora.stage.StageMetrics;
+import dev.safelora.stage.StageProcess;
+import dev.safelora.stage.alignment.AlignmentStage;
+import dev.safelora.stage.projector.ProjectorStage;
+import dev.safelora.stage.trainer.TrainerStage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BiFunction;
+import java.util.stream.Collectors;
+
+/**
+ * Every stage of the pipeline, started in this process from the same configuration a
+ * {@code safelora stage <name> --config FILE} process reads: one properties file per stage under
+ * {@code <work dir>/stages/}, pointing at the embedded cluster and the work dir's artifact store.
+ */
+final class DemoStages implements AutoCloseable {
+
+    private final List<AutoCloseable> running = new ArrayList<>();
+    private final List<String> names = new ArrayList<>();
+
+    private DemoStages() {
+    }
+
+    /** Starts alignment, planner, trainer and projector; on any failure stops what already started. */
+    static DemoStages start(ClientSettings cluster, DemoPaths paths) {
+        DemoStages stages = new DemoStages();
+        Map<String, String> env = environmentWithoutSafeloraSettings();
+        try {
+            stages.startWorker(AlignmentStage.NAME, writeConfig(cluster, paths, AlignmentStage.NAME), env,
+                    AlignmentStage::config, AlignmentStage::loop);
+            Path plannerConfig = writeConfig(cluster, paths, "planner");
+            StageConfig planner = StageConfig.load("planner", PlannerApp.INPUT_TOPICS, plannerConfig, env);
+            stages.add("planner", PlannerApp.start(planner, new PlannerMetrics()));
+            stages.startWorker(TrainerStage.NAME, writeConfig(cluster, paths, TrainerStage.NAME), env,
+                    TrainerStage::config, TrainerStage::loop);
+            stages.startWorker(ProjectorStage.NAME, writeConfig(cluster, paths, ProjectorStage.NAME), env,
+                    ProjectorStage::config, ProjectorStage::loop);
+        } catch (RuntimeException e) {
+            stages.close();
+            throw e;
+        }
+        return stages;
+    }
+
+    /** How a worker stage (alignment, trainer, projector) builds its loop from its configuration. */
+    @FunctionalInterface
+    interface LoopFactory {
+        LongJobLoop<?, ?> loop(StageConfig config, StageMetrics metrics, Map<String, String> env);
+    }
+
+    /** Exactly what {@code safelora stage <name> --config FILE} does, minus the JVM shutdown hook. */
+    private void startWorker(String name, Path configFile, Map<String, String> env,
+                             BiFunction<Path, Map<String, String>, StageConfig> config, LoopFactory factory) {
+        StageConfig stageConfig = config.apply(configFile, env);
+        StageMetrics metrics = new StageMetrics();
+        add(name, StageProcess.start(stageConfig, metrics, factory.loop(stageConfig, metrics, env)));
+    }
+
+    List<String> names() {
+        return List.copyOf(names);
+    }
+
+    private void add(String name, AutoCloseable stage) {
+        names.add(name);
+        running.add(stage);
+    }
+
+    /**
+     * The stage's properties file: the cluster, free metrics ports, a short shutdown deadline, frequent
+     * progress events and a short generation budget for the tiny model's evaluation.
+     */
+    static Path writeConfig(ClientSettings cluster, DemoPaths paths, String stage) {
+        Map<String, String> p = new TreeMap<>();
+        p.put("bootstrap.servers", cluster.bootstrapServers());
+        p.put("schema.registry.url", cluster.registry().url());
+        p.put("stage.work.dir", paths.stageWork(stage).toString());
+        p.put("stage.metrics.port", "0");
+        p.put("stage.poll.timeout", "100ms");
+        p.put("stage.shutdown.deadline", "10s");
+        p.put("stage.shutdown.cancel.grace", "5s");
+        p.put("stage.artifacts.uri", DemoPaths.fileUri(paths.artifacts()));
+        p.put("stage.progress.interval", "1s");
+        p.put("stage.eval.max.new.tokens", "8");
+        p.put("stage.checkpoint.every", "0");
+        Path file = paths.stages().resolve(stage + ".properties");
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, p.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                    .collect(Collectors.joining("\n", "# written by safelora demo\n", "\n")));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+        return file;
+    }
+
+    /** The demo runs against its own cluster: SAFELORA_* variables meant for a real one must not redirect it. */
+    private static Map<String, String> environmentWithoutSafeloraSettings() {
+        Map<String, String> env = new TreeMap<>(System.getenv());
+        env.keySet().removeIf(k -> k.startsWith("SAFELORA_") && !k.equals("SAFELORA_LOG_LEVEL"));
+        return env;
+    }
+
+    /** Stops the stages in reverse order of starting. */
+    @Override
+    public void close() {
+        List<AutoCloseable> reversed = new ArrayList<>(running);
+        Collections.reverse(reversed);
+        RuntimeException failure = null;
+        for (AutoCloseable stage : reversed) {
+            try {
+                stage.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IllegalStateException("stopping a stage failed: " + e.getMessage(), e);
+                }
+            }
+        }
+        running.clear();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package dev.safelora.demo;
+
+import dev.safelora.contracts.Topic;
+import dev.safelora.kafka.ClientSettings;
+import dev.safelora.registry.HttpSchemaRegistryClient;
+import dev.safelora.schema.AdapterPublished;
+import dev.safelora.schema.AlignmentEvent;
+import dev.safelora.schema.AlignmentFailed;
+import dev.safelora.schema.AlignmentReady;
+import dev.safelora.schema.EvaluationCompleted;
+import dev.safelora.schema.TrainingPhase;
+import dev.safelora.schema.TrainingProgress;
+import dev.safelora.serde.AvroDeserializer;
+import dev.safelora.stage.DeadLetters;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Follows one demo run on the output topics from the moment it is opened: the family's alignment, the
+ * request's progress, adapter and evaluation, and every dead-letter topic. Tells progress as
+ * one-line messages and turns a failure event or any dead letter into a {@link DemoFailure}.
+ * Every matching event is kept, so duplicates would show as counts above one.
+ */
+final class PipelineWatcher implements AutoCloseable {
+
+    private static final List<Topic> WATCHED = List.of(Topic.ALIGNMENTS, Topic.TRAINING_PROGRESS, Topic.ADAPTERS,
+            Topic.EVALUATIONS);
+
+    private final String family;
+    private final String requestId;
+    private final Consumer<String> progress;
+    private final HttpSchemaRegistryClient registry;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Map<String, Deserializer<? extends SpecificRecord>> deserializers = new HashMap<>();
+
+    private AlignmentReady alignment;
+    private final List<AdapterPublished> adapters = new ArrayList<>();
+    private final List<EvaluationCompleted> evaluations = new ArrayList<>();
+    private TrainingPhase lastPhase;
+    private long lastPercent = -1;
+
+    PipelineWatcher(ClientSettings settings, String family, String requestId, Consumer<String> progress) {
+        this.family = family;
+        this.requestId = requestId;
+        this.progress = progress;
+        this.registry = settings.registryClient();
+        for (Topic topic : WATCHED) {
+            deserializers.put(topic.topicName(), AvroDeserializer.specific(registry, topic.valueClass()));
+        }
+        Map<String, Object> props = settings.standaloneConsumerProperties();
+        props.put("client.id", "safelora-demo-watcher");
+        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : watchedTopicNames()) {
+            consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                    .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position); // resolve the end now: records produced from here on count
+    }
+
+    private static List<String> watchedTopicNames() {
+        List<String> names = new ArrayList<>();
+        WATCHED.forEach(t -> names.add(t.topicName()));
+        for (Topic t : Topic.values()) {
+            names.add(t.dlqName());
+        }
+        return names;
+    }
+
+    /** Reads what arrived within {@code timeout}; throws on a failure event or a dead letter. */
+    void poll(Duration timeout) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(timeout)) {
+            if (record.topic().endsWith(Topic.DLQ_SUFFIX)) {
+                throw new DemoFailure(deadLetterLine(record));
+            }
+            Object value = deserializers.get(record.topic()).deserialize(record.topic(), record.headers(), record.value());
+            if (value instanceof AlignmentEvent event) {
+                onAlignment(event);
+            } else if (value instanceof TrainingProgress event) {
+                onProgress(event);
+            } else if (value instanceof AdapterPublished event && event.getRequestId().equals(requestId)) {
+                adapters.add(event);
+                progress.accept("adapter published: " + event.getAdapterId() + " at " + event.getUri()
+                        + " (projected " + event.getProjectedModules().size() + " modules)");
+            } else if (value instanceof EvaluationCompleted event && event.getRequestId().equals(requestId)) {
+                evaluations.add(event);
+                progress.accept("evaluation completed: Pdst " + String.format("%.4f", event.getPdst()));
+            }
+        }
+    }
+
+    /** Polls until the request's adapter and evaluation have both arrived, or {@code deadline} (System.nanoTime) passes. */
+    void awaitCompletion(long deadlineNanos, Duration total) {
+        while (adapters.isEmpty() || evaluations.isEmpty()) {
+            if (System.nanoTime() > deadlineNanos) {
+                throw new DemoFailure("timed out after " + total.toSeconds() + " s waiting for "
+                        + (alignment == null ? "the alignment" : adapters.isEmpty() ? "the adapter" : "the evaluation")
+                        + " (last training phase: " + (lastPhase == null ? "none" : lastPhase) + ")");
+            }
+            poll(Duration.ofMillis(200));
+        }
+    }
+
+    /** Reads each watched partition up to its current end, so that late duplicates would be counted. */
+    void drain() {
+        Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(10));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+            if (System.nanoTime() > deadline) {
+                break;
+            }
+            poll(Duration.ofMillis(100));
+        }
+    }
+
+    private void onAlignment(AlignmentEvent event) {
+        if (!event.getFamily().equals(family)) {
+            return;
+        }
+        if (event.getOutcome() instanceof AlignmentFailed failed) {
+            throw new DemoFailure("alignment of family " + family + " failed: " + failed.getReason()
+                    + " (" + failed.getErrorCode() + ")");
+        }
+        alignment = (AlignmentReady) event.getOutcome();
+        progress.accept("alignment ready: " + alignment.getModules().size() + " modules at " + alignment.getAlignmentUri()
+                + " (" + alignment.getDurationMs() + " ms)");
+    }
+
+    private void onProgress(TrainingProgress event) {
+        if (!event.getRequestId().equals(requestId)) {
+            return;
+        }
+        TrainingPhase phase = event.getPhase();
+        if (phase == TrainingPhase.FAILED) {
+            throw new DemoFailure("training of " + requestId + " failed: "
+                    + Optional.ofNullable(event.getMessage()).orElse("no reason given"));
+        }
+        if (phase == TrainingPhase.TRAINING && event.getTotalSteps() > 0) {
+            long percent = 100 * event.getStep() / event.getTotalSteps();
+            if (percent / 10 > lastPercent / 10 || lastPercent < 0) {
+                lastPercent = percent;
+                progress.accept(String.format("training %3d%% (step %d/%d, epoch %d%s)", percent, event.getStep(),
+                        event.getTotalSteps(), event.getEpoch(),
+                        event.getLoss() == null ? "" : String.format(", loss %.4f", event.getLoss())));
+            }
+        } else if (phase != lastPhase) {
+            progress.accept("trainer: " + phase.name().toLowerCase() + (event.getMessage() == null ? "" : " - " + event.getMessage()));
+        }
+        lastPhase = phase;
+    }
+
+    private static String deadLetterLine(ConsumerRecord<String, byte[]> record) {
+        String source = header(record, DeadLetters.SOURCE_TOPIC).orElse(record.topic().replace(Topic.DLQ_SUFFIX, ""));
+        return "stage " + header(record, DeadLetters.STAGE).orElse("?") + " dead-lettered a record of " + source
+                + " (key " + record.key() + "): " + header(record, DeadLetters.ERROR_MESSAGE).orElse("no reason given");
+    }
+
+    private static Optional<String> header(ConsumerRecord<?, ?> record, String key) {
+        Header h = record.headers().lastHeader(key);
+        return h == null || h.value() == null ? Optional.empty() : Optional.of(new String(h.value(), StandardCharsets.UTF_8));
+    }
+
+    Optional<AlignmentReady> alignment() {
+        return Optional.ofNullable(alignment);
+    }
+
+    List<AdapterPublished> adapters() {
+        return List.copyOf(adapters);
+    }
+
+    List<EvaluationCompleted> evaluations() {
+        return List.copyOf(evaluations);
+    }
+
+    @Override
+    public void close() {
+        try {
+            consumer.close(Duration.ofSeconds(5));
+        } finally {
+            registry.close();
+        }
+    }
+}

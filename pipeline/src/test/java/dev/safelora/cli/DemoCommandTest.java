@@ -1,0 +1,87 @@
+package dev.safelora.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.safelora.adapter.PeftAdapter;
+import dev.safelora.projection.ProjectionReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code safelora demo} end to end, as a user runs it (a short fine-tune: one epoch): every stage in
+ * this JVM on the embedded cluster, one registration and one training request, then the summary.
+ */
+class DemoCommandTest {
+
+    private static final List<String> MODULES = List.of(
+            "model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.v_proj",
+            "model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj");
+
+    @Test
+    void runsThePipelineAndSummarisesOneAdapterAndItsEvaluation(@TempDir Path dir) throws Exception {
+        CliRun run = CliRun.of("demo", "--work-dir", dir.toString(), "--epochs", "1", "--timeout", "300");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("alignment ready", "adapter published", "evaluation completed",
+                "events for the request: 1 AdapterPublished, 1 EvaluationCompleted");
+        for (String module : MODULES) {
+            assertThat(run.out()).containsPattern(Pattern.quote(module) + " +-?\\d\\.\\d{5} +(yes|no)");
+        }
+
+        Path projected = artifact(run.out(), "projected adapter", dir);
+        Path raw = artifact(run.out(), "raw adapter", dir);
+        for (Path adapter : List.of(projected, raw)) {
+            assertThat(adapter.resolve("adapter_config.json")).isRegularFile();
+            assertThat(adapter.resolve("adapter_model.safetensors")).isRegularFile();
+            PeftAdapter peft = PeftAdapter.read(adapter);
+            assertThat(peft.modules().keySet()).containsExactlyElementsOf(MODULES);
+            assertThat(peft.config().r()).isEqualTo(8);
+        }
+        JsonNode report = new ObjectMapper().readTree(projected.resolve(ProjectionReport.FILE).toFile());
+        List<String> reported = new ArrayList<>();
+        report.get("modules").forEach(m -> reported.add(m.get("name").asText()));
+        assertThat(reported).containsExactlyElementsOf(MODULES);
+        assertThat(run.out()).contains("projected modules: " + report.get("projectedCount").asInt() + " of 4");
+    }
+
+    @Test
+    void refusesAWorkDirItDidNotCreateThatHoldsFiles(@TempDir Path dir) throws Exception {
+        Path mine = Files.writeString(dir.resolve("notes.txt"), "keep me");
+
+        CliRun run = CliRun.of("demo", "--work-dir", dir.toString());
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err().strip()).isEqualTo("safelora: error: --work-dir " + dir.toAbsolutePath().normalize()
+                + " is not empty and not a demo work dir; give a new or empty directory");
+        assertThat(mine).hasContent("keep me");
+        try (var entries = Files.list(dir)) {
+            assertThat(entries).containsExactly(mine);
+        }
+    }
+
+    @Test
+    void aTimeoutThatIsNotPositiveIsAUsageError(@TempDir Path dir) {
+        CliRun run = CliRun.of("demo", "--work-dir", dir.resolve("new").toString(), "--timeout", "0");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--timeout must be > 0 seconds, got 0");
+        assertThat(dir.resolve("new")).doesNotExist();
+    }
+
+    /** The path the summary prints for {@code what}, relative to the work dir. */
+    private static Path artifact(String out, String what, Path dir) {
+        Matcher m = Pattern.compile("(?m)^ +" + Pattern.quote(what) + " +(\\S+)$").matcher(out);
+        assertThat(m.find()).as("summary line for " + what + " in:\n" + out).isTrue();
+        Path p = dir.resolve(m.group(1));
+        assertThat(Files.isDirectory(p)).as(p.toString()).isTrue();
+        return p;
+    }
+}
