@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             DevClusterCommand.class,
             TailCommand.class,
+            TopicsCommand.class,
             BenchClusterCommand.class,
             SubmitCommand.class,
             AlignCommand.class,
