@@ -90,23 +90,14 @@ final class JsonFields {
     }
 
     Optional<Integer> integer(String name) {
-        Optional<JsonNode> value = present(name);
-        if (value.isEmpty()) {
-            return Optional.empty();
-        }
-        JsonNode v = value.get();
-        if (!v.isIntegralNumber()) {
-            wrongType(name, "an integer", v);
-            return Optional.empty();
-        }
-        if (!v.canConvertToInt()) {
-            problems.add(pathOf(name), "is out of range for a 32-bit integer (got " + v.asText() + ")");
-            return Optional.empty();
-        }
-        return Optional.of(v.intValue());
+        return integral(name, 32).map(Long::intValue);
     }
 
     Optional<Long> longInteger(String name) {
+        return integral(name, 64);
+    }
+
+    private Optional<Long> integral(String name, int bits) {
         Optional<JsonNode> value = present(name);
         if (value.isEmpty()) {
             return Optional.empty();
@@ -116,8 +107,8 @@ final class JsonFields {
             wrongType(name, "an integer", v);
             return Optional.empty();
         }
-        if (!v.canConvertToLong()) {
-            problems.add(pathOf(name), "is out of range for a 64-bit integer (got " + v.asText() + ")");
+        if (!(bits == 32 ? v.canConvertToInt() : v.canConvertToLong())) {
+            problems.add(pathOf(name), "is out of range for a " + bits + "-bit integer (got " + v.asText() + ")");
             return Optional.empty();
         }
         return Optional.of(v.longValue());
