@@ -198,7 +198,9 @@ class TrainerStageTest {
     void aGracefulShutdownMidTrainingCheckpointsAndTheRestartedStageResumesAndPublishesOnce() throws Exception {
         WorkerStageKit kit = new WorkerStageKit("trainer", work);
         Path out = work.resolve("artifacts/adapters/req-2");
-        kit.produce("req-2", job("req-2", out, 50)); // 100 steps: long enough to stop in the middle
+        // 600 steps: on an idle machine 100 steps finished inside the shutdown window, so the
+        // restarted stage reused the stored raw adapter instead of resuming training.
+        kit.produce("req-2", job("req-2", out, 300));
         Map<String, String> settings = Map.of("checkpoint.every", "1", "shutdown.deadline", "100ms", "progress.interval", "1s");
         LongJobLoop<TrainingJob, SpecificRecord> first = start(kit, settings);
         Path runs = work.resolve("work/trainer/runs");
