@@ -4,6 +4,7 @@ import dev.safelora.schema.LoraSettings;
 import dev.safelora.schema.OptimizerSettings;
 import dev.safelora.schema.SelectionPolicy;
 import dev.safelora.schema.TrainingRequest;
+import java.util.function.IntConsumer;
 import java.util.Map;
 import java.util.Optional;
 
@@ -99,22 +100,10 @@ final class TrainingRequests {
             positive(f, "learningRate", lr);
             optimizer.setLearningRate(lr);
         });
-        f.integer("epochs").ifPresent(v -> {
-            positive(f, "epochs", v);
-            optimizer.setEpochs(v);
-        });
-        f.integer("batchSize").ifPresent(v -> {
-            positive(f, "batchSize", v);
-            optimizer.setBatchSize(v);
-        });
-        f.integer("gradientAccumulationSteps").ifPresent(v -> {
-            positive(f, "gradientAccumulationSteps", v);
-            optimizer.setGradientAccumulationSteps(v);
-        });
-        f.integer("maxSequenceLength").ifPresent(v -> {
-            positive(f, "maxSequenceLength", v);
-            optimizer.setMaxSequenceLength(v);
-        });
+        positiveInteger(f, "epochs", optimizer::setEpochs);
+        positiveInteger(f, "batchSize", optimizer::setBatchSize);
+        positiveInteger(f, "gradientAccumulationSteps", optimizer::setGradientAccumulationSteps);
+        positiveInteger(f, "maxSequenceLength", optimizer::setMaxSequenceLength);
         f.integer("warmupSteps").ifPresent(v -> {
             if (v < 0) {
                 problems.add(f.pathOf("warmupSteps"), "must be >= 0, got " + v);
@@ -130,6 +119,14 @@ final class TrainingRequests {
         f.longInteger("seed").ifPresent(optimizer::setSeed);
         f.rejectUnknownFields();
         return optimizer.build();
+    }
+
+    /** Reads an optional integer field, reports it unless it is > 0, and hands it on either way. */
+    private static void positiveInteger(JsonFields f, String name, IntConsumer set) {
+        f.integer(name).ifPresent(v -> {
+            positive(f, name, v);
+            set.accept(v);
+        });
     }
 
     private static void positive(JsonFields f, String name, double value) {
