@@ -4,9 +4,9 @@ import dev.safelora.schema.LoraSettings;
 import dev.safelora.schema.OptimizerSettings;
 import dev.safelora.schema.SelectionPolicy;
 import dev.safelora.schema.TrainingRequest;
-import java.util.function.IntConsumer;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntConsumer;
 
 /**
  * A training request file. Only family, datasetUri and requestedBy are required; every
