@@ -11,7 +11,7 @@ import dev.safelora.serde.AvroDeserializer;
 
 /**
  * {@code safelora.adapters.v1} (key adapter id): remembers every adapter by id (for ADAPTER-scoped
- * selections) and passes it on, re-keyed by family, to {@link FamilyAdapterProcessor}.
+ * selections) and passes it on, re-keyed by family, to {@link FamilyProcessor#adapters}.
  */
 final class AdapterProcessor extends InputProcessor<AdapterPublished> {
 

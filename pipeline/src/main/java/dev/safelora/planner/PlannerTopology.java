@@ -25,8 +25,8 @@ import dev.safelora.stage.DeadLetters;
  * <pre>
  * alignments.v1        (family)      -> AlignmentProcessor ----------------------------+
  * layer-selections.v1  (family|id)   -> SelectionProcessor ----------------------------+
- * training-requests.v1 (request id)  -> RequestRouter -> [requests-by-family] -> FamilyRequestProcessor -+
- * adapters.v1          (adapter id)  -> AdapterProcessor -> [adapters-by-family] -> FamilyAdapterProcessor -+
+ * training-requests.v1 (request id)  -> RequestRouter -> [requests-by-family] -> FamilyProcessor.requests -+
+ * adapters.v1          (adapter id)  -> AdapterProcessor -> [adapters-by-family] -> FamilyProcessor.adapters -+
  *                                                                                    |
  *    training-jobs.v1 (request id) | projection-jobs.v1 (source adapter id) | &lt;input topic&gt;.dlq  &lt;-+
  * </pre>
@@ -68,7 +68,7 @@ public final class PlannerTopology {
                 .mapValues(v -> (TrainingRequest) ((Emit.Rekeyed) v).value(), Named.as("requests-unwrap"))
                 .repartition(Repartitioned.with(Serdes.String(), AvroSerdes.specific(TrainingRequest.class, registry))
                         .withName(REQUESTS_BY_FAMILY))
-                .process(() -> new FamilyRequestProcessor(registry, jobs, metrics), Named.as("plan-requests"), familyStores);
+                .process(() -> FamilyProcessor.requests(registry, jobs, metrics), Named.as("plan-requests"), familyStores);
 
         KStream<String, Emit> indexedAdapters = builder.stream(Topic.ADAPTERS.topicName(), raw.withName("adapters"))
                 .process(() -> new AdapterProcessor(registry, metrics), Named.as("index-adapters"), PlannerStores.ADAPTERS);
@@ -77,7 +77,7 @@ public final class PlannerTopology {
                 .mapValues(v -> (AdapterPublished) ((Emit.Rekeyed) v).value(), Named.as("adapters-unwrap"))
                 .repartition(Repartitioned.with(Serdes.String(), AvroSerdes.specific(AdapterPublished.class, registry))
                         .withName(ADAPTERS_BY_FAMILY))
-                .process(() -> new FamilyAdapterProcessor(registry, jobs, metrics), Named.as("plan-adapters"), familyStores);
+                .process(() -> FamilyProcessor.adapters(registry, jobs, metrics), Named.as("plan-adapters"), familyStores);
 
         KStream<String, Emit> outputs = fromAlignments
                 .merge(fromSelections, Named.as("merge-selections"))
