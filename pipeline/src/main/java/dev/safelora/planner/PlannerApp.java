@@ -8,12 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -76,10 +78,17 @@ public final class PlannerApp implements AutoCloseable {
                 : config.workDir().resolve("artifacts").toAbsolutePath().toUri().toString();
     }
 
-    /** Starts the streams application and the metrics/health server; returns at once. */
+    /**
+     * Checks that the input topics exist with one partition count, then starts the streams application and
+     * the metrics/health server; returns at once.
+     */
     public static PlannerApp start(StageConfig config, PlannerMetrics metrics) {
+        int partitions;
+        try (Admin admin = Admin.create(config.client().adminProperties())) {
+            partitions = PlannerPartitions.common(admin, INPUT_TOPICS, Duration.ofSeconds(30));
+        }
         HttpSchemaRegistryClient registry = config.client().registryClient();
-        KafkaStreams streams = new KafkaStreams(PlannerTopology.build(registry, artifactsUri(config), metrics),
+        KafkaStreams streams = new KafkaStreams(PlannerTopology.build(registry, artifactsUri(config), metrics, OptionalInt.of(partitions)),
                 streamsProperties(config));
         HttpServer http;
         try {

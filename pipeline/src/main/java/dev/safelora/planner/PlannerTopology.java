@@ -1,5 +1,7 @@
 package dev.safelora.planner;
 
+import java.util.OptionalInt;
+
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -33,7 +35,8 @@ import dev.safelora.stage.DeadLetters;
  *
  * Inputs are read as bytes and decoded inside the processors, so an undecodable record becomes a dead
  * letter instead of stopping the stream. Family-keyed state and adapter-keyed state live in the same
- * tasks: every input topic must have the same number of partitions (the topic bootstrap makes them so).
+ * tasks: every input topic must have the same number of partitions (the topic bootstrap makes them so;
+ * {@link PlannerPartitions} checks it at start) and the repartition topics get that number too.
  */
 public final class PlannerTopology {
 
@@ -49,6 +52,14 @@ public final class PlannerTopology {
      * @param artifactsUri artifact-store root under which jobs write ({@code <root>/adapters/<adapter id>})
      */
     public static Topology build(SchemaRegistryClient registry, String artifactsUri, PlannerMetrics metrics) {
+        return build(registry, artifactsUri, metrics, OptionalInt.empty());
+    }
+
+    /**
+     * @param partitions the input topics' common partition count, which the repartition topics then get too;
+     *                   empty lets Kafka Streams size them (tests on the topology test driver)
+     */
+    public static Topology build(SchemaRegistryClient registry, String artifactsUri, PlannerMetrics metrics, OptionalInt partitions) {
         JobFactory jobs = new JobFactory(artifactsUri);
         StreamsBuilder builder = new StreamsBuilder();
         PlannerStores.builders(registry).forEach(builder::addStateStore);
@@ -66,8 +77,8 @@ public final class PlannerTopology {
         KStream<String, Emit> fromRequests = routedRequests
                 .filter((k, v) -> v instanceof Emit.Rekeyed, Named.as("requests-rekeyed"))
                 .mapValues(v -> (TrainingRequest) ((Emit.Rekeyed) v).value(), Named.as("requests-unwrap"))
-                .repartition(Repartitioned.with(Serdes.String(), AvroSerdes.specific(TrainingRequest.class, registry))
-                        .withName(REQUESTS_BY_FAMILY))
+                .repartition(sized(Repartitioned.with(Serdes.String(), AvroSerdes.specific(TrainingRequest.class, registry))
+                        .withName(REQUESTS_BY_FAMILY), partitions))
                 .process(() -> FamilyProcessor.requests(registry, jobs, metrics), Named.as("plan-requests"), familyStores);
 
         KStream<String, Emit> indexedAdapters = builder.stream(Topic.ADAPTERS.topicName(), raw.withName("adapters"))
@@ -75,8 +86,8 @@ public final class PlannerTopology {
         KStream<String, Emit> fromAdapters = indexedAdapters
                 .filter((k, v) -> v instanceof Emit.Rekeyed, Named.as("adapters-rekeyed"))
                 .mapValues(v -> (AdapterPublished) ((Emit.Rekeyed) v).value(), Named.as("adapters-unwrap"))
-                .repartition(Repartitioned.with(Serdes.String(), AvroSerdes.specific(AdapterPublished.class, registry))
-                        .withName(ADAPTERS_BY_FAMILY))
+                .repartition(sized(Repartitioned.with(Serdes.String(), AvroSerdes.specific(AdapterPublished.class, registry))
+                        .withName(ADAPTERS_BY_FAMILY), partitions))
                 .process(() -> FamilyProcessor.adapters(registry, jobs, metrics), Named.as("plan-adapters"), familyStores);
 
         KStream<String, Emit> outputs = fromAlignments
@@ -102,5 +113,9 @@ public final class PlannerTopology {
                 .mapValues(v -> ((Emit.DeadLetter) v).value(), Named.as("dead-letters-unwrap"))
                 .to(deadLetterTopic, Produced.with(Serdes.String(), Serdes.ByteArray()).withName("dead-letters-sink"));
         return builder.build();
+    }
+
+    private static <V> Repartitioned<String, V> sized(Repartitioned<String, V> repartitioned, OptionalInt partitions) {
+        return partitions.isPresent() ? repartitioned.withNumberOfPartitions(partitions.getAsInt()) : repartitioned;
     }
 }
