@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code safelora eval}: held-out perplexity, task accuracy and keyword-judged safety, as JSON. */
@@ -25,14 +26,11 @@ import picocli.CommandLine.Option;
             "task and safety lines need no response."})
 final class EvalCommand implements Callable<Integer> {
 
+    @Mixin
+    ModelOptions modelOptions;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory")
-    Path model;
-
-    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT adapter directory to apply")
-    Path adapter;
 
     @Option(names = "--task", paramLabel = "FILE", description = "task prompts with reference answers (GSM8K style)")
     Path task;
@@ -61,9 +59,6 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--max-seq-len", defaultValue = "512", paramLabel = "L", description = "held-out truncation (default: ${DEFAULT-VALUE})")
     int maxSeqLen;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda|cuda:N", description = "default: ${DEFAULT-VALUE}")
-    String device;
-
     @Override
     public Integer call() {
         if (task == null && safety == null && heldout == null) {
@@ -72,7 +67,7 @@ final class EvalCommand implements Callable<Integer> {
         EvaluationConfig config = new EvaluationConfig(PromptTemplate.fromName(template), maxNewTokens, phrases(),
                 batchSize, maxSeqLen);
         StderrProgress progress = new StderrProgress(spec.commandLine().getErr(), "eval");
-        EvaluationReport report = new EvaluationJob(model, adapter, task, safety, heldout, config, device)
+        EvaluationReport report = new EvaluationJob(modelOptions.model, modelOptions.adapter, task, safety, heldout, config, modelOptions.device)
                 .run((phase, done, total) -> progress.step(done, total, phase));
         String json = report.toJson();
         if (out == null) {

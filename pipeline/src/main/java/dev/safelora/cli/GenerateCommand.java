@@ -4,9 +4,7 @@ import dev.safelora.generation.Generation;
 import dev.safelora.generation.GenerationConfig;
 import dev.safelora.generation.StopTokens;
 import dev.safelora.generation.TextGenerator;
-import dev.safelora.model.Adapters;
 import dev.safelora.model.CausalLm;
-import dev.safelora.model.ComputeDevice;
 import dev.safelora.tokenizer.PromptTemplate;
 import dev.safelora.tokenizer.TextTokenizer;
 import java.nio.file.Path;
@@ -14,20 +12,18 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generates a continuation of a prompt with a model (and optionally a LoRA adapter); prints the new text.")
 final class GenerateCommand implements Callable<Integer> {
 
+    @Mixin
+    ModelOptions modelOptions;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory (config.json, safetensors, tokenizer.json)")
-    Path model;
-
-    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory to apply")
-    Path adapter;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the user prompt")
     String prompt;
@@ -54,9 +50,6 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", paramLabel = "S", description = "sampling seed (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
-    String device;
-
     @Option(names = "--verbose", description = "also print token ids and why generation stopped, on stderr")
     boolean verbose;
 
@@ -65,12 +58,9 @@ final class GenerateCommand implements Callable<Integer> {
         PromptTemplate tpl = PromptTemplate.parse(template);
         GenerationConfig config = new GenerationConfig(maxNewTokens, greedy, greedy ? 1.0 : temperature, greedy ? 1.0 : topP,
                 seed, Set.of());
-        CausalLm lm = CausalLm.load(model, ComputeDevice.parse(device));
-        if (adapter != null) {
-            Adapters.apply(lm, adapter);
-        }
-        Set<Long> stop = StopTokens.of(model, lm.config());
-        try (TextTokenizer tokenizer = TextTokenizer.load(model)) {
+        CausalLm lm = modelOptions.load();
+        Set<Long> stop = StopTokens.of(modelOptions.model, lm.config());
+        try (TextTokenizer tokenizer = TextTokenizer.load(modelOptions.model)) {
             Generation g = new TextGenerator(lm, tokenizer).generate(tpl.prompt(prompt, system), config.withStopTokens(stop));
             spec.commandLine().getOut().println(g.text());
             if (verbose) {

@@ -2,9 +2,7 @@ package dev.safelora.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.safelora.model.Adapters;
 import dev.safelora.model.CausalLm;
-import dev.safelora.model.ComputeDevice;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.file.Files;
@@ -13,20 +11,18 @@ import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "logits", mixinStandardHelpOptions = true,
         description = "Prints a model's logits for token ids as JSON: {\"logits\": [[...vocab...], ...one row per position]}.")
 final class LogitsCommand implements Callable<Integer> {
 
+    @Mixin
+    ModelOptions modelOptions;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
-
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory (config.json + safetensors)")
-    Path model;
-
-    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory to apply")
-    Path adapter;
 
     @Option(names = "--merge", description = "merge the adapter into the weights before running")
     boolean merge;
@@ -37,17 +33,11 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "write the JSON here instead of stdout")
     Path out;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})")
-    String device;
-
     @Override
     public Integer call() throws IOException {
-        CausalLm lm = CausalLm.load(model, ComputeDevice.parse(device));
-        if (adapter != null) {
-            Adapters.apply(lm, adapter);
-            if (merge) {
-                lm.mergeLora();
-            }
+        CausalLm lm = modelOptions.load();
+        if (modelOptions.adapter != null && merge) {
+            lm.mergeLora();
         }
         float[][] logits = lm.logits(ids);
         if (out == null) {

@@ -1,6 +1,7 @@
 package dev.safelora.cli;
 
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +14,7 @@ import dev.safelora.kafka.ClientSettings;
 import dev.safelora.registry.HttpSchemaRegistryClient;
 import dev.safelora.serde.AvroDeserializer;
 import dev.safelora.contracts.AvroJson;
+import dev.safelora.stage.DeadLetters;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -20,6 +22,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
@@ -36,7 +39,8 @@ import picocli.CommandLine.Spec;
             "",
             "Each line has topic, partition, offset, timestamp, key and the value decoded with its writer's schema "
                     + "(any topic works, DLQs included). A record that cannot be decoded is printed with an \"error\" "
-                    + "field instead of a value, and tailing goes on."})
+                    + "field and its bytes as \"valueBase64\" instead of a value, and tailing goes on. A dead letter "
+                    + "also shows why, under \"deadLetter\": stage, error class and message, source topic, partition and offset."})
 public final class TailCommand implements Callable<Integer> {
 
     @Spec
@@ -136,6 +140,18 @@ public final class TailCommand implements Callable<Integer> {
         } catch (SerializationException e) {
             node.putNull("value");
             node.put("error", e.getMessage());
+            if (record.value() != null) {
+                node.put("valueBase64", java.util.Base64.getEncoder().encodeToString(record.value()));
+            }
+        }
+        ObjectNode deadLetter = JsonNodeFactory.instance.objectNode();
+        for (Header h : record.headers()) {
+            if (h.key().startsWith(DeadLetters.PREFIX) && h.value() != null) {
+                deadLetter.put(h.key().substring(DeadLetters.PREFIX.length()), new String(h.value(), StandardCharsets.UTF_8));
+            }
+        }
+        if (!deadLetter.isEmpty()) {
+            node.set("deadLetter", deadLetter);
         }
         return node.toString();
     }

@@ -50,6 +50,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--alpha", paramLabel = "A", description = "LoRA alpha; scale = alpha / r (default 16)")
     Double alpha;
 
+    @Option(names = "--rslora", description = "rank-stabilised LoRA: scale = alpha / sqrt(r) (PEFT use_rslora)")
+    boolean rsLora;
+
     @Option(names = "--targets", split = ",", paramLabel = "LIST", description = "target modules (default q_proj,v_proj)")
     List<String> targets;
 
@@ -143,6 +146,7 @@ final class TrainCommand implements Callable<Integer> {
         if (lr != null) c = c.withLearningRate(lr);
         if (rank != null) c = c.withRank(rank);
         if (alpha != null) c = c.withAlpha(alpha);
+        if (rsLora) c = c.withRsLora(true);
         if (targets != null) c = c.withTargetModules(targets.stream().map(String::strip).toList());
         if (batchSize != null) c = c.withBatchSize(batchSize);
         if (gradAccum != null) c = c.withGradAccumulation(gradAccum);

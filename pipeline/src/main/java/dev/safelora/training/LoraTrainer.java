@@ -74,7 +74,7 @@ public final class LoraTrainer {
                 totalSteps, config.decay());
         String fingerprint = fingerprint(examples, padId);
 
-        List<String> modules = model.addTrainableLora(new LoraSpec(config.rank(), config.alpha(), false,
+        List<String> modules = model.addTrainableLora(new LoraSpec(config.rank(), config.alpha(), config.rsLora(),
                 config.targetModules(), config.dropout(), config.seed()));
         List<String> names = new ArrayList<>();
         for (String module : modules) {
@@ -186,7 +186,7 @@ public final class LoraTrainer {
 
     /** The PEFT adapter of the model's current LoRA factors. */
     public PeftAdapter adapter(CausalLm model, String baseModel) {
-        LoraConfig loraConfig = new LoraConfig(config.rank(), config.alpha(), false, config.targetModules(),
+        LoraConfig loraConfig = new LoraConfig(config.rank(), config.alpha(), config.rsLora(), config.targetModules(),
                 config.dropout(), baseModel, false);
         return Adapters.export(model, loraConfig);
     }
@@ -247,7 +247,8 @@ public final class LoraTrainer {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             String hyper = String.join("|", "v1", Integer.toString(config.epochs()), Double.toString(config.learningRate()),
-                    Integer.toString(config.rank()), Double.toString(config.alpha()), String.join(",", config.targetModules()),
+                    Integer.toString(config.rank()), Double.toString(config.alpha()) + (config.rsLora() ? "/sqrt(r)" : ""),
+                    String.join(",", config.targetModules()),
                     Integer.toString(config.batchSize()), Integer.toString(config.gradAccumulation()),
                     Long.toString(config.seed()), Integer.toString(config.warmupSteps()), config.decay().name(),
                     Double.toString(config.weightDecay()), Double.toString(config.dropout()),

@@ -17,6 +17,7 @@ public record TrainingConfig(
         double learningRate,
         int rank,
         double alpha,
+        boolean rsLora,
         List<String> targetModules,
         int batchSize,
         int gradAccumulation,
@@ -59,27 +60,28 @@ public record TrainingConfig(
     }
 
     public static TrainingConfig defaults() {
-        return new TrainingConfig(3, 2e-4, 8, 16, List.of("q_proj", "v_proj"), 4, 4, 512,
+        return new TrainingConfig(3, 2e-4, 8, 16, false, List.of("q_proj", "v_proj"), 4, 4, 512,
                 PromptTemplate.RAW, 42, 0, 0, LearningRateSchedule.Decay.LINEAR, 0.0, 0.05, 1.0, "cpu");
     }
 
-    public TrainingConfig withEpochs(int v) { return new TrainingConfig(v, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withLearningRate(double v) { return new TrainingConfig(epochs, v, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withRank(int v) { return new TrainingConfig(epochs, learningRate, v, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withAlpha(double v) { return new TrainingConfig(epochs, learningRate, rank, v, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withTargetModules(List<String> v) { return new TrainingConfig(epochs, learningRate, rank, alpha, v, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withBatchSize(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, v, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withGradAccumulation(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, v, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withMaxSeqLen(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, v, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withTemplate(PromptTemplate v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, v, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withSeed(long v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, v, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withCheckpointEvery(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, v, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withWarmupSteps(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, v, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withDecay(LearningRateSchedule.Decay v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, v, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withWeightDecay(double v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, v, dropout, maxGradNorm, device); }
-    public TrainingConfig withDropout(double v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, v, maxGradNorm, device); }
-    public TrainingConfig withMaxGradNorm(double v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, v, device); }
-    public TrainingConfig withDevice(String v) { return new TrainingConfig(epochs, learningRate, rank, alpha, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, v); }
+    public TrainingConfig withEpochs(int v) { return new TrainingConfig(v, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withLearningRate(double v) { return new TrainingConfig(epochs, v, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withRank(int v) { return new TrainingConfig(epochs, learningRate, v, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withAlpha(double v) { return new TrainingConfig(epochs, learningRate, rank, v, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withRsLora(boolean v) { return new TrainingConfig(epochs, learningRate, rank, alpha, v, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withTargetModules(List<String> v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, v, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withBatchSize(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, v, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withGradAccumulation(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, v, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withMaxSeqLen(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, v, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withTemplate(PromptTemplate v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, v, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withSeed(long v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, v, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withCheckpointEvery(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, v, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withWarmupSteps(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, v, decay, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withDecay(LearningRateSchedule.Decay v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, v, weightDecay, dropout, maxGradNorm, device); }
+    public TrainingConfig withWeightDecay(double v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, v, dropout, maxGradNorm, device); }
+    public TrainingConfig withDropout(double v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, v, maxGradNorm, device); }
+    public TrainingConfig withMaxGradNorm(double v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, v, device); }
+    public TrainingConfig withDevice(String v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, v); }
 
     private static void require(boolean ok, String message) {
         if (!ok) {

@@ -2,6 +2,7 @@ package dev.safelora.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
 
@@ -11,6 +12,7 @@ import dev.safelora.cluster.EmbeddedCluster;
 import dev.safelora.registry.HttpSchemaRegistryClient;
 import dev.safelora.schema.TrainingProgress;
 import dev.safelora.serde.AvroSerializer;
+import dev.safelora.stage.DeadLetters;
 import dev.safelora.testkit.AvroFixtures;
 import dev.safelora.testkit.SharedCluster;
 import org.apache.kafka.clients.admin.Admin;
@@ -46,7 +48,11 @@ class TailCommandTest {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(cluster.clientSettings().producerProperties(),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, "req-a", good)).get();
-            producer.send(new ProducerRecord<>(topic, "req-b", new byte[] {1, 2, 3, 4, 5, 6})).get();
+            ProducerRecord<String, byte[]> deadLetter = new ProducerRecord<>(topic, "req-b", new byte[] {1, 2, 3, 4, 5, 6});
+            deadLetter.headers().add(DeadLetters.STAGE, "planner".getBytes(StandardCharsets.UTF_8))
+                    .add(DeadLetters.SOURCE_OFFSET, "41".getBytes(StandardCharsets.UTF_8))
+                    .add("other-header", "not shown".getBytes(StandardCharsets.UTF_8));
+            producer.send(deadLetter).get();
             producer.send(new ProducerRecord<>(topic, "req-c", good)).get();
         }
 
@@ -72,6 +78,11 @@ class TailCommandTest {
         assertThat(bad.get("offset").asLong()).isEqualTo(1);
         assertThat(bad.get("value").isNull()).isTrue();
         assertThat(bad.get("error").asText()).startsWith("unknown magic byte 0x01 on topic " + topic);
+        assertThat(bad.get("valueBase64").asText()).isEqualTo("AQIDBAUG");
+        assertThat(bad.get("deadLetter").get("stage").asText()).isEqualTo("planner");
+        assertThat(bad.get("deadLetter").get("source.offset").asText()).isEqualTo("41");
+        assertThat(bad.get("deadLetter").size()).isEqualTo(2);
+        assertThat(first.has("deadLetter")).isFalse();
         assertThat(json.readTree(lines.get(2)).get("key").asText()).isEqualTo("req-c");
     }
 

@@ -92,6 +92,26 @@ class LoraTrainerTest {
     }
 
     @Test
+    void rsLoraTrainsWithAlphaOverSqrtRAndMatchesPlainLoraOfTheSameScale() throws IOException {
+        // r 16: rsLoRA alpha 8 scales by 8 / 4 = 2, plain LoRA alpha 32 by 32 / 16 = 2; same scale, same run.
+        train(TinyTask.quickConfig().withRank(16).withAlpha(8).withRsLora(true), dir.resolve("rs"), false, null, null);
+        train(TinyTask.quickConfig().withRank(16).withAlpha(32), dir.resolve("plain"), false, null, null);
+        train(TinyTask.quickConfig().withRank(16).withAlpha(32).withRsLora(true), dir.resolve("rs-larger"), false, null, null);
+
+        PeftAdapter rs = PeftAdapter.read(dir.resolve("rs"));
+        PeftAdapter plain = PeftAdapter.read(dir.resolve("plain"));
+        assertThat(rs.config().rsLora()).isTrue();
+        assertThat(rs.config().alpha()).isEqualTo(8);
+        assertThat(rs.config().scale()).isEqualTo(plain.config().scale()).isEqualTo(2.0);
+        assertThat(rs.modules().keySet()).isEqualTo(plain.modules().keySet());
+        rs.modules().forEach((name, w) -> {
+            assertThat(w.a()).as("A of %s", name).isEqualTo(plain.modules().get(name).a());
+            assertThat(w.b()).as("B of %s", name).isEqualTo(plain.modules().get(name).b());
+        });
+        assertThat(adapterBytes(dir.resolve("rs-larger"))).as("scale 8 trains differently").isNotEqualTo(adapterBytes(dir.resolve("plain")));
+    }
+
+    @Test
     void gradientAccumulationEqualsOneLargeBatch() throws IOException {
         TrainingConfig big = TinyTask.quickConfig().withDropout(0).withBatchSize(4).withGradAccumulation(1);
         train(big, dir.resolve("big"), false, null, null);

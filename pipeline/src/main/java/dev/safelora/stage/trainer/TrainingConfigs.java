@@ -17,13 +17,11 @@ final class TrainingConfigs {
     static TrainingConfig from(TrainingRequest request, WorkerSettings settings) {
         LoraSettings lora = request.getLora();
         OptimizerSettings opt = request.getOptimizer();
-        if (lora.getRsLora()) {
-            throw new BadInputException("rsLora training is not supported by the trainer stage (the trainer scales by alpha / r)");
-        }
         try {
             return TrainingConfig.defaults()
                     .withRank(lora.getR())
                     .withAlpha(lora.getAlpha())
+                    .withRsLora(lora.getRsLora())
                     .withDropout(lora.getDropout())
                     .withTargetModules(lora.getTargetModules())
                     .withLearningRate(opt.getLearningRate())

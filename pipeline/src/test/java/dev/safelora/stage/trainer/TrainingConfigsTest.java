@@ -1,0 +1,62 @@
+package dev.safelora.stage.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.safelora.kafka.ClientSettings;
+import dev.safelora.requests.RequestKind;
+import dev.safelora.requests.RequestReader;
+import dev.safelora.schema.TrainingRequest;
+import dev.safelora.stage.BadInputException;
+import dev.safelora.stage.StageConfig;
+import dev.safelora.stage.jobs.WorkerSettings;
+import dev.safelora.training.TrainingConfig;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TrainingConfigsTest {
+
+    private static final WorkerSettings SETTINGS = WorkerSettings.from(
+            StageConfig.of("trainer", ClientSettings.plaintext("localhost:9092", "http://localhost:8081"), Map.of("checkpoint.every", "7", "topics", "jobs")),
+            Map.of());
+
+    private static TrainingRequest request(String lora) {
+        String json = """
+                {"requestId": "r1", "family": "f", "datasetUri": "file:///data/train.jsonl",
+                 "lora": %s,
+                 "optimizer": {"learningRate": 0.001, "epochs": 2, "batchSize": 3, "gradientAccumulationSteps": 2,
+                               "maxSequenceLength": 128, "warmupSteps": 5, "weightDecay": 0.01, "seed": 7},
+                 "requestedBy": "test"}
+                """.formatted(lora);
+        return (TrainingRequest) new RequestReader().read(RequestKind.TRAINING, json, "test").value();
+    }
+
+    @Test
+    void everyHyperparameterOfTheRequestReachesTheTrainerRsLoraIncluded() {
+        TrainingConfig c = TrainingConfigs.from(request("{\"r\": 4, \"alpha\": 8, \"dropout\": 0.1, \"targetModules\": [\"q_proj\"], \"rsLora\": true}"),
+                SETTINGS);
+        assertThat(c.rank()).isEqualTo(4);
+        assertThat(c.alpha()).isEqualTo(8);
+        assertThat(c.rsLora()).isTrue();
+        assertThat(c.dropout()).isEqualTo(0.1);
+        assertThat(c.targetModules()).containsExactly("q_proj");
+        assertThat(c.learningRate()).isEqualTo(0.001);
+        assertThat(c.epochs()).isEqualTo(2);
+        assertThat(c.batchSize()).isEqualTo(3);
+        assertThat(c.gradAccumulation()).isEqualTo(2);
+        assertThat(c.maxSeqLen()).isEqualTo(128);
+        assertThat(c.warmupSteps()).isEqualTo(5);
+        assertThat(c.weightDecay()).isEqualTo(0.01);
+        assertThat(c.seed()).isEqualTo(7);
+        assertThat(c.checkpointEvery()).isEqualTo(7);
+        assertThat(TrainingConfigs.from(request("{\"r\": 4}"), SETTINGS).rsLora()).isFalse();
+    }
+
+    @Test
+    void aConfigTheTrainerCannotRunIsBadInput() {
+        TrainingRequest tooShort = request("{\"r\": 4}");
+        tooShort.getOptimizer().setMaxSequenceLength(1); // past the request checks, as a record from another producer could be
+        assertThatThrownBy(() -> TrainingConfigs.from(tooShort, SETTINGS))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("r1").hasMessageContaining("max sequence length");
+    }
+}
