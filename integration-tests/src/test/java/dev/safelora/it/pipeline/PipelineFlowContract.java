@@ -28,9 +28,12 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,9 +91,9 @@ abstract class PipelineFlowContract {
         Completed done = awaitCompleted(requestId);
         events.catchUp();
 
-        List<AlignmentReady> alignments = readyAlignments(family.name);
-        assertThat(alignments).hasSize(1);
-        assertThat(alignments.get(0).getModules()).hasSize(4); // 2 layers x {q_proj, v_proj}
+        List<AlignmentEvent> alignments = alignmentEvents(family.name);
+        assertThat(alignmentIds(alignments)).as("one alignment (the stage is at-least-once: a redelivery repeats the same event)").hasSize(1);
+        assertThat(alignments).allSatisfy(e -> assertThat(((AlignmentReady) e.getOutcome()).getModules()).hasSize(4)); // 2 layers x {q, v}
         List<TrainingJob> jobs = events.values(Topic.TRAINING_JOBS, TrainingJob.class, j -> j.getRequestId().equals(requestId));
         assertThat(jobs).singleElement().satisfies(j -> {
             assertThat(j.getReason()).isEqualTo(LineageReason.NEW_TRAINING);
@@ -141,7 +144,7 @@ abstract class PipelineFlowContract {
         assertDeadLettered(Topic.PROJECTION_JOBS, "it-poison-adapter", toProjector, garbage, "projector");
 
         Completed done = awaitCompleted(requestId);
-        assertThat(readyAlignments(family.name)).hasSize(1);
+        assertThat(alignmentEvents(family.name)).isNotEmpty().allSatisfy(e -> assertThat(e.getOutcome()).isInstanceOf(AlignmentReady.class));
         assertThat(done.adapter().getFamily()).isEqualTo(family.name);
     }
 
@@ -195,7 +198,7 @@ abstract class PipelineFlowContract {
         assertThat(events.values(Topic.EVALUATIONS, EvaluationCompleted.class, e -> e.getRequestId().equals(requestId))).hasSize(1);
         List<TrainingProgress> starts = events.values(Topic.TRAINING_PROGRESS, TrainingProgress.class,
                 p -> p.getRequestId().equals(requestId) && p.getPhase() == TrainingPhase.STARTED);
-        assertThat(starts).as("one attempt before the kill, one after").hasSize(2);
+        assertThat(starts).as("an attempt before the kill and one after").hasSizeGreaterThanOrEqualTo(2);
         long resumedAt = resumedAtStep(requestId).orElseThrow(() -> new AssertionError("the restarted trainer did not resume a checkpoint\n"
                 + events.describe(requestId)));
         assertThat(resumedAt).isPositive().isLessThanOrEqualTo(caught.getStep()).matches(s -> s % StageFiles.CHECKPOINT_EVERY == 0,
@@ -232,8 +235,8 @@ abstract class PipelineFlowContract {
         events.catchUp();
 
         List<AlignmentEvent> alignments = alignmentEvents(family.name);
-        assertThat(alignments).hasSize(2);
-        AlignmentEvent second = alignments.get(1);
+        assertThat(alignmentIds(alignments)).hasSize(2);
+        AlignmentEvent second = alignments.get(alignments.size() - 1);
         assertThat(second.getAlignmentId()).isNotEqualTo(firstAlignment.getAlignmentId());
         assertThat(events.values(Topic.PROJECTION_JOBS, ProjectionJob.class, j -> j.getSourceAdapterId().equals(first.getAdapterId())))
                 .singleElement().satisfies(j -> {
@@ -323,9 +326,8 @@ abstract class PipelineFlowContract {
         return events.values(Topic.ALIGNMENTS, AlignmentEvent.class, e -> e.getFamily().equals(family));
     }
 
-    private List<AlignmentReady> readyAlignments(String family) {
-        return alignmentEvents(family).stream().filter(e -> e.getOutcome() instanceof AlignmentReady)
-                .map(e -> (AlignmentReady) e.getOutcome()).toList();
+    private static Set<UUID> alignmentIds(List<AlignmentEvent> alignments) {
+        return alignments.stream().map(AlignmentEvent::getAlignmentId).collect(Collectors.toSet());
     }
 
     private List<TrainingPhase> phases(String requestId) {

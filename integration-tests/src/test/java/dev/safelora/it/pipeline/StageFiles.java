@@ -1,6 +1,7 @@
 package dev.safelora.it.pipeline;
 
 import dev.safelora.kafka.ClientSettings;
+import dev.safelora.stage.trainer.TrainerStage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,8 +13,8 @@ import java.util.stream.Collectors;
 /**
  * The properties file each stage reads with {@code --config}, as an operator would write one: the cluster,
  * one shared artifact store, the stage's own work dir, and timings short enough for a test (quick polls and
- * retries, frequent progress events, checkpoints every few steps, a six-second consumer session so a killed
- * stage's partitions move on quickly, a short generation budget for the tiny model's evaluation).
+ * retries, frequent progress events, checkpoints every few steps, a six-second consumer session for the
+ * trainer so a killed trainer's partitions move on quickly, a short generation budget for the tiny model's evaluation).
  */
 final class StageFiles {
 
@@ -39,8 +40,11 @@ final class StageFiles {
         Map<String, String> p = new TreeMap<>();
         p.put("bootstrap.servers", cluster.bootstrapServers());
         p.put("schema.registry.url", cluster.registry().url());
-        p.put("consumer.session.timeout.ms", "6000");
-        p.put("consumer.heartbeat.interval.ms", "1000");
+        if (stage.equals(TrainerStage.NAME)) {
+            // A SIGKILLed trainer sends no LeaveGroup: its partitions move when this session expires.
+            p.put("consumer.session.timeout.ms", "6000");
+            p.put("consumer.heartbeat.interval.ms", "1000");
+        }
         p.put("stage.work.dir", workDir(stage).toString());
         p.put("stage.metrics.port", "0");
         p.put("stage.poll.timeout", "100ms");
