@@ -218,19 +218,14 @@ abstract class PipelineFlowContract {
     void aNewAlignedCheckpointForTheFamilyReprojectsItsAdapterWithLineage() throws Exception {
         TinyFamily family = TinyFamily.create("it-refresh", root);
         String requestId = "it-refresh-1";
-        submitter.submit(family.registration());
-        submitter.submit(family.training(requestId, 2));
-        AdapterPublished first = awaitCompleted(requestId).adapter();
+        AdapterPublished first = registerAndTrain(family, requestId, 2);
         AlignmentEvent firstAlignment = alignmentEvents(family.name).get(0);
 
         Path alignedV2 = family.newAlignedCheckpoint("v2", 7);
         submitter.submit(family.registration(alignedV2));
-        AdapterPublished refreshed = events.await("the re-projected adapter of " + first.getAdapterId(), WAIT,
-                () -> last(events.values(Topic.ADAPTERS, AdapterPublished.class, a -> first.getAdapterId().equals(a.getPreviousAdapterId()))),
-                () -> events.describe(family.name, requestId));
-        EvaluationCompleted evaluation = events.await("the evaluation of " + refreshed.getAdapterId(), WAIT,
-                () -> last(events.values(Topic.EVALUATIONS, EvaluationCompleted.class, e -> e.getAdapterId().equals(refreshed.getAdapterId()))),
-                () -> events.describe(family.name, requestId));
+        Completed successor = awaitSuccessor(first, family.name, requestId);
+        AdapterPublished refreshed = successor.adapter();
+        EvaluationCompleted evaluation = successor.evaluation();
         Thread.sleep(2000);
         events.catchUp();
 
@@ -266,18 +261,11 @@ abstract class PipelineFlowContract {
     void aNewBaseCheckpointForTheFamilyRetrainsItsAdapterWithLineage() throws Exception {
         TinyFamily family = TinyFamily.create("it-rebase", root);
         String requestId = "it-rebase-1";
-        submitter.submit(family.registration());
-        submitter.submit(family.training(requestId, 1));
-        AdapterPublished first = awaitCompleted(requestId).adapter();
+        AdapterPublished first = registerAndTrain(family, requestId, 1);
 
         Path[] v2 = family.newBaseCheckpoint("v2", 11);
         submitter.submit(family.registration(v2[0], v2[1]));
-        AdapterPublished retrained = events.await("the re-trained adapter of " + first.getAdapterId(), WAIT,
-                () -> last(events.values(Topic.ADAPTERS, AdapterPublished.class, a -> first.getAdapterId().equals(a.getPreviousAdapterId()))),
-                () -> events.describe(family.name, requestId) + stages.trainerLog());
-        events.await("the evaluation of " + retrained.getAdapterId(), WAIT,
-                () -> last(events.values(Topic.EVALUATIONS, EvaluationCompleted.class, e -> e.getAdapterId().equals(retrained.getAdapterId()))),
-                () -> events.describe(family.name, requestId));
+        AdapterPublished retrained = awaitSuccessor(first, family.name, requestId).adapter();
         events.catchUp();
 
         assertThat(events.values(Topic.TRAINING_JOBS, TrainingJob.class, j -> j.getFamily().equals(family.name)))
@@ -308,6 +296,23 @@ abstract class PipelineFlowContract {
                 () -> last(events.values(Topic.EVALUATIONS, EvaluationCompleted.class, e -> e.getAdapterId().equals(adapter.getAdapterId()))),
                 () -> events.describe(requestId) + "\ntrainer log:\n" + stages.trainerLog());
         return new Completed(adapter, evaluation);
+    }
+
+    private AdapterPublished registerAndTrain(TinyFamily family, String requestId, int epochs) throws Exception {
+        submitter.submit(family.registration());
+        submitter.submit(family.training(requestId, epochs));
+        return awaitCompleted(requestId).adapter();
+    }
+
+    /** The adapter that replaces {@code previous} in its lineage (previousAdapterId), and its evaluation. */
+    private Completed awaitSuccessor(AdapterPublished previous, String... ids) {
+        AdapterPublished next = events.await("the successor of adapter " + previous.getAdapterId(), WAIT,
+                () -> last(events.values(Topic.ADAPTERS, AdapterPublished.class, a -> previous.getAdapterId().equals(a.getPreviousAdapterId()))),
+                () -> events.describe(ids) + "\ntrainer log:\n" + stages.trainerLog());
+        EvaluationCompleted evaluation = events.await("the evaluation of " + next.getAdapterId(), WAIT,
+                () -> last(events.values(Topic.EVALUATIONS, EvaluationCompleted.class, e -> e.getAdapterId().equals(next.getAdapterId()))),
+                () -> events.describe(ids));
+        return new Completed(next, evaluation);
     }
 
     private void assertDeadLettered(Topic topic, String key, RecordMetadata source, byte[] original, String stage) {
