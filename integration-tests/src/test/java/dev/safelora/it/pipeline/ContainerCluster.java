@@ -25,7 +25,12 @@ final class ContainerCluster implements PipelineCluster {
     ContainerCluster() {
         kafka = new ConfluentKafkaContainer("confluentinc/cp-kafka:" + CONFLUENT_VERSION)
                 .withNetwork(network)
-                .withListener("kafka:19092");
+                .withListener("kafka:19092")
+                // one broker: the planner's and the worker stages' transactions need these internal topics at RF 1
+                .withEnv("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1")
+                .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
+                .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
+                .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0");
         registry = new GenericContainer<>("confluentinc/cp-schema-registry:" + CONFLUENT_VERSION)
                 .withNetwork(network)
                 .withExposedPorts(8081)
