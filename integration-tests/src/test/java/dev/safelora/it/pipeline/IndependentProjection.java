@@ -34,17 +34,24 @@ final class IndependentProjection {
         return out;
     }
 
-    /** Asserts {@code projected} is {@code raw} with exactly the {@code k} lowest-cosine modules projected. */
+    /** Asserts {@code projected} is {@code raw} with exactly the {@code k} lowest-cosine modules projected; returns them. */
     static List<String> assertTopKProjection(PeftAdapter raw, PeftAdapter projected, Path base, Path aligned, int k) {
-        Map<String, Double> cosines = cosines(raw, base, aligned);
-        List<String> lowest = cosines.entrySet().stream().sorted(Map.Entry.comparingByValue(Comparator.naturalOrder()))
+        List<String> lowest = cosines(raw, base, aligned).entrySet().stream()
+                .sorted(Map.Entry.comparingByValue(Comparator.naturalOrder()))
                 .limit(k).map(Map.Entry::getKey).sorted().toList();
+        assertProjection(raw, projected, base, aligned, lowest);
+        return lowest;
+    }
+
+    /** Asserts {@code projected} is {@code raw} with B := C B in exactly {@code selected} and nothing else changed. */
+    static void assertProjection(PeftAdapter raw, PeftAdapter projected, Path base, Path aligned, List<String> selected) {
         assertThat(projected.modules().keySet()).isEqualTo(raw.modules().keySet());
+        assertThat(raw.modules().keySet()).containsAll(selected);
         try (Checkpoint b = Checkpoint.open(base); Checkpoint a = Checkpoint.open(aligned)) {
             for (LoraWeights before : raw.modules().values()) {
                 LoraWeights after = projected.modules().get(before.module());
                 assertThat(after.a()).as("A of %s is never changed", before.module()).isEqualTo(before.a());
-                if (!lowest.contains(before.module())) {
+                if (!selected.contains(before.module())) {
                     assertThat(after.b()).as("B of unprojected %s", before.module()).isEqualTo(before.b());
                     continue;
                 }
@@ -58,7 +65,6 @@ final class IndependentProjection {
                 }
             }
         }
-        return lowest;
     }
 
     /** V = W_aligned - W_base, in float as the checkpoints store it (F32 here). */

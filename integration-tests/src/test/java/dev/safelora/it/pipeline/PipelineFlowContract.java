@@ -258,6 +258,26 @@ abstract class PipelineFlowContract {
     }
 
     @Test
+    void aLayerSelectionAimedAtAnAdapterReprojectsItUnderThePolicyWithoutRetraining() throws Exception {
+        TinyFamily family = TinyFamily.create("it-select", root);
+        String requestId = "it-select-1";
+        AdapterPublished first = registerAndTrain(family, requestId, 1);
+
+        submitter.submit(TinyFamily.adapterSelection(first.getAdapterId(), "{\"mode\": \"EXPLICIT\", \"layers\": [1]}"));
+        AdapterPublished reprojected = awaitSuccessor(first, family.name, requestId).adapter();
+        events.catchUp();
+
+        assertThat(reprojected.getReason()).isEqualTo(LineageReason.SELECTION_CHANGED);
+        assertThat(reprojected.getRawAdapterUri()).as("the same trained LoRA").isEqualTo(first.getRawAdapterUri());
+        assertThat(reprojected.getAlignment().getAlignmentId()).isEqualTo(first.getAlignment().getAlignmentId());
+        List<String> layerOne = List.of("model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj");
+        assertThat(reprojected.getProjectedModules()).containsExactlyInAnyOrderElementsOf(layerOne);
+        IndependentProjection.assertProjection(PeftAdapter.read(local(reprojected.getRawAdapterUri())),
+                PeftAdapter.read(local(reprojected.getUri())), family.base, family.aligned, layerOne);
+        assertThat(events.values(Topic.TRAINING_JOBS, TrainingJob.class, j -> j.getFamily().equals(family.name))).hasSize(1);
+    }
+
+    @Test
     void aNewBaseCheckpointForTheFamilyRetrainsItsAdapterWithLineage() throws Exception {
         TinyFamily family = TinyFamily.create("it-rebase", root);
         String requestId = "it-rebase-1";

@@ -107,6 +107,15 @@ final class TinyFamily {
         return new RequestReader().read(RequestKind.TRAINING, json.toString(), "training request " + requestId);
     }
 
+    /** A layer selection re-projecting one adapter: {@code policy} as the JSON of the request's {@code policy} field. */
+    static ValidatedRequest adapterSelection(String adapterId, String policy) {
+        String json = """
+                {"scope": "ADAPTER", "target": "%s", "policy": %s, "requestedBy": "integration-tests",
+                 "reason": "re-project under another policy"}
+                """.formatted(adapterId, policy);
+        return new RequestReader().read(RequestKind.SELECTION, json, "selection for " + adapterId);
+    }
+
     private static void modules(ArrayNode array) {
         TARGET_MODULES.forEach(array::add);
     }
