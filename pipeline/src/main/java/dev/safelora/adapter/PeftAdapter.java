@@ -20,9 +20,12 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -148,13 +151,6 @@ public final class PeftAdapter {
         if (raw.path("fan_in_fan_out").asBoolean(false)) {
             throw new IllegalArgumentException(file + ": fan_in_fan_out adapters (Conv1D weights stored transposed) are not supported");
         }
-        for (String perModule : List.of("rank_pattern", "alpha_pattern")) {
-            JsonNode pattern = raw.get(perModule);
-            if (pattern != null && pattern.isObject() && pattern.size() > 0) {
-                throw new IllegalArgumentException(file + ": " + perModule + " " + pattern
-                        + " is not supported: every module would need its own scale, and this reader has one per adapter");
-            }
-        }
         JsonNode rNode = raw.get("r");
         if (rNode == null || !rNode.canConvertToInt()) {
             throw new IllegalArgumentException(file + ": missing integer \"r\"");
@@ -171,10 +167,33 @@ public final class PeftAdapter {
         JsonNode base = raw.get("base_model_name_or_path");
         try {
             return new LoraConfig(rNode.intValue(), raw.path("lora_alpha").asDouble(8), raw.path("use_rslora").asBoolean(false),
-                    targets, raw.path("lora_dropout").asDouble(0), base == null || base.isNull() ? null : base.asText(), false);
+                    targets, raw.path("lora_dropout").asDouble(0), base == null || base.isNull() ? null : base.asText(), false,
+                    pattern(file, raw, "rank_pattern", JsonNode::canConvertToInt, JsonNode::intValue),
+                    pattern(file, raw, "alpha_pattern", JsonNode::isNumber, JsonNode::doubleValue));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage());
         }
+    }
+
+    /** A per-module override map ({@code rank_pattern} / {@code alpha_pattern}) in the file's key order; absent or null is empty. */
+    private static <T> Map<String, T> pattern(Path file, ObjectNode raw, String field, Predicate<JsonNode> valid,
+                                              Function<JsonNode, T> value) {
+        JsonNode node = raw.get(field);
+        Map<String, T> out = new LinkedHashMap<>();
+        if (node == null || node.isNull()) {
+            return out;
+        }
+        if (!node.isObject()) {
+            throw new IllegalArgumentException(file + ": " + field + " must be an object of module pattern -> value, got " + node);
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!valid.test(e.getValue())) {
+                throw new IllegalArgumentException(file + ": " + field + "[" + e.getKey() + "] must be a number, got " + e.getValue());
+            }
+            out.put(e.getKey(), value.apply(e.getValue()));
+        }
+        return out;
     }
 
     private static PeftAdapter fromFile(SafetensorsFile file, LoraConfig config, ObjectNode raw) {
@@ -221,6 +240,10 @@ public final class PeftAdapter {
                             + "; LoRA factors must be F32, F16 or BF16");
                 }
             }
+            if (a.dim(0) != config.rank(module)) {
+                throw new IllegalArgumentException(file.path() + ": module " + module + " has rank " + a.dim(0) + " but the config gives it "
+                        + config.rank(module) + (config.rankPattern().isEmpty() ? " (r)" : " (r and rank_pattern)"));
+            }
             if (storage == null) {
                 storage = a.dtype();
             }
@@ -256,7 +279,6 @@ public final class PeftAdapter {
         if (originalConfig != null) {
             out.setAll(originalConfig);
         } else {
-            out.putObject("alpha_pattern");
             out.putNull("auto_mapping");
             out.put("bias", "none");
             out.put("fan_in_fan_out", false);
@@ -268,7 +290,6 @@ public final class PeftAdapter {
             out.putNull("megatron_config");
             out.put("megatron_core", "megatron.core");
             out.putNull("modules_to_save");
-            out.putObject("rank_pattern");
             out.putNull("revision");
             out.put("task_type", "CAUSAL_LM");
         }
@@ -282,6 +303,10 @@ public final class PeftAdapter {
         }
         out.put("lora_dropout", config.dropout());
         out.put("use_rslora", config.rsLora());
+        ObjectNode ranks = out.putObject("rank_pattern");
+        config.rankPattern().forEach(ranks::put);
+        ObjectNode alphas = out.putObject("alpha_pattern");
+        config.alphaPattern().forEach(alphas::put);
         out.put("use_dora", false);
         if (config.baseModelPath() == null) {
             out.putNull("base_model_name_or_path");

@@ -19,12 +19,12 @@ public final class Adapters {
         return adapter;
     }
 
-    /** Installs {@code adapter}'s factors; {@code trainable} to continue training them. */
+    /** Installs {@code adapter}'s factors, each with its module's scale; {@code trainable} to continue training them. */
     public static void apply(CausalLm model, PeftAdapter adapter, boolean trainable) {
-        double scale = adapter.config().scale();
+        LoraConfig config = adapter.config();
         model.loadLora(adapter.modules().values().stream()
-                .map(w -> new LoraFactors(w.module(), w.r(), w.in(), w.out(), w.a(), w.b(), scale))
-                .toList(), adapter.config().dropout(), trainable);
+                .map(w -> new LoraFactors(w.module(), w.r(), w.in(), w.out(), w.a(), w.b(), config.scale(w.module())))
+                .toList(), config.dropout(), trainable);
     }
 
     /** The spec that creates trainable factors matching a PEFT LoRA config. */

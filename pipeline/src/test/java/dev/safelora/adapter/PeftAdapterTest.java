@@ -123,13 +123,42 @@ class PeftAdapterTest {
     }
 
     @Test
-    void refusesPerModuleRankOrAlphaPatterns() throws IOException {
+    void perModuleRankAndAlphaPatternsGiveEachModuleItsOwnRankAndScaleAndSurviveAWrite() throws IOException {
+        // PEFT semantics: a key matches the end of a module name after a dot; the first matching key wins.
+        Files.writeString(dir.resolve("adapter_config.json"), """
+                {"peft_type":"LORA","r":2,"lora_alpha":8,"target_modules":["q_proj","v_proj"],
+                 "rank_pattern":{"v_proj":4},
+                 "alpha_pattern":{"layers\\\\.1\\\\.self_attn\\\\.q_proj":32,"q_proj":2}}""");
+        SafetensorsWriter w = new SafetensorsWriter();
+        for (int layer = 0; layer < 2; layer++) {
+            for (String leaf : List.of("q_proj", "v_proj")) {
+                int r = leaf.equals("v_proj") ? 4 : 2;
+                String key = "base_model.model.model.layers." + layer + ".self_attn." + leaf;
+                w.addFloats(key + ".lora_A.weight", new long[] {r, 3}, new float[r * 3]);
+                w.addFloats(key + ".lora_B.weight", new long[] {5, r}, new float[5 * r]);
+            }
+        }
+        w.write(dir.resolve("adapter_model.safetensors"));
+
+        LoraConfig c = PeftAdapter.read(dir).config();
+        assertThat(c.rank("model.layers.0.self_attn.v_proj")).isEqualTo(4);
+        assertThat(c.rank("model.layers.0.self_attn.q_proj")).isEqualTo(2);
+        assertThat(c.scale("model.layers.0.self_attn.v_proj")).isEqualTo(8.0 / 4);   // alpha 8, rank 4
+        assertThat(c.scale("model.layers.0.self_attn.q_proj")).isEqualTo(2.0 / 2);   // alpha_pattern q_proj
+        assertThat(c.scale("model.layers.1.self_attn.q_proj")).isEqualTo(32.0 / 2);  // the first, more specific key
+        assertThat(c.rank("model.layers.0.self_attn.xv_proj")).as("a key matches after a dot only").isEqualTo(2);
+
+        PeftAdapter.read(dir).write(dir.resolve("out"));
+        LoraConfig again = PeftAdapter.read(dir.resolve("out")).config();
+        assertThat(again.rankPattern()).isEqualTo(c.rankPattern());
+        assertThat(again.alphaPattern()).containsExactlyEntriesOf(c.alphaPattern());
+
         Files.writeString(dir.resolve("adapter_config.json"),
-                "{\"peft_type\":\"LORA\",\"r\":8,\"target_modules\":[\"q_proj\"],\"rank_pattern\":{\"layers.0.self_attn.q_proj\":4}}");
-        assertThatThrownBy(() -> PeftAdapter.read(dir)).hasMessageContainingAll("rank_pattern", "layers.0.self_attn.q_proj", "not supported");
+                "{\"peft_type\":\"LORA\",\"r\":2,\"target_modules\":[\"q_proj\",\"v_proj\"]}");
+        assertThatThrownBy(() -> PeftAdapter.read(dir)).hasMessageContainingAll("model.layers.0.self_attn.v_proj", "rank 4", "gives it 2");
         Files.writeString(dir.resolve("adapter_config.json"),
-                "{\"peft_type\":\"LORA\",\"r\":8,\"target_modules\":[\"q_proj\"],\"alpha_pattern\":{\"q_proj\":32}}");
-        assertThatThrownBy(() -> PeftAdapter.read(dir)).hasMessageContainingAll("alpha_pattern", "not supported");
+                "{\"peft_type\":\"LORA\",\"r\":2,\"target_modules\":[\"q_proj\"],\"rank_pattern\":{\"v_proj\":\"four\"}}");
+        assertThatThrownBy(() -> PeftAdapter.read(dir)).hasMessageContainingAll("rank_pattern[v_proj]", "must be a number");
     }
 
     @Test

@@ -102,6 +102,23 @@ class LoraTest {
     }
 
     @Test
+    void perModuleAlphaPatternsScaleEachModuleOnItsOwn() throws Exception {
+        CausalLm model = CausalLm.load(qwen, ComputeDevice.cpu());
+        List<LoraFactors> factors = randomFactors(model, 2, 1.0, 13, "q_proj", "v_proj");
+        LoraConfig config = new LoraConfig(2, 8.0, false, List.of("q_proj", "v_proj"), 0.0, qwen.toString(), false,
+                java.util.Map.of(), java.util.Map.of("v_proj", 2.0));
+        Path dir = tmp.resolve("adapter-alpha-pattern");
+        PeftAdapter.of(config, factors.stream().map(f -> new LoraWeights(f.module(), f.r(), f.in(), f.out(), f.a(), f.b())).toList())
+                .write(dir);
+
+        Adapters.apply(model, dir);
+        List<LoraFactors> scaled = factors.stream()
+                .map(f -> new LoraFactors(f.module(), f.r(), f.in(), f.out(), f.a(), f.b(), f.module().endsWith("v_proj") ? 1.0 : 4.0))
+                .toList();
+        assertClose(model.logits(IDS), referenceWith(scaled).logits(IDS), 2e-4);
+    }
+
+    @Test
     void freshTrainableLoraStartsAtTheBaseModelAndOnlyLoraGetsGradients() {
         CausalLm model = CausalLm.load(qwen, ComputeDevice.cpu());
         float[][] base = model.logits(IDS);
