@@ -75,18 +75,22 @@ public final class CheckpointPair implements AlignmentSource {
         all.addAll(inBase);
         all.addAll(inAligned);
         if (all.isEmpty()) {
-            throw new IllegalArgumentException("no weights of the target modules " + targets + " in " + base.path() + " or " + aligned.path());
+            throw new CheckpointMismatchException(CheckpointMismatchException.Kind.MISSING_MODULE,
+                    "no weights of the target modules " + targets + " in " + base.path() + " or " + aligned.path());
         }
         List<String> problems = new ArrayList<>();
+        java.util.EnumSet<CheckpointMismatchException.Kind> kinds = java.util.EnumSet.noneOf(CheckpointMismatchException.Kind.class);
         Map<String, ModuleShape> shapes = new LinkedHashMap<>();
         for (String module : all) {
             String weight = TargetModules.weightOf(module);
             if (!base.contains(weight)) {
                 problems.add("\"" + weight + "\" missing from the base checkpoint " + base.path());
+                kinds.add(CheckpointMismatchException.Kind.MISSING_MODULE);
                 continue;
             }
             if (!aligned.contains(weight)) {
                 problems.add("\"" + weight + "\" missing from the aligned checkpoint " + aligned.path());
+                kinds.add(CheckpointMismatchException.Kind.MISSING_MODULE);
                 continue;
             }
             TensorInfo b = base.info(weight);
@@ -94,20 +98,24 @@ public final class CheckpointPair implements AlignmentSource {
             if (!Arrays.equals(b.shape(), a.shape())) {
                 problems.add("\"" + weight + "\" has shape " + Arrays.toString(b.shape()) + " in the base but " + Arrays.toString(a.shape())
                         + " in the aligned checkpoint");
+                kinds.add(CheckpointMismatchException.Kind.SHAPE_MISMATCH);
                 continue;
             }
             if (b.rank() != 2 || !b.dtype().isFloatingPoint() || !a.dtype().isFloatingPoint()) {
                 problems.add("\"" + weight + "\" is " + b.dtype() + Arrays.toString(b.shape()) + ", not a 2-D F32/F16/BF16 weight");
+                kinds.add(CheckpointMismatchException.Kind.UNSUPPORTED_WEIGHT);
                 continue;
             }
             if (b.numel() > Integer.MAX_VALUE - 8) {
                 problems.add("\"" + weight + "\" has " + b.numel() + " elements, too many for one array");
+                kinds.add(CheckpointMismatchException.Kind.UNSUPPORTED_WEIGHT);
                 continue;
             }
             shapes.put(module, new ModuleShape((int) b.dim(0), (int) b.dim(1)));
         }
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("base and aligned checkpoints do not match: " + String.join("; ", problems));
+            throw new CheckpointMismatchException(kinds.iterator().next(),
+                    "base and aligned checkpoints do not match: " + String.join("; ", problems));
         }
         return new CheckpointPair(base, aligned, java.util.Collections.unmodifiableMap(shapes), closeCheckpoints);
     }
@@ -148,7 +156,7 @@ public final class CheckpointPair implements AlignmentSource {
     /**
      * Computes {@code V = W_aligned - W_base} for one module.
      *
-     * @throws IllegalArgumentException when either weight holds NaN or Inf, or the difference overflows
+     * @throws CheckpointMismatchException when either weight holds NaN or Inf, or the difference overflows
      */
     @Override
     public AlignmentMatrix load(String module) {
@@ -180,15 +188,17 @@ public final class CheckpointPair implements AlignmentSource {
         return new AlignmentMatrix(module, shape.rows(), shape.cols(), v, Math.sqrt(s0 + s1));
     }
 
-    private IllegalArgumentException nonFinite(String weight, int index, float baseValue, float alignedValue) {
+    private CheckpointMismatchException nonFinite(String weight, int index, float baseValue, float alignedValue) {
         String where = " at element " + index;
+        CheckpointMismatchException.Kind kind = CheckpointMismatchException.Kind.NON_FINITE_WEIGHTS;
         if (!Float.isFinite(baseValue)) {
-            return new IllegalArgumentException("\"" + weight + "\" in the base checkpoint " + base.path() + " holds " + baseValue + where);
+            return new CheckpointMismatchException(kind, "\"" + weight + "\" in the base checkpoint " + base.path() + " holds " + baseValue + where);
         }
         if (!Float.isFinite(alignedValue)) {
-            return new IllegalArgumentException("\"" + weight + "\" in the aligned checkpoint " + aligned.path() + " holds " + alignedValue + where);
+            return new CheckpointMismatchException(kind, "\"" + weight + "\" in the aligned checkpoint " + aligned.path() + " holds "
+                    + alignedValue + where);
         }
-        return new IllegalArgumentException("\"" + weight + "\": aligned minus base overflows float" + where);
+        return new CheckpointMismatchException(kind, "\"" + weight + "\": aligned minus base overflows float" + where);
     }
 
     @Override

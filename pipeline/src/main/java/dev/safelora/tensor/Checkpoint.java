@@ -42,15 +42,16 @@ public final class Checkpoint implements AutoCloseable {
     /**
      * Opens a model directory (or a single {@code .safetensors} file).
      *
-     * @throws IllegalArgumentException naming the directory when it holds no usable safetensors
-     *     weights, only pickle weights, or an index that does not match its shards
+     * @throws CheckpointUnavailableException naming the directory when it is missing or holds no usable safetensors
+     *     weights (only pickle weights, say)
+     * @throws SafetensorsFormatException when a file or the index breaks the format
      */
     public static Checkpoint open(Path dir) {
         if (Files.isRegularFile(dir) && dir.getFileName().toString().endsWith(".safetensors")) {
             return single(dir, dir);
         }
         if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException(dir + ": no such checkpoint directory");
+            throw new CheckpointUnavailableException(CheckpointUnavailableException.Reason.NOT_FOUND, dir + ": no such checkpoint directory");
         }
         Path index = dir.resolve(INDEX_FILE);
         if (Files.isRegularFile(index)) {
@@ -64,13 +65,15 @@ public final class Checkpoint implements AutoCloseable {
         List<String> safetensors = listing.stream().filter(n -> n.endsWith(".safetensors")).toList();
         List<String> pickles = listing.stream().filter(Checkpoint::isPickle).toList();
         if (!safetensors.isEmpty()) {
-            throw new IllegalArgumentException(dir + ": has " + safetensors + " but neither " + SINGLE_FILE + " nor " + INDEX_FILE);
+            throw new CheckpointUnavailableException(CheckpointUnavailableException.Reason.UNSUPPORTED_FORMAT,
+                    dir + ": has " + safetensors + " but neither " + SINGLE_FILE + " nor " + INDEX_FILE);
         }
         if (!pickles.isEmpty()) {
-            throw new IllegalArgumentException(dir + ": holds only pickle weights " + pickles
+            throw new CheckpointUnavailableException(CheckpointUnavailableException.Reason.UNSUPPORTED_FORMAT, dir + ": holds only pickle weights " + pickles
                     + "; pickle files are refused because loading them can run arbitrary code (convert the checkpoint to safetensors)");
         }
-        throw new IllegalArgumentException(dir + ": no " + SINGLE_FILE + " or " + INDEX_FILE + " found");
+        throw new CheckpointUnavailableException(CheckpointUnavailableException.Reason.UNSUPPORTED_FORMAT,
+                dir + ": no " + SINGLE_FILE + " or " + INDEX_FILE + " found");
     }
 
     private static boolean isPickle(String name) {

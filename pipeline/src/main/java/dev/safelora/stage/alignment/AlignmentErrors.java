@@ -1,17 +1,14 @@
 package dev.safelora.stage.alignment;
 
+import dev.safelora.alignment.CheckpointMismatchException;
 import dev.safelora.schema.AlignmentErrorCode;
 import dev.safelora.stage.jobs.MissingArtifactException;
+import dev.safelora.tensor.CheckpointUnavailableException;
 import dev.safelora.tensor.SafetensorsFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Locale;
 
-/**
- * The {@link AlignmentErrorCode} of a failed alignment. The alignment library reports every problem of the
- * checkpoints as an {@link IllegalArgumentException} with a message naming file and tensor; the category is
- * read from that message (the alignment stage tests pin each wording this relies on).
- */
+/** The {@link AlignmentErrorCode} of a failed alignment, from the type of the failure or of one of its causes. */
 final class AlignmentErrors {
 
     private AlignmentErrors() {
@@ -22,28 +19,26 @@ final class AlignmentErrors {
             if (t instanceof MissingArtifactException) {
                 return AlignmentErrorCode.CHECKPOINT_NOT_FOUND;
             }
+            if (t instanceof CheckpointUnavailableException e) {
+                return switch (e.reason()) {
+                    case NOT_FOUND -> AlignmentErrorCode.CHECKPOINT_NOT_FOUND;
+                    case UNSUPPORTED_FORMAT -> AlignmentErrorCode.UNSUPPORTED_FORMAT;
+                };
+            }
             if (t instanceof SafetensorsFormatException) {
                 return AlignmentErrorCode.UNSUPPORTED_FORMAT;
             }
-        }
-        String m = String.valueOf(failure.getMessage()).toLowerCase(Locale.ROOT);
-        if (m.contains("no such checkpoint directory")) {
-            return AlignmentErrorCode.CHECKPOINT_NOT_FOUND;
-        }
-        if (m.contains("pickle") || m.contains("neither model.safetensors") || m.contains("no model.safetensors")) {
-            return AlignmentErrorCode.UNSUPPORTED_FORMAT;
-        }
-        if (m.contains(" holds nan") || m.contains(" holds infinity") || m.contains(" holds -infinity") || m.contains("overflows")) {
-            return AlignmentErrorCode.NON_FINITE_WEIGHTS;
-        }
-        if (m.contains("has shape")) {
-            return AlignmentErrorCode.SHAPE_MISMATCH;
-        }
-        if (m.contains("missing from") || m.contains("no weights of the target modules")) {
-            return AlignmentErrorCode.MISSING_MODULE;
-        }
-        if (failure instanceof IOException || failure instanceof UncheckedIOException) {
-            return AlignmentErrorCode.IO_ERROR;
+            if (t instanceof CheckpointMismatchException e) {
+                return switch (e.kind()) {
+                    case SHAPE_MISMATCH -> AlignmentErrorCode.SHAPE_MISMATCH;
+                    case MISSING_MODULE -> AlignmentErrorCode.MISSING_MODULE;
+                    case UNSUPPORTED_WEIGHT -> AlignmentErrorCode.UNSUPPORTED_FORMAT;
+                    case NON_FINITE_WEIGHTS -> AlignmentErrorCode.NON_FINITE_WEIGHTS;
+                };
+            }
+            if (t instanceof IOException || t instanceof UncheckedIOException) {
+                return AlignmentErrorCode.IO_ERROR;
+            }
         }
         return AlignmentErrorCode.OTHER;
     }
