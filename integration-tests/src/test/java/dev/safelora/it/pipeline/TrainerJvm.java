@@ -35,7 +35,10 @@ final class TrainerJvm implements AutoCloseable {
         env.put("OMP_NUM_THREADS", "1");
         try {
             Files.createDirectories(log.getParent());
-            return new TrainerJvm(builder.start(), log);
+            Process process = builder.start();
+            // A test JVM that ends without closing the stages must not leave a trainer polling a dead broker.
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "trainer-jvm-reaper"));
+            return new TrainerJvm(process, log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the trainer JVM: " + e.getMessage(), e);
         }
