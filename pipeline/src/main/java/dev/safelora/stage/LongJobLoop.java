@@ -315,9 +315,13 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
                         + Failures.describe(e) + "); restart the stage", e);
             }
             if (causedBy(e, CommitFailedException.class) || causedBy(e, FencedInstanceIdException.class)) {
-                log.warn("stage {}: {} is no longer ours; its outputs were aborted and the new owner redoes it", stage, j.tp);
-                cancel(j, JobContext.CancelReason.REVOKED);
-                finish(j, false);
+                // The group moved on while the transaction was open. If the partition went to another consumer,
+                // the rebalance cancels the job at the next poll; if it stayed ours, the outputs go out again with
+                // the new generation. (Dropping the job here left a partition we kept paused for good.)
+                log.warn("stage {}: the group refused the offsets of {} ({}); its outputs were aborted and go out again unless"
+                        + " the partition moves", stage, position(j.record), Failures.describe(e));
+                metrics.failed.labelValues(stage, j.record.topic(), "transient").inc();
+                j.republishAt = System.nanoTime() + config.retryBackoffInitial().toNanos();
                 return;
             }
             publishFailed(j, e);

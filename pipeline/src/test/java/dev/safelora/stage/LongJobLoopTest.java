@@ -422,6 +422,50 @@ class LongJobLoopTest {
         await("committed", Duration.ofSeconds(10), () -> committedOrEmpty(group, in).equals(Map.of(0, 1L)));
     }
 
+    /**
+     * The real transactional producer, except that its first offsets go out with the group generation before
+     * the current one: as when a rebalance completed between the loop reading the group metadata and the
+     * broker checking it, and this consumer kept the partition. The broker refuses them (ILLEGAL_GENERATION).
+     */
+    private static final class FirstOffsetsOfAnOlderGeneration extends org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> {
+        private final AtomicInteger calls = new AtomicInteger();
+
+        FirstOffsetsOfAnOlderGeneration(Map<String, Object> properties) {
+            super(properties);
+        }
+
+        @Override
+        public void sendOffsetsToTransaction(Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets,
+                                             org.apache.kafka.clients.consumer.ConsumerGroupMetadata group) {
+            if (calls.incrementAndGet() == 1) {
+                group = new org.apache.kafka.clients.consumer.ConsumerGroupMetadata(group.groupId(), group.generationId() - 1,
+                        group.memberId(), group.groupInstanceId());
+            }
+            super.sendOffsetsToTransaction(offsets, group);
+        }
+    }
+
+    @Test
+    void aTransactionRefusedForAnOlderGenerationIsPublishedAgainWhenThePartitionStaysOurs() throws Exception {
+        String in = unique("jobs");
+        String out = unique("adapters");
+        createTopics(1, in, out, in + ".dlq");
+        produce(List.of(rec(in, 0, "req", intBytes(1)), rec(in, 0, "next", intBytes(1))));
+        AtomicInteger runs = new AtomicInteger();
+        String group = unique("group");
+        StageConfig config = StageTestKit.config("trainer", group, in, work, Map.of("exactly.once", "true"));
+        LongJobLoop<Integer, String> loop = new LongJobLoop<>(config, new IntegerDeserializer(), new StringSerializer(), (r, ctx) -> {
+            runs.incrementAndGet();
+            return List.of(Output.of(out, r.key(), "trained " + r.key()));
+        }, new StageMetrics(), Failures.standard(), FirstOffsetsOfAnOlderGeneration::new);
+        loops.add(loop);
+        loop.start();
+        await("both adapters", Duration.ofSeconds(20), () -> values(out).size() == 2);
+        assertThat(values(out)).containsExactly("trained req", "trained next");
+        await("committed", Duration.ofSeconds(10), () -> committedOrEmpty(group, in).equals(Map.of(0, 2L)));
+        assertThat(loop.failure()).isEmpty();
+    }
+
     private Double metric(String name, Map<String, String> labels) {
         try {
             return sample(StageTestKit.get(http.port(), "/metrics").body(), name, labels);
