@@ -16,12 +16,13 @@ import org.apache.kafka.common.errors.TransactionAbortableException;
  * first link that says something wins:
  * <ul>
  *   <li>{@link BadInputException} - bad input: dead-letter it now;</li>
- *   <li>{@link TransientException}, Kafka's {@link RetriableException} and {@link TransactionAbortableException}, an unreachable registry (or a 5xx,
- *       429, 401 or 403 from it), a retryable S3 error, connection refused, timeouts - transient: retry with backoff,
- *       as long as it takes, never dead-letter;</li>
+ *   <li>{@link TransientException}, Kafka's {@link RetriableException} and {@link TransactionAbortableException},
+ *       an unreachable registry (or a 5xx, 429, 401 or 403 from it), a retryable S3 error, connection refused,
+ *       timeouts - transient: retry with backoff, as long as it takes, never dead-letter;</li>
  *   <li>nothing said, while decoding - bad input (undecodable bytes, unknown schema);</li>
- *   <li>nothing said, in the handler or job - unexpected: retried up to {@code max.attempts} times
- *       (it may be a transient failure nobody labelled), then dead-lettered as PROCESSING.</li>
+ *   <li>nothing said, in the handler or job - unexpected: retried until it has failed so {@code max.attempts}
+ *       times (it may be a transient failure nobody labelled; transient failures meanwhile do not count), then
+ *       dead-lettered as PROCESSING.</li>
  * </ul>
  */
 public final class Failures {
