@@ -56,7 +56,7 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
 
     /** Partitions paused for a retry, with the time they may resume. */
     private final Map<TopicPartition, Long> retryAt = new HashMap<>();
-    /** Failed attempts of the record at the head of each partition: offset and count. */
+    /** Failed attempts of the record at the head of each partition: offset, all attempts, unexpected ones. */
     private final Map<TopicPartition, long[]> attempts = new HashMap<>();
     private final Set<TopicPartition> lagLabelled = new HashSet<>();
     /** The highest offset counted as consumed per partition, so re-reads after a seek-back count once. */
@@ -270,12 +270,14 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
     protected Outcome fail(ConsumerRecord<byte[], byte[]> r, Throwable failure, boolean duringDecode, long startNanos) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
         Failures.Verdict verdict = failures.classify(failure, duringDecode);
-        int attempt = recordAttempt(tp, r.offset());
+        long[] counts = recordAttempt(tp, r.offset(), verdict);
+        int attempt = (int) counts[1];
         String kind = verdict.name().toLowerCase(java.util.Locale.ROOT);
         metrics.failed.labelValues(stage, r.topic(), kind).inc();
         metrics.observeDuration(stage, r.topic(), kind, Duration.ofNanos(System.nanoTime() - startNanos));
+        // Only unexpected failures use up max.attempts: an outage retried meanwhile says nothing about the record.
         boolean giveUp = verdict == Failures.Verdict.BAD_INPUT
-                || (verdict == Failures.Verdict.UNEXPECTED && attempt >= config.maxAttempts());
+                || (verdict == Failures.Verdict.UNEXPECTED && counts[2] >= config.maxAttempts());
         if (giveUp) {
             BadInputException.Cause cause = Failures.category(failure, duringDecode);
             if (deadLetter(r, failure, cause, attempt)) {
@@ -306,13 +308,18 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
         }
     }
 
-    private int recordAttempt(TopicPartition tp, long offset) {
+    /** Counts a failed attempt; returns {offset, attempts so far, unexpected failures so far}. */
+    private long[] recordAttempt(TopicPartition tp, long offset, Failures.Verdict verdict) {
         long[] a = attempts.get(tp);
         if (a == null || a[0] != offset) {
-            a = new long[] {offset, 0};
+            a = new long[] {offset, 0, 0};
             attempts.put(tp, a);
         }
-        return (int) ++a[1];
+        a[1]++;
+        if (verdict == Failures.Verdict.UNEXPECTED) {
+            a[2]++;
+        }
+        return a;
     }
 
     protected void clearAttempts(TopicPartition tp) {

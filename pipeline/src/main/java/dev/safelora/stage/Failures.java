@@ -9,18 +9,20 @@ import java.net.http.HttpTimeoutException;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TransactionAbortableException;
 
 /**
  * Decides what a failure means for the record. The cause chain is walked from the outside in, and the
  * first link that says something wins:
  * <ul>
  *   <li>{@link BadInputException} - bad input: dead-letter it now;</li>
- *   <li>{@link TransientException}, Kafka's {@link RetriableException}, an unreachable registry (or a 5xx,
- *       429, 401 or 403 from it), a retryable S3 error, connection refused, timeouts - transient: retry with backoff,
- *       as long as it takes, never dead-letter;</li>
+ *   <li>{@link TransientException}, Kafka's {@link RetriableException} and {@link TransactionAbortableException},
+ *       an unreachable registry (or a 5xx, 429, 401 or 403 from it), a retryable S3 error, connection refused,
+ *       timeouts - transient: retry with backoff, as long as it takes, never dead-letter;</li>
  *   <li>nothing said, while decoding - bad input (undecodable bytes, unknown schema);</li>
- *   <li>nothing said, in the handler or job - unexpected: retried up to {@code max.attempts} times
- *       (it may be a transient failure nobody labelled), then dead-lettered as PROCESSING.</li>
+ *   <li>nothing said, in the handler or job - unexpected: retried until it has failed so {@code max.attempts}
+ *       times (it may be a transient failure nobody labelled; transient failures meanwhile do not count), then
+ *       dead-lettered as PROCESSING.</li>
  * </ul>
  */
 public final class Failures {
@@ -53,6 +55,8 @@ public final class Failures {
     private boolean isTransient(Throwable t) {
         return t instanceof TransientException
                 || t instanceof RetriableException
+                // Kafka's verdict on a transaction: abort it and try again (KIP-1050), nothing about the record.
+                || t instanceof TransactionAbortableException
                 || (t instanceof RegistryException r && registryTransient(r.httpStatus()))
                 || (t instanceof S3Exception s && s.retryable())
                 || t instanceof ConnectException

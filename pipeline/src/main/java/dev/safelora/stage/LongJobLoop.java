@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -71,6 +72,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
     private final Set<TopicPartition> waitingForCapacity = new LinkedHashSet<>();
     /** With {@code stage.exactly.once}: outputs and the offset go out in one transaction. */
     private final Producer<byte[], byte[]> txProducer;
+    private static final int COMMIT_ATTEMPTS = 5;
     private static final Map<String, AtomicInteger> LOOPS_PER_GROUP = new java.util.concurrent.ConcurrentHashMap<>();
 
     public LongJobLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer,
@@ -80,11 +82,17 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
 
     public LongJobLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer,
                        LongJob<V, O> job, StageMetrics metrics, Failures failures) {
+        this(config, valueDeserializer, outputSerializer, job, metrics, failures, KafkaProducer::new);
+    }
+
+    /** @param txProducers makes the transactional producer from its properties (tests wrap the real one) */
+    LongJobLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer, LongJob<V, O> job,
+                StageMetrics metrics, Failures failures, Function<Map<String, Object>, Producer<byte[], byte[]>> txProducers) {
         super(config, valueDeserializer, outputSerializer, metrics, failures);
         this.job = job;
         if (config.exactlyOnce()) {
             int index = LOOPS_PER_GROUP.computeIfAbsent(config.groupId(), g -> new AtomicInteger()).incrementAndGet();
-            this.txProducer = new KafkaProducer<>(KafkaClients.transactionalProducer(config, "safelora-" + config.stageName(), index));
+            this.txProducer = txProducers.apply(KafkaClients.transactionalProducer(config, "safelora-" + config.stageName(), index));
         } else {
             this.txProducer = null;
         }
@@ -298,7 +306,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
                 txProducer.send(r);
             }
             txProducer.sendOffsetsToTransaction(Map.of(j.tp, new OffsetAndMetadata(j.record.offset() + 1)), consumer.groupMetadata());
-            txProducer.commitTransaction();
+            commitTransaction(j);
         } catch (KafkaException e) {
             try {
                 txProducer.abortTransaction();
@@ -307,9 +315,13 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
                         + Failures.describe(e) + "); restart the stage", e);
             }
             if (causedBy(e, CommitFailedException.class) || causedBy(e, FencedInstanceIdException.class)) {
-                log.warn("stage {}: {} is no longer ours; its outputs were aborted and the new owner redoes it", stage, j.tp);
-                cancel(j, JobContext.CancelReason.REVOKED);
-                finish(j, false);
+                // The group moved on while the transaction was open. If the partition went to another consumer,
+                // the rebalance cancels the job at the next poll; if it stayed ours, the outputs go out again with
+                // the new generation. (Dropping the job here left a partition we kept paused for good.)
+                log.warn("stage {}: the group refused the offsets of {} ({}); its outputs were aborted and go out again unless"
+                        + " the partition moves", stage, position(j.record), Failures.describe(e));
+                metrics.failed.labelValues(stage, j.record.topic(), "transient").inc();
+                j.republishAt = System.nanoTime() + config.retryBackoffInitial().toNanos();
                 return;
             }
             publishFailed(j, e);
@@ -322,6 +334,27 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
         log.info("stage {}: job for {} done, {} outputs and the offset committed in one transaction", stage, position(j.record), j.outputs.size());
         clearAttempts(j.tp);
         finish(j, true);
+    }
+
+    /**
+     * A commit that timed out may still complete, and the producer refuses anything but committing again
+     * (an abort throws IllegalStateException), so a timeout is retried a few times, each waiting up to
+     * {@code max.block.ms}; then the stage stops, and on restart the coordinator completes or aborts the
+     * transaction (the offset goes with the outputs, so nothing is lost or doubled).
+     */
+    private void commitTransaction(RunningJob j) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                txProducer.commitTransaction();
+                return;
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (attempt >= COMMIT_ATTEMPTS) {
+                    throw new IllegalStateException("stage " + stage + ": committing the transaction of " + position(j.record)
+                            + " timed out " + attempt + " times; restart the stage", e);
+                }
+                log.warn("stage {}: committing the transaction of {} timed out, committing again: {}", stage, position(j.record), e.toString());
+            }
+        }
     }
 
     private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {

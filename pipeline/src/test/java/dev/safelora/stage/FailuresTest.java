@@ -7,8 +7,11 @@ import dev.safelora.registry.RegistryException;
 import dev.safelora.registry.RegistryUnreachableException;
 import java.io.EOFException;
 import java.net.ConnectException;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TransactionAbortableException;
 import org.junit.jupiter.api.Test;
 
 class FailuresTest {
@@ -49,6 +52,17 @@ class FailuresTest {
         assertThat(Failures.category(missing, false)).isEqualTo(BadInputException.Cause.ARTIFACT);
         assertThat(new Failures(t -> t instanceof IllegalStateException).classify(new IllegalStateException("gpu busy"), false))
                 .isEqualTo(Failures.Verdict.TRANSIENT);
+    }
+
+    @Test
+    void aTransactionTheBrokerAskedToAbortIsRetriedNotCountedAgainstTheRecord() {
+        // What commitTransaction throws after a send the broker answered with TRANSACTION_ABORTABLE (KIP-1050:
+        // abort the transaction and retry it), e.g. while partition leadership moves.
+        Throwable abortable = new KafkaException("Cannot execute transactional method because we are in an error state",
+                new TransactionAbortableException("Transaction Request was aborted after exhausting retries."));
+        assertThat(failures.classify(abortable, false)).isEqualTo(Failures.Verdict.TRANSIENT);
+        assertThat(failures.classify(new KafkaException("in an error state", new RecordTooLargeException("too large")), false))
+                .isEqualTo(Failures.Verdict.UNEXPECTED);
     }
 
     @Test

@@ -366,6 +366,106 @@ class LongJobLoopTest {
         await("committed", Duration.ofSeconds(10), () -> committedOrEmpty(group, in).equals(Map.of(0, 1L)));
     }
 
+    /**
+     * The real transactional producer, except that its first commit times out, as a commit does when the
+     * transaction coordinator does not answer within max.block.ms. The Kafka client then only allows committing
+     * again: an abort is refused ("Cannot attempt operation `abortTransaction` because the previous call to
+     * `commitTransaction` timed out and must be retried", TransactionManager), which is emulated here.
+     */
+    private static final class FirstCommitTimesOut extends org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> {
+        private final AtomicInteger commits = new AtomicInteger();
+        private volatile boolean commitPending;
+
+        FirstCommitTimesOut(Map<String, Object> properties) {
+            super(properties);
+        }
+
+        @Override
+        public void commitTransaction() {
+            if (commits.incrementAndGet() == 1) {
+                commitPending = true;
+                throw new org.apache.kafka.common.errors.TimeoutException("Timeout expired after 10000ms while awaiting EndTxn(true)");
+            }
+            commitPending = false;
+            super.commitTransaction();
+        }
+
+        @Override
+        public void abortTransaction() {
+            if (commitPending) {
+                throw new IllegalStateException("Cannot attempt operation `abortTransaction` because the previous call to "
+                        + "`commitTransaction` timed out and must be retried");
+            }
+            super.abortTransaction();
+        }
+    }
+
+    @Test
+    void aTransactionCommitThatTimesOutIsCommittedAgainNotAbortedAndTheLoopGoesOn() throws Exception {
+        String in = unique("jobs");
+        String out = unique("adapters");
+        createTopics(1, in, out, in + ".dlq");
+        produce(List.of(rec(in, 0, "req", intBytes(1))));
+        AtomicInteger runs = new AtomicInteger();
+        String group = unique("group");
+        StageConfig config = StageTestKit.config("trainer", group, in, work, Map.of("exactly.once", "true"));
+        LongJobLoop<Integer, String> loop = new LongJobLoop<>(config, new IntegerDeserializer(), new StringSerializer(), (r, ctx) -> {
+            runs.incrementAndGet();
+            return List.of(Output.of(out, r.key(), "trained " + r.key()));
+        }, new StageMetrics(), Failures.standard(), FirstCommitTimesOut::new);
+        loops.add(loop);
+        loop.start();
+        await("the adapter or the loop's end", Duration.ofSeconds(30), () -> !values(out).isEmpty() || loop.failure().isPresent());
+        assertThat(loop.failure()).isEmpty();
+        assertThat(values(out)).containsExactly("trained req");
+        assertThat(runs.get()).isEqualTo(1);
+        await("committed", Duration.ofSeconds(10), () -> committedOrEmpty(group, in).equals(Map.of(0, 1L)));
+    }
+
+    /**
+     * The real transactional producer, except that its first offsets go out with the group generation before
+     * the current one: as when a rebalance completed between the loop reading the group metadata and the
+     * broker checking it, and this consumer kept the partition. The broker refuses them (ILLEGAL_GENERATION).
+     */
+    private static final class FirstOffsetsOfAnOlderGeneration extends org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> {
+        private final AtomicInteger calls = new AtomicInteger();
+
+        FirstOffsetsOfAnOlderGeneration(Map<String, Object> properties) {
+            super(properties);
+        }
+
+        @Override
+        public void sendOffsetsToTransaction(Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets,
+                                             org.apache.kafka.clients.consumer.ConsumerGroupMetadata group) {
+            if (calls.incrementAndGet() == 1) {
+                group = new org.apache.kafka.clients.consumer.ConsumerGroupMetadata(group.groupId(), group.generationId() - 1,
+                        group.memberId(), group.groupInstanceId());
+            }
+            super.sendOffsetsToTransaction(offsets, group);
+        }
+    }
+
+    @Test
+    void aTransactionRefusedForAnOlderGenerationIsPublishedAgainWhenThePartitionStaysOurs() throws Exception {
+        String in = unique("jobs");
+        String out = unique("adapters");
+        createTopics(1, in, out, in + ".dlq");
+        produce(List.of(rec(in, 0, "req", intBytes(1)), rec(in, 0, "next", intBytes(1))));
+        AtomicInteger runs = new AtomicInteger();
+        String group = unique("group");
+        StageConfig config = StageTestKit.config("trainer", group, in, work, Map.of("exactly.once", "true"));
+        LongJobLoop<Integer, String> loop = new LongJobLoop<>(config, new IntegerDeserializer(), new StringSerializer(), (r, ctx) -> {
+            runs.incrementAndGet();
+            return List.of(Output.of(out, r.key(), "trained " + r.key()));
+        }, new StageMetrics(), Failures.standard(), FirstOffsetsOfAnOlderGeneration::new);
+        loops.add(loop);
+        loop.start();
+        await("both adapters", Duration.ofSeconds(20), () -> values(out).size() == 2);
+        assertThat(values(out)).containsExactly("trained req", "trained next");
+        await("committed", Duration.ofSeconds(10), () -> committedOrEmpty(group, in).equals(Map.of(0, 2L)));
+        assertThat(loop.failure()).isEmpty();
+    }
+
     private Double metric(String name, Map<String, String> labels) {
         try {
             return sample(StageTestKit.get(http.port(), "/metrics").body(), name, labels);

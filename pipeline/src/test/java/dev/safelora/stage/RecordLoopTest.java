@@ -185,6 +185,31 @@ class RecordLoopTest {
     }
 
     @Test
+    void transientFailuresDoNotUseUpTheRetriesOfAnUnexpectedFailure() throws Exception {
+        String in = unique("in");
+        String out = unique("out");
+        createTopics(1, in, out, in + ".dlq");
+        produce(List.of(rec(in, "k", intBytes(1))));
+        AtomicInteger calls = new AtomicInteger();
+        // max.attempts is 3: the store is away for three attempts, then one unexpected failure, then success.
+        start("patient", in, r -> {
+            int n = calls.incrementAndGet();
+            if (n <= 3) {
+                throw new TransientException("artifact store unavailable (attempt " + n + ")");
+            }
+            if (n == 4) {
+                throw new IllegalStateException("one-off glitch");
+            }
+            return List.of(Output.of(out, r.key(), "ok after " + n));
+        }, new StageMetrics());
+
+        await("the output or a dead letter", Duration.ofSeconds(30), () -> values(out).size() + readAll(in + ".dlq").size() > 0);
+        assertThat(values(out)).containsExactly("ok after 5");
+        assertThat(readAll(in + ".dlq")).as("one unexpected failure out of 3 allowed").isEmpty();
+        await("offsets committed", Duration.ofSeconds(10), () -> safeCommitted(in).equals(Map.of(0, 1L)));
+    }
+
+    @Test
     void shutdownCommitsWhatIsDoneAndARestartContinuesWithoutRedoingIt() throws Exception {
         String in = unique("in");
         String out = unique("out");

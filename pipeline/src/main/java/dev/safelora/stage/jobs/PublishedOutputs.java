@@ -3,6 +3,7 @@ package dev.safelora.stage.jobs;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.safelora.schema.SchemaClasses;
 import dev.safelora.stage.BadInputException;
+import dev.safelora.stage.DeadLetters;
 import dev.safelora.stage.InputRecord;
 import dev.safelora.stage.Output;
 import java.io.ByteArrayOutputStream;
@@ -35,7 +36,11 @@ import org.apache.avro.specific.SpecificRecord;
  *       byte for byte;</li>
  *   <li>written by another record: the loop handles a partition in order and only moves past a record once
  *       its outputs are acknowledged (and, in exactly-once mode, committed in the same transaction as its
- *       offset), so that record's events are out - publish nothing.</li>
+ *       offset), so that record's events are out - publish nothing;</li>
+ *   <li>except when this record is a dead letter of that record copied back to the input topic (its
+ *       {@code safelora.dlq.source.*} headers name it): the loop gave up on that record instead of publishing
+ *       (say the output topic refused the events), so they are not out - publish the stored events
+ *       ({@link #republish}).</li>
  * </ul>
  *
  * With the loop in exactly-once mode ({@code stage.exactly.once}, the trainer's and projector's default) a
@@ -92,7 +97,44 @@ public final class PublishedOutputs {
             throw new BadInputException(BadInputException.Cause.VALIDATION, "the output location already holds the outputs of adapter "
                     + stored.get().adapterId() + "; adapter " + adapterId + " needs an outputUri of its own");
         }
-        return stored.get().source().equals(Source.of(record)) ? Verdict.REPUBLISH : Verdict.ALREADY_PUBLISHED;
+        Source source = stored.get().source();
+        return source.equals(Source.of(record)) || source.equals(deadLetterSource(record).orElse(null))
+                ? Verdict.REPUBLISH : Verdict.ALREADY_PUBLISHED;
+    }
+
+    /**
+     * The events to publish again. When {@code record} is a replayed dead letter of the record that stored them,
+     * it takes them over (the stored source becomes {@code record}), so that a dead letter of this replay can be
+     * replayed in turn.
+     */
+    public static List<Output<SpecificRecord>> republish(StageArtifacts artifacts, URI location, Stored stored,
+                                                         InputRecord<?> record, Path scratch) throws IOException {
+        List<Output<SpecificRecord>> outputs = outputs(stored);
+        if (!stored.source().equals(Source.of(record))) {
+            write(artifacts, location, record, stored.adapterId(), outputs, scratch);
+        }
+        return outputs;
+    }
+
+    /**
+     * Where a record was dead-lettered from, when it is a dead letter copied back to an input topic: the loop
+     * moved past that record without publishing its outputs (it gave up on it), so they are not out.
+     */
+    private static Optional<Source> deadLetterSource(InputRecord<?> record) {
+        if (record.headers() == null) {
+            return Optional.empty();
+        }
+        String topic = DeadLetters.header(record.headers(), DeadLetters.SOURCE_TOPIC);
+        String partition = DeadLetters.header(record.headers(), DeadLetters.SOURCE_PARTITION);
+        String offset = DeadLetters.header(record.headers(), DeadLetters.SOURCE_OFFSET);
+        if (topic == null || partition == null || offset == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(new Source(topic, Integer.parseInt(partition), Long.parseLong(offset)));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     /** Stores the outputs as published by {@code record}; {@code scratch} is a local directory for the file. */

@@ -61,7 +61,7 @@ public final class ProjectionJobRunner implements LongJob<ProjectionJob, Specifi
             }
             case REPUBLISH -> {
                 LOG.info("projection job {}: outputs stored but not committed; publishing them again", job.getJobId());
-                return PublishedOutputs.outputs(stored.get());
+                return PublishedOutputs.republish(artifacts, markerUri, stored.get(), record, context.scratchDir());
             }
             default -> {
             }

@@ -101,7 +101,7 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
             }
             case REPUBLISH -> {
                 LOG.info("training job {}: outputs stored but not committed; publishing them again without retraining", job.getJobId());
-                return PublishedOutputs.outputs(stored.get());
+                return PublishedOutputs.republish(artifacts, markerUri, stored.get(), record, context.scratchDir());
             }
             default -> {
             }

@@ -8,14 +8,18 @@ import dev.safelora.artifacts.FileArtifactStore;
 import dev.safelora.schema.AdapterPublished;
 import dev.safelora.schema.EvaluationCompleted;
 import dev.safelora.stage.BadInputException;
+import dev.safelora.stage.DeadLetters;
 import dev.safelora.stage.InputRecord;
 import dev.safelora.stage.Output;
 import dev.safelora.testkit.AvroFixtures;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Headers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,5 +55,35 @@ class PublishedOutputsTest {
         assertThat(PublishedOutputs.verdict(stored, at("jobs", 1, 5), "a1")).isEqualTo(PublishedOutputs.Verdict.ALREADY_PUBLISHED);
         assertThatThrownBy(() -> PublishedOutputs.verdict(stored, at("jobs", 0, 9), "a2"))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("adapter a1").hasMessageContaining("a2 needs an outputUri");
+    }
+
+    /** A dead letter copied back to the input topic, headers and all, as an operator replays it. */
+    private static InputRecord<String> replayOf(String topic, int partition, long offset, long replayedAt) {
+        ConsumerRecord<byte[], byte[]> original = new ConsumerRecord<>(topic, partition, offset, new byte[0], new byte[0]);
+        Headers headers = DeadLetters.of(original, new IllegalStateException("publishing failed"), BadInputException.Cause.PROCESSING,
+                "trainer", 3, Instant.EPOCH).headers();
+        return new InputRecord<>(topic, 0, replayedAt, 0L, "key", "value", headers);
+    }
+
+    @Test
+    void aReplayedDeadLetterOfTheRecordThatStoredTheOutputsPublishesThemAndTakesTheRecordOver() throws Exception {
+        StageArtifacts artifacts = new StageArtifacts(new ArtifactStores().register("file", FileArtifactStore::new), dir.toUri());
+        URI location = PublishedOutputs.location(artifacts, artifacts.child(dir.toUri(), "adapters/a1"));
+        List<Output<SpecificRecord>> outputs = List.of(Output.of("adapters", "a1", AvroFixtures.sample(AdapterPublished.class, 1)));
+        // The record at offset 5 stored its outputs, could not publish them and was dead-lettered: they never went out.
+        PublishedOutputs.write(artifacts, location, at("jobs", 0, 5), "a1", outputs, dir.resolve("scratch"));
+        Optional<PublishedOutputs.Stored> stored = PublishedOutputs.read(artifacts, location);
+
+        InputRecord<String> replay = replayOf("jobs", 0, 5, 12);
+        assertThat(PublishedOutputs.verdict(stored, replay, "a1")).isEqualTo(PublishedOutputs.Verdict.REPUBLISH);
+        assertThat(PublishedOutputs.verdict(stored, replayOf("jobs", 0, 4, 12), "a1"))
+                .as("the dead letter of another record").isEqualTo(PublishedOutputs.Verdict.ALREADY_PUBLISHED);
+
+        assertThat(PublishedOutputs.republish(artifacts, location, stored.get(), replay, dir.resolve("scratch"))).isEqualTo(outputs);
+        Optional<PublishedOutputs.Stored> taken = PublishedOutputs.read(artifacts, location);
+        assertThat(taken.get().source()).as("a replay of the replay finds its own dead letter")
+                .isEqualTo(new PublishedOutputs.Source("jobs", 0, 12));
+        assertThat(PublishedOutputs.outputs(taken.get())).isEqualTo(outputs);
+        assertThat(PublishedOutputs.verdict(taken, at("jobs", 0, 13), "a1")).isEqualTo(PublishedOutputs.Verdict.ALREADY_PUBLISHED);
     }
 }
