@@ -106,11 +106,15 @@ final class FamilyPlanner {
     void alignmentReady(AlignmentEvent alignment, Instant at) {
         String family = alignment.getFamily();
         AlignmentEvent previous = alignments.get(family);
-        history.put(alignment.getAlignmentId().toString(), alignment);
-        if (previous != null && previous.getAlignmentId().equals(alignment.getAlignmentId())) {
-            LOG.info("planner: alignment {} of family {} seen again; nothing to do", alignment.getAlignmentId(), family);
+        String alignmentId = alignment.getAlignmentId().toString();
+        if (previous != null && history.get(alignmentId) != null) {
+            // the alignment stage is at-least-once: a re-run registration re-sends its alignment id with a later
+            // completedAt; the current one or an older one, it must not move the family (and its adapters)
+            LOG.info("planner: alignment {} of family {} seen before (current {}); nothing to do", alignmentId, family,
+                    previous.getAlignmentId());
             return;
         }
+        history.put(alignmentId, alignment);
         if (previous != null && alignment.getCompletedAt().isBefore(previous.getCompletedAt())) {
             // a late or re-sent older event must not move the family (and its adapters) back
             LOG.warn("planner: alignment {} of family {} completed at {}, before the current {} ({}); ignored",

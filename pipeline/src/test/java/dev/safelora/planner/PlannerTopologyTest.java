@@ -358,6 +358,28 @@ class PlannerTopologyTest {
     }
 
     @Test
+    void aReplayedOlderAlignmentDoesNotMoveTheFamilyBack() {
+        // the alignment stage is at-least-once: re-running registration 1 re-sends its alignment id, completed later
+        AlignmentEvent first = ready("llama-a", id("a1"), "base-1", "aligned-1");
+        send(alignments, "llama-a", first);
+        send(requests, "req-1", request("req-1", "llama-a"));
+        AdapterPublished v1 = publishedFrom(trainingJobs.readValue());
+        send(adapters, v1.getAdapterId(), v1);
+        send(alignments, "llama-a", AlignmentEvent.newBuilder(ready("llama-a", id("a2"), "base-1", "aligned-2"))
+                .setCompletedAt(PlannerRecords.T0.plusSeconds(60)).build());
+        ProjectionJob refresh = projectionJobs.readValue();
+        AdapterPublished v2 = adapter(refresh.getAdapterId(), "req-1", "llama-a", refresh.getAlignment(), refresh.getSelection(),
+                v1.getAdapterId(), LineageReason.ALIGNMENT_CHANGED);
+        send(adapters, v2.getAdapterId(), v2);
+
+        send(alignments, "llama-a", AlignmentEvent.newBuilder(first).setCompletedAt(PlannerRecords.T0.plusSeconds(120)).build());
+        assertThat(projectionJobs.isEmpty()).isTrue();
+        assertThat(trainingJobs.isEmpty()).isTrue();
+        send(requests, "req-2", request("req-2", "llama-a"));
+        assertThat(trainingJobs.readValue().getAlignment().getAlignmentId()).isEqualTo(id("a2"));
+    }
+
+    @Test
     void adapterPublishedAfterItsFamilyMovedOnIsRefreshedAtOnce() {
         send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
         send(requests, "req-1", request("req-1", "llama-a"));
