@@ -140,6 +140,11 @@ final class FamilyPlanner {
     /** A published adapter (already checked): becomes the head of its lineage, and is refreshed at once if stale. */
     void adapterPublished(AdapterPublished adapter, Instant at) {
         String family = adapter.getFamily();
+        if (refreshing.get(adapter.getAdapterId()) != null) {
+            // workers publish at least once: this adapter was seen and its refresh is already planned
+            LOG.info("planner: adapter {} published again; its refresh is already planned", adapter.getAdapterId());
+            return;
+        }
         if (adapter.getPreviousAdapterId() != null) {
             familyAdapters.delete(PlannerStores.familyKey(family, adapter.getPreviousAdapterId()));
             refreshing.delete(adapter.getPreviousAdapterId());

@@ -380,6 +380,20 @@ class PlannerTopologyTest {
     }
 
     @Test
+    void aRepublishedAdapterWhoseRefreshIsInFlightIsNotRefreshedTwice() {
+        send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
+        send(requests, "req-1", request("req-1", "llama-a"));
+        AdapterPublished v1 = publishedFrom(trainingJobs.readValue());
+        send(adapters, v1.getAdapterId(), v1);
+        send(alignments, "llama-a", ready("llama-a", id("a2"), "base-1", "aligned-2"));
+        assertThat(projectionJobs.readValuesToList()).hasSize(1);
+
+        // a worker that crashed after publishing publishes the same adapter event again
+        send(adapters, v1.getAdapterId(), v1);
+        assertThat(projectionJobs.isEmpty()).isTrue();
+    }
+
+    @Test
     void adapterPublishedAfterItsFamilyMovedOnIsRefreshedAtOnce() {
         send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
         send(requests, "req-1", request("req-1", "llama-a"));
