@@ -141,13 +141,14 @@ final class FamilyPlanner {
     void adapterPublished(AdapterPublished adapter, Instant at) {
         String family = adapter.getFamily();
         if (refreshing.get(adapter.getAdapterId()) != null) {
-            // workers publish at least once: this adapter was seen and its refresh is already planned
-            LOG.info("planner: adapter {} published again; its refresh is already planned", adapter.getAdapterId());
+            // workers publish at least once: this adapter was seen and already has a successor, planned or published
+            LOG.info("planner: adapter {} published again; it already has a successor", adapter.getAdapterId());
             return;
         }
         if (adapter.getPreviousAdapterId() != null) {
             familyAdapters.delete(PlannerStores.familyKey(family, adapter.getPreviousAdapterId()));
-            refreshing.delete(adapter.getPreviousAdapterId());
+            // kept, not deleted: a late copy of the superseded adapter must not become a lineage head again
+            refreshing.putIfAbsent(adapter.getPreviousAdapterId(), adapter.getAlignment().getAlignmentId().toString());
         }
         familyAdapters.put(PlannerStores.familyKey(family, adapter.getAdapterId()), adapter);
         AlignmentEvent current = alignments.get(family);

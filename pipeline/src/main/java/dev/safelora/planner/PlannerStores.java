@@ -28,7 +28,7 @@ import dev.safelora.serde.AvroSerdes;
  *   <tr><td>{@value #WAITING}</td><td>family\0request id</td><td>requests waiting for their family's alignment</td></tr>
  *   <tr><td>{@value #PLANNED}</td><td>request id</td><td>requests turned into training jobs (kept for re-training)</td></tr>
  *   <tr><td>{@value #FAMILY_ADAPTERS}</td><td>family\0adapter id</td><td>the family's latest adapters: heads of their lineages</td></tr>
- *   <tr><td>{@value #REFRESHING}</td><td>adapter id</td><td>alignment id of a refresh job planned for that adapter, not yet published</td></tr>
+ *   <tr><td>{@value #REFRESHING}</td><td>adapter id</td><td>alignment id of the refresh job planned for that adapter (or of its successor): the adapter is superseded or about to be, so it is not refreshed again and a late copy of it plans nothing</td></tr>
  *   <tr><td>{@value #ADAPTERS}</td><td>adapter id</td><td>every published adapter (partitioned by adapter id)</td></tr>
  * </table>
  */

@@ -394,6 +394,26 @@ class PlannerTopologyTest {
     }
 
     @Test
+    void aRepublishedSupersededAdapterDoesNotForkItsLineage() {
+        send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
+        send(requests, "req-1", request("req-1", "llama-a"));
+        AdapterPublished v1 = publishedFrom(trainingJobs.readValue());
+        send(adapters, v1.getAdapterId(), v1);
+        send(alignments, "llama-a", ready("llama-a", id("a2"), "base-1", "aligned-2"));
+        ProjectionJob toA2 = projectionJobs.readValue();
+        AdapterPublished v2 = adapter(toA2.getAdapterId(), "req-1", "llama-a", toA2.getAlignment(), toA2.getSelection(),
+                v1.getAdapterId(), LineageReason.ALIGNMENT_CHANGED);
+        send(adapters, v2.getAdapterId(), v2);
+        send(alignments, "llama-a", ready("llama-a", id("a3"), "base-1", "aligned-3"));
+        assertThat(projectionJobs.readValuesToList()).extracting(ProjectionJob::getSourceAdapterId).containsExactly(v2.getAdapterId());
+
+        // v1 arrives again after v2 superseded it: it is no head of a lineage, nothing is planned from it
+        send(adapters, v1.getAdapterId(), v1);
+        assertThat(projectionJobs.isEmpty()).isTrue();
+        assertThat(trainingJobs.isEmpty()).isTrue();
+    }
+
+    @Test
     void adapterPublishedAfterItsFamilyMovedOnIsRefreshedAtOnce() {
         send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
         send(requests, "req-1", request("req-1", "llama-a"));
