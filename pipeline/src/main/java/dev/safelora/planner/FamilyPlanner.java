@@ -23,7 +23,6 @@ import dev.safelora.schema.ProjectionJob;
 import dev.safelora.schema.SelectionPolicy;
 import dev.safelora.schema.TrainingJob;
 import dev.safelora.schema.TrainingRequest;
-import dev.safelora.stage.BadInputException;
 
 /**
  * The planning decisions of one family's partition: release requests when the alignment is ready,
@@ -74,13 +73,9 @@ final class FamilyPlanner {
     /** A training request (already checked): a job now if its family's alignment is ready, else it waits. */
     void request(TrainingRequest request, Instant at) {
         TrainingRequest earlier = planned.get(request.getRequestId());
-        if (earlier != null) {
-            if (earlier.equals(request)) {
-                LOG.info("planner: request {} was already planned; the replay plans nothing new", request.getRequestId());
-                return;
-            }
-            throw new BadInputException(BadInputException.Cause.VALIDATION, "request id '" + request.getRequestId()
-                    + "' was already used by a different training request; use a new request id");
+        if (earlier != null && RecordChecks.replays(earlier, request)) {
+            LOG.info("planner: request {} was already planned; the replay plans nothing new", request.getRequestId());
+            return;
         }
         AlignmentEvent alignment = alignments.get(request.getFamily());
         if (alignment == null) {

@@ -29,6 +29,7 @@ import dev.safelora.serde.AvroSerdes;
  *   <tr><td>{@value #PLANNED}</td><td>request id</td><td>requests turned into training jobs (kept for re-training)</td></tr>
  *   <tr><td>{@value #FAMILY_ADAPTERS}</td><td>family\0adapter id</td><td>the family's latest adapters: heads of their lineages</td></tr>
  *   <tr><td>{@value #REFRESHING}</td><td>adapter id</td><td>alignment id of the refresh job planned for that adapter (or of its successor): the adapter is superseded or about to be, so it is not refreshed again and a late copy of it plans nothing</td></tr>
+ *   <tr><td>{@value #REQUESTS}</td><td>request id</td><td>every training request accepted (partitioned by request id): replays and reused ids</td></tr>
  *   <tr><td>{@value #ADAPTERS}</td><td>adapter id</td><td>every published adapter (partitioned by adapter id)</td></tr>
  * </table>
  */
@@ -42,6 +43,7 @@ final class PlannerStores {
     static final String FAMILY_ADAPTERS = "planner-family-adapters";
     static final String REFRESHING = "planner-refreshing";
     static final String ADAPTERS = "planner-adapters";
+    static final String REQUESTS = "planner-requests";
 
     private PlannerStores() {
     }
@@ -66,7 +68,8 @@ final class PlannerStores {
                 store(PLANNED, requests),
                 store(FAMILY_ADAPTERS, adapters),
                 store(REFRESHING, Serdes.String()),
-                store(ADAPTERS, adapters));
+                store(ADAPTERS, adapters),
+                store(REQUESTS, requests));
     }
 
     private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<V> values) {

@@ -73,7 +73,7 @@ public final class PlannerTopology {
                         PlannerStores.POLICIES, PlannerStores.ADAPTERS);
 
         KStream<String, Emit> routedRequests = builder.stream(Topic.TRAINING_REQUESTS.topicName(), raw.withName("training-requests"))
-                .process(() -> new RequestRouter(registry, metrics), Named.as("route-requests"));
+                .process(() -> new RequestRouter(registry, metrics), Named.as("route-requests"), PlannerStores.REQUESTS);
         KStream<String, Emit> fromRequests = routedRequests
                 .filter((k, v) -> v instanceof Emit.Rekeyed, Named.as("requests-rekeyed"))
                 .mapValues(v -> (TrainingRequest) ((Emit.Rekeyed) v).value(), Named.as("requests-unwrap"))

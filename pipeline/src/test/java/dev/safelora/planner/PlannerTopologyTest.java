@@ -414,6 +414,25 @@ class PlannerTopologyTest {
     }
 
     @Test
+    void aReusedRequestIdWhileTheFirstRequestWaitsIsADeadLetter() {
+        TrainingRequest first = request("req-1", "llama-a");
+        send(requests, "req-1", first);
+        send(requests, "req-1", TrainingRequest.newBuilder(first).setDatasetUri("file:///other.jsonl").build());
+        send(requests, "req-1", TrainingRequest.newBuilder(first).setFamily("llama-b").build());
+        assertThat(requestDlq.readRecordsToList()).hasSize(2)
+                .allSatisfy(dead -> assertThat(header(dead, DeadLetters.ERROR_MESSAGE)).contains("req-1").contains("already used"));
+        send(requests, "req-1", first);   // a replay of the first: nothing new
+        assertThat(requestDlq.isEmpty()).isTrue();
+
+        AlignmentEvent a = ready("llama-a", id("a1"), "base-1", "aligned-1");
+        send(alignments, "llama-a", a);
+        send(alignments, "llama-b", ready("llama-b", id("b1"), "base-b", "aligned-b"));
+        List<TrainingJob> jobs = trainingJobs.readValuesToList();
+        assertThat(jobs).hasSize(1);
+        assertJob(jobs.get(0), first, a, SelectionMode.THRESHOLD, LineageReason.NEW_TRAINING, null);
+    }
+
+    @Test
     void adapterPublishedAfterItsFamilyMovedOnIsRefreshedAtOnce() {
         send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
         send(requests, "req-1", request("req-1", "llama-a"));
