@@ -433,6 +433,29 @@ class PlannerTopologyTest {
     }
 
     @Test
+    void anAdapterOfARequestThePlannerNeverSawIsNotRetrainedOnANewBaseUntilARequestSaysSo() {
+        AlignmentEvent first = ready("llama-a", id("a1"), "base-1", "aligned-1");
+        send(alignments, "llama-a", first);
+        AdapterPublished external = adapter("adapter-x", "req-unknown", "llama-a", JobFactory.ref(first), topK(1), null,
+                LineageReason.NEW_TRAINING);
+        send(adapters, "adapter-x", external);
+
+        send(alignments, "llama-a", ready("llama-a", id("a2"), "base-2", "aligned-2"));
+        assertThat(trainingJobs.isEmpty()).isTrue();
+        assertThat(projectionJobs.isEmpty()).isTrue();
+
+        // nothing is in flight for it: a later alignment finds it on the old base again; a request with retrainOf re-trains it
+        send(alignments, "llama-a", ready("llama-a", id("a3"), "base-2", "aligned-3"));
+        assertThat(projectionJobs.isEmpty()).isTrue();
+        assertThat(trainingJobs.isEmpty()).isTrue();
+        send(requests, "req-x", TrainingRequest.newBuilder(request("req-x", "llama-a")).setRetrainOf("adapter-x").build());
+        TrainingJob manual = trainingJobs.readValue();
+        assertThat(manual.getReason()).isEqualTo(LineageReason.BASE_CHANGED);
+        assertThat(manual.getPreviousAdapterId()).isEqualTo("adapter-x");
+        assertThat(manual.getAlignment().getAlignmentId()).isEqualTo(id("a3"));
+    }
+
+    @Test
     void adapterPublishedAfterItsFamilyMovedOnIsRefreshedAtOnce() {
         send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
         send(requests, "req-1", request("req-1", "llama-a"));
