@@ -70,7 +70,7 @@ public final class PlannerTopology {
                 .process(() -> new AlignmentProcessor(registry, jobs, metrics), Named.as("plan-alignments"), familyStores);
         KStream<String, Emit> fromSelections = builder.stream(Topic.LAYER_SELECTIONS.topicName(), raw.withName("layer-selections"))
                 .process(() -> new SelectionProcessor(registry, jobs, metrics), Named.as("plan-selections"),
-                        PlannerStores.POLICIES, PlannerStores.ADAPTERS);
+                        PlannerStores.POLICIES, PlannerStores.ADAPTERS, PlannerStores.ADAPTER_SELECTIONS);
 
         KStream<String, Emit> routedRequests = builder.stream(Topic.TRAINING_REQUESTS.topicName(), raw.withName("training-requests"))
                 .process(() -> new RequestRouter(registry, metrics), Named.as("route-requests"), PlannerStores.REQUESTS);

@@ -41,6 +41,7 @@ import dev.safelora.registry.HttpSchemaRegistryClient;
 import dev.safelora.schema.AdapterPublished;
 import dev.safelora.schema.AlignmentEvent;
 import dev.safelora.schema.AlignmentReady;
+import dev.safelora.schema.LayerSelection;
 import dev.safelora.schema.LineageReason;
 import dev.safelora.schema.ProjectionJob;
 import dev.safelora.schema.SelectionMode;
@@ -253,6 +254,24 @@ class PlannerTopologyTest {
         assertThat(projection.getAdapterId()).isNotEqualTo(published.getAdapterId());
         assertThat(projection.getOutputUri()).isEqualTo(ARTIFACTS + "/adapters/" + projection.getAdapterId());
         assertThat(projectionJobs.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aReplayedAdapterSelectionPlansNothingNew() {
+        AlignmentEvent alignment = ready("llama-a", id("a1"), "base-1", "aligned-1");
+        send(alignments, "llama-a", alignment);
+        send(requests, "req-1", request("req-1", "llama-a"));
+        AdapterPublished published = publishedFrom(trainingJobs.readValue());
+        send(adapters, published.getAdapterId(), published);
+        LayerSelection topTwo = adapterSelection(published.getAdapterId(), topK(2));
+        send(selections, published.getAdapterId(), topTwo);
+        assertThat(projectionJobs.readValuesToList()).hasSize(1);
+
+        send(selections, published.getAdapterId(), topTwo);
+        assertThat(projectionJobs.isEmpty()).isTrue();
+        // a new selection for the same adapter is planned
+        send(selections, published.getAdapterId(), adapterSelection(published.getAdapterId(), topK(1)));
+        assertThat(projectionJobs.readValue().getSelection()).isEqualTo(topK(1));
     }
 
     @Test
