@@ -35,6 +35,8 @@ import dev.safelora.schema.TrainingRequest;
  * (BASE_CHANGED, hours); identical content - nothing. While a refresh job for an adapter is planned
  * but its adapter not yet published, further alignments leave that lineage alone: when the refreshed
  * adapter is published it is compared with the family's alignment then, and refreshed again if stale.
+ * Inputs may come twice (the stages upstream publish at least once): an alignment id seen before and an
+ * adapter that already has a successor, planned or published, change nothing.
  */
 final class FamilyPlanner {
 
