@@ -475,6 +475,30 @@ class PlannerTopologyTest {
     }
 
     @Test
+    void alignmentsArrivingWhileAReprojectionIsInFlightAreAppliedOnceWhenItsAdapterArrives() {
+        send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
+        send(requests, "req-1", request("req-1", "llama-a"));
+        AdapterPublished v1 = publishedFrom(trainingJobs.readValue());
+        send(adapters, v1.getAdapterId(), v1);
+        send(alignments, "llama-a", ready("llama-a", id("a2"), "base-1", "aligned-2"));
+        ProjectionJob toA2 = projectionJobs.readValue();
+
+        send(alignments, "llama-a", ready("llama-a", id("a3"), "base-1", "aligned-3"));
+        send(alignments, "llama-a", ready("llama-a", id("a4"), "base-1", "aligned-4"));
+        assertThat(projectionJobs.isEmpty()).isTrue();
+
+        AdapterPublished v2 = adapter(toA2.getAdapterId(), "req-1", "llama-a", toA2.getAlignment(), toA2.getSelection(),
+                v1.getAdapterId(), LineageReason.ALIGNMENT_CHANGED);
+        send(adapters, v2.getAdapterId(), v2);
+        List<ProjectionJob> next = projectionJobs.readValuesToList();
+        assertThat(next).hasSize(1);
+        assertThat(next.get(0).getSourceAdapterId()).isEqualTo(v2.getAdapterId());
+        assertThat(next.get(0).getAlignment().getAlignmentId()).isEqualTo(id("a4"));
+        assertThat(next.get(0).getRawAdapterUri()).isEqualTo(v2.getRawAdapterUri());
+        assertThat(trainingJobs.isEmpty()).isTrue();
+    }
+
+    @Test
     void adapterPublishedAfterItsFamilyMovedOnIsRefreshedAtOnce() {
         send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
         send(requests, "req-1", request("req-1", "llama-a"));
