@@ -23,7 +23,6 @@ import dev.safelora.schema.ProjectionJob;
 import dev.safelora.schema.SelectionPolicy;
 import dev.safelora.schema.TrainingJob;
 import dev.safelora.schema.TrainingRequest;
-import dev.safelora.stage.BadInputException;
 
 /**
  * The planning decisions of one family's partition: release requests when the alignment is ready,
@@ -36,6 +35,8 @@ import dev.safelora.stage.BadInputException;
  * (BASE_CHANGED, hours); identical content - nothing. While a refresh job for an adapter is planned
  * but its adapter not yet published, further alignments leave that lineage alone: when the refreshed
  * adapter is published it is compared with the family's alignment then, and refreshed again if stale.
+ * Inputs may come twice (the stages upstream publish at least once): an alignment id seen before and an
+ * adapter that already has a successor, planned or published, change nothing.
  */
 final class FamilyPlanner {
 
@@ -74,13 +75,9 @@ final class FamilyPlanner {
     /** A training request (already checked): a job now if its family's alignment is ready, else it waits. */
     void request(TrainingRequest request, Instant at) {
         TrainingRequest earlier = planned.get(request.getRequestId());
-        if (earlier != null) {
-            if (earlier.equals(request)) {
-                LOG.info("planner: request {} was already planned; the replay plans nothing new", request.getRequestId());
-                return;
-            }
-            throw new BadInputException(BadInputException.Cause.VALIDATION, "request id '" + request.getRequestId()
-                    + "' was already used by a different training request; use a new request id");
+        if (earlier != null && RecordChecks.replays(earlier, request)) {
+            LOG.info("planner: request {} was already planned; the replay plans nothing new", request.getRequestId());
+            return;
         }
         AlignmentEvent alignment = alignments.get(request.getFamily());
         if (alignment == null) {
@@ -106,11 +103,15 @@ final class FamilyPlanner {
     void alignmentReady(AlignmentEvent alignment, Instant at) {
         String family = alignment.getFamily();
         AlignmentEvent previous = alignments.get(family);
-        history.put(alignment.getAlignmentId().toString(), alignment);
-        if (previous != null && previous.getAlignmentId().equals(alignment.getAlignmentId())) {
-            LOG.info("planner: alignment {} of family {} seen again; nothing to do", alignment.getAlignmentId(), family);
+        String alignmentId = alignment.getAlignmentId().toString();
+        if (previous != null && history.get(alignmentId) != null) {
+            // the alignment stage is at-least-once: a re-run registration re-sends its alignment id with a later
+            // completedAt; the current one or an older one, it must not move the family (and its adapters)
+            LOG.info("planner: alignment {} of family {} seen before (current {}); nothing to do", alignmentId, family,
+                    previous.getAlignmentId());
             return;
         }
+        history.put(alignmentId, alignment);
         if (previous != null && alignment.getCompletedAt().isBefore(previous.getCompletedAt())) {
             // a late or re-sent older event must not move the family (and its adapters) back
             LOG.warn("planner: alignment {} of family {} completed at {}, before the current {} ({}); ignored",
@@ -136,9 +137,15 @@ final class FamilyPlanner {
     /** A published adapter (already checked): becomes the head of its lineage, and is refreshed at once if stale. */
     void adapterPublished(AdapterPublished adapter, Instant at) {
         String family = adapter.getFamily();
+        if (refreshing.get(adapter.getAdapterId()) != null) {
+            // workers publish at least once: this adapter was seen and already has a successor, planned or published
+            LOG.info("planner: adapter {} published again; it already has a successor", adapter.getAdapterId());
+            return;
+        }
         if (adapter.getPreviousAdapterId() != null) {
             familyAdapters.delete(PlannerStores.familyKey(family, adapter.getPreviousAdapterId()));
-            refreshing.delete(adapter.getPreviousAdapterId());
+            // kept, not deleted: a late copy of the superseded adapter must not become a lineage head again
+            refreshing.putIfAbsent(adapter.getPreviousAdapterId(), adapter.getAlignment().getAlignmentId().toString());
         }
         familyAdapters.put(PlannerStores.familyKey(family, adapter.getAdapterId()), adapter);
         AlignmentEvent current = alignments.get(family);

@@ -28,7 +28,9 @@ import dev.safelora.serde.AvroSerdes;
  *   <tr><td>{@value #WAITING}</td><td>family\0request id</td><td>requests waiting for their family's alignment</td></tr>
  *   <tr><td>{@value #PLANNED}</td><td>request id</td><td>requests turned into training jobs (kept for re-training)</td></tr>
  *   <tr><td>{@value #FAMILY_ADAPTERS}</td><td>family\0adapter id</td><td>the family's latest adapters: heads of their lineages</td></tr>
- *   <tr><td>{@value #REFRESHING}</td><td>adapter id</td><td>alignment id of a refresh job planned for that adapter, not yet published</td></tr>
+ *   <tr><td>{@value #REFRESHING}</td><td>adapter id</td><td>alignment id of the refresh job planned for that adapter (or of its successor): the adapter is superseded or about to be, so it is not refreshed again and a late copy of it plans nothing</td></tr>
+ *   <tr><td>{@value #ADAPTER_SELECTIONS}</td><td>adapter id</td><td>the last ADAPTER-scoped selection planned for that adapter (a replay plans nothing)</td></tr>
+ *   <tr><td>{@value #REQUESTS}</td><td>request id</td><td>every training request accepted (partitioned by request id): replays and reused ids</td></tr>
  *   <tr><td>{@value #ADAPTERS}</td><td>adapter id</td><td>every published adapter (partitioned by adapter id)</td></tr>
  * </table>
  */
@@ -42,6 +44,8 @@ final class PlannerStores {
     static final String FAMILY_ADAPTERS = "planner-family-adapters";
     static final String REFRESHING = "planner-refreshing";
     static final String ADAPTERS = "planner-adapters";
+    static final String REQUESTS = "planner-requests";
+    static final String ADAPTER_SELECTIONS = "planner-adapter-selections";
 
     private PlannerStores() {
     }
@@ -58,15 +62,18 @@ final class PlannerStores {
         Serde<AlignmentEvent> alignments = AvroSerdes.specific(AlignmentEvent.class, registry);
         Serde<TrainingRequest> requests = AvroSerdes.specific(TrainingRequest.class, registry);
         Serde<AdapterPublished> adapters = AvroSerdes.specific(AdapterPublished.class, registry);
+        Serde<LayerSelection> selections = AvroSerdes.specific(LayerSelection.class, registry);
         return List.of(
                 store(ALIGNMENTS, alignments),
                 store(ALIGNMENT_HISTORY, alignments),
-                store(POLICIES, AvroSerdes.specific(LayerSelection.class, registry)),
+                store(POLICIES, selections),
                 store(WAITING, requests),
                 store(PLANNED, requests),
                 store(FAMILY_ADAPTERS, adapters),
                 store(REFRESHING, Serdes.String()),
-                store(ADAPTERS, adapters));
+                store(ADAPTERS, adapters),
+                store(REQUESTS, requests),
+                store(ADAPTER_SELECTIONS, selections));
     }
 
     private static <V> StoreBuilder<KeyValueStore<String, V>> store(String name, Serde<V> values) {

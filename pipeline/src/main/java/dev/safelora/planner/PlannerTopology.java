@@ -70,10 +70,10 @@ public final class PlannerTopology {
                 .process(() -> new AlignmentProcessor(registry, jobs, metrics), Named.as("plan-alignments"), familyStores);
         KStream<String, Emit> fromSelections = builder.stream(Topic.LAYER_SELECTIONS.topicName(), raw.withName("layer-selections"))
                 .process(() -> new SelectionProcessor(registry, jobs, metrics), Named.as("plan-selections"),
-                        PlannerStores.POLICIES, PlannerStores.ADAPTERS);
+                        PlannerStores.POLICIES, PlannerStores.ADAPTERS, PlannerStores.ADAPTER_SELECTIONS);
 
         KStream<String, Emit> routedRequests = builder.stream(Topic.TRAINING_REQUESTS.topicName(), raw.withName("training-requests"))
-                .process(() -> new RequestRouter(registry, metrics), Named.as("route-requests"));
+                .process(() -> new RequestRouter(registry, metrics), Named.as("route-requests"), PlannerStores.REQUESTS);
         KStream<String, Emit> fromRequests = routedRequests
                 .filter((k, v) -> v instanceof Emit.Rekeyed, Named.as("requests-rekeyed"))
                 .mapValues(v -> (TrainingRequest) ((Emit.Rekeyed) v).value(), Named.as("requests-unwrap"))

@@ -63,6 +63,18 @@ final class RecordChecks {
         fail("training request", key, problems);
     }
 
+    /**
+     * Whether {@code request} replays {@code earlier}, a request seen before under the same id (true: the same
+     * content); a different request under a used id is bad input.
+     */
+    static boolean replays(TrainingRequest earlier, TrainingRequest request) {
+        if (earlier.equals(request)) {
+            return true;
+        }
+        throw new BadInputException(BadInputException.Cause.VALIDATION, "request id '" + request.getRequestId()
+                + "' was already used by a different training request; use a new request id");
+    }
+
     static void selection(String key, LayerSelection s) {
         List<String> problems = new ArrayList<>();
         keyMatches(problems, key, "target", s.getTarget());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,9 +15,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.apache.avro.specific.SpecificRecord;
@@ -29,7 +32,9 @@ import org.apache.kafka.streams.TopologyTestDriver;
 
 import dev.safelora.contracts.Topic;
 import dev.safelora.registry.HttpSchemaRegistryClient;
+import dev.safelora.schema.AlignmentEvent;
 import dev.safelora.schema.TrainingJob;
+import dev.safelora.schema.TrainingRequest;
 import dev.safelora.serde.AvroDeserializer;
 import dev.safelora.serde.AvroSerializer;
 import dev.safelora.testkit.SharedCluster;
@@ -38,6 +43,8 @@ import dev.safelora.testkit.SharedCluster;
  * Any interleaving of training requests, READY and FAILED alignments over a few families plans exactly
  * the jobs a naive replay of the rule says: each request once, with its family's latest READY alignment
  * at the moment it is released (at once if there is one, else at the family's next READY alignment).
+ * Replays change nothing: a request sent again, or a family's earlier alignment sent again later (as the
+ * at-least-once alignment stage does when it re-runs a registration).
  */
 class PlannerReleasePropertiesTest {
 
@@ -48,9 +55,10 @@ class PlannerReleasePropertiesTest {
     private static TestInputTopic<String, SpecificRecord> requests;
     private static TestOutputTopic<String, TrainingJob> jobs;
 
-    enum Kind { REQUEST, READY, FAILED }
+    enum Kind { REQUEST, READY, FAILED, REPLAY_REQUEST, REPLAY_READY }
 
-    record Event(Kind kind, int family) {
+    /** @param pick which earlier record a replay sends again */
+    record Event(Kind kind, int family, int pick) {
     }
 
     @BeforeContainer
@@ -77,27 +85,33 @@ class PlannerReleasePropertiesTest {
 
     @Provide
     Arbitrary<List<Event>> histories() {
-        Arbitrary<Event> event = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(5, Arbitraries.integers().between(0, 2).map(f -> new Event(Kind.REQUEST, f))),
-                net.jqwik.api.Tuple.of(2, Arbitraries.integers().between(0, 2).map(f -> new Event(Kind.READY, f))),
-                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(0, 2).map(f -> new Event(Kind.FAILED, f))));
-        return event.list().ofMinSize(1).ofMaxSize(12);
+        Arbitrary<Kind> kind = Arbitraries.frequency(Tuple.of(4, Kind.REQUEST), Tuple.of(3, Kind.READY),
+                Tuple.of(1, Kind.FAILED), Tuple.of(1, Kind.REPLAY_REQUEST),
+                Tuple.of(2, Kind.REPLAY_READY));
+        Arbitrary<Event> event = Combinators.combine(kind, Arbitraries.integers().between(0, 1),
+                Arbitraries.integers().between(0, 11)).as(Event::new);
+        return event.list().ofMinSize(4).ofMaxSize(16);
     }
 
-    @Property(tries = 25)
+    @Property(tries = 40)
     void everyRequestIsPlannedOnceWithTheAlignmentInForceWhenReleased(@ForAll("histories") List<Event> history) {
         String run = "t" + TRIES.incrementAndGet();
         Map<Integer, UUID> current = new HashMap<>();
         Map<Integer, List<String>> waiting = new HashMap<>();
         Map<String, UUID> expected = new HashMap<>();
+        List<TrainingRequest> sentRequests = new ArrayList<>();
+        Map<Integer, List<AlignmentEvent>> sentAlignments = new HashMap<>();
         int n = 0;
         for (Event e : history) {
             String family = run + "-f" + e.family();
             n++;
+            Instant completedAt = PlannerRecords.T0.plusSeconds(n);
             switch (e.kind()) {
                 case REQUEST -> {
                     String requestId = run + "-r" + n;
-                    requests.pipeInput(requestId, PlannerRecords.request(requestId, family), PlannerRecords.T0);
+                    TrainingRequest request = PlannerRecords.request(requestId, family);
+                    requests.pipeInput(requestId, request, PlannerRecords.T0);
+                    sentRequests.add(request);
                     if (current.containsKey(e.family())) {
                         expected.put(requestId, current.get(e.family()));
                     } else {
@@ -106,7 +120,10 @@ class PlannerReleasePropertiesTest {
                 }
                 case READY -> {
                     UUID alignmentId = UUID.randomUUID();
-                    alignments.pipeInput(family, PlannerRecords.ready(family, alignmentId, "base", "aligned-" + n), PlannerRecords.T0);
+                    AlignmentEvent ready = AlignmentEvent.newBuilder(PlannerRecords.ready(family, alignmentId, "base", "aligned-" + n))
+                            .setCompletedAt(completedAt).build();
+                    alignments.pipeInput(family, ready, PlannerRecords.T0);
+                    sentAlignments.computeIfAbsent(e.family(), f -> new ArrayList<>()).add(ready);
                     current.put(e.family(), alignmentId);
                     for (String requestId : waiting.getOrDefault(e.family(), List.of())) {
                         expected.put(requestId, alignmentId);
@@ -114,6 +131,20 @@ class PlannerReleasePropertiesTest {
                     waiting.remove(e.family());
                 }
                 case FAILED -> alignments.pipeInput(family, PlannerRecords.failed(family, UUID.randomUUID()), PlannerRecords.T0);
+                case REPLAY_REQUEST -> {
+                    if (!sentRequests.isEmpty()) {
+                        TrainingRequest again = sentRequests.get(e.pick() % sentRequests.size());
+                        requests.pipeInput(again.getRequestId(), again, PlannerRecords.T0);
+                    }
+                }
+                case REPLAY_READY -> {
+                    List<AlignmentEvent> sent = sentAlignments.getOrDefault(e.family(), List.of());
+                    if (!sent.isEmpty()) {
+                        AlignmentEvent again = sent.get(e.pick() % sent.size());
+                        alignments.pipeInput(family, AlignmentEvent.newBuilder(again).setCompletedAt(completedAt).build(),
+                                PlannerRecords.T0);
+                    }
+                }
             }
         }
         Map<String, UUID> planned = new HashMap<>();

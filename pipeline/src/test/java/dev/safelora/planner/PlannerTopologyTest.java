@@ -41,6 +41,7 @@ import dev.safelora.registry.HttpSchemaRegistryClient;
 import dev.safelora.schema.AdapterPublished;
 import dev.safelora.schema.AlignmentEvent;
 import dev.safelora.schema.AlignmentReady;
+import dev.safelora.schema.LayerSelection;
 import dev.safelora.schema.LineageReason;
 import dev.safelora.schema.ProjectionJob;
 import dev.safelora.schema.SelectionMode;
@@ -256,6 +257,24 @@ class PlannerTopologyTest {
     }
 
     @Test
+    void aReplayedAdapterSelectionPlansNothingNew() {
+        AlignmentEvent alignment = ready("llama-a", id("a1"), "base-1", "aligned-1");
+        send(alignments, "llama-a", alignment);
+        send(requests, "req-1", request("req-1", "llama-a"));
+        AdapterPublished published = publishedFrom(trainingJobs.readValue());
+        send(adapters, published.getAdapterId(), published);
+        LayerSelection topTwo = adapterSelection(published.getAdapterId(), topK(2));
+        send(selections, published.getAdapterId(), topTwo);
+        assertThat(projectionJobs.readValuesToList()).hasSize(1);
+
+        send(selections, published.getAdapterId(), topTwo);
+        assertThat(projectionJobs.isEmpty()).isTrue();
+        // a new selection for the same adapter is planned
+        send(selections, published.getAdapterId(), adapterSelection(published.getAdapterId(), topK(1)));
+        assertThat(projectionJobs.readValue().getSelection()).isEqualTo(topK(1));
+    }
+
+    @Test
     void selectionForAnUnknownAdapterIsADeadLetter() {
         send(selections, "no-such-adapter", adapterSelection("no-such-adapter", topK(1)));
         assertThat(projectionJobs.isEmpty()).isTrue();
@@ -355,6 +374,128 @@ class PlannerTopologyTest {
         assertThat(projectionJobs.isEmpty()).isTrue();
         send(requests, "req-2", request("req-2", "llama-a"));
         assertThat(trainingJobs.readValue().getAlignment().getAlignmentId()).isEqualTo(id("a2"));
+    }
+
+    @Test
+    void aReplayedOlderAlignmentDoesNotMoveTheFamilyBack() {
+        // the alignment stage is at-least-once: re-running registration 1 re-sends its alignment id, completed later
+        AlignmentEvent first = ready("llama-a", id("a1"), "base-1", "aligned-1");
+        send(alignments, "llama-a", first);
+        send(requests, "req-1", request("req-1", "llama-a"));
+        AdapterPublished v1 = publishedFrom(trainingJobs.readValue());
+        send(adapters, v1.getAdapterId(), v1);
+        send(alignments, "llama-a", AlignmentEvent.newBuilder(ready("llama-a", id("a2"), "base-1", "aligned-2"))
+                .setCompletedAt(PlannerRecords.T0.plusSeconds(60)).build());
+        ProjectionJob refresh = projectionJobs.readValue();
+        AdapterPublished v2 = adapter(refresh.getAdapterId(), "req-1", "llama-a", refresh.getAlignment(), refresh.getSelection(),
+                v1.getAdapterId(), LineageReason.ALIGNMENT_CHANGED);
+        send(adapters, v2.getAdapterId(), v2);
+
+        send(alignments, "llama-a", AlignmentEvent.newBuilder(first).setCompletedAt(PlannerRecords.T0.plusSeconds(120)).build());
+        assertThat(projectionJobs.isEmpty()).isTrue();
+        assertThat(trainingJobs.isEmpty()).isTrue();
+        send(requests, "req-2", request("req-2", "llama-a"));
+        assertThat(trainingJobs.readValue().getAlignment().getAlignmentId()).isEqualTo(id("a2"));
+    }
+
+    @Test
+    void aRepublishedAdapterWhoseRefreshIsInFlightIsNotRefreshedTwice() {
+        send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
+        send(requests, "req-1", request("req-1", "llama-a"));
+        AdapterPublished v1 = publishedFrom(trainingJobs.readValue());
+        send(adapters, v1.getAdapterId(), v1);
+        send(alignments, "llama-a", ready("llama-a", id("a2"), "base-1", "aligned-2"));
+        assertThat(projectionJobs.readValuesToList()).hasSize(1);
+
+        // a worker that crashed after publishing publishes the same adapter event again
+        send(adapters, v1.getAdapterId(), v1);
+        assertThat(projectionJobs.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aRepublishedSupersededAdapterDoesNotForkItsLineage() {
+        send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
+        send(requests, "req-1", request("req-1", "llama-a"));
+        AdapterPublished v1 = publishedFrom(trainingJobs.readValue());
+        send(adapters, v1.getAdapterId(), v1);
+        send(alignments, "llama-a", ready("llama-a", id("a2"), "base-1", "aligned-2"));
+        ProjectionJob toA2 = projectionJobs.readValue();
+        AdapterPublished v2 = adapter(toA2.getAdapterId(), "req-1", "llama-a", toA2.getAlignment(), toA2.getSelection(),
+                v1.getAdapterId(), LineageReason.ALIGNMENT_CHANGED);
+        send(adapters, v2.getAdapterId(), v2);
+        send(alignments, "llama-a", ready("llama-a", id("a3"), "base-1", "aligned-3"));
+        assertThat(projectionJobs.readValuesToList()).extracting(ProjectionJob::getSourceAdapterId).containsExactly(v2.getAdapterId());
+
+        // v1 arrives again after v2 superseded it: it is no head of a lineage, nothing is planned from it
+        send(adapters, v1.getAdapterId(), v1);
+        assertThat(projectionJobs.isEmpty()).isTrue();
+        assertThat(trainingJobs.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aReusedRequestIdWhileTheFirstRequestWaitsIsADeadLetter() {
+        TrainingRequest first = request("req-1", "llama-a");
+        send(requests, "req-1", first);
+        send(requests, "req-1", TrainingRequest.newBuilder(first).setDatasetUri("file:///other.jsonl").build());
+        send(requests, "req-1", TrainingRequest.newBuilder(first).setFamily("llama-b").build());
+        assertThat(requestDlq.readRecordsToList()).hasSize(2)
+                .allSatisfy(dead -> assertThat(header(dead, DeadLetters.ERROR_MESSAGE)).contains("req-1").contains("already used"));
+        send(requests, "req-1", first);   // a replay of the first: nothing new
+        assertThat(requestDlq.isEmpty()).isTrue();
+
+        AlignmentEvent a = ready("llama-a", id("a1"), "base-1", "aligned-1");
+        send(alignments, "llama-a", a);
+        send(alignments, "llama-b", ready("llama-b", id("b1"), "base-b", "aligned-b"));
+        List<TrainingJob> jobs = trainingJobs.readValuesToList();
+        assertThat(jobs).hasSize(1);
+        assertJob(jobs.get(0), first, a, SelectionMode.THRESHOLD, LineageReason.NEW_TRAINING, null);
+    }
+
+    @Test
+    void anAdapterOfARequestThePlannerNeverSawIsNotRetrainedOnANewBaseUntilARequestSaysSo() {
+        AlignmentEvent first = ready("llama-a", id("a1"), "base-1", "aligned-1");
+        send(alignments, "llama-a", first);
+        AdapterPublished external = adapter("adapter-x", "req-unknown", "llama-a", JobFactory.ref(first), topK(1), null,
+                LineageReason.NEW_TRAINING);
+        send(adapters, "adapter-x", external);
+
+        send(alignments, "llama-a", ready("llama-a", id("a2"), "base-2", "aligned-2"));
+        assertThat(trainingJobs.isEmpty()).isTrue();
+        assertThat(projectionJobs.isEmpty()).isTrue();
+
+        // nothing is in flight for it: a later alignment finds it on the old base again; a request with retrainOf re-trains it
+        send(alignments, "llama-a", ready("llama-a", id("a3"), "base-2", "aligned-3"));
+        assertThat(projectionJobs.isEmpty()).isTrue();
+        assertThat(trainingJobs.isEmpty()).isTrue();
+        send(requests, "req-x", TrainingRequest.newBuilder(request("req-x", "llama-a")).setRetrainOf("adapter-x").build());
+        TrainingJob manual = trainingJobs.readValue();
+        assertThat(manual.getReason()).isEqualTo(LineageReason.BASE_CHANGED);
+        assertThat(manual.getPreviousAdapterId()).isEqualTo("adapter-x");
+        assertThat(manual.getAlignment().getAlignmentId()).isEqualTo(id("a3"));
+    }
+
+    @Test
+    void alignmentsArrivingWhileAReprojectionIsInFlightAreAppliedOnceWhenItsAdapterArrives() {
+        send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
+        send(requests, "req-1", request("req-1", "llama-a"));
+        AdapterPublished v1 = publishedFrom(trainingJobs.readValue());
+        send(adapters, v1.getAdapterId(), v1);
+        send(alignments, "llama-a", ready("llama-a", id("a2"), "base-1", "aligned-2"));
+        ProjectionJob toA2 = projectionJobs.readValue();
+
+        send(alignments, "llama-a", ready("llama-a", id("a3"), "base-1", "aligned-3"));
+        send(alignments, "llama-a", ready("llama-a", id("a4"), "base-1", "aligned-4"));
+        assertThat(projectionJobs.isEmpty()).isTrue();
+
+        AdapterPublished v2 = adapter(toA2.getAdapterId(), "req-1", "llama-a", toA2.getAlignment(), toA2.getSelection(),
+                v1.getAdapterId(), LineageReason.ALIGNMENT_CHANGED);
+        send(adapters, v2.getAdapterId(), v2);
+        List<ProjectionJob> next = projectionJobs.readValuesToList();
+        assertThat(next).hasSize(1);
+        assertThat(next.get(0).getSourceAdapterId()).isEqualTo(v2.getAdapterId());
+        assertThat(next.get(0).getAlignment().getAlignmentId()).isEqualTo(id("a4"));
+        assertThat(next.get(0).getRawAdapterUri()).isEqualTo(v2.getRawAdapterUri());
+        assertThat(trainingJobs.isEmpty()).isTrue();
     }
 
     @Test
