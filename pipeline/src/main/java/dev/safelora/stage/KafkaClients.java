@@ -53,12 +53,16 @@ final class KafkaClients {
     }
 
     /**
-     * A transactional producer for exactly-once output. The id is stable per host and loop
-     * ({@code safelora-<group>-<host>-<n>}), so a restarted pod aborts what its predecessor left open.
+     * A transactional producer for exactly-once output. The id is stable per instance and loop
+     * ({@code safelora-<group>-<instance>-<n>}, the instance being {@code stage.instance.id} or else the host name),
+     * so a restarted pod aborts what its predecessor left open; two processes of one stage on one host need
+     * their own {@code stage.instance.id}, or they fence each other.
      */
     static Map<String, Object> transactionalProducer(StageConfig config, String clientId, int loopIndex) {
         Map<String, Object> p = producer(config, clientId + "-tx");
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "safelora-" + config.groupId() + "-" + hostName() + "-" + loopIndex);
+        String instance = config.settings().getOrDefault("instance.id", "").isBlank() ? hostName()
+                : config.settings().get("instance.id").strip().replaceAll("[^A-Za-z0-9._-]", "_");
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "safelora-" + config.groupId() + "-" + instance + "-" + loopIndex);
         return p;
     }
 
