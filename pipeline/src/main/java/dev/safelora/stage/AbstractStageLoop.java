@@ -322,6 +322,12 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
         return a;
     }
 
+    /** Unexpected failures so far of the record at {@code offset} of {@code tp} (0 for a record not failed yet). */
+    protected int unexpectedFailures(TopicPartition tp, long offset) {
+        long[] a = attempts.get(tp);
+        return a == null || a[0] != offset ? 0 : (int) a[2];
+    }
+
     protected void clearAttempts(TopicPartition tp) {
         attempts.remove(tp);
     }

@@ -40,6 +40,15 @@ public final class Failures {
         return new Failures(t -> false);
     }
 
+    /**
+     * Whether a job's failure ends its record (a dead letter follows, no rerun): bad input, or an unexpected
+     * failure on the record's last attempt. Transient failures and earlier unexpected ones are run again.
+     */
+    public boolean endsTheRecord(Throwable failure, JobContext<?> context) {
+        Verdict verdict = classify(failure, false);
+        return verdict == Verdict.BAD_INPUT || (verdict == Verdict.UNEXPECTED && context.finalAttempt());
+    }
+
     public Verdict classify(Throwable failure, boolean duringDecode) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof BadInputException) {

@@ -20,6 +20,15 @@ public interface JobContext<O> {
 
     Optional<CancelReason> cancelReason();
 
+    /**
+     * Whether this run is the record's last chance: an unexpected failure now would dead-letter it rather than
+     * run it again ({@code stage.max.attempts}). A job announces a failure to its users (a FAILED progress event)
+     * only when it is final: bad input, or an unexpected failure on the last attempt.
+     */
+    default boolean finalAttempt() {
+        return true;
+    }
+
     /** Throws {@link JobCancelledException} once the job is cancelled. */
     default void checkCancelled() {
         Optional<CancelReason> reason = cancelReason();

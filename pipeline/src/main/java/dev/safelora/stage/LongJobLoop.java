@@ -109,6 +109,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
         final ConsumerRecord<byte[], byte[]> record;
         final long startNanos = System.nanoTime();
         final AtomicReference<CancelReason> cancel = new AtomicReference<>();
+        final boolean finalAttempt;
         Future<List<Output<O>>> result;
         List<Output<O>> outputs;
         List<Future<RecordMetadata>> acks;
@@ -117,6 +118,12 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
         RunningJob(TopicPartition tp, ConsumerRecord<byte[], byte[]> record) {
             this.tp = tp;
             this.record = record;
+            this.finalAttempt = unexpectedFailures(tp, record.offset()) + 1 >= config.maxAttempts();
+        }
+
+        @Override
+        public boolean finalAttempt() {
+            return finalAttempt;
         }
 
         @Override

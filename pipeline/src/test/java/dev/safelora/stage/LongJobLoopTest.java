@@ -299,6 +299,26 @@ class LongJobLoopTest {
     }
 
     @Test
+    void aJobKnowsWhenAnUnexpectedFailureWouldBeItsRecordsLastAndTransientFailuresDoNotBringThatCloser() throws Exception {
+        String in = unique("jobs");
+        createTopics(1, in, in + ".dlq");
+        produce(List.of(rec(in, 0, "doomed", intBytes(1))));
+        List<Boolean> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger run = new AtomicInteger();
+        start("trainer", unique("group"), in, Map.of("max.attempts", "3"), (r, ctx) -> {
+            seen.add(ctx.finalAttempt());
+            if (run.incrementAndGet() == 2) {
+                throw new java.net.ConnectException("the artifact store is down"); // transient: not counted
+            }
+            throw new IllegalStateException("unexpected, run " + run.get());
+        }, new StageMetrics());
+
+        await("the record dead-lettered", Duration.ofSeconds(30), () -> readAll(in + ".dlq").size() == 1);
+        // runs: unexpected (1 of 3), transient, unexpected (2 of 3), unexpected (3 of 3) -> dead letter
+        assertThat(seen).containsExactly(false, false, false, true);
+    }
+
+    @Test
     void oneJobAtATimeAcrossPartitionsByDefaultAndEveryRecordIsServed() throws Exception {
         String in = unique("jobs");
         String out = unique("adapters");

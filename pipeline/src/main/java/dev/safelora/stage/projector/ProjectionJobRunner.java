@@ -98,7 +98,7 @@ public final class ProjectionJobRunner implements LongJob<ProjectionJob, Specifi
         } catch (JobCancelledException e) {
             throw e;
         } catch (Exception e) {
-            if (Failures.standard().classify(e, false) != Failures.Verdict.TRANSIENT) {
+            if (Failures.standard().endsTheRecord(e, context)) {
                 progress.phase(TrainingPhase.FAILED, Failures.describe(e));
             }
             throw e;
