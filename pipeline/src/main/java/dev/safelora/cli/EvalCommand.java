@@ -64,7 +64,7 @@ final class EvalCommand implements Callable<Integer> {
         if (task == null && safety == null && heldout == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give at least one of --task, --safety, --heldout");
         }
-        EvaluationConfig config = new EvaluationConfig(PromptTemplate.fromName(template), maxNewTokens, phrases(),
+        EvaluationConfig config = new EvaluationConfig(OneLineErrors.optionValue(spec, () -> PromptTemplate.fromName(template)), maxNewTokens, phrases(),
                 batchSize, maxSeqLen);
         StderrProgress progress = new StderrProgress(spec.commandLine().getErr(), "eval");
         EvaluationReport report = new EvaluationJob(modelOptions.model, modelOptions.adapter, task, safety, heldout, config, modelOptions.device)

@@ -55,7 +55,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PromptTemplate tpl = PromptTemplate.parse(template);
+        PromptTemplate tpl = OneLineErrors.optionValue(spec, () -> PromptTemplate.parse(template));
         GenerationConfig config = new GenerationConfig(maxNewTokens, greedy, greedy ? 1.0 : temperature, greedy ? 1.0 : topP,
                 seed, Set.of());
         CausalLm lm = modelOptions.load();

@@ -4,6 +4,7 @@ import dev.safelora.model.ModelConfig;
 import dev.safelora.model.TinyModels;
 import dev.safelora.tensor.DType;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -50,12 +51,17 @@ final class TinyModelCommand implements Callable<Integer> {
             case "llama3-gqa" -> TinyModels.Shape.llama3Gqa();
             case "qwen2" -> TinyModels.Shape.qwen2();
             case "mistral" -> TinyModels.Shape.mistral();
-            default -> throw new IllegalArgumentException("unknown --arch '" + arch + "' (expected llama, llama3-gqa, qwen2 or mistral)");
+            default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                    "unknown --arch '" + arch + "' (expected llama, llama3-gqa, qwen2 or mistral)");
         };
         if (layers != null) {
             shape = shape.withLayers(layers);
         }
-        ModelConfig config = TinyModels.write(out, shape, seed, DType.fromSafetensors(dtype.toUpperCase(java.util.Locale.ROOT)));
+        String storage = dtype.toUpperCase(java.util.Locale.ROOT);
+        if (!List.of("F32", "BF16", "F16").contains(storage)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dtype must be F32, BF16 or F16, got " + dtype);
+        }
+        ModelConfig config = TinyModels.write(out, shape, seed, DType.fromSafetensors(storage));
         spec.commandLine().getOut().println("wrote " + config.architecture().hfName() + " (" + config.numLayers() + " layers, hidden "
                 + config.hiddenSize() + ", vocab " + config.vocabSize() + ") to " + out);
         return 0;

@@ -100,7 +100,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        TrainingConfig config = config();
+        TrainingConfig config = OneLineErrors.optionValue(spec, this::config);
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
         StopSignal stop = new StopSignal();

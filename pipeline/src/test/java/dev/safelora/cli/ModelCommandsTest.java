@@ -109,8 +109,15 @@ class ModelCommandsTest {
         assertThat(outside.exitCode()).isEqualTo(1);
         assertThat(outside.err()).contains("token id 100000 at position 1 is outside the vocabulary");
         CliRun template = run("generate", "--model", model.toString(), "--prompt", "x", "--template", "alpaca");
-        assertThat(template.exitCode()).isEqualTo(1);
+        assertThat(template.exitCode()).as("a bad option value is a usage error").isEqualTo(2);
         assertThat(template.err()).contains("unknown prompt template 'alpaca'");
+        CliRun arch = run("tiny-model", "--out", tmp.resolve("gpt2").toString(), "--arch", "gpt2");
+        assertThat(arch.exitCode()).isEqualTo(2);
+        assertThat(arch.err()).contains("unknown --arch 'gpt2'");
+        CliRun dtype = run("tiny-model", "--out", tmp.resolve("f64").toString(), "--dtype", "F64");
+        assertThat(dtype.exitCode()).isEqualTo(2);
+        assertThat(dtype.err()).contains("--dtype must be F32, BF16 or F16, got F64");
+        assertThat(tmp.resolve("f64")).doesNotExist();
         CliRun usage = run("logits", "--model", model.toString());
         assertThat(usage.exitCode()).isEqualTo(2);
         assertThat(Files.exists(tmp.resolve("nothing"))).isFalse();

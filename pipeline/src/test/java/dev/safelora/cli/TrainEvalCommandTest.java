@@ -82,16 +82,22 @@ class TrainEvalCommandTest {
 
         CliRun badLr = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("y").toString(),
                 "--lr", "-1");
-        assertThat(badLr.exitCode()).isEqualTo(1);
+        assertThat(badLr.exitCode()).as("a bad option value is a usage error").isEqualTo(2);
         assertThat(badLr.err()).contains("learning rate must be positive");
 
         CliRun badTemplate = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("z").toString(),
                 "--template", "alpaca");
-        assertThat(badTemplate.err()).contains("unknown template 'alpaca'");
+        assertThat(badTemplate.exitCode()).isEqualTo(2);
+        assertThat(badTemplate.err()).contains("unknown template 'alpaca'").contains("see 'safelora train --help'");
 
         CliRun badSchedule = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("z").toString(),
                 "--schedule", "step");
+        assertThat(badSchedule.exitCode()).isEqualTo(2);
         assertThat(badSchedule.err()).contains("unknown schedule 'step'");
+
+        CliRun evalTemplate = run("eval", "--model", model.toString(), "--heldout", data.toString(), "--template", "alpaca");
+        assertThat(evalTemplate.exitCode()).isEqualTo(2);
+        assertThat(evalTemplate.err()).contains("unknown template 'alpaca'");
 
         CliRun nothing = run("eval", "--model", model.toString());
         assertThat(nothing.exitCode()).isEqualTo(2);
