@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 
 /** {@code safelora eval}: held-out perplexity, task accuracy and keyword-judged safety, as JSON. */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Evaluates a model, with or without a PEFT adapter, and writes a JSON report:",
+        description = {"Evaluates a model, with or without a PEFT adapter, and writes a JSON report.",
             "--heldout: mean response-token loss and perplexity; --task: accuracy of greedy answers, the number after",
             "'####' or else the last number, compared with the reference's; --safety: the keyword judge's refusal rate",
             "and attack success rate (1 - refusal rate) with a verdict per prompt. Files are JSONL in the shapes 'train' reads;",

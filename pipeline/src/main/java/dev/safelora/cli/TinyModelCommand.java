@@ -18,25 +18,25 @@ final class TinyModelCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "the model directory to write")
     Path out;
 
-    @Option(names = "--arch", defaultValue = "llama", description = "llama, llama3-gqa, qwen2 or mistral (default: ${DEFAULT-VALUE})")
+    @Option(names = "--arch", defaultValue = "llama", paramLabel = "NAME", description = "llama, llama3-gqa, qwen2 or mistral (default: ${DEFAULT-VALUE})")
     String arch;
 
     @Option(names = "--layers", paramLabel = "N", description = "number of layers (default: the preset's)")
     Integer layers;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "S")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "random seed of the weights (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--dtype", defaultValue = "F32", description = "F32, BF16 or F16 storage (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dtype", defaultValue = "F32", paramLabel = "F32|BF16|F16", description = "F32, BF16 or F16 storage (default: ${DEFAULT-VALUE})")
     String dtype;
 
     @Option(names = "--aligned-from", paramLabel = "DIR", description = "write a perturbed copy of this model instead")
     Path alignedFrom;
 
-    @Option(names = "--strength", defaultValue = "0.05", description = "relative size of the aligned change (default: ${DEFAULT-VALUE})")
+    @Option(names = "--strength", defaultValue = "0.05", paramLabel = "X", description = "relative size of the aligned change (default: ${DEFAULT-VALUE})")
     double strength;
 
     @Override
