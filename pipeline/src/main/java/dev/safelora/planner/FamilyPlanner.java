@@ -75,7 +75,7 @@ final class FamilyPlanner {
     void request(TrainingRequest request, Instant at) {
         TrainingRequest earlier = planned.get(request.getRequestId());
         if (earlier != null) {
-            if (earlier.equals(request)) {
+            if (sameRequest(earlier, request)) {
                 LOG.info("planner: request {} was already planned; the replay plans nothing new", request.getRequestId());
                 return;
             }
@@ -90,6 +90,14 @@ final class FamilyPlanner {
             return;
         }
         planNew(request, alignment, at);
+    }
+
+    /**
+     * The same request submitted again: only its submission time may differ ({@code submit} stamps the
+     * time when the file has none, so resubmitting one file always differs there).
+     */
+    private static boolean sameRequest(TrainingRequest earlier, TrainingRequest again) {
+        return TrainingRequest.newBuilder(again).setRequestedAt(earlier.getRequestedAt()).build().equals(earlier);
     }
 
     /**
