@@ -64,8 +64,9 @@ final class EvalCommand implements Callable<Integer> {
         if (task == null && safety == null && heldout == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give at least one of --task, --safety, --heldout");
         }
-        EvaluationConfig config = new EvaluationConfig(OneLineErrors.optionValue(spec, () -> PromptTemplate.fromName(template)), maxNewTokens, phrases(),
-                batchSize, maxSeqLen);
+        List<String> phrases = phrases();
+        EvaluationConfig config = OneLineErrors.optionValue(spec, () -> new EvaluationConfig(PromptTemplate.fromName(template),
+                maxNewTokens, phrases, batchSize, maxSeqLen));
         StderrProgress progress = new StderrProgress(spec.commandLine().getErr(), "eval");
         EvaluationReport report = new EvaluationJob(modelOptions.model, modelOptions.adapter, task, safety, heldout, config, modelOptions.device)
                 .run((phase, done, total) -> progress.step(done, total, phase));

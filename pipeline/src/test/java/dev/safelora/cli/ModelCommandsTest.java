@@ -111,6 +111,9 @@ class ModelCommandsTest {
         CliRun template = run("generate", "--model", model.toString(), "--prompt", "x", "--template", "alpaca");
         assertThat(template.exitCode()).as("a bad option value is a usage error").isEqualTo(2);
         assertThat(template.err()).contains("unknown prompt template 'alpaca'");
+        CliRun temperature = run("generate", "--model", model.toString(), "--prompt", "x", "--temperature", "0");
+        assertThat(temperature.exitCode()).isEqualTo(2);
+        assertThat(temperature.err()).contains("temperature must be a positive number").contains("see 'safelora generate --help'");
         CliRun arch = run("tiny-model", "--out", tmp.resolve("gpt2").toString(), "--arch", "gpt2");
         assertThat(arch.exitCode()).isEqualTo(2);
         assertThat(arch.err()).contains("unknown --arch 'gpt2'");

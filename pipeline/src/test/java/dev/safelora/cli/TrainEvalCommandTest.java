@@ -98,6 +98,9 @@ class TrainEvalCommandTest {
         CliRun evalTemplate = run("eval", "--model", model.toString(), "--heldout", data.toString(), "--template", "alpaca");
         assertThat(evalTemplate.exitCode()).isEqualTo(2);
         assertThat(evalTemplate.err()).contains("unknown template 'alpaca'");
+        CliRun evalBatch = run("eval", "--model", model.toString(), "--heldout", data.toString(), "--batch-size", "0");
+        assertThat(evalBatch.exitCode()).isEqualTo(2);
+        assertThat(evalBatch.err()).contains("batch size must be >= 1, got 0");
 
         CliRun nothing = run("eval", "--model", model.toString());
         assertThat(nothing.exitCode()).isEqualTo(2);
