@@ -93,6 +93,8 @@ final class EvalCommand implements Callable<Integer> {
         try {
             return Files.readAllLines(refusalPhrases, StandardCharsets.UTF_8).stream()
                     .map(String::strip).filter(s -> !s.isEmpty()).toList();
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new UncheckedIOException("cannot read refusal phrases " + refusalPhrases + ": no such file", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read refusal phrases " + refusalPhrases + ": " + e.getMessage(), e);
         }

@@ -98,6 +98,11 @@ class TrainEvalCommandTest {
         CliRun evalTemplate = run("eval", "--model", model.toString(), "--heldout", data.toString(), "--template", "alpaca");
         assertThat(evalTemplate.exitCode()).isEqualTo(2);
         assertThat(evalTemplate.err()).contains("unknown template 'alpaca'");
+        CliRun noPhrases = run("eval", "--model", model.toString(), "--heldout", data.toString(), "--refusal-phrases",
+                dir.resolve("no-phrases.txt").toString());
+        assertThat(noPhrases.exitCode()).isEqualTo(1);
+        assertThat(noPhrases.err().strip()).isEqualTo("safelora: error: cannot read refusal phrases "
+                + dir.resolve("no-phrases.txt") + ": no such file");
         CliRun evalBatch = run("eval", "--model", model.toString(), "--heldout", data.toString(), "--batch-size", "0");
         assertThat(evalBatch.exitCode()).isEqualTo(2);
         assertThat(evalBatch.err()).contains("batch size must be >= 1, got 0");
