@@ -40,6 +40,8 @@ import java.util.TreeMap;
  *   <tr><td>stage.health.stale.after</td><td>SAFELORA_HEALTH_STALE_AFTER</td><td>30s</td></tr>
  *   <tr><td>stage.exactly.once</td><td>SAFELORA_EXACTLY_ONCE</td><td>false (LongJobLoop: outputs and offset in one
  *       Kafka transaction)</td></tr>
+ *   <tr><td>stage.artifacts.uri</td><td>SAFELORA_ARTIFACTS_URI</td><td>file://&lt;work dir&gt;/artifacts (read by the
+ *       planner and the worker stages)</td></tr>
  *   <tr><td>stage.&lt;anything else&gt;</td><td>-</td><td>kept in {@link #settings()} for the stage itself</td></tr>
  * </table>
  * Durations are {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, plain milliseconds, or
@@ -69,7 +71,9 @@ public record StageConfig(
     /** The stage keys the environment can set, as SAFELORA_&lt;KEY with dots as underscores&gt;. */
     private static final List<String> ENV_KEYS = List.of("group.id", "topics", "metrics.port", "work.dir",
             "shutdown.deadline", "shutdown.cancel.grace", "poll.timeout", "retry.backoff.initial", "retry.backoff.max",
-            "max.attempts", "max.concurrent.jobs", "health.stale.after", "exactly.once");
+            "max.attempts", "max.concurrent.jobs", "health.stale.after", "exactly.once",
+            // the worker stages write under it and the planner derives the jobs' outputUri from it
+            "artifacts.uri");
 
     public StageConfig {
         requireText(stageName, "stage name");
