@@ -18,6 +18,7 @@ import dev.safelora.topics.TopicSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code dev-cluster}: an in-process Kafka broker, schema registry and every topic, until Ctrl-C. */
@@ -60,7 +61,7 @@ public final class DevClusterCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (partitions < 1) {
-            throw new IllegalArgumentException("--partitions must be at least 1, got " + partitions);
+            throw new ParameterException(spec.commandLine(), "--partitions must be at least 1, got " + partitions);
         }
         requireFree("Kafka", kafkaPort, "--kafka-port");
         requireFree("schema registry", registryPort, "--registry-port");
@@ -128,7 +129,7 @@ public final class DevClusterCommand implements Callable<Integer> {
             return;
         }
         if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException(option + " must be in 0..65535, got " + port);
+            throw new ParameterException(spec.commandLine(), option + " must be in 0..65535, got " + port);
         }
         try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);

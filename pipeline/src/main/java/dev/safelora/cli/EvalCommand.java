@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
 
 /** {@code safelora eval}: held-out perplexity, task accuracy and keyword-judged safety, as JSON. */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Evaluates a model, with or without a PEFT adapter, and writes a JSON report:",
+        description = {"Evaluates a model, with or without a PEFT adapter, and writes a JSON report.",
             "--heldout: mean response-token loss and perplexity; --task: accuracy of greedy answers, the number after",
             "'####' or else the last number, compared with the reference's; --safety: the keyword judge's refusal rate",
             "and attack success rate (1 - refusal rate) with a verdict per prompt. Files are JSONL in the shapes 'train' reads;",
@@ -64,8 +64,9 @@ final class EvalCommand implements Callable<Integer> {
         if (task == null && safety == null && heldout == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give at least one of --task, --safety, --heldout");
         }
-        EvaluationConfig config = new EvaluationConfig(PromptTemplate.fromName(template), maxNewTokens, phrases(),
-                batchSize, maxSeqLen);
+        List<String> phrases = phrases();
+        EvaluationConfig config = OneLineErrors.optionValue(spec, () -> new EvaluationConfig(PromptTemplate.fromName(template),
+                maxNewTokens, phrases, batchSize, maxSeqLen));
         StderrProgress progress = new StderrProgress(spec.commandLine().getErr(), "eval");
         EvaluationReport report = new EvaluationJob(modelOptions.model, modelOptions.adapter, task, safety, heldout, config, modelOptions.device)
                 .run((phase, done, total) -> progress.step(done, total, phase));
@@ -92,6 +93,8 @@ final class EvalCommand implements Callable<Integer> {
         try {
             return Files.readAllLines(refusalPhrases, StandardCharsets.UTF_8).stream()
                     .map(String::strip).filter(s -> !s.isEmpty()).toList();
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new UncheckedIOException("cannot read refusal phrases " + refusalPhrases + ": no such file", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read refusal phrases " + refusalPhrases + ": " + e.getMessage(), e);
         }

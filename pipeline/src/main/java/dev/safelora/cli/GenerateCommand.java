@@ -55,9 +55,9 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PromptTemplate tpl = PromptTemplate.parse(template);
-        GenerationConfig config = new GenerationConfig(maxNewTokens, greedy, greedy ? 1.0 : temperature, greedy ? 1.0 : topP,
-                seed, Set.of());
+        PromptTemplate tpl = OneLineErrors.optionValue(spec, () -> PromptTemplate.parse(template));
+        GenerationConfig config = OneLineErrors.optionValue(spec, () -> new GenerationConfig(maxNewTokens, greedy,
+                greedy ? 1.0 : temperature, greedy ? 1.0 : topP, seed, Set.of()));
         CausalLm lm = modelOptions.load();
         Set<Long> stop = StopTokens.of(modelOptions.model, lm.config());
         try (TextTokenizer tokenizer = TextTokenizer.load(modelOptions.model)) {

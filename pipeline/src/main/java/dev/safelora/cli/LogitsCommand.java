@@ -27,7 +27,7 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--merge", description = "merge the adapter into the weights before running")
     boolean merge;
 
-    @Option(names = "--ids", required = true, split = ",", paramLabel = "ID,ID,...", description = "token ids, comma separated")
+    @Option(names = "--ids", required = true, split = ",", paramLabel = "ID", description = "token ids, comma separated")
     long[] ids;
 
     @Option(names = "--out", paramLabel = "FILE", description = "write the JSON here instead of stdout")

@@ -1,5 +1,7 @@
 package dev.safelora.cli;
 
+import java.util.function.Supplier;
+
 import picocli.CommandLine;
 
 /**
@@ -20,8 +22,22 @@ final class OneLineErrors implements CommandLine.IExecutionExceptionHandler, Com
     @Override
     public int handleParseException(CommandLine.ParameterException ex, String[] args) {
         CommandLine cli = ex.getCommandLine();
-        report(cli, ex.getMessage() + " (see '" + cli.getCommandSpec().qualifiedName() + " --help')", ex);
+        // picocli words its argument-group errors "Error: ..."; the line already says "error:"
+        String message = describe(ex).replaceFirst("^Error: ", "");
+        report(cli, message + " (see '" + cli.getCommandSpec().qualifiedName() + " --help')", ex);
         return USAGE;
+    }
+
+    /**
+     * Parses an option's value with a library parser; its IllegalArgumentException is bad usage (exit 2,
+     * with the pointer to --help), not a failure of the work.
+     */
+    static <T> T optionValue(CommandLine.Model.CommandSpec spec, Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), describe(e), e);
+        }
     }
 
     static String describe(Throwable ex) {

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 /** {@code safelora stage planner [--config FILE]}: the Kafka Streams planner until interrupted. */
 @Command(name = "planner", mixinStandardHelpOptions = true,
         description = {
-            "Plan jobs with Kafka Streams (exactly-once):",
+            "Plans training and projection jobs with Kafka Streams (exactly-once).",
             "- a training request becomes a training job once its family's alignment",
             "  is READY (requests that arrive first wait in a state store);",
             "- a layer selection for an adapter becomes a projection job;",

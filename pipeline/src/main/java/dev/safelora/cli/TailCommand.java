@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -65,10 +66,10 @@ public final class TailCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (max != null && max < 1) {
-            throw new IllegalArgumentException("--max must be at least 1, got " + max);
+            throw new ParameterException(spec.commandLine(), "--max must be at least 1, got " + max);
         }
         if (timeoutSeconds != null && timeoutSeconds <= 0) {
-            throw new IllegalArgumentException("--timeout must be positive, got " + timeoutSeconds);
+            throw new ParameterException(spec.commandLine(), "--timeout must be positive, got " + timeoutSeconds);
         }
         ClientSettings settings = cluster.settings();
         PrintWriter out = spec.commandLine().getOut();

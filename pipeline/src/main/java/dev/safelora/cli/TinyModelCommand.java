@@ -4,6 +4,7 @@ import dev.safelora.model.ModelConfig;
 import dev.safelora.model.TinyModels;
 import dev.safelora.tensor.DType;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,25 +18,25 @@ final class TinyModelCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "the model directory to write")
     Path out;
 
-    @Option(names = "--arch", defaultValue = "llama", description = "llama, llama3-gqa, qwen2 or mistral (default: ${DEFAULT-VALUE})")
+    @Option(names = "--arch", defaultValue = "llama", paramLabel = "NAME", description = "llama, llama3-gqa, qwen2 or mistral (default: ${DEFAULT-VALUE})")
     String arch;
 
     @Option(names = "--layers", paramLabel = "N", description = "number of layers (default: the preset's)")
     Integer layers;
 
-    @Option(names = "--seed", defaultValue = "1", paramLabel = "S")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "random seed of the weights (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--dtype", defaultValue = "F32", description = "F32, BF16 or F16 storage (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dtype", defaultValue = "F32", paramLabel = "F32|BF16|F16", description = "F32, BF16 or F16 storage (default: ${DEFAULT-VALUE})")
     String dtype;
 
     @Option(names = "--aligned-from", paramLabel = "DIR", description = "write a perturbed copy of this model instead")
     Path alignedFrom;
 
-    @Option(names = "--strength", defaultValue = "0.05", description = "relative size of the aligned change (default: ${DEFAULT-VALUE})")
+    @Option(names = "--strength", defaultValue = "0.05", paramLabel = "X", description = "relative size of the aligned change (default: ${DEFAULT-VALUE})")
     double strength;
 
     @Override
@@ -50,12 +51,17 @@ final class TinyModelCommand implements Callable<Integer> {
             case "llama3-gqa" -> TinyModels.Shape.llama3Gqa();
             case "qwen2" -> TinyModels.Shape.qwen2();
             case "mistral" -> TinyModels.Shape.mistral();
-            default -> throw new IllegalArgumentException("unknown --arch '" + arch + "' (expected llama, llama3-gqa, qwen2 or mistral)");
+            default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                    "unknown --arch '" + arch + "' (expected llama, llama3-gqa, qwen2 or mistral)");
         };
         if (layers != null) {
             shape = shape.withLayers(layers);
         }
-        ModelConfig config = TinyModels.write(out, shape, seed, DType.fromSafetensors(dtype.toUpperCase(java.util.Locale.ROOT)));
+        String storage = dtype.toUpperCase(java.util.Locale.ROOT);
+        if (!List.of("F32", "BF16", "F16").contains(storage)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dtype must be F32, BF16 or F16, got " + dtype);
+        }
+        ModelConfig config = TinyModels.write(out, shape, seed, DType.fromSafetensors(storage));
         spec.commandLine().getOut().println("wrote " + config.architecture().hfName() + " (" + config.numLayers() + " layers, hidden "
                 + config.hiddenSize() + ", vocab " + config.vocabSize() + ") to " + out);
         return 0;

@@ -56,11 +56,7 @@ final class TopicsCommand implements Runnable {
         @Override
         public Integer call() {
             QuietKafkaLogs.apply();
-            TopicSettings settings = TopicSettings.defaults().withPartitions(partitions);
-            if (replicationFactor != null) {
-                settings = settings.withReplicationFactor(replicationFactor);
-            }
-            settings = settings.withRetention(hours(retentionHours), hours(dlqRetentionHours));
+            TopicSettings settings = OneLineErrors.optionValue(spec, this::settings);
             TopicBootstrap.Result result;
             try (Admin admin = Admin.create(cluster.settings().adminProperties())) {
                 result = TopicBootstrap.run(admin, settings);
@@ -70,6 +66,14 @@ final class TopicsCommand implements Runnable {
             result.mismatches().forEach(m -> out.println("differs from the plan (left unchanged): " + m));
             out.flush();
             return 0;
+        }
+
+        private TopicSettings settings() {
+            TopicSettings settings = TopicSettings.defaults().withPartitions(partitions);
+            if (replicationFactor != null) {
+                settings = settings.withReplicationFactor(replicationFactor);
+            }
+            return settings.withRetention(hours(retentionHours), hours(dlqRetentionHours));
         }
 
         private static Duration hours(Long h) {

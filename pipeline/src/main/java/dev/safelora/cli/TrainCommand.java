@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
 
 /** {@code safelora train}: LoRA fine-tuning into a PEFT adapter directory. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Fine-tunes fresh LoRA factors on a JSONL dataset and writes a PEFT adapter directory",
-            "(adapter_config.json + adapter_model.safetensors) plus training_log.jsonl into --out.",
+        description = {"Fine-tunes fresh LoRA factors on a JSONL dataset into a PEFT adapter directory.",
+            "Writes adapter_config.json + adapter_model.safetensors, training_log.jsonl and training_config.json into --out.",
             "Dataset lines: {\"prompt\",\"response\"}, {\"messages\":[{\"role\",\"content\"},...]} or {\"question\",\"answer\"};",
             "the loss covers the response (and EOS) only. Ctrl-C stops after the current step with a checkpoint;",
             "--resume continues from the newest checkpoint and ends with the same adapter as an uninterrupted run."})
@@ -100,7 +100,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        TrainingConfig config = config();
+        TrainingConfig config = OneLineErrors.optionValue(spec, this::config);
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
         StopSignal stop = new StopSignal();

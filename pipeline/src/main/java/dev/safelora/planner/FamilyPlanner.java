@@ -89,6 +89,7 @@ final class FamilyPlanner {
         planNew(request, alignment, at);
     }
 
+
     /**
      * A submitted request: NEW_TRAINING, or BASE_CHANGED with the superseded adapter as lineage when the
      * request says it re-trains one ({@code retrainOf}, e.g. written by hand or by an external retrain loop).

@@ -1,8 +1,10 @@
 package dev.safelora.planner;
 
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 import io.prometheus.metrics.core.metrics.Counter;
@@ -74,9 +76,27 @@ public final class PlannerMetrics {
                                     n.doubleValue(), Math::max);
                         }
                     });
-                    lag.forEach((labels, value) -> callback.call(value, labels.get(0), labels.get(1)));
+                    withoutLegacyTwins(lag).forEach((labels, value) -> callback.call(value, labels.get(0), labels.get(1)));
                 })
                 .register(registry);
+    }
+
+    /**
+     * Kafka 4.1 (KIP-1109) reports every partition's lag twice: under the topic's name and under the
+     * deprecated form with '.' replaced by '_'. Keeps the real name only; a topic whose name merely
+     * contains '_' has no dotted twin and stays.
+     */
+    static Map<List<String>, Double> withoutLegacyTwins(Map<List<String>, Double> lag) {
+        Set<List<String>> legacy = new HashSet<>();
+        lag.keySet().forEach(labels -> {
+            String underscored = labels.get(0).replace('.', '_');
+            if (!underscored.equals(labels.get(0))) {
+                legacy.add(List.of(underscored, labels.get(1)));
+            }
+        });
+        Map<List<String>, Double> kept = new HashMap<>(lag);
+        kept.keySet().removeAll(legacy);
+        return kept;
     }
 
     public PrometheusRegistry registry() {

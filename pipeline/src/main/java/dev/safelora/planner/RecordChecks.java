@@ -65,10 +65,11 @@ final class RecordChecks {
 
     /**
      * Whether {@code request} replays {@code earlier}, a request seen before under the same id (true: the same
-     * content); a different request under a used id is bad input.
+     * content, apart from the submission time: {@code submit} stamps the time when the file has none, so
+     * resubmitting one file always differs there); a different request under a used id is bad input.
      */
     static boolean replays(TrainingRequest earlier, TrainingRequest request) {
-        if (earlier.equals(request)) {
+        if (TrainingRequest.newBuilder(request).setRequestedAt(earlier.getRequestedAt()).build().equals(earlier)) {
             return true;
         }
         throw new BadInputException(BadInputException.Cause.VALIDATION, "request id '" + request.getRequestId()

@@ -42,6 +42,8 @@ import java.util.TreeMap;
  *       Kafka transaction)</td></tr>
  *   <tr><td>stage.instance.id</td><td>SAFELORA_INSTANCE_ID</td><td>the host name (names the transactional id; give each
  *       process of one stage on one host its own, stable across its restarts)</td></tr>
+ *   <tr><td>stage.artifacts.uri</td><td>SAFELORA_ARTIFACTS_URI</td><td>file://&lt;work dir&gt;/artifacts (read by the
+ *       planner and the worker stages)</td></tr>
  *   <tr><td>stage.&lt;anything else&gt;</td><td>-</td><td>kept in {@link #settings()} for the stage itself</td></tr>
  * </table>
  * Durations are {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, plain milliseconds, or
@@ -71,7 +73,9 @@ public record StageConfig(
     /** The stage keys the environment can set, as SAFELORA_&lt;KEY with dots as underscores&gt;. */
     private static final List<String> ENV_KEYS = List.of("group.id", "topics", "metrics.port", "work.dir",
             "shutdown.deadline", "shutdown.cancel.grace", "poll.timeout", "retry.backoff.initial", "retry.backoff.max",
-            "max.attempts", "max.concurrent.jobs", "health.stale.after", "exactly.once", "instance.id");
+            "max.attempts", "max.concurrent.jobs", "health.stale.after", "exactly.once",
+            // the worker stages write under it and the planner derives the jobs' outputUri from it
+            "artifacts.uri", "instance.id");
 
     public StageConfig {
         requireText(stageName, "stage name");

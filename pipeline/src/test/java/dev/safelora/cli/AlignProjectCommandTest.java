@@ -131,6 +131,10 @@ class AlignProjectCommandTest {
         assertThat(noK.err().strip()).startsWith("safelora: error: --mode top-k needs --layers K").doesNotContain("\n");
         CliRun both = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--base", "b", "--aligned", "a", "--out", "y");
         assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err()).startsWith("safelora: error: --alignment=DIR and ").doesNotContain("Error:");
+        CliRun neither = run("project", "--adapter", adapter.toString(), "--out", "y");
+        assertThat(neither.exitCode()).isEqualTo(2);
+        assertThat(neither.err()).startsWith("safelora: error: Missing required argument");
         CliRun dtype = run("align", "--base", "b", "--aligned", "a", "--modules", "q_proj", "--out", "o", "--dtype", "i8");
         assertThat(dtype.exitCode()).isEqualTo(2);
         assertThat(dtype.err()).contains("--dtype must be f32, f16 or bf16");

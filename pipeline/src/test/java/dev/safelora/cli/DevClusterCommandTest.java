@@ -107,6 +107,19 @@ class DevClusterCommandTest {
     }
 
     @Test
+    void impossibleOptionValuesAreUsageErrors() {
+        CliRun port = CliRun.of("dev-cluster", "--data-dir", dataDir.toString(), "--kafka-port", "-5");
+        assertThat(port.exitCode()).isEqualTo(2);
+        assertThat(port.err()).startsWith("safelora: error: --kafka-port must be in 0..65535, got -5 (see 'safelora dev-cluster --help')");
+        CliRun partitions = CliRun.of("dev-cluster", "--data-dir", dataDir.toString(), "--partitions", "0");
+        assertThat(partitions.exitCode()).isEqualTo(2);
+        assertThat(partitions.err()).startsWith("safelora: error: --partitions must be at least 1, got 0");
+        CliRun topics = CliRun.of("topics", "create", "--bootstrap-servers", "localhost:1", "--partitions", "0");
+        assertThat(topics.exitCode()).isEqualTo(2);
+        assertThat(topics.err()).contains("partitions must be at least 1").contains("see 'safelora topics create --help'");
+    }
+
+    @Test
     void aBusyPortIsOneClearLine() throws Exception {
         try (ServerSocket busy = new ServerSocket(0)) {
             CliRun run = CliRun.of("dev-cluster", "--data-dir", dataDir.toString(), "--kafka-port",

@@ -87,7 +87,7 @@ class SubmitProduceTest {
         Produced produced = submitAndReadBack("selection", "selection-adapter.json", Topic.LAYER_SELECTIONS);
 
         LayerSelection value = (LayerSelection) produced.value();
-        assertThat(produced.key()).isEqualTo("tiny-llama-samsum-001-a1");
+        assertThat(produced.key()).isEqualTo("0cd559cc-07e2-30a8-8a6a-9f39e5134c39");
         assertThat(value.getPolicy().getLayers()).containsExactly(0, 1);
     }
 

@@ -132,5 +132,11 @@ class TailCommandTest {
         CliRun run = CliRun.of(args("t", "--max", "zero"));
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).startsWith("safelora: error: Invalid value for option '--max'");
+        CliRun none = CliRun.of(args("t", "--max", "0"));
+        assertThat(none.exitCode()).isEqualTo(2);
+        assertThat(none.err()).startsWith("safelora: error: --max must be at least 1, got 0 (see 'safelora tail --help')");
+        CliRun noWait = CliRun.of(args("t", "--timeout", "0"));
+        assertThat(noWait.exitCode()).isEqualTo(2);
+        assertThat(noWait.err()).startsWith("safelora: error: --timeout must be positive");
     }
 }

@@ -82,16 +82,30 @@ class TrainEvalCommandTest {
 
         CliRun badLr = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("y").toString(),
                 "--lr", "-1");
-        assertThat(badLr.exitCode()).isEqualTo(1);
+        assertThat(badLr.exitCode()).as("a bad option value is a usage error").isEqualTo(2);
         assertThat(badLr.err()).contains("learning rate must be positive");
 
         CliRun badTemplate = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("z").toString(),
                 "--template", "alpaca");
-        assertThat(badTemplate.err()).contains("unknown template 'alpaca'");
+        assertThat(badTemplate.exitCode()).isEqualTo(2);
+        assertThat(badTemplate.err()).contains("unknown template 'alpaca'").contains("see 'safelora train --help'");
 
         CliRun badSchedule = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("z").toString(),
                 "--schedule", "step");
+        assertThat(badSchedule.exitCode()).isEqualTo(2);
         assertThat(badSchedule.err()).contains("unknown schedule 'step'");
+
+        CliRun evalTemplate = run("eval", "--model", model.toString(), "--heldout", data.toString(), "--template", "alpaca");
+        assertThat(evalTemplate.exitCode()).isEqualTo(2);
+        assertThat(evalTemplate.err()).contains("unknown template 'alpaca'");
+        CliRun noPhrases = run("eval", "--model", model.toString(), "--heldout", data.toString(), "--refusal-phrases",
+                dir.resolve("no-phrases.txt").toString());
+        assertThat(noPhrases.exitCode()).isEqualTo(1);
+        assertThat(noPhrases.err().strip()).isEqualTo("safelora: error: cannot read refusal phrases "
+                + dir.resolve("no-phrases.txt") + ": no such file");
+        CliRun evalBatch = run("eval", "--model", model.toString(), "--heldout", data.toString(), "--batch-size", "0");
+        assertThat(evalBatch.exitCode()).isEqualTo(2);
+        assertThat(evalBatch.err()).contains("batch size must be >= 1, got 0");
 
         CliRun nothing = run("eval", "--model", model.toString());
         assertThat(nothing.exitCode()).isEqualTo(2);

@@ -209,6 +209,18 @@ class PlannerTopologyTest {
     }
 
     @Test
+    void theSameRequestSubmittedAgainLaterPlansNothingNewAndIsNoDeadLetter() {
+        send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
+        send(requests, "req-1", request("req-1", "llama-a"));
+        assertThat(trainingJobs.readRecordsToList()).hasSize(1);
+        TrainingRequest again = TrainingRequest.newBuilder(request("req-1", "llama-a"))
+                .setRequestedAt(PlannerRecords.T0.plusSeconds(3600)).build();
+        send(requests, "req-1", again);
+        assertThat(trainingJobs.isEmpty()).isTrue();
+        assertThat(requestDlq.isEmpty()).isTrue();
+    }
+
+    @Test
     void replayedRequestPlansNothingNewAndAReusedIdIsADeadLetter() {
         send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
         send(requests, "req-1", request("req-1", "llama-a"));

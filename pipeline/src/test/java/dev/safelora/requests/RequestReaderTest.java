@@ -137,7 +137,7 @@ class RequestReaderTest {
         LayerSelection value = (LayerSelection) request.value();
 
         assertThat(value.getScope()).isEqualTo(SelectionScope.ADAPTER);
-        assertThat(request.key()).isEqualTo("tiny-llama-samsum-001-a1");
+        assertThat(request.key()).isEqualTo("0cd559cc-07e2-30a8-8a6a-9f39e5134c39");
         assertThat(value.getPolicy()).isEqualTo(new SelectionPolicy(
                 SelectionMode.EXPLICIT, 0.5, null, List.of(0, 1), List.of("model.layers.3.self_attn.v_proj")));
     }
