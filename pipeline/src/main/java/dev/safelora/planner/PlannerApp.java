@@ -83,6 +83,9 @@ public final class PlannerApp implements AutoCloseable {
      * the metrics/health server; returns at once.
      */
     public static PlannerApp start(StageConfig config, PlannerMetrics metrics) {
+        for (String unknown : config.unknownSettings(List.of(ARTIFACTS_URI))) {
+            LOG.warn("planner: unknown setting stage.{} is ignored", unknown);
+        }
         int partitions;
         try (Admin admin = Admin.create(config.client().adminProperties())) {
             partitions = PlannerPartitions.common(admin, INPUT_TOPICS, Duration.ofSeconds(30));

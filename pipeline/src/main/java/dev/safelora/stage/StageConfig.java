@@ -153,6 +153,14 @@ public record StageConfig(
                 p);
     }
 
+    /**
+     * The {@code stage.} keys given that neither this class nor the stage itself ({@code stageKeys}) reads, sorted:
+     * a typo there ({@code stage.artifact.uri}) would otherwise fall back to a default without a word.
+     */
+    public List<String> unknownSettings(java.util.Collection<String> stageKeys) {
+        return settings.keySet().stream().filter(k -> !ENV_KEYS.contains(k) && !stageKeys.contains(k)).sorted().toList();
+    }
+
     /** A copy reading other input topics (the demo and tests wire stages to their own topics). */
     public StageConfig withInputTopics(List<String> topics) {
         return new StageConfig(stageName, client, groupId, topics, metricsPort, workDir, shutdownDeadline,

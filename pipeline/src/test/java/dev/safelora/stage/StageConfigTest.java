@@ -67,6 +67,18 @@ class StageConfigTest {
     }
 
     @Test
+    void settingsNoPartOfTheStageReadsAreReportedAsUnknown() throws Exception {
+        Path file = Files.writeString(tmp.resolve("typo.properties"), """
+                stage.artifact.uri=s3://bucket/typo
+                stage.device=cuda
+                stage.poll.timeout=1s
+                """);
+        StageConfig c = StageConfig.load("trainer", List.of("jobs"), file, Map.of("SAFELORA_INSTANCE_ID", "gpu0"));
+        assertThat(c.unknownSettings(dev.safelora.stage.jobs.WorkerSettings.KEYS)).containsExactly("artifact.uri");
+        assertThat(c.unknownSettings(List.of())).containsExactly("artifact.uri", "device");
+    }
+
+    @Test
     void defaultsWithoutFile() {
         StageConfig c = StageConfig.load("alignment", List.of("a", "b"), null, Map.of());
         assertThat(c.groupId()).isEqualTo("safelora-alignment");

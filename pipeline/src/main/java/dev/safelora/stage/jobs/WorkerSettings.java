@@ -4,7 +4,10 @@ import dev.safelora.contracts.Topic;
 import dev.safelora.stage.StageConfig;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The worker stages' own settings, read from {@link StageConfig#settings()} (file keys {@code stage.<key>})
@@ -28,8 +31,17 @@ public record WorkerSettings(URI artifactsRoot, String alignmentsTopic, String a
                              String progressTopic, String device, String template, int checkpointEvery,
                              Duration progressInterval, int evalMaxNewTokens) {
 
+    /** The stage keys (without {@code stage.}) read here. */
+    public static final List<String> KEYS = List.of("artifacts.uri", "topic.alignments", "topic.adapters", "topic.evaluations",
+            "topic.progress", "device", "template", "checkpoint.every", "progress.interval", "eval.max.new.tokens");
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerSettings.class);
+
     public static WorkerSettings from(StageConfig config, Map<String, String> env) {
         Map<String, String> s = config.settings();
+        for (String unknown : config.unknownSettings(KEYS)) {
+            LOG.warn("stage {}: unknown setting stage.{} is ignored (known here: {})", config.stageName(), unknown, KEYS);
+        }
         String root = value(s, env, "artifacts.uri", "SAFELORA_ARTIFACTS_URI",
                 config.workDir().toAbsolutePath().normalize().resolve("artifacts").toUri().toString());
         URI rootUri;
