@@ -23,7 +23,7 @@ final class TopicsCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "name a subcommand: create");
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,

@@ -44,10 +44,10 @@ class TopicsCommandTest {
     }
 
     @Test
-    void withoutASubcommandPrintsUsage() {
+    void withoutASubcommandIsAUsageErrorNamingTheSubcommandLikeStage() {
         CliRun run = CliRun.of("topics");
-        assertThat(run.exitCode()).isZero();
-        assertThat(run.out()).contains("create");
+        assertThat(run.exitCode()).isEqualTo(CliRun.of("stage").exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("name a subcommand: create");
     }
 
     private static void waitUntilGone(Admin admin, String topic) throws Exception {
