@@ -6,6 +6,7 @@ import dev.safelora.alignment.AlignmentManifest;
 import dev.safelora.artifacts.Digests;
 import dev.safelora.schema.AlignedModule;
 import dev.safelora.schema.AlignmentEvent;
+import dev.safelora.schema.AlignmentErrorCode;
 import dev.safelora.schema.AlignmentFailed;
 import dev.safelora.schema.AlignmentReady;
 import dev.safelora.schema.ModelRegistration;
@@ -34,8 +35,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One registration to one {@link AlignmentEvent}. Every problem of the registration's checkpoints (missing,
- * pickle-only, shape mismatch, missing module, NaN...) becomes an {@code AlignmentFailed} event naming it;
- * only transient failures (the store or registry away) escape, to be retried by the loop.
+ * pickle-only, shape mismatch, missing module, NaN...) becomes an {@code AlignmentFailed} event naming it at once;
+ * transient failures (the store or registry away) escape to be retried by the loop, and so do I/O and unexpected
+ * errors until the record's last attempt ({@code stage.max.attempts}), which ends in {@code AlignmentFailed}.
  *
  * <p>Deterministic: the artifact lives at {@code <root>/alignments/<family>/<registration id>} and the
  * event's {@code alignmentId} is a name-based UUID of the registration id, so a replay publishes the same
@@ -79,9 +81,13 @@ public final class RegistrationAligner implements LongJob<ModelRegistration, Spe
             if (Failures.standard().classify(e, false) == Failures.Verdict.TRANSIENT) {
                 throw e;
             }
+            AlignmentErrorCode code = AlignmentErrors.code(e);
+            if (!definitive(code) && !context.finalAttempt()) {
+                throw e; // a disk or an unexpected error may pass: the loop runs the registration again first
+            }
             String reason = Failures.describe(e);
             LOG.warn("alignment of {} ({}) failed: {}", reg.getFamily(), reg.getRegistrationId(), reason);
-            outcome = AlignmentFailed.newBuilder().setReason(reason).setErrorCode(AlignmentErrors.code(e)).build();
+            outcome = AlignmentFailed.newBuilder().setReason(reason).setErrorCode(code).build();
         }
         AlignmentEvent event = AlignmentEvent.newBuilder()
                 .setAlignmentId(alignmentId(reg.getRegistrationId()))
@@ -94,6 +100,11 @@ public final class RegistrationAligner implements LongJob<ModelRegistration, Spe
                 .setOutcome(outcome)
                 .build();
         return List.of(Output.of(alignmentsTopic, reg.getFamily(), event));
+    }
+
+    /** A failure the checkpoints themselves cause: running the registration again would fail the same way. */
+    private static boolean definitive(AlignmentErrorCode code) {
+        return code != AlignmentErrorCode.IO_ERROR && code != AlignmentErrorCode.OTHER;
     }
 
     private AlignmentManifest alignOrReuse(ModelRegistration reg, JobContext<SpecificRecord> context) throws IOException {
