@@ -412,10 +412,7 @@ class PlannerTopologyTest {
 
     @Test
     void aRepublishedAdapterWhoseRefreshIsInFlightIsNotRefreshedTwice() {
-        send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
-        send(requests, "req-1", request("req-1", "llama-a"));
-        AdapterPublished v1 = publishedFrom(trainingJobs.readValue());
-        send(adapters, v1.getAdapterId(), v1);
+        AdapterPublished v1 = trainedAndPublished();
         send(alignments, "llama-a", ready("llama-a", id("a2"), "base-1", "aligned-2"));
         assertThat(projectionJobs.readValuesToList()).hasSize(1);
 
@@ -426,10 +423,7 @@ class PlannerTopologyTest {
 
     @Test
     void aRepublishedSupersededAdapterDoesNotForkItsLineage() {
-        send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
-        send(requests, "req-1", request("req-1", "llama-a"));
-        AdapterPublished v1 = publishedFrom(trainingJobs.readValue());
-        send(adapters, v1.getAdapterId(), v1);
+        AdapterPublished v1 = trainedAndPublished();
         send(alignments, "llama-a", ready("llama-a", id("a2"), "base-1", "aligned-2"));
         ProjectionJob toA2 = projectionJobs.readValue();
         AdapterPublished v2 = adapter(toA2.getAdapterId(), "req-1", "llama-a", toA2.getAlignment(), toA2.getSelection(),
@@ -488,10 +482,7 @@ class PlannerTopologyTest {
 
     @Test
     void alignmentsArrivingWhileAReprojectionIsInFlightAreAppliedOnceWhenItsAdapterArrives() {
-        send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
-        send(requests, "req-1", request("req-1", "llama-a"));
-        AdapterPublished v1 = publishedFrom(trainingJobs.readValue());
-        send(adapters, v1.getAdapterId(), v1);
+        AdapterPublished v1 = trainedAndPublished();
         send(alignments, "llama-a", ready("llama-a", id("a2"), "base-1", "aligned-2"));
         ProjectionJob toA2 = projectionJobs.readValue();
 
@@ -563,5 +554,14 @@ class PlannerTopologyTest {
 
     private static String header(TestRecord<String, byte[]> record, String name) {
         return DeadLetters.header(record.headers(), name);
+    }
+
+    /** Family llama-a aligned (a1: base-1, aligned-1), request req-1 planned, and its adapter published: the adapter. */
+    private AdapterPublished trainedAndPublished() {
+        send(alignments, "llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"));
+        send(requests, "req-1", request("req-1", "llama-a"));
+        AdapterPublished v1 = publishedFrom(trainingJobs.readValue());
+        send(adapters, v1.getAdapterId(), v1);
+        return v1;
     }
 }

@@ -428,13 +428,7 @@ class LongJobLoopTest {
         produce(List.of(rec(in, 0, "req", intBytes(1))));
         AtomicInteger runs = new AtomicInteger();
         String group = unique("group");
-        StageConfig config = StageTestKit.config("trainer", group, in, work, Map.of("exactly.once", "true"));
-        LongJobLoop<Integer, String> loop = new LongJobLoop<>(config, new IntegerDeserializer(), new StringSerializer(), (r, ctx) -> {
-            runs.incrementAndGet();
-            return List.of(Output.of(out, r.key(), "trained " + r.key()));
-        }, new StageMetrics(), Failures.standard(), FirstCommitTimesOut::new);
-        loops.add(loop);
-        loop.start();
+        LongJobLoop<Integer, String> loop = startExactlyOnce(group, in, out, runs, FirstCommitTimesOut::new);
         await("the adapter or the loop's end", Duration.ofSeconds(30), () -> !values(out).isEmpty() || loop.failure().isPresent());
         assertThat(loop.failure()).isEmpty();
         assertThat(values(out)).containsExactly("trained req");
@@ -473,17 +467,24 @@ class LongJobLoopTest {
         produce(List.of(rec(in, 0, "req", intBytes(1)), rec(in, 0, "next", intBytes(1))));
         AtomicInteger runs = new AtomicInteger();
         String group = unique("group");
-        StageConfig config = StageTestKit.config("trainer", group, in, work, Map.of("exactly.once", "true"));
-        LongJobLoop<Integer, String> loop = new LongJobLoop<>(config, new IntegerDeserializer(), new StringSerializer(), (r, ctx) -> {
-            runs.incrementAndGet();
-            return List.of(Output.of(out, r.key(), "trained " + r.key()));
-        }, new StageMetrics(), Failures.standard(), FirstOffsetsOfAnOlderGeneration::new);
-        loops.add(loop);
-        loop.start();
+        LongJobLoop<Integer, String> loop = startExactlyOnce(group, in, out, runs, FirstOffsetsOfAnOlderGeneration::new);
         await("both adapters", Duration.ofSeconds(20), () -> values(out).size() == 2);
         assertThat(values(out)).containsExactly("trained req", "trained next");
         await("committed", Duration.ofSeconds(10), () -> committedOrEmpty(group, in).equals(Map.of(0, 2L)));
         assertThat(loop.failure()).isEmpty();
+    }
+
+    /** An exactly-once trainer loop on {@code in} whose job publishes "trained <key>" to {@code out}, with its own producer. */
+    private LongJobLoop<Integer, String> startExactlyOnce(String group, String in, String out, AtomicInteger runs,
+            java.util.function.Function<Map<String, Object>, org.apache.kafka.clients.producer.Producer<byte[], byte[]>> producers) {
+        StageConfig config = StageTestKit.config("trainer", group, in, work, Map.of("exactly.once", "true"));
+        LongJobLoop<Integer, String> loop = new LongJobLoop<>(config, new IntegerDeserializer(), new StringSerializer(), (r, ctx) -> {
+            runs.incrementAndGet();
+            return List.of(Output.of(out, r.key(), "trained " + r.key()));
+        }, new StageMetrics(), Failures.standard(), producers);
+        loops.add(loop);
+        loop.start();
+        return loop;
     }
 
     private Double metric(String name, Map<String, String> labels) {
