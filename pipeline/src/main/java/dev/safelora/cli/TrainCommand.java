@@ -59,7 +59,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "B", description = "examples per micro-batch (default 4)")
     Integer batchSize;
 
-    @Option(names = "--grad-accum", paramLabel = "G", description = "micro-batches per optimizer step (default 4)")
+    @Option(names = "--grad-accum", paramLabel = "G", description = "micro-batches per optimizer step (default 1)")
     Integer gradAccum;
 
     @Option(names = "--max-seq-len", paramLabel = "L", description = "tokens per example; longer ones lose their end (default 512)")

@@ -59,8 +59,9 @@ public record TrainingConfig(
         require(maxGradNorm >= 0 && Double.isFinite(maxGradNorm), "max gradient norm must be >= 0, got " + maxGradNorm);
     }
 
+    /** The same defaults as a training request's (examples/requests/README.md): one recipe, CLI or pipeline. */
     public static TrainingConfig defaults() {
-        return new TrainingConfig(3, 2e-4, 8, 16, false, List.of("q_proj", "v_proj"), 4, 4, 512,
+        return new TrainingConfig(3, 2e-4, 8, 16, false, List.of("q_proj", "v_proj"), 4, 1, 512,
                 PromptTemplate.RAW, 42, 0, 0, LearningRateSchedule.Decay.LINEAR, 0.0, 0.05, 1.0, "cpu");
     }
 

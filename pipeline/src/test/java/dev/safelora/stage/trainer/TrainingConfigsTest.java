@@ -53,6 +53,14 @@ class TrainingConfigsTest {
     }
 
     @Test
+    void aRequestThatSetsNothingTrainsWithTheDefaultsOfTheTrainCommand() {
+        String json = """
+                {"requestId": "r2", "family": "f", "datasetUri": "file:///data/train.jsonl", "requestedBy": "test"}""";
+        TrainingRequest minimal = (TrainingRequest) new RequestReader().read(RequestKind.TRAINING, json, "test").value();
+        assertThat(TrainingConfigs.from(minimal, SETTINGS)).isEqualTo(TrainingConfig.defaults().withCheckpointEvery(7));
+    }
+
+    @Test
     void aConfigTheTrainerCannotRunIsBadInput() {
         TrainingRequest tooShort = request("{\"r\": 4}");
         tooShort.getOptimizer().setMaxSequenceLength(1); // past the request checks, as a record from another producer could be
