@@ -95,57 +95,44 @@ public final class SubspaceProjection {
         return out;
     }
 
-    /** Orthonormalizes the columns of a row-major rows x cols matrix in place (modified Gram-Schmidt, twice). */
+    /** Orthonormalizes the columns of a row-major rows x cols matrix in place. */
     static void orthonormalize(double[] x, int rows, int cols) {
-        for (int pass = 0; pass < 2; pass++) {
-            for (int c = 0; c < cols; c++) {
-                for (int p = 0; p < c; p++) {
-                    double dot = 0;
-                    for (int i = 0; i < rows; i++) {
-                        dot += x[i * cols + c] * x[i * cols + p];
-                    }
-                    for (int i = 0; i < rows; i++) {
-                        x[i * cols + c] -= dot * x[i * cols + p];
-                    }
-                }
-                double norm = 0;
-                for (int i = 0; i < rows; i++) {
-                    norm += x[i * cols + c] * x[i * cols + c];
-                }
-                norm = Math.sqrt(norm);
-                if (norm < 1e-300) {
-                    throw new IllegalArgumentException("alignment matrix has rank below the requested subspace rank");
-                }
-                for (int i = 0; i < rows; i++) {
-                    x[i * cols + c] /= norm;
-                }
-            }
-        }
+        orthonormalize(x, cols, rows, 1, cols);
     }
 
     /** Orthonormalizes the rows of a row-major rows x cols matrix in place. */
     static void orthonormalizeRows(double[] x, int rows, int cols) {
+        orthonormalize(x, rows, cols, cols, 1);
+    }
+
+    /**
+     * Modified Gram-Schmidt, twice, over {@code count} vectors of {@code length} entries each, where
+     * entry i of vector c sits at {@code c * vectorStride + i * entryStride}.
+     */
+    private static void orthonormalize(double[] x, int count, int length, int vectorStride, int entryStride) {
         for (int pass = 0; pass < 2; pass++) {
-            for (int a = 0; a < rows; a++) {
-                for (int p = 0; p < a; p++) {
+            for (int c = 0; c < count; c++) {
+                int vc = c * vectorStride;
+                for (int p = 0; p < c; p++) {
+                    int vp = p * vectorStride;
                     double dot = 0;
-                    for (int j = 0; j < cols; j++) {
-                        dot += x[a * cols + j] * x[p * cols + j];
+                    for (int i = 0; i < length; i++) {
+                        dot += x[vc + i * entryStride] * x[vp + i * entryStride];
                     }
-                    for (int j = 0; j < cols; j++) {
-                        x[a * cols + j] -= dot * x[p * cols + j];
+                    for (int i = 0; i < length; i++) {
+                        x[vc + i * entryStride] -= dot * x[vp + i * entryStride];
                     }
                 }
                 double norm = 0;
-                for (int j = 0; j < cols; j++) {
-                    norm += x[a * cols + j] * x[a * cols + j];
+                for (int i = 0; i < length; i++) {
+                    norm += x[vc + i * entryStride] * x[vc + i * entryStride];
                 }
                 norm = Math.sqrt(norm);
                 if (norm < 1e-300) {
                     throw new IllegalArgumentException("alignment matrix has rank below the requested subspace rank");
                 }
-                for (int j = 0; j < cols; j++) {
-                    x[a * cols + j] /= norm;
+                for (int i = 0; i < length; i++) {
+                    x[vc + i * entryStride] /= norm;
                 }
             }
         }
