@@ -171,11 +171,7 @@ public final class SafeLoraBenchmark {
     private static double factoredCosine(AlignmentMatrix v, LoraWeights w) {
         double[] cb = FactoredProjection.projectB(v.v(), v.rows(), v.cols(), v.frobeniusNorm(), w.b(), w.r());
         double[] g = FactoredProjection.gram(w.a(), w.r(), w.in());
-        double[] b = new double[w.b().length];
-        for (int i = 0; i < b.length; i++) {
-            b[i] = w.b()[i];
-        }
-        return FactoredProjection.cosine(cb, b, w.out(), w.r(), g);
+        return FactoredProjection.cosine(cb, FactoredProjection.widen(w.b()), w.out(), w.r(), g);
     }
 
     /** Base and aligned bf16 checkpoints, 4 shards each with an index, filled by a cheap PRNG. */
