@@ -3,6 +3,7 @@ package dev.safelora.alignment;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.safelora.adapter.ModuleNames;
+import dev.safelora.artifacts.Digests;
 import dev.safelora.tensor.DType;
 import dev.safelora.tensor.SafetensorsStreamWriter;
 import dev.safelora.tensor.TensorSpec;
@@ -113,13 +114,11 @@ public final class Aligner {
     private static AlignmentManifest.Source describe(Path dir, List<Path> files) {
         List<AlignmentManifest.SourceFile> out = new ArrayList<>();
         for (Path f : files) {
-            long size;
             try {
-                size = Files.size(f);
+                out.add(new AlignmentManifest.SourceFile(f.getFileName().toString(), Files.size(f), Digests.fileSha256(f)));
             } catch (IOException e) {
-                throw new UncheckedIOException(f + ": " + e.getMessage(), e);
+                throw new UncheckedIOException(f + ": cannot read for checksum: " + e.getMessage(), e);
             }
-            out.add(new AlignmentManifest.SourceFile(f.getFileName().toString(), size, FileDigests.sha256(f)));
         }
         return new AlignmentManifest.Source(dir.toAbsolutePath().normalize().toString(), out);
     }
