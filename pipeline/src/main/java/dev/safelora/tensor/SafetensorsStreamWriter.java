@@ -93,16 +93,11 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
         }
         long start = dataLength;
         try {
-            long position = 8L + reservedHeader + start;
-            ByteBuffer src = data.duplicate();
-            while (src.hasRemaining()) {
-                position += channel.write(src, position);
-            }
+            writeFully(data.duplicate(), 8L + reservedHeader + start);
         } catch (IOException e) {
             throw new UncheckedIOException(partial + ": cannot write tensor \"" + spec.name() + "\": " + e.getMessage(), e);
         }
-        dataLength += spec.byteLength();
-        written.add(new TensorInfo(spec.name(), spec.dtype(), spec.shape(), start, dataLength));
+        recordAppended(spec, start);
     }
 
     /** Appends float data stored as F32, F16 or BF16, encoded in small chunks (no second full-size copy). */
@@ -128,16 +123,25 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
                     part = new float[n];
                 }
                 System.arraycopy(values, from, part, 0, n);
-                ByteBuffer bytes = Floats.encode(part, storeAs);
-                while (bytes.hasRemaining()) {
-                    position += channel.write(bytes, position);
-                }
+                position = writeFully(Floats.encode(part, storeAs), position);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(partial + ": cannot write tensor \"" + name + "\": " + e.getMessage(), e);
         }
+        recordAppended(spec, start);
+    }
+
+    private void recordAppended(TensorSpec spec, long start) {
         dataLength += spec.byteLength();
         written.add(new TensorInfo(spec.name(), spec.dtype(), spec.shape(), start, dataLength));
+    }
+
+    /** Writes all of {@code src} at {@code position}; returns the position after it. */
+    private long writeFully(ByteBuffer src, long position) throws IOException {
+        while (src.hasRemaining()) {
+            position += channel.write(src, position);
+        }
+        return position;
     }
 
     private void checkPlanned(TensorSpec spec) {
@@ -161,7 +165,7 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
         try {
             if (compactHeader) {
                 int size = SafetensorsHeader.paddedSize(json.length);
-                writeHeader(channel, SafetensorsHeader.padded(json, size));
+                writeHeader(SafetensorsHeader.padded(json, size));
                 if (size < reservedHeader) {
                     long from = 8L + reservedHeader;
                     long to = 8L + size;
@@ -169,17 +173,13 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
                     for (long done = 0; done < dataLength; ) {
                         buffer.clear().limit((int) Math.min(buffer.capacity(), dataLength - done));
                         int n = channel.read(buffer, from + done);
-                        buffer.flip();
-                        long at = to + done;
-                        while (buffer.hasRemaining()) {
-                            at += channel.write(buffer, at);
-                        }
+                        writeFully(buffer.flip(), to + done);
                         done += n;
                     }
                     channel.truncate(to + dataLength);
                 }
             } else {
-                writeHeader(channel, SafetensorsHeader.padded(json, reservedHeader));
+                writeHeader(SafetensorsHeader.padded(json, reservedHeader));
             }
             channel.force(false);
             channel.close();
@@ -190,13 +190,9 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
         }
     }
 
-    private static void writeHeader(FileChannel channel, byte[] header) throws IOException {
+    private void writeHeader(byte[] header) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
-        buffer.putLong(header.length).put(header).flip();
-        long position = 0;
-        while (buffer.hasRemaining()) {
-            position += channel.write(buffer, position);
-        }
+        writeFully(buffer.putLong(header.length).put(header).flip(), 0);
     }
 
     @Override
