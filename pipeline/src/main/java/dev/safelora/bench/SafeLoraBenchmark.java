@@ -1,5 +1,6 @@
 package dev.safelora.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.safelora.adapter.LoraConfig;
 import dev.safelora.adapter.LoraWeights;
 import dev.safelora.adapter.PeftAdapter;
@@ -10,6 +11,7 @@ import dev.safelora.alignment.Progress;
 import dev.safelora.projection.FactoredProjection;
 import dev.safelora.projection.SafeLoraProjector;
 import dev.safelora.projection.Selection;
+import dev.safelora.tensor.Checkpoint;
 import dev.safelora.tensor.DType;
 import dev.safelora.tensor.HalfFloats;
 import dev.safelora.tensor.SafetensorsStreamWriter;
@@ -217,15 +219,8 @@ public final class SafeLoraBenchmark {
     }
 
     private static void writeIndex(Path dir, Map<String, String> index) {
-        StringBuilder json = new StringBuilder("{\"metadata\":{},\"weight_map\":{");
-        String sep = "";
-        for (Map.Entry<String, String> e : index.entrySet()) {
-            json.append(sep).append('"').append(e.getKey()).append("\":\"").append(e.getValue()).append('"');
-            sep = ",";
-        }
-        json.append("}}");
         try {
-            Files.writeString(dir.resolve("model.safetensors.index.json"), json);
+            new ObjectMapper().writeValue(dir.resolve(Checkpoint.INDEX_FILE).toFile(), Map.of("metadata", Map.of(), "weight_map", index));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
