@@ -30,8 +30,7 @@ public final class ProjectorStage {
     }
 
     public static StageConfig config(Path file, Map<String, String> env) {
-        StageConfig config = StageConfig.load(NAME, List.of(Topic.PROJECTION_JOBS.topicName()), file, env);
-        return config.settings().containsKey("exactly.once") ? config : config.withExactlyOnce(true);
+        return StageConfig.load(NAME, List.of(Topic.PROJECTION_JOBS.topicName()), file, env).exactlyOnceUnlessSet();
     }
 
     public static LongJobLoop<ProjectionJob, SpecificRecord> loop(StageConfig config, StageMetrics metrics, Map<String, String> env) {
