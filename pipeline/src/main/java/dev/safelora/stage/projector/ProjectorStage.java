@@ -1,6 +1,5 @@
 package dev.safelora.stage.projector;
 
-import dev.safelora.artifacts.ArtifactStores;
 import dev.safelora.contracts.Topic;
 import dev.safelora.registry.HttpSchemaRegistryClient;
 import dev.safelora.schema.ProjectionJob;
@@ -35,7 +34,7 @@ public final class ProjectorStage {
 
     public static LongJobLoop<ProjectionJob, SpecificRecord> loop(StageConfig config, StageMetrics metrics, Map<String, String> env) {
         WorkerSettings settings = WorkerSettings.from(config, env);
-        StageArtifacts artifacts = new StageArtifacts(ArtifactStores.standard(env, config.workDir().resolve("cache")), settings.artifactsRoot());
+        StageArtifacts artifacts = StageArtifacts.of(config, settings, env);
         HttpSchemaRegistryClient registry = config.client().registryClient();
         return new LongJobLoop<>(config, AvroDeserializer.specific(registry, ProjectionJob.class), new AvroSerializer<>(registry, true),
                 new ProjectionJobRunner(artifacts, settings), metrics);
