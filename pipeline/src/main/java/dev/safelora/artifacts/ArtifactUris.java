@@ -34,11 +34,4 @@ public final class ArtifactUris {
             throw new IllegalArgumentException("cannot form an artifact URI from '" + root + "' and '" + key + "'", e);
         }
     }
-
-    /** The URI with a trailing '/' removed (artifact names never end in '/'). */
-    static URI withoutTrailingSlash(URI uri) {
-        String s = uri.toString();
-        return s.endsWith("/") && uri.getPath() != null && uri.getPath().length() > 1
-                ? URI.create(s.substring(0, s.length() - 1)) : uri;
-    }
 }

@@ -226,6 +226,11 @@ public record StageConfig(
         };
     }
 
+    /** Exactly-once output unless {@code stage.exactly.once} was given: the default of the stages that publish adapters. */
+    public StageConfig exactlyOnceUnlessSet() {
+        return settings.containsKey("exactly.once") ? this : withExactlyOnce(true);
+    }
+
     /** A copy with exactly-once output on or off (see {@link LongJobLoop}). */
     public StageConfig withExactlyOnce(boolean enabled) {
         return new StageConfig(stageName, client, groupId, inputTopics, metricsPort, workDir, shutdownDeadline,

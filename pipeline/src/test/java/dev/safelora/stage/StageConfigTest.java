@@ -91,6 +91,9 @@ class StageConfigTest {
         assertThat(StageConfig.load("x", List.of("a"), null, Map.of("SAFELORA_TOPICS", " c , d ")).inputTopics()).containsExactly("c", "d");
         assertThat(StageConfig.load("x", List.of("a"), null, Map.of("SAFELORA_EXACTLY_ONCE", "true")).exactlyOnce()).isTrue();
         assertThat(c.withExactlyOnce(true).exactlyOnce()).isTrue();
+        assertThat(c.exactlyOnceUnlessSet().exactlyOnce()).as("not set: on").isTrue();
+        assertThat(StageConfig.load("x", List.of("a"), null, Map.of("SAFELORA_EXACTLY_ONCE", "false")).exactlyOnceUnlessSet().exactlyOnce())
+                .as("set to false: stays off").isFalse();
         assertThat(c.withInputTopics(List.of("z")).inputTopics()).containsExactly("z");
         assertThat(c.withMetricsPort(0).metricsPort()).isZero();
     }

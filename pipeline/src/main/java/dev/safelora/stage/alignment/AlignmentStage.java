@@ -1,6 +1,5 @@
 package dev.safelora.stage.alignment;
 
-import dev.safelora.artifacts.ArtifactStores;
 import dev.safelora.contracts.Topic;
 import dev.safelora.registry.HttpSchemaRegistryClient;
 import dev.safelora.schema.ModelRegistration;
@@ -37,7 +36,7 @@ public final class AlignmentStage {
 
     public static LongJobLoop<ModelRegistration, SpecificRecord> loop(StageConfig config, StageMetrics metrics, Map<String, String> env) {
         WorkerSettings settings = WorkerSettings.from(config, env);
-        StageArtifacts artifacts = new StageArtifacts(ArtifactStores.standard(env, config.workDir().resolve("cache")), settings.artifactsRoot());
+        StageArtifacts artifacts = StageArtifacts.of(config, settings, env);
         HttpSchemaRegistryClient registry = config.client().registryClient();
         RegistrationAligner aligner = new RegistrationAligner(artifacts, settings.alignmentsTopic(), config.workDir().resolve(NAME));
         return new LongJobLoop<>(config, AvroDeserializer.specific(registry, ModelRegistration.class),

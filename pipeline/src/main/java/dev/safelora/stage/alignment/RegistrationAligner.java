@@ -72,9 +72,12 @@ public final class RegistrationAligner implements LongJob<ModelRegistration, Spe
         long start = System.nanoTime();
         Object outcome;
         try {
-            AlignmentManifest manifest = alignOrReuse(reg, context);
-            outcome = ready(artifacts.child(artifacts.root(), key(reg.getFamily(), reg.getRegistrationId())), manifest,
-                    (System.nanoTime() - start) / 1_000_000);
+            if (reg.getTargetModules().isEmpty()) {
+                throw new BadInputException("the registration names no target modules");
+            }
+            URI target = artifacts.child(artifacts.root(), key(reg.getFamily(), reg.getRegistrationId()));
+            AlignmentManifest manifest = alignOrReuse(reg, target, context);
+            outcome = ready(target, manifest, (System.nanoTime() - start) / 1_000_000);
         } catch (JobCancelledException e) {
             throw e;
         } catch (Exception e) {
@@ -107,11 +110,8 @@ public final class RegistrationAligner implements LongJob<ModelRegistration, Spe
         return code != AlignmentErrorCode.IO_ERROR && code != AlignmentErrorCode.OTHER;
     }
 
-    private AlignmentManifest alignOrReuse(ModelRegistration reg, JobContext<SpecificRecord> context) throws IOException {
-        if (reg.getTargetModules().isEmpty()) {
-            throw new BadInputException("the registration names no target modules");
-        }
-        URI target = artifacts.child(artifacts.root(), key(reg.getFamily(), reg.getRegistrationId()));
+    /** The alignment stored at {@code target}, computed and stored there first unless it already is. */
+    private AlignmentManifest alignOrReuse(ModelRegistration reg, URI target, JobContext<SpecificRecord> context) throws IOException {
         if (artifacts.exists(artifacts.child(target, AlignmentManifest.FILE))) {
             try (AlignmentArtifact stored = AlignmentArtifact.open(artifacts.local(target, "alignment artifact"))) {
                 LOG.info("alignment of {} ({}) already stored at {}; reusing it", reg.getFamily(), reg.getRegistrationId(), target);

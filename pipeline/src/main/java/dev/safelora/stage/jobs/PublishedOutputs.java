@@ -22,6 +22,8 @@ import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The record, kept in the artifact store next to a job's artifacts ({@value #FILE}), of the events a job
@@ -51,6 +53,7 @@ import org.apache.avro.specific.SpecificRecord;
 public final class PublishedOutputs {
 
     public static final String FILE = "published.json";
+    private static final Logger LOG = LoggerFactory.getLogger(PublishedOutputs.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the loop should do with a job whose store may already hold its outputs. */
@@ -83,6 +86,29 @@ public final class PublishedOutputs {
         }
         Path local = artifacts.local(location, "published-outputs record");
         return Optional.of(JSON.readValue(local.toFile(), Stored.class));
+    }
+
+    /**
+     * What a job publishes without doing its work, decided by the record stored at {@code location}: empty on a
+     * first run (do the work), the stored events again ({@link Verdict#REPUBLISH}), or no events at all
+     * ({@link Verdict#ALREADY_PUBLISHED}).
+     *
+     * @throws BadInputException when the outputs stored there belong to another adapter (see {@link #verdict})
+     */
+    public static Optional<List<Output<SpecificRecord>>> earlierOutputs(StageArtifacts artifacts, URI location, InputRecord<?> record,
+                                                                        String adapterId, Path scratch) throws IOException {
+        Optional<Stored> stored = read(artifacts, location);
+        return switch (verdict(stored, record, adapterId)) {
+            case FIRST_RUN -> Optional.empty();
+            case ALREADY_PUBLISHED -> {
+                LOG.info("adapter {}: already published by {}; nothing to publish", adapterId, stored.get().source());
+                yield Optional.of(List.of());
+            }
+            case REPUBLISH -> {
+                LOG.info("adapter {}: outputs stored by {} but not committed; publishing them again", adapterId, stored.get().source());
+                yield Optional.of(republish(artifacts, location, stored.get(), record, scratch));
+            }
+        };
     }
 
     /**

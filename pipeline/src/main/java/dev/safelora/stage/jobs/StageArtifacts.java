@@ -4,11 +4,13 @@ import dev.safelora.artifacts.ArtifactStore;
 import dev.safelora.artifacts.ArtifactStores;
 import dev.safelora.artifacts.ArtifactUris;
 import dev.safelora.stage.BadInputException;
+import dev.safelora.stage.StageConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * The worker stages' view of the artifact stores: URIs from records are parsed and checked here (a bad or
@@ -23,6 +25,11 @@ public final class StageArtifacts {
     public StageArtifacts(ArtifactStores stores, URI root) {
         this.stores = stores;
         this.root = root;
+    }
+
+    /** A worker stage's stores: the standard ones, caching under the work dir, writing under {@code artifacts.uri}. */
+    public static StageArtifacts of(StageConfig config, WorkerSettings settings, Map<String, String> env) {
+        return new StageArtifacts(ArtifactStores.standard(env, config.workDir().resolve("cache")), settings.artifactsRoot());
     }
 
     /** The root under which stages without an output URI of their own (the alignment stage) write. */

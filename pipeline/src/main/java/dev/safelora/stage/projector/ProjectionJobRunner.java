@@ -52,19 +52,10 @@ public final class ProjectionJobRunner implements LongJob<ProjectionJob, Specifi
         ProjectionJob job = record.value();
         URI prefix = artifacts.parse(job.getOutputUri(), "outputUri");
         URI markerUri = PublishedOutputs.location(artifacts, prefix);
-        Optional<PublishedOutputs.Stored> stored = PublishedOutputs.read(artifacts, markerUri);
-        switch (PublishedOutputs.verdict(stored, record, job.getAdapterId())) {
-            case ALREADY_PUBLISHED -> {
-                LOG.info("projection job {} for adapter {}: already published by {}; nothing to publish", job.getJobId(),
-                        job.getAdapterId(), stored.get().source());
-                return List.of();
-            }
-            case REPUBLISH -> {
-                LOG.info("projection job {}: outputs stored but not committed; publishing them again", job.getJobId());
-                return PublishedOutputs.republish(artifacts, markerUri, stored.get(), record, context.scratchDir());
-            }
-            default -> {
-            }
+        Optional<List<Output<SpecificRecord>>> earlier = PublishedOutputs.earlierOutputs(artifacts, markerUri, record,
+                job.getAdapterId(), context.scratchDir());
+        if (earlier.isPresent()) {
+            return earlier.get(); // published before: no work to do again
         }
         ProgressEvents progress = new ProgressEvents(context, settings.progressTopic(), job.getRequestId(), job.getJobId(), job.getAdapterId());
         long start = System.nanoTime();

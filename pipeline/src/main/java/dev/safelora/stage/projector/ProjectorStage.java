@@ -1,6 +1,5 @@
 package dev.safelora.stage.projector;
 
-import dev.safelora.artifacts.ArtifactStores;
 import dev.safelora.contracts.Topic;
 import dev.safelora.registry.HttpSchemaRegistryClient;
 import dev.safelora.schema.ProjectionJob;
@@ -30,13 +29,12 @@ public final class ProjectorStage {
     }
 
     public static StageConfig config(Path file, Map<String, String> env) {
-        StageConfig config = StageConfig.load(NAME, List.of(Topic.PROJECTION_JOBS.topicName()), file, env);
-        return config.settings().containsKey("exactly.once") ? config : config.withExactlyOnce(true);
+        return StageConfig.load(NAME, List.of(Topic.PROJECTION_JOBS.topicName()), file, env).exactlyOnceUnlessSet();
     }
 
     public static LongJobLoop<ProjectionJob, SpecificRecord> loop(StageConfig config, StageMetrics metrics, Map<String, String> env) {
         WorkerSettings settings = WorkerSettings.from(config, env);
-        StageArtifacts artifacts = new StageArtifacts(ArtifactStores.standard(env, config.workDir().resolve("cache")), settings.artifactsRoot());
+        StageArtifacts artifacts = StageArtifacts.of(config, settings, env);
         HttpSchemaRegistryClient registry = config.client().registryClient();
         return new LongJobLoop<>(config, AvroDeserializer.specific(registry, ProjectionJob.class), new AvroSerializer<>(registry, true),
                 new ProjectionJobRunner(artifacts, settings), metrics);

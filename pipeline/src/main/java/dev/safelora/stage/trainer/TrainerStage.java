@@ -1,6 +1,5 @@
 package dev.safelora.stage.trainer;
 
-import dev.safelora.artifacts.ArtifactStores;
 import dev.safelora.contracts.Topic;
 import dev.safelora.registry.HttpSchemaRegistryClient;
 import dev.safelora.schema.TrainingJob;
@@ -36,14 +35,13 @@ public final class TrainerStage {
     }
 
     public static StageConfig config(Path file, Map<String, String> env) {
-        StageConfig config = StageConfig.load(NAME, List.of(Topic.TRAINING_JOBS.topicName()), file, env);
-        return config.settings().containsKey("exactly.once") ? config : config.withExactlyOnce(true);
+        return StageConfig.load(NAME, List.of(Topic.TRAINING_JOBS.topicName()), file, env).exactlyOnceUnlessSet();
     }
 
     public static LongJobLoop<TrainingJob, SpecificRecord> loop(StageConfig config, StageMetrics metrics, Map<String, String> env) {
         WorkerSettings settings = WorkerSettings.from(config, env);
         PromptTemplate.fromName(settings.template()); // a bad template fails at start, not on every job
-        StageArtifacts artifacts = new StageArtifacts(ArtifactStores.standard(env, config.workDir().resolve("cache")), settings.artifactsRoot());
+        StageArtifacts artifacts = StageArtifacts.of(config, settings, env);
         HttpSchemaRegistryClient registry = config.client().registryClient();
         return new LongJobLoop<>(config, AvroDeserializer.specific(registry, TrainingJob.class), new AvroSerializer<>(registry, true),
                 new TrainingJobRunner(artifacts, settings, config.workDir().resolve(NAME).resolve("runs")), metrics);

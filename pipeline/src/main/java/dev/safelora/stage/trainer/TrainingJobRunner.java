@@ -92,19 +92,10 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         TrainingJob job = record.value();
         URI prefix = artifacts.parse(job.getOutputUri(), "outputUri");
         URI markerUri = PublishedOutputs.location(artifacts, prefix);
-        Optional<PublishedOutputs.Stored> stored = PublishedOutputs.read(artifacts, markerUri);
-        switch (PublishedOutputs.verdict(stored, record, job.getAdapterId())) {
-            case ALREADY_PUBLISHED -> {
-                LOG.info("training job {} (request {}): adapter {} already published by {}; nothing to publish",
-                        job.getJobId(), job.getRequestId(), job.getAdapterId(), stored.get().source());
-                return List.of();
-            }
-            case REPUBLISH -> {
-                LOG.info("training job {}: outputs stored but not committed; publishing them again without retraining", job.getJobId());
-                return PublishedOutputs.republish(artifacts, markerUri, stored.get(), record, context.scratchDir());
-            }
-            default -> {
-            }
+        Optional<List<Output<SpecificRecord>>> earlier = PublishedOutputs.earlierOutputs(artifacts, markerUri, record,
+                job.getAdapterId(), context.scratchDir());
+        if (earlier.isPresent()) {
+            return earlier.get(); // published before: no work to do again
         }
         StopSignal stop = new StopSignal();
         TrainingProgressReporter progress = new TrainingProgressReporter(context, settings.progressTopic(), job.getRequestId(),

@@ -57,6 +57,24 @@ class PublishedOutputsTest {
                 .isInstanceOf(BadInputException.class).hasMessageContaining("adapter a1").hasMessageContaining("a2 needs an outputUri");
     }
 
+    @Test
+    void earlierOutputsAreNoneOnAFirstRunTheStoredEventsForTheSameRecordAndNothingForAnother() throws Exception {
+        StageArtifacts artifacts = new StageArtifacts(new ArtifactStores().register("file", FileArtifactStore::new), dir.toUri());
+        URI location = PublishedOutputs.location(artifacts, artifacts.child(dir.toUri(), "adapters/a1"));
+        Path scratch = dir.resolve("scratch");
+        assertThat(PublishedOutputs.earlierOutputs(artifacts, location, at("jobs", 0, 5), "a1", scratch)).as("first run").isEmpty();
+
+        List<Output<SpecificRecord>> outputs = List.of(Output.of("adapters", "a1", AvroFixtures.sample(AdapterPublished.class, 3)));
+        PublishedOutputs.write(artifacts, location, at("jobs", 0, 5), "a1", outputs, scratch);
+
+        assertThat(PublishedOutputs.earlierOutputs(artifacts, location, at("jobs", 0, 5), "a1", scratch))
+                .as("the same record again").contains(outputs);
+        assertThat(PublishedOutputs.earlierOutputs(artifacts, location, at("jobs", 0, 9), "a1", scratch))
+                .as("a later duplicate").contains(List.of());
+        assertThatThrownBy(() -> PublishedOutputs.earlierOutputs(artifacts, location, at("jobs", 0, 9), "a2", scratch))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("a2 needs an outputUri");
+    }
+
     /** A dead letter copied back to the input topic, headers and all, as an operator replays it. */
     private static InputRecord<String> replayOf(String topic, int partition, long offset, long replayedAt) {
         ConsumerRecord<byte[], byte[]> original = new ConsumerRecord<>(topic, partition, offset, new byte[0], new byte[0]);
