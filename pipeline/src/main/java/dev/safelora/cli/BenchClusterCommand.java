@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 
 import dev.safelora.broker.BrokerSettings;
 import dev.safelora.broker.EmbeddedKafkaBroker;
+import dev.safelora.contracts.Topic;
 import dev.safelora.registry.HttpSchemaRegistryClient;
 import dev.safelora.registry.RegistryServerSettings;
 import dev.safelora.registry.SchemaRegistryServer;
@@ -20,6 +21,7 @@ import dev.safelora.schema.TrainingPhase;
 import dev.safelora.schema.TrainingProgress;
 import dev.safelora.serde.AvroDeserializer;
 import dev.safelora.serde.AvroSerializer;
+import dev.safelora.stage.jobs.LocalFiles;
 import dev.safelora.topics.TopicBootstrap;
 import dev.safelora.topics.TopicSettings;
 import org.apache.avro.Schema;
@@ -86,15 +88,13 @@ public final class BenchClusterCommand implements Callable<Integer> {
             }
         } finally {
             broker.close();
-            try (var paths = Files.walk(dir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            LocalFiles.deleteQuietly(dir);
         }
         return 0;
     }
 
     private void serdeRates(PrintWriter out, EmbeddedKafkaBroker broker, HttpSchemaRegistryClient registry) throws Exception {
-        String topic = "safelora.training-progress.v1";
+        String topic = Topic.TRAINING_PROGRESS.topicName();
         TrainingProgress record = TrainingProgress.newBuilder().setRequestId("req-1").setJobId(UUID.randomUUID())
                 .setAdapterId("adapter-1").setPhase(TrainingPhase.TRAINING).setEpoch(1).setStep(10).setTotalSteps(100)
                 .setLoss(1.5).setLearningRate(2e-4).setTokensPerSecond(1234.5).setMessage(null)

@@ -52,11 +52,7 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Demo demo = new Demo(new Demo.Settings(dir, Duration.ofSeconds(timeoutSeconds), keepRunning,
                 epochs != null ? epochs : Demo.Settings.of(dir).epochs()),
-                (request, cluster) -> {
-                    RequestProducer.Delivery d = RequestProducer.produce(request, cluster, Duration.ofSeconds(30));
-                    return "submitted " + request.kind().description() + " " + request.key() + " to " + d.topic()
-                            + " (partition " + d.partition() + ", offset " + d.offset() + ")";
-                },
+                (request, cluster) -> RequestProducer.produce(request, cluster, Duration.ofSeconds(30)).line(request),
                 out);
         Thread hook = new Thread(() -> demo.stop(Duration.ofSeconds(60)), "demo-stop");
         if (keepRunning) {

@@ -2,18 +2,16 @@ package dev.safelora.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Stream;
 
 import dev.safelora.broker.BrokerSettings;
 import dev.safelora.cluster.EmbeddedCluster;
+import dev.safelora.stage.jobs.LocalFiles;
 import dev.safelora.topics.TopicSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -120,7 +118,7 @@ public final class DevClusterCommand implements Callable<Integer> {
     private static synchronized void shutdown(EmbeddedCluster cluster, Path deleteDir) {
         cluster.close();
         if (deleteDir != null) {
-            deleteRecursively(deleteDir);
+            LocalFiles.deleteQuietly(deleteDir);
         }
     }
 
@@ -137,17 +135,6 @@ public final class DevClusterCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IllegalStateException(what + " port " + port + " on " + host
                     + " is already in use (another dev-cluster?); pick another with " + option + " N, or 0 for a free one");
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -94,7 +94,7 @@ final class ProjectCommand implements Callable<Integer> {
         PeftAdapter adapter = PeftAdapter.read(adapterDir);
         SafeLoraProjector.Result result;
         try (AlignmentSource alignment = openAlignment(adapter)) {
-            result = SafeLoraProjector.project(adapter, alignment, selection, subspace ? rank : 0,
+            result = SafeLoraProjector.project(adapter, alignment, selection, subspace() ? rank : 0,
                     new StderrProgress(spec.commandLine().getErr(), "project"));
         }
         result.adapter().write(out);
@@ -115,17 +115,18 @@ final class ProjectCommand implements Callable<Integer> {
                 .difference(source.pair.exactDifference ? CheckpointPair.Difference.EXACT : CheckpointPair.Difference.AS_PEFT);
     }
 
-    private boolean subspace;
+    private boolean subspace() {
+        return "subspace".equalsIgnoreCase(mode);
+    }
 
     private Selection selection() {
-        if ("subspace".equalsIgnoreCase(mode)) {
+        if (subspace()) {
             if (rank == null || rank <= 0) {
                 throw usage("--mode subspace needs --rank K (a positive number of singular vectors)");
             }
             if (layers != null || moduleNames != null) {
                 throw usage("--layers and --modules do not apply to --mode subspace");
             }
-            subspace = true;
             return Selection.threshold(threshold == null ? Selection.DEFAULT_THRESHOLD : threshold);
         }
         if (rank != null) {
@@ -209,7 +210,7 @@ final class ProjectCommand implements Callable<Integer> {
                 r.selectedModules().stream().sorted(ModuleNames.NATURAL_ORDER).toArray()));
     }
 
-    static void writeReport(Path dir, ProjectionReport report) {
+    private static void writeReport(Path dir, ProjectionReport report) {
         try {
             Files.createDirectories(dir);
             Path tmp = dir.resolve(ProjectionReport.FILE + ".partial");

@@ -22,7 +22,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 final class RequestProducer {
 
-    record Delivery(String topic, int partition, long offset) {}
+    record Delivery(String topic, int partition, long offset) {
+
+        /** What {@code submit} and the demo print for a request that was acknowledged here. */
+        String line(ValidatedRequest request) {
+            return "submitted " + request.kind().description() + " " + request.key() + " to " + topic
+                    + " (partition " + partition + ", offset " + offset + ")";
+        }
+    }
 
     private RequestProducer() {}
 

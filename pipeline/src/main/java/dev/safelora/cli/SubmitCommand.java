@@ -76,8 +76,7 @@ public final class SubmitCommand implements Callable<Integer> {
         }
         RequestProducer.Delivery delivery =
                 RequestProducer.produce(request, cluster.settings(), Duration.ofSeconds(timeoutSeconds));
-        out.println("submitted " + kind.description() + " " + request.key() + " to " + delivery.topic()
-                + " (partition " + delivery.partition() + ", offset " + delivery.offset() + ")");
+        out.println(delivery.line(request));
         out.flush();
         return 0;
     }

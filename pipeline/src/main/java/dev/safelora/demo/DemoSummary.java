@@ -8,7 +8,6 @@ import dev.safelora.schema.SelectionPolicy;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /** The text the demo prints at the end: what SafeLoRA did to the adapter, the metrics, and where everything is. */
@@ -61,15 +60,11 @@ final class DemoSummary {
     }
 
     private static void metrics(StringBuilder s, String name, Map<String, Double> before, Map<String, Double> after) {
-        for (String key : new TreeSet<>(union(before, after).keySet())) {
+        TreeSet<String> keys = new TreeSet<>(before.keySet());
+        keys.addAll(after.keySet());
+        for (String key : keys) {
             line(s, "  %-28s %s -> %s", name + " " + key, number(before.get(key)), number(after.get(key)));
         }
-    }
-
-    private static Map<String, Double> union(Map<String, Double> a, Map<String, Double> b) {
-        Map<String, Double> all = new TreeMap<>(a);
-        all.putAll(b);
-        return all;
     }
 
     private static void location(StringBuilder s, String what, String uri, DemoPaths paths) {

@@ -12,7 +12,6 @@ import dev.safelora.schema.TrainingPhase;
 import dev.safelora.schema.TrainingProgress;
 import dev.safelora.serde.AvroDeserializer;
 import dev.safelora.stage.DeadLetters;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,7 +23,6 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -172,8 +170,7 @@ final class PipelineWatcher implements AutoCloseable {
     }
 
     private static Optional<String> header(ConsumerRecord<?, ?> record, String key) {
-        Header h = record.headers().lastHeader(key);
-        return h == null || h.value() == null ? Optional.empty() : Optional.of(new String(h.value(), StandardCharsets.UTF_8));
+        return Optional.ofNullable(DeadLetters.header(record.headers(), key));
     }
 
     Optional<AlignmentReady> alignment() {

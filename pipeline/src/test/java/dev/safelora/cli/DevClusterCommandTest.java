@@ -54,12 +54,18 @@ class DevClusterCommandTest {
     }
 
     private Running start(ExecutorService executor) throws Exception {
+        return startWith(executor, "--data-dir", dataDir.toString());
+    }
+
+    private Running startWith(ExecutorService executor, String... dataOptions) throws Exception {
         CommandLine cli = Main.commandLine();
         StringWriter out = new StringWriter();
         cli.setOut(new PrintWriter(out, true));
         DevClusterCommand command = (DevClusterCommand) cli.getSubcommands().get("dev-cluster").getCommand();
-        Future<Integer> exit = executor.submit(() -> cli.execute("dev-cluster", "--data-dir", dataDir.toString(),
-                "--kafka-port", "0", "--registry-port", "0", "--partitions", "2"));
+        List<String> args = new java.util.ArrayList<>(List.of("dev-cluster", "--kafka-port", "0", "--registry-port", "0",
+                "--partitions", "2"));
+        args.addAll(List.of(dataOptions));
+        Future<Integer> exit = executor.submit(() -> cli.execute(args.toArray(String[]::new)));
         command.awaitReady();
         return new Running(command, exit, out);
     }
@@ -101,6 +107,22 @@ class DevClusterCommandTest {
             assertThat(tail.exitCode()).as(tail.err()).isZero();
             assertThat(tail.out()).contains("\"key\":\"req-1\"", "\"requestId\":\"" + progress.getRequestId() + "\"");
             assertThat(second.stop()).isZero();
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void withoutADataDirTheTemporaryOneIsDeletedOnStop() throws Exception {
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Running running = startWith(executor);
+            Path temporary = Path.of(running.find("\\(data in (\\S+), deleted on exit\\)"));
+            assertThat(temporary).isDirectory().isNotEqualTo(dataDir);
+
+            assertThat(running.stop()).isZero();
+
+            assertThat(temporary).doesNotExist();
         } finally {
             executor.shutdownNow();
         }

@@ -4,7 +4,7 @@ import dev.safelora.contracts.Topic;
 import dev.safelora.kafka.ClientSettings;
 import dev.safelora.registry.HttpSchemaRegistryClient;
 import dev.safelora.serde.AvroDeserializer;
-import java.nio.charset.StandardCharsets;
+import dev.safelora.stage.DeadLetters;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -18,7 +18,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -34,8 +33,7 @@ final class PipelineEvents implements AutoCloseable {
     record Seen(String topic, int partition, long offset, String key, Headers headers, byte[] raw, SpecificRecord value) {
 
         Optional<String> header(String name) {
-            Header h = headers.lastHeader(name);
-            return h == null || h.value() == null ? Optional.empty() : Optional.of(new String(h.value(), StandardCharsets.UTF_8));
+            return Optional.ofNullable(DeadLetters.header(headers, name));
         }
     }
 
