@@ -43,23 +43,7 @@ public record BrokerSettings(
         return new BrokerSettings(dataDir, "localhost", 0, 0, 1, false, Map.of());
     }
 
-    public BrokerSettings withKafkaPort(int port) {
-        return new BrokerSettings(dataDir, host, port, controllerPort, defaultPartitions, autoCreateTopics, overrides);
-    }
-
-    public BrokerSettings withControllerPort(int port) {
-        return new BrokerSettings(dataDir, host, kafkaPort, port, defaultPartitions, autoCreateTopics, overrides);
-    }
-
     public BrokerSettings withDefaultPartitions(int partitions) {
         return new BrokerSettings(dataDir, host, kafkaPort, controllerPort, partitions, autoCreateTopics, overrides);
-    }
-
-    public BrokerSettings withAutoCreateTopics(boolean enabled) {
-        return new BrokerSettings(dataDir, host, kafkaPort, controllerPort, defaultPartitions, enabled, overrides);
-    }
-
-    public BrokerSettings withOverrides(Map<String, String> extra) {
-        return new BrokerSettings(dataDir, host, kafkaPort, controllerPort, defaultPartitions, autoCreateTopics, extra);
     }
 }

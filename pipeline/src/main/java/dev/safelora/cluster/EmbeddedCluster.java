@@ -39,10 +39,6 @@ public final class EmbeddedCluster implements AutoCloseable {
                     TopicSettings.defaults().withPartitions(1).withReplicationFactor((short) 1));
         }
 
-        public Settings withPorts(int kafkaPort, int registryPort) {
-            return new Settings(broker.withKafkaPort(kafkaPort), registryHost, registryPort, topics);
-        }
-
         public Settings withPartitions(int partitions) {
             return new Settings(broker.withDefaultPartitions(partitions), registryHost, registryPort, topics.withPartitions(partitions));
         }

@@ -80,14 +80,6 @@ public enum Topic {
         return topicName + DLQ_SUFFIX;
     }
 
-    /**
-     * The Avro envelope for tools that want a dead letter as one self-describing record (original
-     * bytes, reason, source position); the stages themselves write the original bytes plus headers.
-     */
-    public static Class<DeadLetter> deadLetterValueClass() {
-        return DeadLetter.class;
-    }
-
     /** The topic with this exact name (not a DLQ name). */
     public static Optional<Topic> byName(String name) {
         return Arrays.stream(values()).filter(t -> t.topicName.equals(name)).findFirst();

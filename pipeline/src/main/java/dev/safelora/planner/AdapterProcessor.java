@@ -30,7 +30,6 @@ final class AdapterProcessor extends InputProcessor<AdapterPublished> {
     protected void handle(Record<String, byte[]> record, AdapterPublished adapter) {
         RecordChecks.adapter(record.key(), adapter);
         adapters.put(adapter.getAdapterId(), adapter);
-        context.forward(new Record<String, Emit>(adapter.getFamily(), new Emit.Rekeyed(adapter), record.timestamp(),
-                withOrigin(record)));
+        forwardRekeyed(record, adapter.getFamily(), adapter);
     }
 }

@@ -29,7 +29,6 @@ final class AlignmentProcessor extends InputProcessor<AlignmentEvent> {
     private final JobFactory jobs;
     private FamilyPlanner planner;
     private KeyValueStore<String, AlignmentEvent> alignments;
-    private long timestamp;
 
     AlignmentProcessor(SchemaRegistryClient registry, JobFactory jobs, PlannerMetrics metrics) {
         super(Topic.ALIGNMENTS.topicName(), AvroDeserializer.specific(registry, AlignmentEvent.class), metrics);
@@ -38,14 +37,13 @@ final class AlignmentProcessor extends InputProcessor<AlignmentEvent> {
 
     @Override
     protected void open(ProcessorContext<String, Emit> context) {
-        planner = new FamilyPlanner(context, jobs, metrics, (key, out) -> forward(key, out, timestamp));
+        planner = new FamilyPlanner(context, jobs, metrics, this::forward);
         alignments = context.getStateStore(PlannerStores.ALIGNMENTS);
     }
 
     @Override
     protected void handle(Record<String, byte[]> record, AlignmentEvent alignment) {
         RecordChecks.alignment(record.key(), alignment);
-        timestamp = record.timestamp();
         if (alignment.getOutcome() instanceof AlignmentFailed failed) {
             metrics.alignmentFailed();
             LOG.warn("planner: alignment of family {} failed ({}: {}); the family keeps its previous alignment and "

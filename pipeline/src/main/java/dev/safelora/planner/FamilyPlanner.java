@@ -3,7 +3,6 @@ package dev.safelora.planner;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BiConsumer;
 
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
@@ -44,7 +43,7 @@ final class FamilyPlanner {
 
     private final JobFactory jobs;
     private final PlannerMetrics metrics;
-    private final BiConsumer<String, Emit> emit;
+    private final Output output;
     private final KeyValueStore<String, AlignmentEvent> alignments;
     private final KeyValueStore<String, AlignmentEvent> history;
     private final KeyValueStore<String, LayerSelection> policies;
@@ -53,11 +52,15 @@ final class FamilyPlanner {
     private final KeyValueStore<String, AdapterPublished> familyAdapters;
     private final KeyValueStore<String, String> refreshing;
 
-    /** @param emit forwards (key, output) from the calling processor */
-    FamilyPlanner(ProcessorContext<String, Emit> context, JobFactory jobs, PlannerMetrics metrics, BiConsumer<String, Emit> emit) {
+    /** Forwards a planned job from the calling processor, stamped with the time of the record that planned it. */
+    interface Output {
+        void forward(String key, Emit value, long timestamp);
+    }
+
+    FamilyPlanner(ProcessorContext<String, Emit> context, JobFactory jobs, PlannerMetrics metrics, Output output) {
         this.jobs = jobs;
         this.metrics = metrics;
-        this.emit = emit;
+        this.output = output;
         this.alignments = context.getStateStore(PlannerStores.ALIGNMENTS);
         this.history = context.getStateStore(PlannerStores.ALIGNMENT_HISTORY);
         this.policies = context.getStateStore(PlannerStores.POLICIES);
@@ -190,7 +193,7 @@ final class FamilyPlanner {
             metrics.job(Topic.PROJECTION_JOBS.topicName(), job.getReason().name());
             LOG.info("planner: projection job {} re-projects adapter {} with alignment {} (adapter {}, {})", job.getJobId(),
                     adapter.getAdapterId(), alignment.getAlignmentId(), job.getAdapterId(), job.getReason());
-            emit.accept(job.getSourceAdapterId(), new Emit.Projection(job));
+            output.forward(job.getSourceAdapterId(), new Emit.Projection(job), at.toEpochMilli());
         }
     }
 
@@ -201,7 +204,7 @@ final class FamilyPlanner {
         metrics.job(Topic.TRAINING_JOBS.topicName(), reason.name());
         LOG.info("planner: training job {} for request {} (adapter {}, {})", job.getJobId(), request.getRequestId(),
                 job.getAdapterId(), reason);
-        emit.accept(job.getRequestId(), new Emit.Training(job));
+        output.forward(job.getRequestId(), new Emit.Training(job), at.toEpochMilli());
     }
 
     /** The request's own selection, else the family policy, else THRESHOLD 0.5. */

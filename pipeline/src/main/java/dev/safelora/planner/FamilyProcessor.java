@@ -27,7 +27,6 @@ final class FamilyProcessor<V extends SpecificRecord> extends RepartitionedProce
     private final JobFactory jobs;
     private final Step<V> step;
     private FamilyPlanner planner;
-    private long timestamp;
 
     private FamilyProcessor(Topic source, SchemaRegistryClient registry, JobFactory jobs, PlannerMetrics metrics, Step<V> step) {
         super(source.topicName(), new AvroSerializer<>(registry, true), metrics);
@@ -45,12 +44,11 @@ final class FamilyProcessor<V extends SpecificRecord> extends RepartitionedProce
 
     @Override
     protected void open(ProcessorContext<String, Emit> context) {
-        planner = new FamilyPlanner(context, jobs, metrics, (key, out) -> forward(key, out, timestamp));
+        planner = new FamilyPlanner(context, jobs, metrics, this::forward);
     }
 
     @Override
     protected void handle(Record<String, V> record, V value) {
-        timestamp = record.timestamp();
         step.apply(planner, value, Instant.ofEpochMilli(record.timestamp()));
     }
 }

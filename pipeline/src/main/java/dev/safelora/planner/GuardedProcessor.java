@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Optional;
 
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -104,8 +105,18 @@ abstract class GuardedProcessor<V, T> implements Processor<String, V, String, Em
         context.forward(new Record<>(key, value, timestamp, new RecordHeaders()));
     }
 
+    /** The pipeline topic these records come from. */
+    protected final String originTopic() {
+        return originTopic;
+    }
+
+    /** Forwards a checked input re-keyed by family, with where it came from (for a later dead letter). */
+    protected final void forwardRekeyed(Record<String, V> record, String family, SpecificRecord value) {
+        context.forward(new Record<String, Emit>(family, new Emit.Rekeyed(value), record.timestamp(), withOrigin(record)));
+    }
+
     /** The input's headers plus where it came from, for a record re-keyed onto a repartition topic. */
-    protected final Headers withOrigin(Record<String, V> record) {
+    private Headers withOrigin(Record<String, V> record) {
         Headers headers = new RecordHeaders(record.headers().toArray());
         Optional<RecordMetadata> meta = context.recordMetadata();
         headers.remove(ORIGIN_TOPIC).remove(ORIGIN_PARTITION).remove(ORIGIN_OFFSET).remove(ORIGIN_KEY);

@@ -6,18 +6,16 @@ import org.apache.kafka.streams.processor.api.Record;
 /** A processor reading a pipeline topic as raw bytes and decoding them itself, so bad bytes become dead letters. */
 abstract class InputProcessor<T> extends GuardedProcessor<byte[], T> {
 
-    private final String topic;
     private final Deserializer<T> deserializer;
 
     InputProcessor(String topic, Deserializer<T> deserializer, PlannerMetrics metrics) {
         super(topic, metrics);
-        this.topic = topic;
         this.deserializer = deserializer;
     }
 
     @Override
     protected final T decode(Record<String, byte[]> record) {
-        return deserializer.deserialize(topic, record.headers(), record.value());
+        return deserializer.deserialize(originTopic(), record.headers(), record.value());
     }
 
     @Override

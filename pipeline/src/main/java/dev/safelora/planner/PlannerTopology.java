@@ -2,6 +2,7 @@ package dev.safelora.planner;
 
 import java.util.OptionalInt;
 
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -74,20 +75,14 @@ public final class PlannerTopology {
 
         KStream<String, Emit> routedRequests = builder.stream(Topic.TRAINING_REQUESTS.topicName(), raw.withName("training-requests"))
                 .process(() -> new RequestRouter(registry, metrics), Named.as("route-requests"), PlannerStores.REQUESTS);
-        KStream<String, Emit> fromRequests = routedRequests
-                .filter((k, v) -> v instanceof Emit.Rekeyed, Named.as("requests-rekeyed"))
-                .mapValues(v -> (TrainingRequest) ((Emit.Rekeyed) v).value(), Named.as("requests-unwrap"))
-                .repartition(sized(Repartitioned.with(Serdes.String(), AvroSerdes.specific(TrainingRequest.class, registry))
-                        .withName(REQUESTS_BY_FAMILY), partitions))
+        KStream<String, Emit> fromRequests = byFamily(routedRequests, "requests", TrainingRequest.class, registry,
+                REQUESTS_BY_FAMILY, partitions)
                 .process(() -> FamilyProcessor.requests(registry, jobs, metrics), Named.as("plan-requests"), familyStores);
 
         KStream<String, Emit> indexedAdapters = builder.stream(Topic.ADAPTERS.topicName(), raw.withName("adapters"))
                 .process(() -> new AdapterProcessor(registry, metrics), Named.as("index-adapters"), PlannerStores.ADAPTERS);
-        KStream<String, Emit> fromAdapters = indexedAdapters
-                .filter((k, v) -> v instanceof Emit.Rekeyed, Named.as("adapters-rekeyed"))
-                .mapValues(v -> (AdapterPublished) ((Emit.Rekeyed) v).value(), Named.as("adapters-unwrap"))
-                .repartition(sized(Repartitioned.with(Serdes.String(), AvroSerdes.specific(AdapterPublished.class, registry))
-                        .withName(ADAPTERS_BY_FAMILY), partitions))
+        KStream<String, Emit> fromAdapters = byFamily(indexedAdapters, "adapters", AdapterPublished.class, registry,
+                ADAPTERS_BY_FAMILY, partitions)
                 .process(() -> FamilyProcessor.adapters(registry, jobs, metrics), Named.as("plan-adapters"), familyStores);
 
         KStream<String, Emit> outputs = fromAlignments
@@ -113,6 +108,16 @@ public final class PlannerTopology {
                 .mapValues(v -> ((Emit.DeadLetter) v).value(), Named.as("dead-letters-unwrap"))
                 .to(deadLetterTopic, Produced.with(Serdes.String(), Serdes.ByteArray()).withName("dead-letters-sink"));
         return builder.build();
+    }
+
+    /** The re-keyed records of {@code routed}, unwrapped and repartitioned by family onto {@code repartitionName}. */
+    private static <V extends SpecificRecord> KStream<String, V> byFamily(KStream<String, Emit> routed, String prefix,
+            Class<V> type, SchemaRegistryClient registry, String repartitionName, OptionalInt partitions) {
+        return routed
+                .filter((k, v) -> v instanceof Emit.Rekeyed, Named.as(prefix + "-rekeyed"))
+                .mapValues(v -> type.cast(((Emit.Rekeyed) v).value()), Named.as(prefix + "-unwrap"))
+                .repartition(sized(Repartitioned.with(Serdes.String(), AvroSerdes.specific(type, registry))
+                        .withName(repartitionName), partitions));
     }
 
     private static <V> Repartitioned<String, V> sized(Repartitioned<String, V> repartitioned, OptionalInt partitions) {

@@ -9,12 +9,10 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 abstract class RepartitionedProcessor<T> extends GuardedProcessor<T, T> {
 
-    private final String originTopic;
     private final Serializer<T> serializer;
 
     RepartitionedProcessor(String originTopic, Serializer<T> serializer, PlannerMetrics metrics) {
         super(originTopic, metrics);
-        this.originTopic = originTopic;
         this.serializer = serializer;
     }
 
@@ -30,6 +28,6 @@ abstract class RepartitionedProcessor<T> extends GuardedProcessor<T, T> {
 
     @Override
     protected final byte[] originalBytes(Record<String, T> record) {
-        return serializer.serialize(originTopic, record.value());
+        return serializer.serialize(originTopic(), record.value());
     }
 }

@@ -40,7 +40,6 @@ final class RequestRouter extends InputProcessor<TrainingRequest> {
             return;
         }
         seen.put(request.getRequestId(), request);
-        context.forward(new Record<String, Emit>(request.getFamily(), new Emit.Rekeyed(request), record.timestamp(),
-                withOrigin(record)));
+        forwardRekeyed(record, request.getFamily(), request);
     }
 }

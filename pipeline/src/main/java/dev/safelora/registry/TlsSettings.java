@@ -19,11 +19,6 @@ public record TlsSettings(
         Path truststore, String truststorePassword, String truststoreType,
         Path keystore, String keystorePassword, String keystoreType, String keyPassword) {
 
-    /** The JVM's default trust, no client certificate. */
-    public static TlsSettings systemDefault() {
-        return new TlsSettings(null, null, null, null, null, null, null);
-    }
-
     public boolean isSystemDefault() {
         return truststore == null && keystore == null;
     }

@@ -69,10 +69,6 @@ public record AvroSerdeConfig(
         return props;
     }
 
-    public AvroSerdeConfig withAutoRegister(boolean enabled) {
-        return new AvroSerdeConfig(registry, enabled, specificReader, specificValueType, specificKeyType);
-    }
-
     private static void putIfSet(Map<String, Object> props, String key, Object value) {
         if (value != null) {
             props.put(key, value.toString());

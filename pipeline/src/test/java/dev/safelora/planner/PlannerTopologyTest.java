@@ -114,6 +114,20 @@ class PlannerTopologyTest {
         return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8));
     }
 
+    @Test
+    void aJobCarriesTheTimeOfTheRecordThatPlannedIt() {
+        Instant parkedAt = PlannerRecords.T0.plusSeconds(10);
+        Instant alignedAt = PlannerRecords.T0.plusSeconds(20);
+        Instant requestedAt = PlannerRecords.T0.plusSeconds(30);
+        requests.pipeInput("req-w", request("req-w", "llama-a"), parkedAt);
+        assertThat(trainingJobs.isEmpty()).isTrue();
+        alignments.pipeInput("llama-a", ready("llama-a", id("a1"), "base-1", "aligned-1"), alignedAt);
+        // released by the alignment: stamped with the alignment's time, not the request's
+        assertThat(trainingJobs.readRecord().getRecordTime()).isEqualTo(alignedAt);
+        requests.pipeInput("req-n", request("req-n", "llama-a"), requestedAt);
+        assertThat(trainingJobs.readRecord().getRecordTime()).isEqualTo(requestedAt);
+    }
+
     private void send(TestInputTopic<String, SpecificRecord> topic, String key, SpecificRecord value) {
         topic.pipeInput(key, value, PlannerRecords.T0);
     }
