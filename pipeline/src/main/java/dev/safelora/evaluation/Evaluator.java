@@ -3,10 +3,10 @@ package dev.safelora.evaluation;
 import dev.safelora.generation.GenerationConfig;
 import dev.safelora.generation.TextGenerator;
 import dev.safelora.model.CausalLm;
+import dev.safelora.model.CausalLmLoss;
 import dev.safelora.model.Tensors;
 import dev.safelora.tokenizer.TextTokenizer;
 import dev.safelora.training.Batch;
-import dev.safelora.training.CausalLmLoss;
 import dev.safelora.training.Dataset;
 import dev.safelora.training.ModelText;
 import dev.safelora.training.SpecialTokens;
@@ -79,8 +79,7 @@ public final class Evaluator {
             try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
                 Tensor logits = model.forward(Tensors.fromLongs(batch.inputIds(), batch.rows(), batch.length()),
                         Tensors.fromLongs(batch.attentionMask(), batch.rows(), batch.length()));
-                Tensor labels = Tensors.fromLongs(batch.labels(), batch.rows(), batch.length()).to(logits.device(),
-                        org.bytedeco.pytorch.global.torch.ScalarType.Long);
+                Tensor labels = Tensors.fromLongs(batch.labels(), batch.rows(), batch.length());
                 lossSum += CausalLmLoss.summed(logits, labels).item_double();
             }
             tokens += batch.trainedTokens();

@@ -4,6 +4,7 @@ import dev.safelora.adapter.LoraConfig;
 import dev.safelora.adapter.PeftAdapter;
 import dev.safelora.model.Adapters;
 import dev.safelora.model.CausalLm;
+import dev.safelora.model.CausalLmLoss;
 import dev.safelora.model.LoraSpec;
 import dev.safelora.model.Tensors;
 import java.io.IOException;
@@ -225,7 +226,6 @@ public final class LoraTrainer {
             } finally {
                 torch.set_autocast_enabled(torch.DeviceType.CUDA, false);
             }
-            labels = labels.to(logits.device(), torch.ScalarType.Long);
         } else {
             logits = model.forward(ids, mask);
         }
