@@ -13,6 +13,7 @@ import dev.safelora.training.SpecialTokens;
 import dev.safelora.training.TextEncoder;
 import dev.safelora.training.TokenizedExample;
 import dev.safelora.training.TrainingExample;
+import dev.safelora.training.TrainingJob;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -59,17 +60,8 @@ public final class Evaluator {
 
     /** Mean loss over the response tokens (and EOS) of {@code data}, as in training, without dropout. */
     public EvaluationReport.Heldout heldout(Dataset data) {
-        List<TokenizedExample> examples = new ArrayList<>();
-        for (TrainingExample ex : data.examples()) {
-            TokenizedExample t = config.template().tokenize(ex, encoder, special).truncate(config.maxSeqLen());
-            if (t.trainedTokens() > 0) {
-                examples.add(t);
-            }
-        }
-        if (examples.isEmpty()) {
-            throw new IllegalArgumentException("no held-out example of " + data.source() + " has a response token within "
-                    + config.maxSeqLen() + " tokens");
-        }
+        List<TokenizedExample> examples = TrainingJob.prepare(data, encoder, special, config.template(),
+                config.maxSeqLen()).examples();
         int padId = ModelText.padId(model.config());
         double lossSum = 0;
         long tokens = 0;
