@@ -15,6 +15,7 @@ import dev.safelora.training.TokenizedExample;
 import dev.safelora.training.TrainingExample;
 import dev.safelora.training.TrainingJob;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -129,11 +130,7 @@ public final class Evaluator {
 
     /** Greedy continuation of the example's prompt (its response is not shown to the model). */
     public String generate(TrainingExample ex) {
-        int[] prompt = config.template().promptIds(ex, encoder, special);
-        long[] ids = new long[prompt.length];
-        for (int i = 0; i < prompt.length; i++) {
-            ids[i] = prompt[i];
-        }
+        long[] ids = Arrays.stream(config.template().promptIds(ex, encoder, special)).asLongStream().toArray();
         long[] newIds = new TextGenerator(model, null).generate(ids, GenerationConfig.greedy(config.maxNewTokens(), stopTokens))
                 .newIds();
         return tokenizer.decode(newIds);
