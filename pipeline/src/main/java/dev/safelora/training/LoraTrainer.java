@@ -128,7 +128,7 @@ public final class LoraTrainer {
                     batches.add(Batch.of(rows, padId));
                 }
                 long trained = batches.stream().mapToLong(Batch::trainedTokens).sum();
-                torch.manual_seed(TrainingPlan.mix(config.seed(), step + 1));
+                CausalLm.seed(TrainingPlan.mix(config.seed(), step + 1));
                 double lossSum = 0;
                 for (Batch batch : batches) {
                     try (PointerScope scope = new PointerScope()) {
