@@ -150,9 +150,9 @@ public final class LoraTrainer {
                     throw new IllegalStateException("the loss became " + lastLoss + " at step " + step
                             + "; lower the learning rate or check the data");
                 }
-                double seconds = (System.nanoTime() - started) / 1e9;
-                long doneHere = step - startStep;
                 Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+                double seconds = elapsed.toNanos() / 1e9;
+                long doneHere = step - startStep;
                 Duration eta = Duration.ofMillis((long) (seconds / doneHere * (totalSteps - step) * 1000));
                 TrainingProgress progress = new TrainingProgress(step, totalSteps, plan.epochOf(step - 1) + 1,
                         config.epochs(), lastLoss, lr, gradNorm, tokensBefore + tokens, tokens / seconds, elapsed, eta);
