@@ -5,7 +5,6 @@ import dev.safelora.adapter.PeftAdapter;
 import dev.safelora.model.Adapters;
 import dev.safelora.model.CausalLm;
 import dev.safelora.model.CausalLmLoss;
-import dev.safelora.model.LoraSpec;
 import dev.safelora.model.Tensors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -75,8 +74,7 @@ public final class LoraTrainer {
                 totalSteps, config.decay());
         String fingerprint = fingerprint(examples, padId);
 
-        List<String> modules = model.addTrainableLora(new LoraSpec(config.rank(), config.alpha(), config.rsLora(),
-                config.targetModules(), config.dropout(), config.seed()));
+        List<String> modules = model.addTrainableLora(Adapters.spec(loraConfig(baseModel), config.seed()));
         List<String> names = new ArrayList<>();
         for (String module : modules) {
             names.add(module + ".lora_A");
@@ -187,9 +185,13 @@ public final class LoraTrainer {
 
     /** The PEFT adapter of the model's current LoRA factors. */
     public PeftAdapter adapter(CausalLm model, String baseModel) {
-        LoraConfig loraConfig = new LoraConfig(config.rank(), config.alpha(), config.rsLora(), config.targetModules(),
+        return Adapters.export(model, loraConfig(baseModel));
+    }
+
+    /** The PEFT LoRA config of this run: the factors are created from it and exported with it. */
+    private LoraConfig loraConfig(String baseModel) {
+        return new LoraConfig(config.rank(), config.alpha(), config.rsLora(), config.targetModules(),
                 config.dropout(), baseModel, false);
-        return Adapters.export(model, loraConfig);
     }
 
     private void writeRunRecord(Path file, String baseModel, String fingerprint, int examples, long steps, long tokens,
