@@ -47,7 +47,7 @@ record TrainingCheckpoint(Path directory, long step, long tokens, String fingerp
             SafetensorsWriter writer = new SafetensorsWriter().metadata("step", Long.toString(step));
             for (int i = 0; i < names.size(); i++) {
                 Tensor p = optimizer.params().get(i);
-                long[] shape = p.sizes().vec().get();
+                long[] shape = Tensors.shape(p);
                 writer.addFloats(names.get(i), shape, Tensors.toFloats(p));
                 writer.addFloats(names.get(i) + ".exp_avg", shape, Tensors.toFloats(optimizer.expAvg().get(i)));
                 writer.addFloats(names.get(i) + ".exp_avg_sq", shape, Tensors.toFloats(optimizer.expAvgSq().get(i)));
