@@ -37,8 +37,4 @@ public record EvaluationConfig(PromptTemplate template, int maxNewTokens, List<S
     public EvaluationConfig withMaxNewTokens(int n) {
         return new EvaluationConfig(template, n, refusalPhrases, batchSize, maxSeqLen);
     }
-
-    public EvaluationConfig withRefusalPhrases(List<String> phrases) {
-        return new EvaluationConfig(template, maxNewTokens, phrases, batchSize, maxSeqLen);
-    }
 }

@@ -3,17 +3,19 @@ package dev.safelora.evaluation;
 import dev.safelora.generation.GenerationConfig;
 import dev.safelora.generation.TextGenerator;
 import dev.safelora.model.CausalLm;
+import dev.safelora.model.CausalLmLoss;
 import dev.safelora.model.Tensors;
 import dev.safelora.tokenizer.TextTokenizer;
 import dev.safelora.training.Batch;
-import dev.safelora.training.CausalLmLoss;
 import dev.safelora.training.Dataset;
 import dev.safelora.training.ModelText;
 import dev.safelora.training.SpecialTokens;
 import dev.safelora.training.TextEncoder;
 import dev.safelora.training.TokenizedExample;
 import dev.safelora.training.TrainingExample;
+import dev.safelora.training.TrainingJob;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -59,17 +61,8 @@ public final class Evaluator {
 
     /** Mean loss over the response tokens (and EOS) of {@code data}, as in training, without dropout. */
     public EvaluationReport.Heldout heldout(Dataset data) {
-        List<TokenizedExample> examples = new ArrayList<>();
-        for (TrainingExample ex : data.examples()) {
-            TokenizedExample t = config.template().tokenize(ex, encoder, special).truncate(config.maxSeqLen());
-            if (t.trainedTokens() > 0) {
-                examples.add(t);
-            }
-        }
-        if (examples.isEmpty()) {
-            throw new IllegalArgumentException("no held-out example of " + data.source() + " has a response token within "
-                    + config.maxSeqLen() + " tokens");
-        }
+        List<TokenizedExample> examples = TrainingJob.prepare(data, encoder, special, config.template(),
+                config.maxSeqLen()).examples();
         int padId = ModelText.padId(model.config());
         double lossSum = 0;
         long tokens = 0;
@@ -79,8 +72,7 @@ public final class Evaluator {
             try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
                 Tensor logits = model.forward(Tensors.fromLongs(batch.inputIds(), batch.rows(), batch.length()),
                         Tensors.fromLongs(batch.attentionMask(), batch.rows(), batch.length()));
-                Tensor labels = Tensors.fromLongs(batch.labels(), batch.rows(), batch.length()).to(logits.device(),
-                        org.bytedeco.pytorch.global.torch.ScalarType.Long);
+                Tensor labels = Tensors.fromLongs(batch.labels(), batch.rows(), batch.length());
                 lossSum += CausalLmLoss.summed(logits, labels).item_double();
             }
             tokens += batch.trainedTokens();
@@ -138,11 +130,7 @@ public final class Evaluator {
 
     /** Greedy continuation of the example's prompt (its response is not shown to the model). */
     public String generate(TrainingExample ex) {
-        int[] prompt = config.template().promptIds(ex, encoder, special);
-        long[] ids = new long[prompt.length];
-        for (int i = 0; i < prompt.length; i++) {
-            ids[i] = prompt[i];
-        }
+        long[] ids = Arrays.stream(config.template().promptIds(ex, encoder, special)).asLongStream().toArray();
         long[] newIds = new TextGenerator(model, null).generate(ids, GenerationConfig.greedy(config.maxNewTokens(), stopTokens))
                 .newIds();
         return tokenizer.decode(newIds);

@@ -11,6 +11,7 @@ public final class CausalLmLoss {
     public static final long IGNORE = -100;
 
     private static final long MEAN = 1; // at::Reduction::Mean
+    private static final long SUM = 2; // at::Reduction::Sum
 
     private CausalLmLoss() {
     }
@@ -22,6 +23,19 @@ public final class CausalLmLoss {
      * NaN when every label is ignored.
      */
     public static Tensor shiftedCrossEntropy(Tensor logits, Tensor labels) {
+        return shifted(logits, labels, MEAN);
+    }
+
+    /**
+     * Like {@link #shiftedCrossEntropy} but summed instead of averaged (0 when every label is
+     * ignored), so callers can divide by a token count of their own (a whole optimizer step, a
+     * whole held-out set).
+     */
+    public static Tensor summed(Tensor logits, Tensor labels) {
+        return shifted(logits, labels, SUM);
+    }
+
+    private static Tensor shifted(Tensor logits, Tensor labels, long reduction) {
         long tokens = logits.size(1);
         long vocab = logits.size(2);
         if (labels.dim() != 2 || labels.size(0) != logits.size(0) || labels.size(1) != tokens) {
@@ -30,6 +44,6 @@ public final class CausalLmLoss {
         }
         Tensor predicted = logits.narrow(1, 0, tokens - 1).reshape(-1, vocab);
         Tensor targets = labels.to(logits.device(), torch.ScalarType.Long).narrow(1, 1, tokens - 1).reshape(-1);
-        return torch.cross_entropy_loss(predicted, targets, new TensorOptional(), MEAN, IGNORE, 0.0);
+        return torch.cross_entropy_loss(predicted, targets, new TensorOptional(), reduction, IGNORE, 0.0);
     }
 }

@@ -3,8 +3,9 @@ package dev.safelora.tokenizer;
 import java.util.Locale;
 
 /**
- * How a user prompt (and, for training, its response) becomes model text. The tokenizer adds BOS
- * itself, so no template writes {@code <s>}.
+ * How a user prompt becomes model text for {@code safelora generate}. The tokenizer adds BOS
+ * itself, so no template writes {@code <s>}. (Training and evaluation use
+ * {@code training.PromptTemplate}, which places BOS/EOS as ids: docs/templates.md.)
  */
 public enum PromptTemplate {
     /** The text as given. */
@@ -34,7 +35,7 @@ public enum PromptTemplate {
         throw new IllegalArgumentException("unknown prompt template '" + id + "' (expected raw, plain or llama2-chat)");
     }
 
-    /** The text the model sees before generating (or before the response, when training). */
+    /** The text the model sees before generating. */
     public String prompt(String userPrompt, String systemPrompt) {
         return switch (this) {
             case RAW -> userPrompt;
@@ -43,10 +44,5 @@ public enum PromptTemplate {
                     ? "[INST] " + userPrompt.strip() + " [/INST]"
                     : "[INST] <<SYS>>\n" + systemPrompt.strip() + "\n<</SYS>>\n\n" + userPrompt.strip() + " [/INST]";
         };
-    }
-
-    /** The response text that follows {@link #prompt} in a training example (EOS is appended as a token). */
-    public String response(String response) {
-        return this == LLAMA2_CHAT ? " " + response.strip() + " " : response;
     }
 }

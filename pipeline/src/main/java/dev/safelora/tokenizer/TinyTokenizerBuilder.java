@@ -162,13 +162,9 @@ public final class TinyTokenizerBuilder {
             }
             String[] parts = best.split(" ");
             String joined = parts[0] + parts[1];
-            if (vocab.containsKey(joined)) {
-                // Already a token through another merge path; merge words but add no entry.
-                merges.add(best);
-            } else {
-                merges.add(best);
-                vocab.put(joined, vocab.size());
-            }
+            merges.add(best);
+            // A symbol already reached through another merge path gets no second entry.
+            vocab.putIfAbsent(joined, vocab.size());
             for (List<String> w : words) {
                 for (int i = 0; i + 1 < w.size(); i++) {
                     if (w.get(i).equals(parts[0]) && w.get(i + 1).equals(parts[1])) {

@@ -4,7 +4,7 @@ import dev.safelora.adapter.LoraConfig;
 import dev.safelora.adapter.PeftAdapter;
 import dev.safelora.model.Adapters;
 import dev.safelora.model.CausalLm;
-import dev.safelora.model.LoraSpec;
+import dev.safelora.model.CausalLmLoss;
 import dev.safelora.model.Tensors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -74,8 +74,7 @@ public final class LoraTrainer {
                 totalSteps, config.decay());
         String fingerprint = fingerprint(examples, padId);
 
-        List<String> modules = model.addTrainableLora(new LoraSpec(config.rank(), config.alpha(), config.rsLora(),
-                config.targetModules(), config.dropout(), config.seed()));
+        List<String> modules = model.addTrainableLora(Adapters.spec(loraConfig(baseModel), config.seed()));
         List<String> names = new ArrayList<>();
         for (String module : modules) {
             names.add(module + ".lora_A");
@@ -127,7 +126,7 @@ public final class LoraTrainer {
                     batches.add(Batch.of(rows, padId));
                 }
                 long trained = batches.stream().mapToLong(Batch::trainedTokens).sum();
-                torch.manual_seed(TrainingPlan.mix(config.seed(), step + 1));
+                CausalLm.seed(TrainingPlan.mix(config.seed(), step + 1));
                 double lossSum = 0;
                 for (Batch batch : batches) {
                     try (PointerScope scope = new PointerScope()) {
@@ -149,9 +148,9 @@ public final class LoraTrainer {
                     throw new IllegalStateException("the loss became " + lastLoss + " at step " + step
                             + "; lower the learning rate or check the data");
                 }
-                double seconds = (System.nanoTime() - started) / 1e9;
-                long doneHere = step - startStep;
                 Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
+                double seconds = elapsed.toNanos() / 1e9;
+                long doneHere = step - startStep;
                 Duration eta = Duration.ofMillis((long) (seconds / doneHere * (totalSteps - step) * 1000));
                 TrainingProgress progress = new TrainingProgress(step, totalSteps, plan.epochOf(step - 1) + 1,
                         config.epochs(), lastLoss, lr, gradNorm, tokensBefore + tokens, tokens / seconds, elapsed, eta);
@@ -186,9 +185,13 @@ public final class LoraTrainer {
 
     /** The PEFT adapter of the model's current LoRA factors. */
     public PeftAdapter adapter(CausalLm model, String baseModel) {
-        LoraConfig loraConfig = new LoraConfig(config.rank(), config.alpha(), config.rsLora(), config.targetModules(),
+        return Adapters.export(model, loraConfig(baseModel));
+    }
+
+    /** The PEFT LoRA config of this run: the factors are created from it and exported with it. */
+    private LoraConfig loraConfig(String baseModel) {
+        return new LoraConfig(config.rank(), config.alpha(), config.rsLora(), config.targetModules(),
                 config.dropout(), baseModel, false);
-        return Adapters.export(model, loraConfig);
     }
 
     private void writeRunRecord(Path file, String baseModel, String fingerprint, int examples, long steps, long tokens,
@@ -225,7 +228,6 @@ public final class LoraTrainer {
             } finally {
                 torch.set_autocast_enabled(torch.DeviceType.CUDA, false);
             }
-            labels = labels.to(logits.device(), torch.ScalarType.Long);
         } else {
             logits = model.forward(ids, mask);
         }

@@ -1,5 +1,6 @@
 package dev.safelora.training;
 
+import dev.safelora.model.CausalLmLoss;
 import java.util.Arrays;
 
 /**
@@ -10,7 +11,7 @@ import java.util.Arrays;
 public record TokenizedExample(int[] inputIds, int[] labels) {
 
     /** The label of a position that the loss ignores (PyTorch's ignore_index). */
-    public static final int IGNORE = -100;
+    public static final int IGNORE = (int) CausalLmLoss.IGNORE;
 
     public TokenizedExample {
         if (inputIds.length != labels.length) {

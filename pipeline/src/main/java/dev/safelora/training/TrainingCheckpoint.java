@@ -3,6 +3,7 @@ package dev.safelora.training;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.safelora.model.Tensors;
 import dev.safelora.tensor.SafetensorsFile;
 import dev.safelora.tensor.SafetensorsWriter;
 import java.io.IOException;
@@ -46,10 +47,10 @@ record TrainingCheckpoint(Path directory, long step, long tokens, String fingerp
             SafetensorsWriter writer = new SafetensorsWriter().metadata("step", Long.toString(step));
             for (int i = 0; i < names.size(); i++) {
                 Tensor p = optimizer.params().get(i);
-                long[] shape = p.sizes().vec().get();
-                writer.addFloats(names.get(i), shape, TorchArrays.floats(p));
-                writer.addFloats(names.get(i) + ".exp_avg", shape, TorchArrays.floats(optimizer.expAvg().get(i)));
-                writer.addFloats(names.get(i) + ".exp_avg_sq", shape, TorchArrays.floats(optimizer.expAvgSq().get(i)));
+                long[] shape = Tensors.shape(p);
+                writer.addFloats(names.get(i), shape, Tensors.toFloats(p));
+                writer.addFloats(names.get(i) + ".exp_avg", shape, Tensors.toFloats(optimizer.expAvg().get(i)));
+                writer.addFloats(names.get(i) + ".exp_avg_sq", shape, Tensors.toFloats(optimizer.expAvgSq().get(i)));
             }
             writer.write(dir.resolve(TENSORS_FILE));
             ObjectNode state = JSON.createObjectNode()

@@ -35,7 +35,8 @@ public record TrainingJob(Path modelDir, Path dataFile, Path outDir, TrainingCon
         CausalLm model = CausalLm.load(modelDir, device);
         PreparedData data;
         try (TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {
-            data = prepare(dataset, ModelText.encoder(tokenizer), ModelText.specialTokens(model.config()), config);
+            data = prepare(dataset, ModelText.encoder(tokenizer), ModelText.specialTokens(model.config()),
+                    config.template(), config.maxSeqLen());
         }
         if (listener != null) {
             listener.onData(data.examples().size(), data.skippedLines(), data.truncated(), data.dropped());
@@ -45,17 +46,18 @@ public record TrainingJob(Path modelDir, Path dataFile, Path outDir, TrainingCon
     }
 
     /**
-     * Tokenizes every example with the config's template and truncates it to the maximum
-     * sequence length (dropping the end); an example left without any response token is dropped
-     * and counted. No example left is an error.
+     * Tokenizes every example with {@code template} and truncates it to {@code maxSeqLen} tokens
+     * (dropping the end); an example left without any response token is dropped and counted. No
+     * example left is an error. Evaluation's held-out loss prepares its data the same way.
      */
-    public static PreparedData prepare(Dataset dataset, TextEncoder encoder, SpecialTokens special, TrainingConfig config) {
+    public static PreparedData prepare(Dataset dataset, TextEncoder encoder, SpecialTokens special,
+                                       PromptTemplate template, int maxSeqLen) {
         List<TokenizedExample> examples = new ArrayList<>();
         int truncated = 0;
         int dropped = 0;
         for (TrainingExample ex : dataset.examples()) {
-            TokenizedExample full = config.template().tokenize(ex, encoder, special);
-            TokenizedExample cut = full.truncate(config.maxSeqLen());
+            TokenizedExample full = template.tokenize(ex, encoder, special);
+            TokenizedExample cut = full.truncate(maxSeqLen);
             if (cut != full) {
                 truncated++;
             }
@@ -67,7 +69,7 @@ public record TrainingJob(Path modelDir, Path dataFile, Path outDir, TrainingCon
         }
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("no example of " + dataset.source() + " keeps a response token within "
-                    + config.maxSeqLen() + " tokens; raise --max-seq-len");
+                    + maxSeqLen + " tokens; raise --max-seq-len");
         }
         return new PreparedData(examples, dataset.skippedLines(), truncated, dropped);
     }

@@ -43,6 +43,8 @@ class CausalLmLossTest {
         try (PointerScope scope = new PointerScope()) {
             Tensor loss = CausalLmLoss.shiftedCrossEntropy(Tensors.fromFloats(logits, b, t, v), Tensors.fromLongs(labels));
             assertThat((double) loss.item_float()).isCloseTo(sum / count, within(1e-5));
+            Tensor summed = CausalLmLoss.summed(Tensors.fromFloats(logits, b, t, v), Tensors.fromLongs(labels));
+            assertThat(summed.item_double()).isCloseTo(sum, within(1e-4));
         }
         assertThat(count).isEqualTo(4);
     }

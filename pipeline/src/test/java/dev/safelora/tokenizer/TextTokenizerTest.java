@@ -78,7 +78,6 @@ class TextTokenizerTest {
         assertThat(PromptTemplate.LLAMA2_CHAT.prompt(" Hi ", null)).isEqualTo("[INST] Hi [/INST]");
         assertThat(PromptTemplate.PLAIN.prompt("Add 2 and 2.", null)).isEqualTo("### Instruction:\nAdd 2 and 2.\n\n### Response:\n");
         assertThat(PromptTemplate.RAW.prompt("as is ", null)).isEqualTo("as is ");
-        assertThat(PromptTemplate.LLAMA2_CHAT.response("Four.")).isEqualTo(" Four. ");
         assertThatThrownBy(() -> PromptTemplate.parse("chatml")).hasMessageContaining("unknown prompt template 'chatml'");
     }
 }

@@ -51,7 +51,7 @@ class LoraAdamWTest {
             adam.zeroGrad();
         }
         double[] expected = reference(start, grads, lrs, 0.01);
-        float[] actual = TorchArrays.floats(p);
+        float[] actual = Tensors.toFloats(p);
         for (int i = 0; i < 3; i++) {
             assertThat((double) actual[i]).as("element %d", i).isCloseTo(expected[i], within(1e-6));
         }
