@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 import dev.safelora.kafka.ClientSettings;
-import dev.safelora.registry.RegistryClientConfig;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,10 +31,7 @@ public final class ClusterOptions {
             settings = settings.withBootstrapServers(bootstrapServers);
         }
         if (registryUrl != null) {
-            RegistryClientConfig current = settings.registry();
-            settings = settings.withRegistry(new RegistryClientConfig(registryUrl, current.userInfo(), current.tls(),
-                    current.connectTimeout(), current.requestTimeout(), current.maxAttempts(),
-                    current.initialBackoff(), current.maxBackoff()));
+            settings = settings.withRegistry(settings.registry().withUrl(registryUrl));
         }
         return settings;
     }

@@ -93,6 +93,10 @@ public record RegistryClientConfig(
                 millis(props, RETRY_BACKOFF_MAX_MS, base.maxBackoff()));
     }
 
+    public RegistryClientConfig withUrl(String newUrl) {
+        return new RegistryClientConfig(newUrl, userInfo, tls, connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff);
+    }
+
     public RegistryClientConfig withUserInfo(String info) {
         return new RegistryClientConfig(url, info, tls, connectTimeout, requestTimeout, maxAttempts, initialBackoff, maxBackoff);
     }
