@@ -1,5 +1,6 @@
 package dev.safelora.artifacts;
 
+import dev.safelora.files.FileTrees;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -66,7 +67,7 @@ public final class FileArtifactStore implements ArtifactStore {
             copyDurably(source, tmp);
             moveIntoPlace(tmp, dest);
         } finally {
-            deleteRecursively(tmp);
+            FileTrees.delete(tmp);
         }
         return digest;
     }
@@ -81,7 +82,7 @@ public final class FileArtifactStore implements ArtifactStore {
             copyDurably(src, tmp);
             moveIntoPlace(tmp, target.toAbsolutePath());
         } finally {
-            deleteRecursively(tmp);
+            FileTrees.delete(tmp);
         }
         return target;
     }
@@ -126,7 +127,7 @@ public final class FileArtifactStore implements ArtifactStore {
             // Rename first so that readers never see a partly deleted directory under the real name.
             Path old = path.resolveSibling(OLD_PREFIX + path.getFileName() + "-" + UUID.randomUUID());
             Files.move(path, old, StandardCopyOption.ATOMIC_MOVE);
-            deleteRecursively(old);
+            FileTrees.delete(old);
         } else {
             Files.delete(path);
         }
@@ -181,7 +182,7 @@ public final class FileArtifactStore implements ArtifactStore {
             try {
                 atomicMove(tmp, dest);
             } finally {
-                deleteRecursively(old);
+                FileTrees.delete(old);
             }
         } else {
             atomicMove(tmp, dest);
@@ -196,19 +197,6 @@ public final class FileArtifactStore implements ArtifactStore {
                     + " file system that can (a local disk or a POSIX shared volume)", e);
         } catch (FileAlreadyExistsException e) {
             throw new IOException("another writer put " + to + " at the same time; retry", e);
-        }
-    }
-
-    static void deleteRecursively(Path path) throws IOException {
-        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
         }
     }
 }

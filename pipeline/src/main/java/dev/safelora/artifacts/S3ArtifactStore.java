@@ -1,5 +1,6 @@
 package dev.safelora.artifacts;
 
+import dev.safelora.files.FileTrees;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -146,12 +147,12 @@ public final class S3ArtifactStore implements ArtifactStore {
                 downloadVerified(loc.bucket(), loc.key(), tmp, head.get().metadata().get(SHA_META));
             }
             if (Files.isDirectory(dest)) {
-                FileArtifactStore.deleteRecursively(dest);
+                FileTrees.delete(dest);
             }
             Files.move(tmp, dest, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             return target;
         } finally {
-            FileArtifactStore.deleteRecursively(tmp);
+            FileTrees.delete(tmp);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.safelora.bench;
 
+import dev.safelora.files.FileTrees;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.safelora.adapter.LoraConfig;
 import dev.safelora.adapter.LoraWeights;
@@ -24,7 +25,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -125,7 +125,7 @@ public final class SafeLoraBenchmark {
             compareWithNaive(o, adapter, alignmentDir, out);
         } finally {
             if (!o.keep()) {
-                deleteRecursively(root);
+                FileTrees.deleteQuietly(root);
             }
         }
         out.flush();
@@ -287,20 +287,6 @@ public final class SafeLoraBenchmark {
 
     private static double secs(long start) {
         return (System.nanoTime() - start) / 1e9;
-    }
-
-    private static void deleteRecursively(Path root) {
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort: a temp dir
-                }
-            });
-        } catch (IOException ignored) {
-            // nothing to clean
-        }
     }
 
     private SafeLoraBenchmark() {

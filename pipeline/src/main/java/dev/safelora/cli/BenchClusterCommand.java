@@ -21,7 +21,7 @@ import dev.safelora.schema.TrainingPhase;
 import dev.safelora.schema.TrainingProgress;
 import dev.safelora.serde.AvroDeserializer;
 import dev.safelora.serde.AvroSerializer;
-import dev.safelora.stage.jobs.LocalFiles;
+import dev.safelora.files.FileTrees;
 import dev.safelora.topics.TopicBootstrap;
 import dev.safelora.topics.TopicSettings;
 import org.apache.avro.Schema;
@@ -88,7 +88,7 @@ public final class BenchClusterCommand implements Callable<Integer> {
             }
         } finally {
             broker.close();
-            LocalFiles.deleteQuietly(dir);
+            FileTrees.deleteQuietly(dir);
         }
         return 0;
     }

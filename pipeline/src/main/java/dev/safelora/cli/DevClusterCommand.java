@@ -11,7 +11,7 @@ import java.util.concurrent.CountDownLatch;
 
 import dev.safelora.broker.BrokerSettings;
 import dev.safelora.cluster.EmbeddedCluster;
-import dev.safelora.stage.jobs.LocalFiles;
+import dev.safelora.files.FileTrees;
 import dev.safelora.topics.TopicSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -118,7 +118,7 @@ public final class DevClusterCommand implements Callable<Integer> {
     private static synchronized void shutdown(EmbeddedCluster cluster, Path deleteDir) {
         cluster.close();
         if (deleteDir != null) {
-            LocalFiles.deleteQuietly(deleteDir);
+            FileTrees.deleteQuietly(deleteDir);
         }
     }
 

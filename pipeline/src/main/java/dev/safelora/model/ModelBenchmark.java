@@ -1,5 +1,6 @@
 package dev.safelora.model;
 
+import dev.safelora.files.FileTrees;
 import dev.safelora.tensor.DType;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -148,9 +149,7 @@ public final class ModelBenchmark {
                 }
             });
         } finally {
-            try (var files = Files.walk(dir)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            FileTrees.deleteQuietly(dir);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.safelora.training;
 
+import dev.safelora.files.FileTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -41,7 +41,7 @@ record TrainingCheckpoint(Path directory, long step, long tokens, String fingerp
         Path dir = root(outDir).resolve(String.format("step-%08d", step));
         try {
             if (Files.exists(dir)) {
-                deleteTree(dir);
+                FileTrees.delete(dir);
             }
             Files.createDirectories(dir);
             SafetensorsWriter writer = new SafetensorsWriter().metadata("step", Long.toString(step));
@@ -63,7 +63,7 @@ record TrainingCheckpoint(Path directory, long step, long tokens, String fingerp
             Files.move(tmp, dir.resolve(STATE_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             for (Path older : list(outDir)) {
                 if (!older.equals(dir)) {
-                    deleteTree(older);
+                    FileTrees.delete(older);
                 }
             }
         } catch (IOException e) {
@@ -116,14 +116,6 @@ record TrainingCheckpoint(Path directory, long step, long tokens, String fingerp
             return s.filter(p -> p.getFileName().toString().matches("step-\\d+")).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

@@ -163,7 +163,7 @@ class FileArtifactStoreTest {
             assertThat(actual).isEqualTo(expected);
             assertThat(Digests.directorySha256(back)).isEqualTo(digest);
         } finally {
-            FileArtifactStore.deleteRecursively(base);
+            dev.safelora.files.FileTrees.delete(base);
         }
     }
 }

@@ -17,7 +17,7 @@ import dev.safelora.stage.JobCancelledException;
 import dev.safelora.stage.JobContext;
 import dev.safelora.stage.LongJob;
 import dev.safelora.stage.Output;
-import dev.safelora.stage.jobs.LocalFiles;
+import dev.safelora.files.FileTrees;
 import dev.safelora.stage.jobs.StageArtifacts;
 import java.io.IOException;
 import java.net.URI;
@@ -130,7 +130,7 @@ public final class RegistrationAligner implements LongJob<ModelRegistration, Spe
                     manifest.modules().size(), target);
             return manifest;
         } finally {
-            LocalFiles.deleteQuietly(out);
+            FileTrees.deleteQuietly(out);
         }
     }
 

@@ -18,7 +18,7 @@ import dev.safelora.stage.jobs.ProgressEvents;
 import dev.safelora.stage.jobs.ProjectionStep;
 import dev.safelora.stage.jobs.PublishedOutputs;
 import dev.safelora.stage.jobs.SelectionPolicies;
-import dev.safelora.stage.jobs.LocalFiles;
+import dev.safelora.files.FileTrees;
 import dev.safelora.stage.jobs.StageArtifacts;
 import dev.safelora.stage.jobs.WorkerSettings;
 import java.net.URI;
@@ -82,7 +82,7 @@ public final class ProjectionJobRunner implements LongJob<ProjectionJob, Specifi
                     Output.of(settings.evaluationsTopic(), job.getAdapterId(), evaluation),
                     progress.output(TrainingPhase.COMPLETED, "published " + projected.uri()));
             PublishedOutputs.write(artifacts, markerUri, record, job.getAdapterId(), outputs, context.scratchDir());
-            LocalFiles.deleteQuietly(context.scratchDir());
+            FileTrees.deleteQuietly(context.scratchDir());
             LOG.info("projection job {}: adapter {} at {}, {} of {} modules projected", job.getJobId(), job.getAdapterId(),
                     projected.uri(), projected.report().projectedCount(), projected.report().modules().size());
             return outputs;

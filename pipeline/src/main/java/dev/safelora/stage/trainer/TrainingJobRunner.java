@@ -29,7 +29,7 @@ import dev.safelora.stage.jobs.ProgressEvents;
 import dev.safelora.stage.jobs.ProjectionStep;
 import dev.safelora.stage.jobs.PublishedOutputs;
 import dev.safelora.stage.jobs.SelectionPolicies;
-import dev.safelora.stage.jobs.LocalFiles;
+import dev.safelora.files.FileTrees;
 import dev.safelora.stage.jobs.StageArtifacts;
 import dev.safelora.stage.jobs.WorkerSettings;
 import dev.safelora.training.LoraTrainer;
@@ -207,7 +207,7 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         PublishedOutputs.write(artifacts, markerUri, record, job.getAdapterId(), outputs, runDir);
         LOG.info("training job {}: adapter {} at {} ({} of {} modules projected)", job.getJobId(), job.getAdapterId(), projected.uri(),
                 projected.report().projectedCount(), projected.report().modules().size());
-        LocalFiles.deleteQuietly(runDir);
+        FileTrees.deleteQuietly(runDir);
         return outputs;
     }
 
