@@ -4,6 +4,7 @@ import dev.safelora.stage.StageConfig;
 import dev.safelora.stage.StageLoop;
 import dev.safelora.stage.StageMetrics;
 import dev.safelora.stage.StageProcess;
+import dev.safelora.stage.StageWiring;
 import dev.safelora.stage.alignment.AlignmentStage;
 import dev.safelora.stage.projector.ProjectorStage;
 import dev.safelora.stage.trainer.TrainerStage;
@@ -46,8 +47,14 @@ public final class StageCommand implements Runnable {
     /** What every stage subcommand shares: the config file and the run-until-signal life. */
     abstract static class StageRun implements Callable<Integer> {
 
+        private final StageWiring wiring;
+
         @Option(names = "--config", paramLabel = "FILE", description = "A properties file with cluster and stage settings.")
         Path config;
+
+        StageRun(StageWiring wiring) {
+            this.wiring = wiring;
+        }
 
         @Override
         public Integer call() throws Exception {
@@ -56,59 +63,37 @@ public final class StageCommand implements Runnable {
             }
             QuietKafkaLogs.apply();
             Map<String, String> env = System.getenv();
-            StageConfig stageConfig = load(config, env);
+            StageConfig stageConfig = wiring.config().load(config, env);
             StageMetrics metrics = new StageMetrics();
-            StageLoop loop = loop(stageConfig, metrics, env);
+            StageLoop loop = wiring.loop().create(stageConfig, metrics, env);
             System.err.println("safelora: stage " + stageConfig.stageName() + " consuming " + stageConfig.inputTopics()
                     + " as group " + stageConfig.groupId());
             StageProcess.run(stageConfig, metrics, loop);
             return 0;
         }
-
-        abstract StageConfig load(Path file, Map<String, String> env);
-
-        abstract StageLoop loop(StageConfig config, StageMetrics metrics, Map<String, String> env);
     }
 
     @Command(name = "alignment", mixinStandardHelpOptions = true,
             description = "Model registrations -> alignment artifacts and AlignmentReady/AlignmentFailed events.")
     static final class Alignment extends StageRun {
-        @Override
-        StageConfig load(Path file, Map<String, String> env) {
-            return AlignmentStage.config(file, env);
-        }
-
-        @Override
-        StageLoop loop(StageConfig config, StageMetrics metrics, Map<String, String> env) {
-            return AlignmentStage.loop(config, metrics, env);
+        Alignment() {
+            super(AlignmentStage.WIRING);
         }
     }
 
     @Command(name = "projector", mixinStandardHelpOptions = true,
             description = "Projection jobs -> re-projected adapters with AdapterPublished and EvaluationCompleted events.")
     static final class Projector extends StageRun {
-        @Override
-        StageConfig load(Path file, Map<String, String> env) {
-            return ProjectorStage.config(file, env);
-        }
-
-        @Override
-        StageLoop loop(StageConfig config, StageMetrics metrics, Map<String, String> env) {
-            return ProjectorStage.loop(config, metrics, env);
+        Projector() {
+            super(ProjectorStage.WIRING);
         }
     }
 
     @Command(name = "trainer", mixinStandardHelpOptions = true,
             description = "Training jobs -> trained, projected and evaluated adapters, with progress events.")
     static final class Trainer extends StageRun {
-        @Override
-        StageConfig load(Path file, Map<String, String> env) {
-            return TrainerStage.config(file, env);
-        }
-
-        @Override
-        StageLoop loop(StageConfig config, StageMetrics metrics, Map<String, String> env) {
-            return TrainerStage.loop(config, metrics, env);
+        Trainer() {
+            super(TrainerStage.WIRING);
         }
     }
 }

@@ -3,10 +3,8 @@ package dev.safelora.demo;
 import dev.safelora.kafka.ClientSettings;
 import dev.safelora.planner.PlannerApp;
 import dev.safelora.planner.PlannerMetrics;
-import dev.safelora.stage.LongJobLoop;
 import dev.safelora.stage.StageConfig;
-import dev.safelora.stage.StageMetrics;
-import dev.safelora.stage.StageProcess;
+import dev.safelora.stage.StageWiring;
 import dev.safelora.stage.alignment.AlignmentStage;
 import dev.safelora.stage.projector.ProjectorStage;
 import dev.safelora.stage.trainer.TrainerStage;
@@ -19,7 +17,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -40,15 +37,12 @@ final class DemoStages implements AutoCloseable {
         DemoStages stages = new DemoStages();
         Map<String, String> env = environmentWithoutSafeloraSettings();
         try {
-            stages.startWorker(AlignmentStage.NAME, writeConfig(cluster, paths, AlignmentStage.NAME), env,
-                    AlignmentStage::config, AlignmentStage::loop);
+            stages.startWorker(AlignmentStage.NAME, writeConfig(cluster, paths, AlignmentStage.NAME), env, AlignmentStage.WIRING);
             Path plannerConfig = writeConfig(cluster, paths, "planner");
             StageConfig planner = StageConfig.load("planner", PlannerApp.INPUT_TOPICS, plannerConfig, env);
             stages.add("planner", PlannerApp.start(planner, new PlannerMetrics()));
-            stages.startWorker(TrainerStage.NAME, writeConfig(cluster, paths, TrainerStage.NAME), env,
-                    TrainerStage::config, TrainerStage::loop);
-            stages.startWorker(ProjectorStage.NAME, writeConfig(cluster, paths, ProjectorStage.NAME), env,
-                    ProjectorStage::config, ProjectorStage::loop);
+            stages.startWorker(TrainerStage.NAME, writeConfig(cluster, paths, TrainerStage.NAME), env, TrainerStage.WIRING);
+            stages.startWorker(ProjectorStage.NAME, writeConfig(cluster, paths, ProjectorStage.NAME), env, ProjectorStage.WIRING);
         } catch (RuntimeException e) {
             stages.close();
             throw e;
@@ -56,18 +50,9 @@ final class DemoStages implements AutoCloseable {
         return stages;
     }
 
-    /** How a worker stage (alignment, trainer, projector) builds its loop from its configuration. */
-    @FunctionalInterface
-    interface LoopFactory {
-        LongJobLoop<?, ?> loop(StageConfig config, StageMetrics metrics, Map<String, String> env);
-    }
-
     /** Exactly what {@code safelora stage <name> --config FILE} does, minus the JVM shutdown hook. */
-    private void startWorker(String name, Path configFile, Map<String, String> env,
-                             BiFunction<Path, Map<String, String>, StageConfig> config, LoopFactory factory) {
-        StageConfig stageConfig = config.apply(configFile, env);
-        StageMetrics metrics = new StageMetrics();
-        add(name, StageProcess.start(stageConfig, metrics, factory.loop(stageConfig, metrics, env)));
+    private void startWorker(String name, Path configFile, Map<String, String> env, StageWiring wiring) {
+        add(name, wiring.start(configFile, env));
     }
 
     List<String> names() {

@@ -3,8 +3,6 @@ package dev.safelora.it.pipeline;
 import dev.safelora.planner.PlannerApp;
 import dev.safelora.planner.PlannerMetrics;
 import dev.safelora.stage.StageConfig;
-import dev.safelora.stage.StageMetrics;
-import dev.safelora.stage.StageProcess;
 import dev.safelora.stage.alignment.AlignmentStage;
 import dev.safelora.stage.projector.ProjectorStage;
 import dev.safelora.stage.trainer.TrainerStage;
@@ -39,12 +37,8 @@ final class RunningStages implements AutoCloseable {
         RunningStages stages = new RunningStages(files, logs);
         Map<String, String> env = new TreeMap<>();
         try {
-            StageConfig alignment = AlignmentStage.config(files.write(AlignmentStage.NAME), env);
-            StageMetrics alignmentMetrics = new StageMetrics();
-            stages.inProcess.add(StageProcess.start(alignment, alignmentMetrics, AlignmentStage.loop(alignment, alignmentMetrics, env)));
-            StageConfig projector = ProjectorStage.config(files.write(ProjectorStage.NAME), env);
-            StageMetrics projectorMetrics = new StageMetrics();
-            stages.inProcess.add(StageProcess.start(projector, projectorMetrics, ProjectorStage.loop(projector, projectorMetrics, env)));
+            stages.inProcess.add(AlignmentStage.WIRING.start(files.write(AlignmentStage.NAME), env));
+            stages.inProcess.add(ProjectorStage.WIRING.start(files.write(ProjectorStage.NAME), env));
             StageConfig plannerConfig = StageConfig.load("planner", PlannerApp.INPUT_TOPICS, files.write("planner"), env);
             stages.planner = PlannerApp.start(plannerConfig, new PlannerMetrics());
             stages.inProcess.add(stages.planner);

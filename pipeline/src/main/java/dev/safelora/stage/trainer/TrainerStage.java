@@ -8,6 +8,7 @@ import dev.safelora.serde.AvroSerializer;
 import dev.safelora.stage.LongJobLoop;
 import dev.safelora.stage.StageConfig;
 import dev.safelora.stage.StageMetrics;
+import dev.safelora.stage.StageWiring;
 import dev.safelora.stage.jobs.StageArtifacts;
 import dev.safelora.stage.jobs.WorkerSettings;
 import dev.safelora.training.PromptTemplate;
@@ -30,6 +31,9 @@ import org.apache.avro.specific.SpecificRecord;
 public final class TrainerStage {
 
     public static final String NAME = "trainer";
+
+    /** Configuration and loop of this stage, for the CLI and the demo. */
+    public static final StageWiring WIRING = new StageWiring(TrainerStage::config, TrainerStage::loop);
 
     private TrainerStage() {
     }
