@@ -1,11 +1,13 @@
 package dev.safelora.it.pipeline;
 
-import dev.safelora.planner.PlannerApp;
-import dev.safelora.planner.PlannerMetrics;
-import dev.safelora.stage.StageConfig;
 import dev.safelora.stage.alignment.AlignmentStage;
 import dev.safelora.stage.projector.ProjectorStage;
 import dev.safelora.stage.trainer.TrainerStage;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,19 +15,25 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 
 /**
- * Every stage of the pipeline against one cluster, each from its own properties file: alignment, planner
- * and projector in this JVM (what {@code safelora stage <name>} runs, minus the signal handling), the trainer
- * in a JVM of its own so that a test can kill it.
+ * Every stage of the pipeline against one cluster, each from its own properties file: alignment and projector
+ * in this JVM (what {@code safelora stage <name>} runs, minus the signal handling); the trainer in a JVM of its
+ * own so that a test can kill it; the planner in a JVM of its own on its image's class path, without libtorch.
  */
 final class RunningStages implements AutoCloseable {
 
     private final StageFiles files;
     private final Path logs;
     private final List<AutoCloseable> inProcess = new ArrayList<>();
-    private PlannerApp planner;
-    private TrainerJvm trainer;
+    private static final Pattern PLANNER_PORT = Pattern.compile("metrics and health on :(\\d+)");
+
+    private StageJvm planner;
+    private int plannerPort;
+    private StageJvm trainer;
     private int trainerStarts;
 
     private RunningStages(StageFiles files, Path logs) {
@@ -39,18 +47,37 @@ final class RunningStages implements AutoCloseable {
         try {
             stages.inProcess.add(AlignmentStage.WIRING.start(files.write(AlignmentStage.NAME), env));
             stages.inProcess.add(ProjectorStage.WIRING.start(files.write(ProjectorStage.NAME), env));
-            StageConfig plannerConfig = StageConfig.load("planner", PlannerApp.INPUT_TOPICS, files.write("planner"), env);
-            stages.planner = PlannerApp.start(plannerConfig, new PlannerMetrics());
-            stages.inProcess.add(stages.planner);
-            if (!stages.planner.awaitRunning(Duration.ofMinutes(2))) {
-                throw new IllegalStateException("the planner did not reach RUNNING within 2 minutes: " + stages.planner.state());
-            }
+            stages.planner = StageJvm.planner(files.write("planner"), logs.resolve("planner.log"));
+            stages.plannerPort = awaitRunning(stages.planner);
             stages.startTrainer();
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (RuntimeException e) {
             stages.close();
             throw e;
         }
         return stages;
+    }
+
+    /** The planner's metrics port once its /health reports the Streams state RUNNING. */
+    private static int awaitRunning(StageJvm planner) {
+        HttpClient http = HttpClient.newHttpClient();
+        int[] port = {0};
+        Awaitility.await("the planner JVM reaches RUNNING").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+                .failFast("the planner JVM exited", () -> !planner.isAlive())
+                .until(() -> {
+                    Matcher m = PLANNER_PORT.matcher(planner.log());
+                    if (!m.find()) {
+                        return false;
+                    }
+                    port[0] = Integer.parseInt(m.group(1));
+                    try {
+                        HttpResponse<String> health = http.send(HttpRequest.newBuilder(
+                                URI.create("http://localhost:" + port[0] + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+                        return health.body().contains("\"state\":\"RUNNING\"");
+                    } catch (IOException e) {
+                        return false;
+                    }
+                });
+        return port[0];
     }
 
     /** Starts a trainer JVM on the trainer's properties file and work dir (a restart reuses both). */
@@ -59,14 +86,14 @@ final class RunningStages implements AutoCloseable {
             throw new IllegalStateException("a trainer JVM is already running");
         }
         trainerStarts++;
-        trainer = TrainerJvm.start(files.write(TrainerStage.NAME), logs.resolve("trainer-" + trainerStarts + ".log"));
+        trainer = StageJvm.trainer(files.write(TrainerStage.NAME), logs.resolve("trainer-" + trainerStarts + ".log"));
     }
 
     int plannerMetricsPort() {
-        return planner.metricsPort();
+        return plannerPort;
     }
 
-    TrainerJvm trainer() {
+    StageJvm trainer() {
         return trainer;
     }
 
@@ -78,6 +105,9 @@ final class RunningStages implements AutoCloseable {
     public void close() throws InterruptedException {
         if (trainer != null) {
             trainer.close();
+        }
+        if (planner != null) {
+            planner.close();
         }
         List<AutoCloseable> reversed = new ArrayList<>(inProcess);
         Collections.reverse(reversed);

@@ -1,0 +1,70 @@
+package dev.safelora.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The single entry point: {@code ./safelora <command> [options]}. */
+@Command(
+        name = "safelora",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "SafeLoRA pipeline: align, train, project and evaluate LoRA adapters, on Kafka or offline.",
+        subcommands = {
+            CommandLine.HelpCommand.class,
+            DevClusterCommand.class,
+            TailCommand.class,
+            TopicsCommand.class,
+            BenchClusterCommand.class,
+            SubmitCommand.class,
+            AlignCommand.class,
+            ProjectCommand.class,
+            BenchSafeLoraCommand.class,
+            LogitsCommand.class,
+            GenerateCommand.class,
+            TinyModelCommand.class,
+            BenchModelCommand.class,
+            StageCommand.class,
+            DemoCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
+            BenchTrainCommand.class,
+        })
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Builds the command line with the project's error handling; tests call this too. */
+    public static CommandLine commandLine() {
+        return withErrorHandling(new CommandLine(new Main()));
+    }
+
+    public static void main(String[] args) {
+        if (args.length >= 2 && args[0].equals("stage") && args[1].equals("planner")) {
+            System.exit(plannerCommandLine().execute(java.util.Arrays.copyOfRange(args, 2, args.length)));
+        }
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * {@code stage planner} alone. The planner's image has no libtorch, tokenizer, broker or worker stages on its
+     * class path (target/lib-planner), and picocli loads and instantiates every subcommand of the full command
+     * line when it builds it, so the planner is parsed on its own.
+     */
+    static CommandLine plannerCommandLine() {
+        CommandLine cli = withErrorHandling(new CommandLine(new PlannerStageCommand()));
+        cli.setCommandName("safelora stage planner");
+        return cli;
+    }
+
+    private static CommandLine withErrorHandling(CommandLine cli) {
+        cli.setExecutionExceptionHandler(new OneLineErrors());
+        cli.setParameterExceptionHandler(new OneLineErrors());
+        return cli;
+    }
+}

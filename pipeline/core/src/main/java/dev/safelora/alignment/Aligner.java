@@ -1,0 +1,143 @@
+package dev.safelora.alignment;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.safelora.adapter.ModuleNames;
+import dev.safelora.files.Digests;
+import dev.safelora.tensor.DType;
+import dev.safelora.tensor.SafetensorsStreamWriter;
+import dev.safelora.tensor.TensorSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Computes the alignment artifact of a (base, aligned) checkpoint pair, streaming one module at a
+ * time: each module's V goes to {@code alignment.safetensors} as soon as it is computed, so memory
+ * holds a module's worth, never a model's. Checksums of the source files are computed alongside.
+ */
+public final class Aligner {
+
+    /** What to do with a module whose V is exactly zero (the aligned weight equals the base). */
+    public enum OnZero { EXCLUDE, FAIL }
+
+    /** @param difference how V is computed from 16-bit checkpoints (see {@link CheckpointPair.Difference}) */
+    public record Options(DType storeAs, OnZero onZero, CheckpointPair.Difference difference) {
+        public Options {
+            if (!storeAs.isFloatingPoint()) {
+                throw new IllegalArgumentException("the alignment can be stored as F32, F16 or BF16, not " + storeAs);
+            }
+            java.util.Objects.requireNonNull(difference);
+        }
+
+        public Options(DType storeAs, OnZero onZero) {
+            this(storeAs, onZero, CheckpointPair.Difference.AS_PEFT);
+        }
+
+        public static Options defaults() {
+            return new Options(DType.F32, OnZero.EXCLUDE);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private Aligner() {
+    }
+
+    /** Aligns two checkpoint directories into {@code outDir} and returns the manifest written. */
+    public static AlignmentManifest align(Path baseDir, Path alignedDir, Set<String> targets, Path outDir, Options options,
+                                          Progress progress) {
+        try (CheckpointPair pair = CheckpointPair.open(baseDir, alignedDir, targets)) {
+            return align(pair, targets, outDir, options, progress);
+        }
+    }
+
+    public static AlignmentManifest align(CheckpointPair pair, Set<String> targets, Path outDir, Options options, Progress progress) {
+        pair.difference(options.difference());
+        CompletableFuture<AlignmentManifest.Source> baseSums = CompletableFuture.supplyAsync(() -> describe(pair.base().path(), pair.base().files()));
+        CompletableFuture<AlignmentManifest.Source> alignedSums =
+                CompletableFuture.supplyAsync(() -> describe(pair.aligned().path(), pair.aligned().files()));
+        List<String> modules = pair.modules();
+        List<TensorSpec> plan = new ArrayList<>();
+        for (String m : modules) {
+            ModuleShape s = pair.shape(m);
+            plan.add(new TensorSpec(m, options.storeAs(), new long[] {s.rows(), s.cols()}));
+        }
+        List<AlignmentManifest.Module> written = new ArrayList<>();
+        List<AlignmentManifest.Excluded> excluded = new ArrayList<>();
+        try {
+            Files.createDirectories(outDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(outDir + ": cannot create: " + e.getMessage(), e);
+        }
+        Path tensors = outDir.resolve(AlignmentManifest.TENSORS);
+        try (SafetensorsStreamWriter out = SafetensorsStreamWriter.create(tensors, Map.of("format", AlignmentManifest.FORMAT), plan)) {
+            int done = 0;
+            for (String module : modules) {
+                AlignmentMatrix v = pair.load(module);
+                if (v.frobeniusNorm() == 0) {
+                    if (options.onZero() == OnZero.FAIL) {
+                        throw new IllegalArgumentException("module " + module
+                                + ": V = aligned - base is zero (the aligned weight equals the base), so it has no alignment direction");
+                    }
+                    excluded.add(new AlignmentManifest.Excluded(module, "V is zero: the aligned weight equals the base weight"));
+                } else {
+                    out.appendFloats(module, new long[] {v.rows(), v.cols()}, v.v(), options.storeAs());
+                    written.add(new AlignmentManifest.Module(module, ModuleNames.layerIndex(module).orElse(-1), v.rows(), v.cols(),
+                            v.frobeniusNorm()));
+                }
+                progress.step(++done, modules.size(), module);
+            }
+            if (written.isEmpty()) {
+                throw new IllegalArgumentException("every target module has a zero V (" + excluded.size()
+                        + " modules): the aligned checkpoint equals the base for " + targets);
+            }
+            AlignmentManifest manifest = new AlignmentManifest(AlignmentManifest.FORMAT, 1, options.storeAs().safetensorsName(),
+                    options.difference() == CheckpointPair.Difference.EXACT ? "exact" : "as-peft", AlignmentManifest.TENSORS, List.copyOf(targets.stream().sorted().toList()), baseSums.join(), alignedSums.join(),
+                    written, excluded);
+            out.finish();
+            writeManifest(outDir, manifest);
+            return manifest;
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    private static AlignmentManifest.Source describe(Path dir, List<Path> files) {
+        List<AlignmentManifest.SourceFile> out = new ArrayList<>();
+        for (Path f : files) {
+            try {
+                out.add(new AlignmentManifest.SourceFile(f.getFileName().toString(), Files.size(f), Digests.fileSha256(f)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(f + ": cannot read for checksum: " + e.getMessage(), e);
+            }
+        }
+        return new AlignmentManifest.Source(dir.toAbsolutePath().normalize().toString(), out);
+    }
+
+    static void writeManifest(Path outDir, AlignmentManifest manifest) {
+        Path tmp = outDir.resolve(AlignmentManifest.FILE + ".partial");
+        try {
+            JSON.writeValue(tmp.toFile(), manifest);
+            Files.move(tmp, outDir.resolve(AlignmentManifest.FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(outDir + ": cannot write " + AlignmentManifest.FILE + ": " + e.getMessage(), e);
+        }
+    }
+
+    static AlignmentManifest readManifest(Path file) {
+        try {
+            return JSON.readValue(file.toFile(), AlignmentManifest.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": not a valid alignment manifest: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+}

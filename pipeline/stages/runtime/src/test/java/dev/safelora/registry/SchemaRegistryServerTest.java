@@ -1,0 +1,275 @@
+package dev.safelora.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.safelora.registry.server.RegistryServerSettings;
+import dev.safelora.registry.server.SchemaRegistryServer;
+import dev.safelora.testkit.SharedBroker;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP client against the in-process server, over real HTTP, with the store on a real broker. */
+class SchemaRegistryServerTest {
+
+    private static SchemaRegistryServer server;
+    private static HttpSchemaRegistryClient client;
+
+    private static final Schema V1 = SchemaBuilder.record("Widget").namespace("test.registry").fields()
+            .requiredString("name")
+            .endRecord();
+    /** V1 plus an optional field with a default: BACKWARD compatible. */
+    private static final Schema V2 = SchemaBuilder.record("Widget").namespace("test.registry").fields()
+            .requiredString("name")
+            .name("size").type().intType().intDefault(1)
+            .endRecord();
+    /** V1 plus a required field without a default: new readers cannot read old data. */
+    private static final Schema INCOMPATIBLE = SchemaBuilder.record("Widget").namespace("test.registry").fields()
+            .requiredString("name")
+            .requiredLong("weight")
+            .endRecord();
+
+    @BeforeAll
+    static void start() {
+        server = SchemaRegistryServer.start(RegistryServerSettings.defaults(SharedBroker.bootstrapServers())
+                .withPortAndTopic(0, "_schemas_server_test"));
+        client = HttpSchemaRegistryClient.of(server.url());
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static String subject() {
+        return "widgets-" + UUID.randomUUID() + "-value";
+    }
+
+    @Test
+    void registeringTheSameSchemaTwiceGivesTheSameIdAndOneVersion() {
+        String subject = subject();
+        int first = client.register(subject, V1);
+        int again = HttpSchemaRegistryClient.of(server.url()).register(subject, V1); // fresh client: no cache
+        assertThat(again).isEqualTo(first);
+        assertThat(client.versions(subject)).containsExactly(1);
+        assertThat(client.schemaById(first)).isEqualTo(V1);
+        assertThat(client.subjects()).contains(subject);
+    }
+
+    @Test
+    void lookupLatestAndVersionDescribeTheRegisteredSchema() {
+        String subject = subject();
+        int id1 = client.register(subject, V1);
+        int id2 = client.register(subject, V2);
+        assertThat(id2).isNotEqualTo(id1);
+        assertThat(client.lookup(subject, V1)).isEqualTo(new RegisteredSchema(subject, 1, id1, V1));
+        assertThat(client.latest(subject)).isEqualTo(new RegisteredSchema(subject, 2, id2, V2));
+        assertThat(client.version(subject, 1)).isEqualTo(new RegisteredSchema(subject, 1, id1, V1));
+        assertThat(client.versions(subject)).containsExactly(1, 2);
+    }
+
+    @Test
+    void concurrentRegistrationsOfOneSchemaGetOneIdAndOneVersion() throws Exception {
+        String subject = subject();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Integer>> ids = new java.util.ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                ids.add(pool.submit(() -> HttpSchemaRegistryClient.of(server.url()).register(subject, V1)));
+            }
+            java.util.Set<Integer> distinct = new java.util.HashSet<>();
+            for (var id : ids) {
+                distinct.add(id.get());
+            }
+            assertThat(distinct).hasSize(1);
+            assertThat(client.versions(subject)).containsExactly(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void subjectsWithCharactersThatNeedEscapingWork() {
+        String subject = "odd subject/with+chars?" + UUID.randomUUID() + "-value";
+        int id = client.register(subject, V1);
+        assertThat(client.lookup(subject, V1).id()).isEqualTo(id);
+        assertThat(client.latest(subject).subject()).isEqualTo(subject);
+        assertThat(client.subjects()).contains(subject);
+    }
+
+    @Test
+    void theSameSchemaUnderTwoSubjectsSharesOneId() {
+        assertThat(client.register(subject(), V2)).isEqualTo(client.register(subject(), V2));
+    }
+
+    @Test
+    void anIncompatibleChangeIsRejectedWith409AndTheConfluentErrorBody() throws Exception {
+        String subject = subject();
+        client.register(subject, V1);
+
+        assertThatThrownBy(() -> client.register(subject, INCOMPATIBLE))
+                .isInstanceOfSatisfying(RegistryException.class, e -> {
+                    assertThat(e.httpStatus()).isEqualTo(409);
+                    assertThat(e.errorCode()).isEqualTo(409);
+                    assertThat(e.getMessage()).contains("incompatible", subject, "READER_FIELD_MISSING_DEFAULT_VALUE", "weight");
+                });
+
+        HttpResponse<String> raw = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(server.url() + "/subjects/" + subject + "/versions"))
+                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        new ObjectMapper().createObjectNode().put("schema", INCOMPATIBLE.toString()).toString()))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(raw.statusCode()).isEqualTo(409);
+        assertThat(raw.headers().firstValue("Content-Type")).hasValue("application/vnd.schemaregistry.v1+json");
+        JsonNode body = new ObjectMapper().readTree(raw.body());
+        assertThat(body.get("error_code").asInt()).isEqualTo(409);
+        assertThat(body.get("message").asText()).startsWith("Schema being registered is incompatible");
+        assertThat(client.versions(subject)).containsExactly(1);
+    }
+
+    @Test
+    void compatibilityCheckAnswersWithoutRegistering() {
+        String subject = subject();
+        assertThat(client.isCompatible(subject, V1)).as("nothing registered yet").isTrue();
+        client.register(subject, V1);
+        assertThat(client.isCompatible(subject, V2)).isTrue();
+        assertThat(client.incompatibilities(subject, INCOMPATIBLE))
+                .singleElement().asString().contains("READER_FIELD_MISSING_DEFAULT_VALUE", "weight");
+        assertThat(client.versions(subject)).containsExactly(1);
+    }
+
+    @Test
+    void subjectConfigOverridesTheGlobalLevel() {
+        String subject = subject();
+        assertThat(client.compatibility(subject)).isEqualTo(client.globalCompatibility());
+        client.register(subject, V1);
+        client.setCompatibility(subject, CompatibilityLevel.NONE);
+        assertThat(client.compatibility(subject)).isEqualTo(CompatibilityLevel.NONE);
+        assertThat(client.register(subject, INCOMPATIBLE)).isPositive();
+        assertThat(client.versions(subject)).containsExactly(1, 2);
+    }
+
+    @Test
+    void forwardLevelRejectsWhatOldReadersCannotRead() {
+        String subject = subject();
+        client.setCompatibility(subject, CompatibilityLevel.FORWARD);
+        client.register(subject, V2);
+        // removing a field that has a default is fine for FORWARD: V2 readers fill in size=1
+        assertThat(client.isCompatible(subject, V1)).isTrue();
+        Schema renamed = SchemaBuilder.record("Widget").namespace("test.registry").fields().requiredInt("size").endRecord();
+        assertThat(client.isCompatible(subject, renamed)).as("old readers need 'name'").isFalse();
+    }
+
+    @Test
+    void globalConfigCanBeReadAndChanged() {
+        CompatibilityLevel before = client.globalCompatibility();
+        assertThat(before).isEqualTo(CompatibilityLevel.BACKWARD);
+        client.setGlobalCompatibility(CompatibilityLevel.FULL);
+        try {
+            assertThat(client.globalCompatibility()).isEqualTo(CompatibilityLevel.FULL);
+        } finally {
+            client.setGlobalCompatibility(before);
+        }
+    }
+
+    @Test
+    void notFoundAnswersCarryTheConfluentErrorCodes() {
+        String subject = subject();
+        assertThatThrownBy(() -> client.latest(subject))
+                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(40401));
+        client.register(subject, V1);
+        assertThatThrownBy(() -> client.version(subject, 7))
+                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(40402));
+        assertThatThrownBy(() -> client.schemaById(987_654))
+                .isInstanceOfSatisfying(RegistryException.class, e -> {
+                    assertThat(e.httpStatus()).isEqualTo(404);
+                    assertThat(e.errorCode()).isEqualTo(40403);
+                });
+        assertThatThrownBy(() -> client.lookup(subject, V2))
+                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(40403));
+    }
+
+    @Test
+    void anInvalidSchemaIs422With42201() throws Exception {
+        HttpResponse<String> raw = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(server.url() + "/subjects/" + subject() + "/versions"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"schema\":\"{\\\"type\\\":\\\"recrod\\\"}\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(raw.statusCode()).isEqualTo(422);
+        assertThat(new ObjectMapper().readTree(raw.body()).get("error_code").asInt()).isEqualTo(42201);
+    }
+
+    @Test
+    void rawSchemaEndpointsServeTheSchemaJson() throws Exception {
+        String subject = subject();
+        int id = client.register(subject, V1);
+        HttpClient http = HttpClient.newHttpClient();
+        for (String path : List.of("/schemas/ids/" + id + "/schema", "/subjects/" + subject + "/versions/latest/schema")) {
+            HttpResponse<String> raw = http.send(HttpRequest.newBuilder(URI.create(server.url() + path)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(raw.statusCode()).isEqualTo(200);
+            assertThat(new Schema.Parser().parse(raw.body())).isEqualTo(V1);
+        }
+    }
+
+    @Test
+    void aRestartOnTheSameBrokerKeepsEveryId() {
+        RegistryServerSettings settings = RegistryServerSettings.defaults(SharedBroker.bootstrapServers())
+                .withPortAndTopic(0, "_schemas_restart_" + UUID.randomUUID());
+        int id1;
+        int id2;
+        int idOther;
+        String subject = subject();
+        String other = subject();
+        try (SchemaRegistryServer first = SchemaRegistryServer.start(settings)) {
+            HttpSchemaRegistryClient c = HttpSchemaRegistryClient.of(first.url());
+            id1 = c.register(subject, V1);
+            id2 = c.register(subject, V2);
+            c.setCompatibility(other, CompatibilityLevel.NONE);
+            idOther = c.register(other, INCOMPATIBLE);
+        }
+        try (SchemaRegistryServer second = SchemaRegistryServer.start(settings)) {
+            HttpSchemaRegistryClient c = HttpSchemaRegistryClient.of(second.url());
+            assertThat(c.schemaById(id1)).isEqualTo(V1);
+            assertThat(c.schemaById(id2)).isEqualTo(V2);
+            assertThat(c.register(subject, V1)).isEqualTo(id1);
+            assertThat(c.latest(subject)).isEqualTo(new RegisteredSchema(subject, 2, id2, V2));
+            assertThat(c.compatibility(other)).isEqualTo(CompatibilityLevel.NONE);
+            assertThat(c.lookup(other, INCOMPATIBLE).id()).isEqualTo(idOther);
+            Schema fresh = SchemaBuilder.record("Fresh").fields().requiredInt("x").endRecord();
+            assertThat(c.register(subject(), fresh)).as("new ids continue after the replayed ones")
+                    .isGreaterThan(Math.max(id1, Math.max(id2, idOther)));
+        }
+    }
+
+    @Test
+    void basicAuthIsEnforcedWhenConfigured() {
+        RegistryServerSettings settings = RegistryServerSettings.defaults(SharedBroker.bootstrapServers())
+                .withPortAndTopic(0, "_schemas_auth_" + UUID.randomUUID()).withUserInfo("alice:s3cret");
+        try (SchemaRegistryServer secured = SchemaRegistryServer.start(settings)) {
+            assertThatThrownBy(() -> HttpSchemaRegistryClient.of(secured.url()).subjects())
+                    .isInstanceOfSatisfying(RegistryException.class, e -> {
+                        assertThat(e.httpStatus()).isEqualTo(401);
+                        assertThat(e.errorCode()).isEqualTo(40101);
+                    });
+            HttpSchemaRegistryClient authed = new HttpSchemaRegistryClient(
+                    RegistryClientConfig.of(secured.url()).withUserInfo("alice:s3cret"));
+            int id = authed.register("auth-value", V1);
+            assertThat(authed.schemaById(id)).isEqualTo(V1);
+        }
+    }
+}

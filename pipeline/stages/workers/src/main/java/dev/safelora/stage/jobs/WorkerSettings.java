@@ -1,0 +1,77 @@
+package dev.safelora.stage.jobs;
+
+import dev.safelora.contracts.Topic;
+import dev.safelora.stage.StageConfig;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker stages' own settings, read from {@link StageConfig#settings()} (file keys {@code stage.<key>})
+ * with an environment variable winning where one is named:
+ *
+ * <table>
+ *   <caption>worker stage keys</caption>
+ *   <tr><th>file</th><th>environment</th><th>default</th></tr>
+ *   <tr><td>stage.artifacts.uri</td><td>SAFELORA_ARTIFACTS_URI</td><td>file://&lt;work dir&gt;/artifacts (the planner's key too:
+ *       one value in a shared file puts alignments and adapters under one root)</td></tr>
+ *   <tr><td>stage.topic.alignments / .adapters / .evaluations / .progress</td><td>-</td>
+ *       <td>the pipeline's topics (safelora.alignments.v1 ...)</td></tr>
+ *   <tr><td>stage.device</td><td>SAFELORA_DEVICE</td><td>cpu (cuda, cuda:1 on GPU nodes)</td></tr>
+ *   <tr><td>stage.template</td><td>SAFELORA_TEMPLATE</td><td>raw (plain, llama2-chat)</td></tr>
+ *   <tr><td>stage.checkpoint.every</td><td>SAFELORA_CHECKPOINT_EVERY</td><td>50 optimizer steps</td></tr>
+ *   <tr><td>stage.progress.interval</td><td>SAFELORA_PROGRESS_INTERVAL</td><td>5s between progress events</td></tr>
+ *   <tr><td>stage.eval.max.new.tokens</td><td>SAFELORA_EVAL_MAX_NEW_TOKENS</td><td>128</td></tr>
+ * </table>
+ */
+public record WorkerSettings(URI artifactsRoot, String alignmentsTopic, String adaptersTopic, String evaluationsTopic,
+                             String progressTopic, String device, String template, int checkpointEvery,
+                             Duration progressInterval, int evalMaxNewTokens) {
+
+    /** The stage keys (without {@code stage.}) read here. */
+    public static final List<String> KEYS = List.of("artifacts.uri", "topic.alignments", "topic.adapters", "topic.evaluations",
+            "topic.progress", "device", "template", "checkpoint.every", "progress.interval", "eval.max.new.tokens");
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerSettings.class);
+
+    public static WorkerSettings from(StageConfig config, Map<String, String> env) {
+        Map<String, String> s = config.settings();
+        for (String unknown : config.unknownSettings(KEYS)) {
+            LOG.warn("stage {}: unknown setting stage.{} is ignored (known here: {})", config.stageName(), unknown, KEYS);
+        }
+        return new WorkerSettings(config.artifactsRoot(),
+                s.getOrDefault("topic.alignments", Topic.ALIGNMENTS.topicName()),
+                s.getOrDefault("topic.adapters", Topic.ADAPTERS.topicName()),
+                s.getOrDefault("topic.evaluations", Topic.EVALUATIONS.topicName()),
+                s.getOrDefault("topic.progress", Topic.TRAINING_PROGRESS.topicName()),
+                value(s, env, "device", "SAFELORA_DEVICE", "cpu"),
+                value(s, env, "template", "SAFELORA_TEMPLATE", "raw"),
+                integer(value(s, env, "checkpoint.every", "SAFELORA_CHECKPOINT_EVERY", "50"), "stage.checkpoint.every"),
+                StageConfig.parseDuration("stage.progress.interval", value(s, env, "progress.interval", "SAFELORA_PROGRESS_INTERVAL", "5s")),
+                integer(value(s, env, "eval.max.new.tokens", "SAFELORA_EVAL_MAX_NEW_TOKENS", "128"), "stage.eval.max.new.tokens"));
+    }
+
+    private static String value(Map<String, String> settings, Map<String, String> env, String key, String envName, String fallback) {
+        String v = env.get(envName);
+        if (v != null && !v.isBlank()) {
+            return v.strip();
+        }
+        v = settings.get(key);
+        return v == null || v.isBlank() ? fallback : v.strip();
+    }
+
+    private static int integer(String text, String key) {
+        try {
+            int v = Integer.parseInt(text);
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number >= 0, got '" + text + "'");
+        }
+    }
+}
