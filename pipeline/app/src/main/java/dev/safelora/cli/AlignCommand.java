@@ -7,7 +7,6 @@ import dev.safelora.tensor.DType;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -36,11 +35,11 @@ final class AlignCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|f16|bf16", description = "Storage dtype of V (default: ${DEFAULT-VALUE}).")
-    String dtype;
+    DType dtype;
 
     @Option(names = "--on-zero", defaultValue = "exclude", paramLabel = "exclude|fail",
             description = "A module whose V is zero is excluded and reported, or fails the run (default: ${DEFAULT-VALUE}).")
-    String onZero;
+    Aligner.OnZero onZero;
 
     @Option(names = "--exact-difference",
             description = "Keep V = aligned - base exact in float. By default V of two bf16/f16 checkpoints is rounded to that dtype,"
@@ -49,26 +48,15 @@ final class AlignCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DType storeAs;
-        try {
-            storeAs = DType.parseUserName(dtype);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--dtype must be f32, f16 or bf16, got " + dtype);
+        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dtype must be f32, f16 or bf16, got " + EnumOptions.cliName(dtype));
         }
-        if (!storeAs.isFloatingPoint()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--dtype must be f32, f16 or bf16, got " + dtype);
-        }
-        Aligner.OnZero zero = switch (onZero.toLowerCase(Locale.ROOT)) {
-            case "exclude" -> Aligner.OnZero.EXCLUDE;
-            case "fail" -> Aligner.OnZero.FAIL;
-            default -> throw new CommandLine.ParameterException(spec.commandLine(), "--on-zero must be exclude or fail, got " + onZero);
-        };
         var targets = new LinkedHashSet<String>();
         modules.stream().map(String::strip).filter(s -> !s.isEmpty()).forEach(targets::add);
         if (targets.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--modules names no module");
         }
-        AlignmentManifest m = Aligner.align(base, aligned, targets, out, new Aligner.Options(storeAs, zero,
+        AlignmentManifest m = Aligner.align(base, aligned, targets, out, new Aligner.Options(dtype, onZero,
                         exactDifference ? CheckpointPair.Difference.EXACT : CheckpointPair.Difference.AS_PEFT),
                 new StderrProgress(spec.commandLine().getErr(), "align"));
         var stdout = spec.commandLine().getOut();

@@ -4,7 +4,6 @@ import dev.safelora.evaluation.EvaluationConfig;
 import dev.safelora.evaluation.EvaluationJob;
 import dev.safelora.evaluation.EvaluationReport;
 import dev.safelora.evaluation.KeywordJudge;
-import dev.safelora.training.PromptTemplate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -47,8 +46,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "256", paramLabel = "N", description = "generation budget (default: ${DEFAULT-VALUE})")
     int maxNewTokens;
 
-    @Option(names = "--template", defaultValue = "raw", paramLabel = "NAME", description = "raw, plain or llama2-chat, as trained (default: ${DEFAULT-VALUE})")
-    String template;
+    @Mixin
+    TemplateOption template;
 
     @Option(names = "--refusal-phrases", paramLabel = "FILE", description = "one refusal phrase per line (default: the GCG list)")
     Path refusalPhrases;
@@ -65,7 +64,7 @@ final class EvalCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "give at least one of --task, --safety, --heldout");
         }
         List<String> phrases = phrases();
-        EvaluationConfig config = OneLineErrors.optionValue(spec, () -> new EvaluationConfig(PromptTemplate.fromName(template),
+        EvaluationConfig config = OneLineErrors.optionValue(spec, () -> new EvaluationConfig(template.template,
                 maxNewTokens, phrases, batchSize, maxSeqLen));
         StderrProgress progress = new StderrProgress(spec.commandLine().getErr(), "eval");
         EvaluationReport report = new EvaluationJob(modelOptions.model, modelOptions.adapter, task, safety, heldout, config, modelOptions.device)

@@ -5,9 +5,12 @@ import dev.safelora.generation.GenerationConfig;
 import dev.safelora.generation.StopTokens;
 import dev.safelora.generation.TextGenerator;
 import dev.safelora.model.CausalLm;
-import dev.safelora.tokenizer.PromptTemplate;
 import dev.safelora.tokenizer.TextTokenizer;
+import dev.safelora.training.ModelText;
+import dev.safelora.training.TrainingExample;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -28,9 +31,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "the user prompt")
     String prompt;
 
-    @Option(names = "--template", defaultValue = "raw", paramLabel = "NAME",
-            description = "raw, plain (### Instruction/### Response) or llama2-chat (default: ${DEFAULT-VALUE})")
-    String template;
+    @Mixin
+    TemplateOption template;
 
     @Option(names = "--system", paramLabel = "TEXT", description = "system prompt for llama2-chat")
     String system;
@@ -55,13 +57,16 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PromptTemplate tpl = OneLineErrors.optionValue(spec, () -> PromptTemplate.parse(template));
         GenerationConfig config = OneLineErrors.optionValue(spec, () -> new GenerationConfig(maxNewTokens, greedy,
                 greedy ? 1.0 : temperature, greedy ? 1.0 : topP, seed, Set.of()));
         CausalLm lm = modelOptions.load();
         Set<Long> stop = StopTokens.of(modelOptions.model, lm.config());
         try (TextTokenizer tokenizer = TextTokenizer.load(modelOptions.model)) {
-            Generation g = new TextGenerator(lm, tokenizer).generate(tpl.prompt(prompt, system), config.withStopTokens(stop));
+            // the context exactly as training lays it out (docs/templates.md), without a response
+            int[] context = template.template.promptIds(new TrainingExample(system, List.of(), prompt, ""),
+                    ModelText.encoder(tokenizer), ModelText.specialTokens(lm.config()));
+            Generation g = new TextGenerator(lm, tokenizer).generate(Arrays.stream(context).asLongStream().toArray(),
+                    config.withStopTokens(stop));
             spec.commandLine().getOut().println(g.text());
             if (verbose) {
                 spec.commandLine().getErr().println("prompt ids " + java.util.Arrays.toString(g.promptIds()) + ", new ids "

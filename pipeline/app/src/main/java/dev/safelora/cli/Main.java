@@ -41,7 +41,7 @@ public final class Main implements Runnable {
 
     /** Builds the command line with the project's error handling; tests call this too. */
     public static CommandLine commandLine() {
-        return withErrorHandling(new CommandLine(new Main()));
+        return withErrorHandling(EnumOptions.register(new CommandLine(new Main())));
     }
 
     public static void main(String[] args) {

@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 @Command(name = "project", mixinStandardHelpOptions = true,
         description = {"Project a LoRA adapter with SafeLoRA (like PEFT's apply_safelora, without forming any m x m matrix).",
             "Writes the projected PEFT adapter and safelora_report.json (mode, threshold, Pdst, cosine per module) to --out.",
-            "Modes: threshold (project modules with cos <= --threshold), top-k (exactly the --layers K modules with the lowest cos),",
+            "Modes: threshold (project modules with cos <= --threshold), top-k (exactly the --top-k K modules with the lowest cos),",
             "explicit (the modules of --layers 0,5,7 or the --modules named).",
             "Extension beyond the paper: --mode subspace --rank K projects with the orthogonal projector onto the top-K left",
             "singular vectors of V instead of C = V V^T / ||V||_F (modules with cos <= --threshold, default 0.5)."})
@@ -66,9 +66,12 @@ final class ProjectCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the projected adapter and report.")
     Path out;
 
+    /** Which modules are projected, and how ({@code subspace} is an extension beyond the paper). */
+    enum Mode { THRESHOLD, TOP_K, EXPLICIT, SUBSPACE }
+
     @Option(names = "--mode", defaultValue = "threshold", paramLabel = "threshold|top-k|explicit|subspace",
             description = "Selection (default: ${DEFAULT-VALUE}).")
-    String mode;
+    Mode mode;
 
     @Option(names = "--rank", paramLabel = "K", description = "subspace mode: the number of top left singular vectors of V to project onto.")
     Integer rank;
@@ -76,8 +79,11 @@ final class ProjectCommand implements Callable<Integer> {
     @Option(names = "--threshold", paramLabel = "TAU", description = "Threshold mode: project modules with cos <= TAU (default 0.5).")
     Double threshold;
 
-    @Option(names = "--layers", paramLabel = "K|LIST", description = "top-k: the number K of modules to project; explicit: layer indices, e.g. 0,5,7.")
-    String layers;
+    @Option(names = "--top-k", paramLabel = "K", description = "top-k: the number K of modules to project (the K lowest cosines).")
+    Integer topK;
+
+    @Option(names = "--layers", split = ",", paramLabel = "LIST", description = "explicit: layer indices, e.g. 0,5,7.")
+    Set<Integer> layers;
 
     @Option(names = "--modules", split = ",", paramLabel = "LIST", description = "explicit: full module names, e.g. model.layers.3.self_attn.q_proj.")
     Set<String> moduleNames;
@@ -116,76 +122,48 @@ final class ProjectCommand implements Callable<Integer> {
     }
 
     private boolean subspace() {
-        return "subspace".equalsIgnoreCase(mode);
+        return mode == Mode.SUBSPACE;
     }
 
     private Selection selection() {
-        if (subspace()) {
-            if (rank == null || rank <= 0) {
-                throw usage("--mode subspace needs --rank K (a positive number of singular vectors)");
-            }
-            if (layers != null || moduleNames != null) {
-                throw usage("--layers and --modules do not apply to --mode subspace");
-            }
-            return Selection.threshold(threshold == null ? Selection.DEFAULT_THRESHOLD : threshold);
-        }
-        if (rank != null) {
+        if (rank != null && mode != Mode.SUBSPACE) {
             throw usage("--rank applies to --mode subspace only");
         }
-        Selection.Mode m;
-        try {
-            m = Selection.Mode.fromCliName(mode);
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
+        if (topK != null && mode != Mode.TOP_K) {
+            throw usage("--top-k applies to --mode top-k only");
+        }
+        if ((layers != null || moduleNames != null) && mode != Mode.EXPLICIT) {
+            throw usage("--layers and --modules apply to --mode explicit only");
+        }
+        if (threshold != null && mode != Mode.THRESHOLD && mode != Mode.SUBSPACE) {
+            throw usage("--threshold applies to --mode threshold and subspace only");
         }
         try {
-            return switch (m) {
-                case THRESHOLD -> {
-                    if (layers != null || moduleNames != null) {
-                        throw usage("--layers and --modules do not apply to --mode threshold");
+            return switch (mode) {
+                case SUBSPACE -> {
+                    if (rank == null || rank <= 0) {
+                        throw usage("--mode subspace needs --rank K (a positive number of singular vectors)");
                     }
                     yield Selection.threshold(threshold == null ? Selection.DEFAULT_THRESHOLD : threshold);
                 }
+                case THRESHOLD -> Selection.threshold(threshold == null ? Selection.DEFAULT_THRESHOLD : threshold);
                 case TOP_K -> {
-                    if (threshold != null || moduleNames != null) {
-                        throw usage("--mode top-k takes --layers K only");
+                    if (topK == null) {
+                        throw usage("--mode top-k needs --top-k K (how many modules to project)");
                     }
-                    if (layers == null) {
-                        throw usage("--mode top-k needs --layers K (how many modules to project)");
-                    }
-                    yield Selection.topK(parseInt(layers.strip(), "--layers"));
+                    yield Selection.topK(topK);
                 }
                 case EXPLICIT -> {
-                    if (threshold != null) {
-                        throw usage("--threshold does not apply to --mode explicit");
-                    }
                     if ((layers == null) == (moduleNames == null)) {
                         throw usage("--mode explicit needs either --layers LIST or --modules LIST");
                     }
-                    if (layers != null) {
-                        Set<Integer> set = new LinkedHashSet<>();
-                        for (String s : layers.split(",")) {
-                            if (!s.isBlank()) {
-                                set.add(parseInt(s.strip(), "--layers"));
-                            }
-                        }
-                        yield Selection.layers(set);
-                    }
-                    yield Selection.modules(moduleNames);
+                    yield layers != null ? Selection.layers(new LinkedHashSet<>(layers)) : Selection.modules(moduleNames);
                 }
             };
         } catch (CommandLine.ParameterException e) {
             throw e;
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
-        }
-    }
-
-    private int parseInt(String s, String option) {
-        try {
-            return Integer.parseInt(s);
-        } catch (NumberFormatException e) {
-            throw usage(option + ": \"" + s + "\" is not an integer");
         }
     }
 

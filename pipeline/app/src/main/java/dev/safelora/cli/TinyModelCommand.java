@@ -21,8 +21,11 @@ final class TinyModelCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "the model directory to write")
     Path out;
 
+    /** The shapes tiny-model writes. */
+    enum Preset { LLAMA, LLAMA3_GQA, QWEN2, MISTRAL }
+
     @Option(names = "--arch", defaultValue = "llama", paramLabel = "NAME", description = "llama, llama3-gqa, qwen2 or mistral (default: ${DEFAULT-VALUE})")
-    String arch;
+    Preset arch;
 
     @Option(names = "--layers", paramLabel = "N", description = "number of layers (default: the preset's)")
     Integer layers;
@@ -30,8 +33,8 @@ final class TinyModelCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "random seed of the weights (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--dtype", defaultValue = "F32", paramLabel = "F32|BF16|F16", description = "F32, BF16 or F16 storage (default: ${DEFAULT-VALUE})")
-    String dtype;
+    @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|bf16|f16", description = "f32, bf16 or f16 storage (default: ${DEFAULT-VALUE})")
+    DType dtype;
 
     @Option(names = "--aligned-from", paramLabel = "DIR", description = "write a perturbed copy of this model instead")
     Path alignedFrom;
@@ -47,21 +50,18 @@ final class TinyModelCommand implements Callable<Integer> {
             return 0;
         }
         TinyModels.Shape shape = switch (arch) {
-            case "llama" -> TinyModels.Shape.llama();
-            case "llama3-gqa" -> TinyModels.Shape.llama3Gqa();
-            case "qwen2" -> TinyModels.Shape.qwen2();
-            case "mistral" -> TinyModels.Shape.mistral();
-            default -> throw new CommandLine.ParameterException(spec.commandLine(),
-                    "unknown --arch '" + arch + "' (expected llama, llama3-gqa, qwen2 or mistral)");
+            case LLAMA -> TinyModels.Shape.llama();
+            case LLAMA3_GQA -> TinyModels.Shape.llama3Gqa();
+            case QWEN2 -> TinyModels.Shape.qwen2();
+            case MISTRAL -> TinyModels.Shape.mistral();
         };
         if (layers != null) {
             shape = shape.withLayers(layers);
         }
-        String storage = dtype.toUpperCase(java.util.Locale.ROOT);
-        if (!List.of("F32", "BF16", "F16").contains(storage)) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--dtype must be F32, BF16 or F16, got " + dtype);
+        if (!List.of(DType.F32, DType.BF16, DType.F16).contains(dtype)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dtype must be f32, bf16 or f16, got " + EnumOptions.cliName(dtype));
         }
-        ModelConfig config = TinyModels.write(out, shape, seed, DType.fromSafetensors(storage));
+        ModelConfig config = TinyModels.write(out, shape, seed, dtype);
         spec.commandLine().getOut().println("wrote " + config.architecture().hfName() + " (" + config.numLayers() + " layers, hidden "
                 + config.hiddenSize() + ", vocab " + config.vocabSize() + ") to " + out);
         return 0;

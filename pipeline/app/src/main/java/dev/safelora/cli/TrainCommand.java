@@ -2,7 +2,6 @@ package dev.safelora.cli;
 
 import dev.safelora.training.ConsoleProgressBar;
 import dev.safelora.training.LearningRateSchedule;
-import dev.safelora.training.PromptTemplate;
 import dev.safelora.training.StopSignal;
 import dev.safelora.training.TrainingConfig;
 import dev.safelora.training.TrainingJob;
@@ -15,6 +14,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code safelora train}: LoRA fine-tuning into a PEFT adapter directory. */
@@ -65,8 +65,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-seq-len", paramLabel = "L", description = "tokens per example; longer ones lose their end (default 512)")
     Integer maxSeqLen;
 
-    @Option(names = "--template", paramLabel = "NAME", description = "raw, plain or llama2-chat (default raw)")
-    String template;
+    @Mixin
+    TemplateOption template;
 
     @Option(names = "--seed", paramLabel = "S", description = "seed of LoRA init, data order and dropout (default 42)")
     Long seed;
@@ -84,7 +84,7 @@ final class TrainCommand implements Callable<Integer> {
     Integer warmup;
 
     @Option(names = "--schedule", paramLabel = "linear|cosine", description = "decay after warm-up (default linear)")
-    String schedule;
+    LearningRateSchedule.Decay schedule;
 
     @Option(names = "--weight-decay", paramLabel = "X", description = "AdamW decoupled weight decay (default 0)")
     Double weightDecay;
@@ -151,23 +151,15 @@ final class TrainCommand implements Callable<Integer> {
         if (batchSize != null) c = c.withBatchSize(batchSize);
         if (gradAccum != null) c = c.withGradAccumulation(gradAccum);
         if (maxSeqLen != null) c = c.withMaxSeqLen(maxSeqLen);
-        if (template != null) c = c.withTemplate(PromptTemplate.fromName(template));
+        c = c.withTemplate(template.template);
         if (seed != null) c = c.withSeed(seed);
         if (checkpointEvery != null) c = c.withCheckpointEvery(checkpointEvery);
         if (warmup != null) c = c.withWarmupSteps(warmup);
-        if (schedule != null) c = c.withDecay(decay(schedule));
+        if (schedule != null) c = c.withDecay(schedule);
         if (weightDecay != null) c = c.withWeightDecay(weightDecay);
         if (dropout != null) c = c.withDropout(dropout);
         if (maxGradNorm != null) c = c.withMaxGradNorm(maxGradNorm);
         if (device != null) c = c.withDevice(device);
         return c;
-    }
-
-    private static LearningRateSchedule.Decay decay(String name) {
-        return switch (name.strip().toLowerCase(Locale.ROOT)) {
-            case "linear" -> LearningRateSchedule.Decay.LINEAR;
-            case "cosine" -> LearningRateSchedule.Decay.COSINE;
-            default -> throw new IllegalArgumentException("unknown schedule '" + name + "' (expected linear or cosine)");
-        };
     }
 }

@@ -88,7 +88,7 @@ class AlignProjectCommandTest {
     void topKAndExplicitModes() throws IOException {
         Path out = dir.resolve("topk");
         CliRun topK = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
-                "--out", out.toString(), "--mode", "top-k", "--layers", "3");
+                "--out", out.toString(), "--mode", "top-k", "--top-k", "3");
         assertThat(topK.exitCode()).as(topK.err()).isZero();
         JsonNode report = new ObjectMapper().readTree(out.resolve("safelora_report.json").toFile());
         assertThat(report.get("mode").asText()).isEqualTo("top-k");
@@ -128,7 +128,17 @@ class AlignProjectCommandTest {
     void usageErrorsExitTwoWithOneLine() {
         CliRun noK = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--mode", "top-k");
         assertThat(noK.exitCode()).isEqualTo(2);
-        assertThat(noK.err().strip()).startsWith("safelora: error: --mode top-k needs --layers K").doesNotContain("\n");
+        assertThat(noK.err().strip()).startsWith("safelora: error: --mode top-k needs --top-k K").doesNotContain("\n");
+        CliRun listForTopK = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--mode", "top-k",
+                "--top-k", "2", "--layers", "1,3");
+        assertThat(listForTopK.exitCode()).as("--layers is a list of layers, never a count").isEqualTo(2);
+        assertThat(listForTopK.err()).contains("--layers and --modules apply to --mode explicit only");
+        CliRun countForThreshold = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--top-k", "2");
+        assertThat(countForThreshold.exitCode()).isEqualTo(2);
+        assertThat(countForThreshold.err()).contains("--top-k applies to --mode top-k only");
+        CliRun badMode = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--mode", "number");
+        assertThat(badMode.exitCode()).isEqualTo(2);
+        assertThat(badMode.err()).contains("'number' is not one of threshold, top-k, explicit, subspace");
         CliRun both = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--base", "b", "--aligned", "a", "--out", "y");
         assertThat(both.exitCode()).isEqualTo(2);
         assertThat(both.err()).startsWith("safelora: error: --alignment=DIR and ").doesNotContain("Error:");

@@ -5,10 +5,13 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * How an example becomes token ids. Each piece of text is encoded separately, so the boundary
- * between the context (labelled {@link TokenizedExample#IGNORE}) and the response is exact, and
- * {@link #promptIds} gives generation exactly the context that training saw. The precise layouts
- * are documented in docs/templates.md.
+ * How an example becomes token ids, for training, evaluation and {@code generate} alike (one type: the
+ * model must see at generation time exactly the context it was trained on). Each piece of text is
+ * encoded separately, so the boundary between the context (labelled {@link TokenizedExample#IGNORE})
+ * and the response is exact. The one difference between training and generation is what follows the
+ * context: {@link #tokenize} (training, held-out loss) appends the response and EOS and labels them;
+ * {@link #promptIds} (generation) stops after the context, and the example's response is ignored.
+ * BOS and EOS are placed as ids, never as text. The precise layouts are in docs/templates.md.
  */
 public enum PromptTemplate {
     /** [bos] + encode(prompt) + encode(response) + [eos]; system and earlier turns back to back before the prompt. */

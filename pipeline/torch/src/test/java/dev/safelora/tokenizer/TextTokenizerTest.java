@@ -70,14 +70,4 @@ class TextTokenizerTest {
     void missingTokenizerIsAClearError(@TempDir Path empty) {
         assertThatThrownBy(() -> TextTokenizer.load(empty)).hasMessageContaining("no tokenizer.json");
     }
-
-    @Test
-    void templatesProduceTheDocumentedText() {
-        assertThat(PromptTemplate.parse("llama2-chat").prompt("Hi there", "Be kind."))
-                .isEqualTo("[INST] <<SYS>>\nBe kind.\n<</SYS>>\n\nHi there [/INST]");
-        assertThat(PromptTemplate.LLAMA2_CHAT.prompt(" Hi ", null)).isEqualTo("[INST] Hi [/INST]");
-        assertThat(PromptTemplate.PLAIN.prompt("Add 2 and 2.", null)).isEqualTo("### Instruction:\nAdd 2 and 2.\n\n### Response:\n");
-        assertThat(PromptTemplate.RAW.prompt("as is ", null)).isEqualTo("as is ");
-        assertThatThrownBy(() -> PromptTemplate.parse("chatml")).hasMessageContaining("unknown prompt template 'chatml'");
-    }
 }
