@@ -122,6 +122,7 @@ public final class SafeLoraBenchmark {
             out.printf("peak RSS during align + project: %.0f MiB%s (before: %.0f MiB)%n", rssAfter / 1024.0,
                     peakReset ? "" : " (process peak: could not reset VmHWM, includes generation)", rssBefore / 1024.0);
 
+            projectFloors(root, adapterDir, alignmentDir, base, aligned, projectSecs, modules, out);
             compareWithNaive(o, adapter, alignmentDir, out);
         } finally {
             if (!o.keep()) {
@@ -129,6 +130,72 @@ public final class SafeLoraBenchmark {
             }
         }
         out.flush();
+    }
+
+    /**
+     * Where {@code project}'s time goes and how it compares with reading its input once: the
+     * alignment file's bytes (project with an artifact), and both checkpoints' target tensors
+     * plus their sha256 (one-shot {@code project --base --aligned}, which writes no artifact).
+     */
+    private static void projectFloors(Path root, Path adapterDir, Path alignmentDir, Path base, Path aligned, double projectSecs,
+                                      int modules, PrintWriter out) {
+        double readAlignment = readOnce(List.of(alignmentDir.resolve("alignment.safetensors")));
+        double load = 0;
+        double compute = 0;
+        PeftAdapter adapter = PeftAdapter.read(adapterDir);
+        try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
+            for (LoraWeights w : adapter.modules().values()) {
+                long t0 = System.nanoTime();
+                AlignmentMatrix v = artifact.load(w.module());
+                long t1 = System.nanoTime();
+                factoredCosine(v, w);
+                load += (t1 - t0) / 1e9;
+                compute += secs(t1);
+            }
+        }
+        out.printf("project breakdown per module: read + convert + norm of V %.3f s, kernels + cosine %.3f s; "
+                + "reading the alignment's bytes once: %.3f s/module; project / read-once = %.1fx%n",
+                load / modules, compute / modules, readAlignment / modules, projectSecs / readAlignment);
+
+        List<Path> sources = new ArrayList<>();
+        try (Stream<Path> b = Files.list(base); Stream<Path> a = Files.list(aligned)) {
+            Stream.concat(b, a).filter(f -> f.toString().endsWith(".safetensors")).sorted().forEach(sources::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long h0 = System.nanoTime();
+        for (Path f : sources) {
+            try {
+                dev.safelora.files.Digests.fileSha256(f);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        double hashOnce = secs(h0);
+        double readPair = readOnce(sources);
+        long p0 = System.nanoTime();
+        try (dev.safelora.alignment.CheckpointPair pair = dev.safelora.alignment.CheckpointPair.open(base, aligned, adapter.modules().keySet())) {
+            SafeLoraProjector.project(adapter, pair, Selection.threshold(0.5), Progress.NONE).adapter().write(root.resolve("projected-one-shot"));
+        }
+        double oneShot = secs(p0);
+        out.printf("one-shot project --base --aligned: %.1f s (%.3f s/module); reading both checkpoints once %.1f s, sha256 of them %.1f s; "
+                + "one-shot / (read + sha256) = %.2fx%n", oneShot, oneShot / modules, readPair, hashOnce, oneShot / (readPair + hashOnce));
+    }
+
+    /** Seconds to read the files' bytes once through a 4 MiB direct buffer. */
+    private static double readOnce(List<Path> files) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(4 << 20);
+        long t0 = System.nanoTime();
+        for (Path f : files) {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
+                while (ch.read(buf.clear()) >= 0) {
+                    // discard: only the reading is timed
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return secs(t0);
     }
 
     private static void compareWithNaive(Options o, PeftAdapter adapter, Path alignmentDir, PrintWriter out) {
