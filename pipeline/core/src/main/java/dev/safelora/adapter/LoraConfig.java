@@ -57,6 +57,11 @@ public record LoraConfig(int r, double alpha, boolean rsLora, List<String> targe
         this(r, alpha, rsLora, targetModules, dropout, baseModelPath, useDora, Map.of(), Map.of());
     }
 
+    /** The same config naming another base model ({@code base_model_name_or_path}). */
+    public LoraConfig withBaseModelPath(String path) {
+        return new LoraConfig(r, alpha, rsLora, targetModules, dropout, path, useDora, rankPattern, alphaPattern);
+    }
+
     /** The factor of the update {@code dW = scale * B A} without per-module overrides: alpha / r, or alpha / sqrt(r) with rsLoRA. */
     public double scale() {
         return rsLora ? alpha / Math.sqrt(r) : alpha / r;

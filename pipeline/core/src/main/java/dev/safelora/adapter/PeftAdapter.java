@@ -72,6 +72,11 @@ public final class PeftAdapter {
         return new PeftAdapter(config, sorted(weights), originalConfig, storage, others);
     }
 
+    /** The same adapter (storage dtype, other tensors, unknown config fields) with another config and module weights. */
+    public PeftAdapter withConfigAndModules(LoraConfig newConfig, Collection<LoraWeights> weights) {
+        return new PeftAdapter(newConfig, sorted(weights), originalConfig, storage, others);
+    }
+
     /** The same adapter stored in another float dtype (F32, F16 or BF16). */
     public PeftAdapter withStorage(DType dtype) {
         if (!dtype.isFloatingPoint()) {
