@@ -89,6 +89,7 @@ public final class AuditLoop implements StageLoop {
         try (LedgerStore store = stores.open(); Consumer<byte[], byte[]> c = consumers.get()) {
             consumer = c;
             c.subscribe(config.inputTopics(), new SeekToStored(c, store));
+            LOG.info("audit: consuming {} topics into {}", config.inputTopics().size(), config.groupId());
             Duration backoff = config.retryBackoffInitial();
             while (!stopRequested) {
                 ConsumerRecords<byte[], byte[]> records;
@@ -158,6 +159,7 @@ public final class AuditLoop implements StageLoop {
         }
         try {
             int n = store.append(events, next);
+            LOG.debug("audit: stored {} of {} records ({} replays)", n, records.count(), events.size() - n);
             stored.inc(n);
             replays.inc(events.size() - n);
         } catch (SQLException e) {
