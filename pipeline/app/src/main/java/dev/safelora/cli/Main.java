@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             EvalCommand.class,
             BenchTrainCommand.class,
+            GpuCheckCommand.class,
         })
 public final class Main implements Runnable {
 

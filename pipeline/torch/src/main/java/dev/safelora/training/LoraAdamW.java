@@ -19,7 +19,7 @@ import org.bytedeco.pytorch.global.torch;
  * cannot reach them and saves them only through its pickle-based archive; we need them in a safetensors
  * checkpoint so that {@code --resume} continues bit for bit.
  */
-final class LoraAdamW implements AutoCloseable {
+public final class LoraAdamW implements AutoCloseable {
 
     private final FlatParameters flat;
     private final Tensor expAvg;
@@ -32,7 +32,7 @@ final class LoraAdamW implements AutoCloseable {
     private final double weightDecay;
     private long steps;
 
-    LoraAdamW(FlatParameters flat, double beta1, double beta2, double eps, double weightDecay) {
+    public LoraAdamW(FlatParameters flat, double beta1, double beta2, double eps, double weightDecay) {
         this.flat = flat;
         this.beta1 = beta1;
         this.beta2 = beta2;
@@ -57,7 +57,7 @@ final class LoraAdamW implements AutoCloseable {
      * scaling them by {@code min(1, maxNorm / (norm + 1e-6))} as {@code torch.nn.utils.clip_grad_norm_} does;
      * {@code maxNorm <= 0} only measures. No host sync: the caller reads the norm with the loss, once per step.
      */
-    Tensor clipGradNorm(double maxNorm) {
+    public Tensor clipGradNorm(double maxNorm) {
         try (NoGradGuard noGrad = new NoGradGuard()) {
             Tensor norm = flat.grads().norm();
             if (maxNorm > 0) {
@@ -70,7 +70,7 @@ final class LoraAdamW implements AutoCloseable {
     }
 
     /** One update of every parameter with learning rate {@code lr}. */
-    void step(double lr) {
+    public void step(double lr) {
         steps++;
         double bias1 = 1 - Math.pow(beta1, steps);
         double bias2Sqrt = Math.sqrt(1 - Math.pow(beta2, steps));
@@ -87,7 +87,7 @@ final class LoraAdamW implements AutoCloseable {
         }
     }
 
-    void zeroGrad() {
+    public void zeroGrad() {
         try (NoGradGuard noGrad = new NoGradGuard()) {
             flat.grads().zero_();
         }

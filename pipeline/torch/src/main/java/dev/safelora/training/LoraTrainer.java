@@ -106,7 +106,7 @@ public final class LoraTrainer {
                 TrainingCheckpoint c = checkpoint.get();
                 if (!c.fingerprint().equals(fingerprint)) {
                     throw new IllegalArgumentException("checkpoint " + c.directory() + " belongs to a different run"
-                            + " (hyperparameters, data or tokenizer differ); use another --out or drop --resume");
+                            + " (hyperparameters, data, tokenizer, device kind or precision differ); use another --out or drop --resume");
                 }
                 c.restore(names, optimizer);
                 startStep = c.step();
