@@ -30,7 +30,12 @@ public record EvaluationJob(Path modelDir, Path adapterDir, Path taskFile, Path 
     public EvaluationReport run(EvaluationListener listener) {
         Inputs inputs = readInputs();
         try (CausalLm model = CausalLm.load(modelDir, ComputeDevice.parse(device == null ? "cpu" : device))) {
-            return evaluate(model, inputs, listener);
+            if (adapterDir != null) {
+                // One adapter on a model of its own: fold it into the weights, so decoding runs no LoRA branch.
+                Adapters.apply(model, adapterDir);
+                model.mergeLora();
+            }
+            return evaluate(model, inputs, listener, false);
         }
     }
 
@@ -42,7 +47,7 @@ public record EvaluationJob(Path modelDir, Path adapterDir, Path taskFile, Path 
     public EvaluationReport run(CausalLm model, EvaluationListener listener) {
         Inputs inputs = readInputs();
         model.removeLora();
-        return evaluate(model, inputs, listener);
+        return evaluate(model, inputs, listener, true);
     }
 
     private record Inputs(Dataset task, Dataset safety, Dataset heldout) {
@@ -55,8 +60,8 @@ public record EvaluationJob(Path modelDir, Path adapterDir, Path taskFile, Path 
                 heldoutFile == null ? null : DatasetReader.readTraining(heldoutFile, false));
     }
 
-    private EvaluationReport evaluate(CausalLm model, Inputs in, EvaluationListener listener) {
-        if (adapterDir != null) {
+    private EvaluationReport evaluate(CausalLm model, Inputs in, EvaluationListener listener, boolean applyAdapter) {
+        if (applyAdapter && adapterDir != null) {
             Adapters.apply(model, adapterDir);
         }
         try (TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {

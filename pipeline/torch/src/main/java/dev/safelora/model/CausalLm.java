@@ -165,6 +165,15 @@ public final class CausalLm implements AutoCloseable {
      * call's keys and values); the mask, when given, covers cached plus new positions.
      */
     public Tensor forward(Tensor inputIds, Tensor attentionMask, KvCache cache) {
+        return forward(inputIds, attentionMask, cache, null, 0);
+    }
+
+    /**
+     * As {@link #forward(Tensor, Tensor, KvCache)} with each row's own positions: {@code positions} int64 [B, T]
+     * (at most {@code maxPosition}), for left-padded batches whose rows start at different offsets. RoPE makes
+     * attention depend on position differences only, but exact positions keep the numbers those of the unpadded row.
+     */
+    public Tensor forward(Tensor inputIds, Tensor attentionMask, KvCache cache, Tensor positions, int maxPosition) {
         if (closed) {
             throw new IllegalStateException("the model has been closed");
         }
@@ -179,7 +188,8 @@ public final class CausalLm implements AutoCloseable {
         int window = config.slidingWindow() > 0 && keys > config.slidingWindow() ? config.slidingWindow() : 0;
         Tensor mask = attentionMask(attentionMask, tokens, past, window, dev);
         boolean causal = mask == null && past == 0 && tokens > 1;
-        Tensor[] cosSin = rope.table(past, tokens);
+        Tensor[] cosSin = positions == null ? rope.table(past, tokens)
+                : rope.rows(positions.to(dev, torch.ScalarType.Long), maxPosition);
         // The precision setting alone decides autocast, on the CPU as on CUDA, for training and evaluation alike.
         try (Autocast autocast = Autocast.enter(device)) {
             Tensor h = torch.embedding(embedTokens, ids);
@@ -254,6 +264,11 @@ public final class CausalLm implements AutoCloseable {
 
     public KvCache newCache() {
         return new KvCache(config.numLayers());
+    }
+
+    /** A cache preallocated for {@code capacity} positions per row: each step writes into it instead of concatenating. */
+    public KvCache newCache(int capacity) {
+        return new KvCache(config.numLayers(), capacity);
     }
 
     /**
