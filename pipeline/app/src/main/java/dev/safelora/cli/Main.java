@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             EvalCommand.class,
             BenchTrainCommand.class,
             AuditCommand.class,
+            GpuCheckCommand.class,
         })
 public final class Main implements Runnable {
 
