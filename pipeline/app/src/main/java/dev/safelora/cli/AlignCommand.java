@@ -3,6 +3,7 @@ package dev.safelora.cli;
 import dev.safelora.alignment.Aligner;
 import dev.safelora.alignment.AlignmentManifest;
 import dev.safelora.alignment.CheckpointPair;
+import dev.safelora.alignment.TargetModules;
 import dev.safelora.tensor.DType;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -28,7 +29,7 @@ final class AlignCommand implements Callable<Integer> {
     Path aligned;
 
     @Option(names = "--modules", required = true, split = ",", paramLabel = "LIST",
-            description = "Target modules, e.g. q_proj,v_proj (last name component or full module name).")
+            description = "Target modules, e.g. q_proj,v_proj (last name component or full module name); 'all' for every projection.")
     List<String> modules;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory of the alignment artifact.")
@@ -53,7 +54,7 @@ final class AlignCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dtype must be f32, f16 or bf16, got " + EnumOptions.cliName(dtype));
         }
         var targets = new LinkedHashSet<String>();
-        modules.stream().map(String::strip).filter(s -> !s.isEmpty()).forEach(targets::add);
+        TargetModules.expandAll(modules.stream().map(String::strip).filter(s -> !s.isEmpty()).toList()).forEach(targets::add);
         if (targets.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--modules names no module");
         }

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             AlignCommand.class,
             ProjectCommand.class,
             ExportCommand.class,
+            MergeCommand.class,
             BenchSafeLoraCommand.class,
             LogitsCommand.class,
             GenerateCommand.class,
