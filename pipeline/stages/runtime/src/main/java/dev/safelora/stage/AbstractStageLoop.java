@@ -61,6 +61,8 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
     private final Set<TopicPartition> lagLabelled = new HashSet<>();
     /** The highest offset counted as consumed per partition, so re-reads after a seek-back count once. */
     private final Map<TopicPartition, Long> countedUpTo = new HashMap<>();
+    /** The offset last committed per partition by this loop (from its assignment on). */
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
     private long nextLagRefresh;
 
     protected volatile boolean stopRequested;
@@ -139,6 +141,7 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
                 }
                 onRecords(records);
                 afterPoll();
+                commitPositions();
                 resumeDueRetries();
                 refreshLag(false);
             }
@@ -186,6 +189,14 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
     /** Whether a partition paused for a retry may resume now (the job loop keeps busy ones paused). */
     protected boolean mayResume(TopicPartition tp) {
         return !stopRequested;
+    }
+
+    /**
+     * Whether everything this loop has read from {@code tp} is done, so that the consumer's position may be
+     * committed (the job loop's partition with a running job is not).
+     */
+    protected boolean settled(TopicPartition tp) {
+        return true;
     }
 
     /** The offset lag is counted from; the job loop counts a running record as not done. */
@@ -362,18 +373,53 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
         }
     }
 
+    /**
+     * Commits the consumer's position of every settled partition where it is ahead of the last commit. The
+     * position, not the last record's offset + 1: on a topic written in transactions the position moves past
+     * the commit markers too, so an idle group's committed offset reaches the log end and its lag, as Kafka's
+     * tools, KEDA and Burrow compute it, returns to 0.
+     */
+    protected void commitPositions() {
+        if (halted) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> ahead = new HashMap<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            if (!settled(tp)) {
+                continue;
+            }
+            long position;
+            try {
+                position = consumer.position(tp, Duration.ofMillis(200));
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                continue;
+            }
+            Long last = committed.get(tp);
+            if (last == null || position > last) {
+                ahead.put(tp, new OffsetAndMetadata(position));
+            }
+        }
+        commit(ahead);
+    }
+
     protected void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
         if (offsets.isEmpty() || halted) {
             return;
         }
         try {
             consumer.commitSync(offsets);
+            committed(offsets);
         } catch (CommitFailedException e) {
             // The group moved on (a rebalance completed without us): the new owner redoes these records.
             log.warn("stage {}: commit of {} refused after a rebalance; the records will be redone", stage, offsets.keySet());
         } catch (org.apache.kafka.common.errors.TimeoutException | org.apache.kafka.common.errors.RebalanceInProgressException e) {
             log.warn("stage {}: commit of {} failed ({}); a later commit or a redo covers it", stage, offsets, e.toString());
         }
+    }
+
+    /** Notes offsets committed (also those committed in a transaction). */
+    protected void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        offsets.forEach((tp, o) -> committed.merge(tp, o.offset(), Math::max));
     }
 
     protected void commit(TopicPartition tp, long nextOffset) {
@@ -440,6 +486,7 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
                 retryAt.remove(tp);
                 attempts.remove(tp);
                 countedUpTo.remove(tp);
+                committed.remove(tp);
                 if (lagLabelled.remove(tp)) {
                     metrics.lag.remove(stage, tp.topic(), Integer.toString(tp.partition()));
                 }

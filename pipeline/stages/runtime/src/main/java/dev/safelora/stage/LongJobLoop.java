@@ -312,8 +312,10 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
             for (ProducerRecord<byte[], byte[]> r : records) {
                 txProducer.send(r);
             }
-            txProducer.sendOffsetsToTransaction(Map.of(j.tp, new OffsetAndMetadata(j.record.offset() + 1)), consumer.groupMetadata());
+            Map<TopicPartition, OffsetAndMetadata> offsets = Map.of(j.tp, new OffsetAndMetadata(j.record.offset() + 1));
+            txProducer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
             commitTransaction(j);
+            committed(offsets);
         } catch (KafkaException e) {
             try {
                 txProducer.abortTransaction();
@@ -415,6 +417,11 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
     @Override
     protected boolean mayResume(TopicPartition tp) {
         return !stopRequested && !running.containsKey(tp);
+    }
+
+    @Override
+    protected boolean settled(TopicPartition tp) {
+        return !running.containsKey(tp);
     }
 
     @Override
