@@ -31,7 +31,13 @@ public final class RecordLoop<V, O> extends AbstractStageLoop<V, O> {
 
     public RecordLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer,
                       RecordHandler<V, O> handler, StageMetrics metrics, Failures failures) {
-        super(refuseExactlyOnce(config), valueDeserializer, outputSerializer, metrics, failures);
+        this(config, valueDeserializer, outputSerializer, handler, metrics, failures, StageClients.kafka());
+    }
+
+    /** @param clients makes the consumer and the producer */
+    public RecordLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer,
+                      RecordHandler<V, O> handler, StageMetrics metrics, Failures failures, StageClients clients) {
+        super(refuseExactlyOnce(config), valueDeserializer, outputSerializer, metrics, failures, clients);
         this.handler = handler;
     }
 
