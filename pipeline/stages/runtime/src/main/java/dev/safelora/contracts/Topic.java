@@ -3,7 +3,6 @@ package dev.safelora.contracts;
 import dev.safelora.schema.AdapterPublished;
 import dev.safelora.schema.AuditAnchor;
 import dev.safelora.schema.AlignmentEvent;
-import dev.safelora.schema.DeadLetter;
 import dev.safelora.schema.EvaluationCompleted;
 import dev.safelora.schema.LayerSelection;
 import dev.safelora.schema.ModelRegistration;
@@ -99,11 +98,11 @@ public enum Topic {
                 .toList();
     }
 
-    /** The value schema of any topic name, dead-letter topics included. */
+    /**
+     * The value schema of any topic name; for a dead-letter topic its source topic's, since a dead letter keeps
+     * the original value bytes (when they were Avro at all).
+     */
     public static Optional<Schema> valueSchemaOf(String name) {
-        if (byDlqName(name).isPresent()) {
-            return Optional.of(DeadLetter.getClassSchema());
-        }
-        return byName(name).map(Topic::valueSchema);
+        return byName(name).or(() -> byDlqName(name)).map(Topic::valueSchema);
     }
 }
