@@ -272,4 +272,49 @@ class SchemaRegistryServerTest {
             assertThat(authed.schemaById(id)).isEqualTo(V1);
         }
     }
+
+    @Test
+    void softAndHardDeletesConfigRemovalsAndModesSurviveARestart() throws Exception {
+        RegistryServerSettings settings = RegistryServerSettings.defaults(SharedBroker.bootstrapServers())
+                .withPortAndTopic(0, "_schemas_deletes_" + UUID.randomUUID());
+        String soft = subject();
+        String hard = subject();
+        String frozen = subject();
+        int id2;
+        try (SchemaRegistryServer first = SchemaRegistryServer.start(settings)) {
+            HttpSchemaRegistryClient c = HttpSchemaRegistryClient.of(first.url());
+            c.register(soft, V1);
+            id2 = c.register(soft, V2);
+            c.register(hard, V1);
+            c.register(frozen, V1);
+            c.setCompatibility(frozen, CompatibilityLevel.NONE);
+            assertThat(raw(first, "DELETE", "/subjects/" + soft + "/versions/1", null)).isEqualTo("1");
+            assertThat(raw(first, "DELETE", "/subjects/" + hard, null)).isEqualTo("[1]");
+            assertThat(raw(first, "DELETE", "/subjects/" + hard + "?permanent=true", null)).isEqualTo("[1]");
+            assertThat(raw(first, "DELETE", "/config/" + frozen, null)).isEqualTo("{\"compatibilityLevel\":\"NONE\"}");
+            assertThat(raw(first, "PUT", "/mode/" + frozen, "{\"mode\":\"READONLY\"}")).isEqualTo("{\"mode\":\"READONLY\"}");
+        }
+        try (SchemaRegistryServer second = SchemaRegistryServer.start(settings)) {
+            HttpSchemaRegistryClient c = HttpSchemaRegistryClient.of(second.url());
+            assertThat(c.versions(soft)).as("the soft-deleted version stays hidden").containsExactly(2);
+            assertThat(raw(second, "GET", "/subjects/" + soft + "/versions?deleted=true", null)).isEqualTo("[1,2]");
+            assertThat(c.latest(soft).id()).isEqualTo(id2);
+            assertThat(c.subjects()).doesNotContain(hard);
+            assertThat(raw(second, "GET", "/subjects?deleted=true", null)).doesNotContain(hard);
+            assertThat(c.compatibility(frozen)).as("back to the global level").isEqualTo(c.globalCompatibility());
+            assertThat(raw(second, "GET", "/mode/" + frozen, null)).isEqualTo("{\"mode\":\"READONLY\"}");
+            assertThatThrownBy(() -> c.register(frozen, V2))
+                    .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(42205));
+            assertThat(c.register(soft, V1)).as("registering a soft-deleted schema again makes a new version")
+                    .isEqualTo(c.version(soft, 3).id());
+        }
+    }
+
+    private static String raw(SchemaRegistryServer registry, String method, String path, String body) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isEqualTo(200);
+        return response.body();
+    }
 }
