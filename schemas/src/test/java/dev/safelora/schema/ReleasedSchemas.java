@@ -32,7 +32,7 @@ final class ReleasedSchemas {
     static final List<Class<?>> TOPIC_RECORDS = List.of(
             ModelRegistration.class, AlignmentEvent.class, LayerSelection.class, TrainingRequest.class,
             TrainingJob.class, ProjectionJob.class, TrainingProgress.class, AdapterPublished.class,
-            EvaluationCompleted.class);
+            EvaluationCompleted.class, AuditAnchor.class);
 
     static final Path RELEASED_DIR = Path.of("src", "test", "resources", "released");
     static final Path SOURCE_DIR = Path.of("src", "main", "avro");

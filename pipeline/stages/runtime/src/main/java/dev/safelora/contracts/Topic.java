@@ -1,6 +1,7 @@
 package dev.safelora.contracts;
 
 import dev.safelora.schema.AdapterPublished;
+import dev.safelora.schema.AuditAnchor;
 import dev.safelora.schema.AlignmentEvent;
 import dev.safelora.schema.EvaluationCompleted;
 import dev.safelora.schema.LayerSelection;
@@ -32,7 +33,8 @@ public enum Topic {
     PROJECTION_JOBS("safelora.projection-jobs.v1", "source adapter id", ProjectionJob.class, false),
     TRAINING_PROGRESS("safelora.training-progress.v1", "request id", TrainingProgress.class, false),
     ADAPTERS("safelora.adapters.v1", "adapter id", AdapterPublished.class, false),
-    EVALUATIONS("safelora.evaluations.v1", "adapter id", EvaluationCompleted.class, false);
+    EVALUATIONS("safelora.evaluations.v1", "adapter id", EvaluationCompleted.class, false),
+    AUDIT_ANCHORS("safelora.audit-anchors.v1", "ledger id/topic/partition", AuditAnchor.class, true);
 
     /** Suffix of every dead-letter topic: {@code <input topic>.dlq}. */
     public static final String DLQ_SUFFIX = ".dlq";

@@ -302,6 +302,12 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
     protected Outcome fail(ConsumerRecord<byte[], byte[]> r, Throwable failure, boolean duringDecode, long startNanos) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
         Failures.Verdict verdict = failures.classify(failure, duringDecode);
+        if (verdict == Failures.Verdict.PROCESS_FAULT) {
+            metrics.failed.labelValues(stage, r.topic(), "process_fault").inc();
+            // Ends the loop (run() halts it: nothing committed, nothing dead-lettered) and the process with it.
+            throw new ProcessFaultException("stage " + stage + ": " + position(r) + " hit a fault of this process, stopping"
+                    + " without committing it so that a fresh process redoes it: " + Failures.describe(failure), failure);
+        }
         Attempts counts = recordAttempt(tp, r.offset(), verdict);
         int attempt = counts.all();
         String kind = verdict.name().toLowerCase(java.util.Locale.ROOT);

@@ -22,13 +22,14 @@ class TopicTest {
                         "safelora.projection-jobs.v1",
                         "safelora.training-progress.v1",
                         "safelora.adapters.v1",
-                        "safelora.evaluations.v1");
+                        "safelora.evaluations.v1",
+                        "safelora.audit-anchors.v1");
     }
 
     @Test
     void onlyKeyedStateIsCompacted() {
         assertThat(Arrays.stream(Topic.values()).filter(Topic::compacted))
-                .containsExactly(Topic.ALIGNMENTS, Topic.LAYER_SELECTIONS);
+                .containsExactly(Topic.ALIGNMENTS, Topic.LAYER_SELECTIONS, Topic.AUDIT_ANCHORS);
     }
 
     @Test
@@ -36,7 +37,7 @@ class TopicTest {
         assertThat(Topic.TRAINING_REQUESTS.dlqName()).isEqualTo("safelora.training-requests.v1.dlq");
         assertThat(Topic.byDlqName("safelora.alignments.v1.dlq")).contains(Topic.ALIGNMENTS);
         assertThat(Topic.valueSchemaOf("safelora.alignments.v1.dlq")).as("the original value bytes").contains(dev.safelora.schema.AlignmentEvent.getClassSchema());
-        assertThat(Topic.allTopicNames()).hasSize(18).doesNotHaveDuplicates();
+        assertThat(Topic.allTopicNames()).hasSize(20).doesNotHaveDuplicates();
     }
 
     @Test
