@@ -48,12 +48,18 @@ final class RegistryConformance {
         }
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String V1 = schema("{\"type\":\"record\",\"name\":\"W\",\"namespace\":\"conf\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"}]}");
     private static final String V2 = schema("{\"type\":\"record\",\"name\":\"W\",\"namespace\":\"conf\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"},"
             + "{\"name\":\"b\",\"type\":\"int\",\"default\":0}]}");
     /** Reads v2 data but not v1 data (b has no default): compatible with the latest, not with every version. */
     private static final String B_REQUIRED = schema("{\"type\":\"record\",\"name\":\"W\",\"namespace\":\"conf\",\"fields\":[{\"name\":\"a\",\"type\":\"string\"},"
             + "{\"name\":\"b\",\"type\":\"int\"}]}");
+
+    private static final String REFERENCED = schema("{\"type\":\"record\",\"name\":\"Ref\",\"namespace\":\"conf\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}");
+    private static final String REFERRING = withReferences(
+            "{\"type\":\"record\",\"name\":\"Main\",\"namespace\":\"conf\",\"fields\":[{\"name\":\"r\",\"type\":\"conf.Ref\"}]}",
+            "[{\"name\":\"conf.Ref\",\"subject\":\"{p}ref\",\"version\":1}]");
 
     static final List<Case> TABLE = List.of(
             Case.of("schema types include AVRO", "GET", "/schemas/types", null, 200, "{\"$contains\":\"AVRO\"}"),
@@ -110,9 +116,22 @@ final class RegistryConformance {
             Case.of("... and versions/2 agrees", "POST", "/compatibility/subjects/{p}c/versions/2", B_REQUIRED, 200, "{\"is_compatible\":true}"),
             Case.of("versions/1 does not", "POST", "/compatibility/subjects/{p}c/versions/1", B_REQUIRED, 200, "{\"is_compatible\":false}"),
             Case.of("versions (all of them) does not", "POST", "/compatibility/subjects/{p}c/versions", B_REQUIRED, 200,
-                    "{\"is_compatible\":false}"));
+                    "{\"is_compatible\":false}"),
+            Case.of("a type to refer to", "POST", "/subjects/{p}ref/versions", REFERENCED, 200, "{\"id\":\"<int>\"}"),
+            Case.of("a schema referring to it", "POST", "/subjects/{p}main/versions", REFERRING, 200, "{\"id\":\"<int>\"}")
+                    .capturing("main"),
+            Case.of("its references are served with it", "GET", "/subjects/{p}main/versions/1", null, 200,
+                    "{\"id\":\"{main}\",\"references\":[{\"name\":\"conf.Ref\",\"subject\":\"{p}ref\",\"version\":1}]}"),
+            Case.of("... and by id", "GET", "/schemas/ids/{main}", null, 200,
+                    "{\"schema\":\"<string>\",\"references\":[{\"name\":\"conf.Ref\",\"subject\":\"{p}ref\",\"version\":1}]}"),
+            Case.of("lookup with the references finds it", "POST", "/subjects/{p}main", REFERRING, 200, "{\"id\":\"{main}\",\"version\":1}"),
+            Case.of("referenced by", "GET", "/subjects/{p}ref/versions/1/referencedby", null, 200, "[\"{main}\"]"),
+            Case.error("a referenced version cannot be deleted", "DELETE", "/subjects/{p}ref/versions/1", null, 422, 42206),
+            Case.error("nor its subject", "DELETE", "/subjects/{p}ref", null, 422, 42206),
+            Case.error("a reference to nothing", "POST", "/subjects/{p}dangling/versions", withReferences(
+                    "{\"type\":\"record\",\"name\":\"D\",\"namespace\":\"conf\",\"fields\":[{\"name\":\"r\",\"type\":\"conf.Nope\"}]}",
+                    "[{\"name\":\"conf.Nope\",\"subject\":\"{p}nope\",\"version\":1}]"), 422, 42201));
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{(\\w+)}");
 
     private RegistryConformance() {
@@ -144,6 +163,17 @@ final class RegistryConformance {
                 values.put(c.capture(), answer.path("id").asText());
             }
         }
+    }
+
+    /** A schema with references as a registration body ({@code references} is JSON, placeholders allowed). */
+    private static String withReferences(String avro, String references) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode().put("schema", avro);
+        try {
+            body.set("references", JSON.readTree(references));
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(e);
+        }
+        return body.toString();
     }
 
     /** A schema as a registration body. */

@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * {@code DELETE /subjects/{s}} and {@code DELETE /subjects/{s}/versions/{v}} (soft, then {@code permanent=true}),
  * {@code deleted=true} on lookups and listings, {@code POST /compatibility/subjects/{s}/versions[/{v|latest}]},
  * {@code GET|PUT /config[/{s}]}, {@code DELETE /config/{s}}, {@code GET|PUT /mode[/{s}]} (READWRITE, READONLY,
- * IMPORT). Errors carry the Confluent body {@code {"error_code":..,"message":..}}. Schema references are
- * refused (42201), so nothing is ever referenced.
+ * IMPORT). Errors carry the Confluent body {@code {"error_code":..,"message":..}}. Avro schema references
+ * ({@code references: [{name, subject, version}]}) are resolved on registration, served back with the schema,
+ * listed by {@code GET /subjects/{s}/versions/{v}/referencedby}, and a referenced version cannot be deleted (42206).
  */
 public final class SchemaRegistryServer implements AutoCloseable {
 
@@ -194,7 +195,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 }
                 String subject = n >= 2 ? path.get(1) : null;
                 if (n == 2 && method.equals("POST")) {
-                    return lookup(subject, readRequest(body).schema(), deleted);
+                    return lookup(subject, readRequest(body), deleted);
                 }
                 if (n == 2 && method.equals("DELETE")) {
                     ArrayNode versions = json.createArrayNode();
@@ -204,7 +205,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 if (n == 3 && path.get(2).equals("versions")) {
                     if (method.equals("POST")) {
                         SchemaRequest request = readRequest(body);
-                        StoredSchema registered = store.register(subject, request.schema(), request.id());
+                        StoredSchema registered = store.register(subject, request.schema(), request.text(), request.references(), request.id());
                         return ok(json.createObjectNode().put("id", registered.id()));
                     }
                     if (method.equals("GET")) {
@@ -216,11 +217,13 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 }
                 if ((n == 4 || n == 5 && path.get(4).equals("schema")) && path.get(2).equals("versions") && method.equals("GET")) {
                     StoredSchema found = version(subject, path.get(3), deleted);
-                    return ok(n == 5 ? json.readTree(found.schema().toString()) : describe(found));
+                    return ok(n == 5 ? json.readTree(found.text()) : describe(found));
                 }
                 if (n == 5 && path.get(2).equals("versions") && path.get(4).equals("referencedby") && method.equals("GET")) {
-                    version(subject, path.get(3), deleted);
-                    return ok(json.createArrayNode()); // schema references are refused, so nothing refers to anything
+                    StoredSchema found = version(subject, path.get(3), true);
+                    ArrayNode ids = json.createArrayNode();
+                    store.referencedBy(subject, found.version()).forEach(ids::add);
+                    return ok(ids);
                 }
                 if (n == 4 && path.get(2).equals("versions") && method.equals("DELETE")) {
                     requireSubject(subject, true);
@@ -240,10 +243,15 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 }
                 if (n >= 3 && path.get(1).equals("ids") && method.equals("GET")) {
                     int id = parseInt(path.get(2), 404, RestError.SCHEMA_NOT_FOUND, "Schema " + path.get(2) + " not found");
-                    Schema schema = store.schema(id).orElseThrow(
+                    StoredSchema stored = store.byId(id).orElseThrow(
                             () -> new RestError(404, RestError.SCHEMA_NOT_FOUND, "Schema " + id + " not found"));
-                    if (n == 3 || n == 4 && path.get(3).equals("schema")) {
-                        return ok(n == 4 ? json.readTree(schema.toString()) : json.createObjectNode().put("schema", schema.toString()));
+                    if (n == 4 && path.get(3).equals("schema")) {
+                        return ok(json.readTree(stored.text()));
+                    }
+                    if (n == 3) {
+                        ObjectNode answer = json.createObjectNode().put("schema", stored.text());
+                        addReferences(answer, stored);
+                        return ok(answer);
                     }
                     if (n == 4 && path.get(3).equals("versions")) {
                         ArrayNode uses = json.createArrayNode();
@@ -320,9 +328,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
         throw new RestError(404, 404, "HTTP 404 Not Found: no " + method + " " + uri.getPath());
     }
 
-    private Reply lookup(String subject, Schema schema, boolean deleted) {
+    private Reply lookup(String subject, SchemaRequest request, boolean deleted) {
         requireSubject(subject, deleted);
-        StoredSchema found = store.find(subject, schema, deleted).orElseThrow(
+        StoredSchema found = store.find(subject, request.schema(), request.text(), request.references(), deleted).orElseThrow(
                 () -> new RestError(404, RestError.SCHEMA_NOT_FOUND, "Schema not found under subject " + subject));
         return ok(describe(found));
     }
@@ -398,15 +406,28 @@ public final class SchemaRegistryServer implements AutoCloseable {
     }
 
     private ObjectNode describe(StoredSchema registered) {
-        return json.createObjectNode()
+        ObjectNode answer = json.createObjectNode()
                 .put("subject", registered.subject())
                 .put("version", registered.version())
                 .put("id", registered.id())
-                .put("schema", registered.schema().toString());
+                .put("schema", registered.text());
+        addReferences(answer, registered);
+        return answer;
     }
 
-    /** A registration or lookup body: the schema, and an explicit id (honoured in IMPORT mode only). */
-    private record SchemaRequest(Schema schema, java.util.OptionalInt id) {
+    private static void addReferences(ObjectNode answer, StoredSchema stored) {
+        if (!stored.references().isEmpty()) {
+            ArrayNode references = answer.putArray("references");
+            stored.references().forEach(r -> references.addObject().put("name", r.name()).put("subject", r.subject())
+                    .put("version", r.version()));
+        }
+    }
+
+    /**
+     * A registration or lookup body: the schema (its references resolved), its text as given, its references,
+     * and an explicit id (honoured in IMPORT mode only).
+     */
+    private record SchemaRequest(Schema schema, String text, List<Reference> references, java.util.OptionalInt id) {
     }
 
     private SchemaRequest readRequest(InputStream body) throws IOException {
@@ -416,17 +437,22 @@ public final class SchemaRegistryServer implements AutoCloseable {
             throw new RestError(422, RestError.INVALID_SCHEMA, "Invalid schema: schemaType " + type
                     + " is not supported by this registry (AVRO only)");
         }
-        if (request.has("references") && request.get("references").size() > 0) {
-            throw new RestError(422, RestError.INVALID_SCHEMA, "Invalid schema: schema references are not supported");
-        }
         JsonNode schema = request.get("schema");
         if (schema == null || !schema.isTextual()) {
             throw new RestError(422, RestError.INVALID_SCHEMA, "Invalid schema: the request has no 'schema' string");
         }
+        List<Reference> references = new ArrayList<>();
+        for (JsonNode r : request.path("references")) {
+            if (!r.path("name").isTextual() || !r.path("subject").isTextual() || !r.path("version").canConvertToInt()) {
+                throw new RestError(422, RestError.INVALID_SCHEMA, "Invalid schema: a reference needs name, subject and version");
+            }
+            references.add(new Reference(r.get("name").asText(), r.get("subject").asText(), r.get("version").asInt()));
+        }
         java.util.OptionalInt id = request.hasNonNull("id") && request.get("id").canConvertToInt() && request.get("id").asInt() > 0
                 ? java.util.OptionalInt.of(request.get("id").asInt()) : java.util.OptionalInt.empty();
         try {
-            return new SchemaRequest(new Schema.Parser().parse(schema.asText()), id);
+            Schema parsed = references.isEmpty() ? new Schema.Parser().parse(schema.asText()) : store.resolve(schema.asText(), references);
+            return new SchemaRequest(parsed, references.isEmpty() ? parsed.toString() : schema.asText(), references, id);
         } catch (SchemaParseException | IllegalArgumentException e) {
             throw new RestError(422, RestError.INVALID_SCHEMA, "Invalid schema: " + e.getMessage());
         }

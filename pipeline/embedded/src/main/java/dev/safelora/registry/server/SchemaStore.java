@@ -56,6 +56,9 @@ final class SchemaStore implements AutoCloseable {
     private final KafkaProducer<String, String> producer;
 
     private final Map<Integer, Schema> schemasById = new HashMap<>();
+    /** The text and references of the schemas registered with references (the others are served as parsed). */
+    private final Map<Integer, String> textById = new HashMap<>();
+    private final Map<Integer, List<Reference>> referencesById = new HashMap<>();
     private final Map<String, Integer> idsByCanonical = new HashMap<>();
     /** subject -> version -> (id, soft-deleted); a hard-deleted version is gone. */
     private final Map<String, TreeMap<Integer, Version>> subjectVersions = new TreeMap<>();
@@ -161,7 +164,12 @@ final class SchemaStore implements AutoCloseable {
                         return;
                     }
                     int id = v.get("id").asInt();
-                    Schema schema = new Schema.Parser().parse(v.get("schema").asText());
+                    List<Reference> references = new ArrayList<>();
+                    v.path("references").forEach(r -> references.add(
+                            new Reference(r.get("name").asText(), r.get("subject").asText(), r.get("version").asInt())));
+                    String text = v.get("schema").asText();
+                    Schema schema = resolve(text, references);
+                    rememberText(id, text, references);
                     remember(subject, version, id, schema, v.path("deleted").asBoolean(false));
                 }
                 case "MODE" -> {
@@ -203,9 +211,78 @@ final class SchemaStore implements AutoCloseable {
 
     private void remember(String subject, int version, int id, Schema schema, boolean deleted) {
         schemasById.put(id, schema);
-        idsByCanonical.putIfAbsent(schema.toString(), id);
+        if (!referencesById.containsKey(id)) {
+            idsByCanonical.putIfAbsent(schema.toString(), id);
+        }
         subjectVersions.computeIfAbsent(subject, s -> new TreeMap<>()).put(version, new Version(id, deleted));
         maxId = Math.max(maxId, id);
+    }
+
+    private void rememberText(int id, String text, List<Reference> references) {
+        if (!references.isEmpty()) {
+            textById.put(id, text);
+            referencesById.put(id, List.copyOf(references));
+            idsByCanonical.putIfAbsent(canonical(schemasById.get(id), text, references), id);
+        }
+    }
+
+    /** What identifies a schema: its parsed form, or with references the registered text and the references. */
+    private String canonical(Schema schema, String text, List<Reference> references) {
+        if (references.isEmpty()) {
+            return schema.toString();
+        }
+        try {
+            return "references " + references + " " + json.readTree(text).toString();
+        } catch (JsonProcessingException e) {
+            return "references " + references + " " + text;
+        }
+    }
+
+    /**
+     * Parses {@code text} with its references' types defined first (each reference resolved, recursively, from
+     * the live or soft-deleted version it names); a reference that names nothing is an invalid schema (42201).
+     */
+    synchronized Schema resolve(String text, List<Reference> references) {
+        Schema.Parser parser = new Schema.Parser();
+        defineReferences(parser, references, new java.util.HashSet<>());
+        return parser.parse(text);
+    }
+
+    private void defineReferences(Schema.Parser parser, List<Reference> references, Set<Reference> defined) {
+        for (Reference r : references) {
+            if (!defined.add(r)) {
+                continue;
+            }
+            Version v = versionsOf(r.subject(), true).get(r.version());
+            if (v == null) {
+                throw new RestError(422, RestError.INVALID_SCHEMA, "Invalid schema: reference " + r.name() + " names subject '"
+                        + r.subject() + "' version " + r.version() + ", which does not exist");
+            }
+            defineReferences(parser, referencesById.getOrDefault(v.id(), List.of()), defined);
+            if (!parser.getTypes().containsKey(r.name())) {
+                parser.parse(textById.getOrDefault(v.id(), schemasById.get(v.id()).toString()));
+            }
+        }
+    }
+
+    /** The ids of the live versions whose references name {@code subject} version {@code version}. */
+    synchronized List<Integer> referencedBy(String subject, int version) {
+        List<Integer> ids = new ArrayList<>();
+        subjectVersions.forEach((s, versions) -> versions.forEach((n, v) -> {
+            boolean refers = referencesById.getOrDefault(v.id(), List.of()).stream()
+                    .anyMatch(r -> r.subject().equals(subject) && r.version() == version);
+            if (refers && !v.deleted() && !ids.contains(v.id())) {
+                ids.add(v.id());
+            }
+        }));
+        return ids;
+    }
+
+    private void refuseIfReferenced(String subject, int version) {
+        if (!referencedBy(subject, version).isEmpty()) {
+            throw new RestError(422, RestError.REFERENCE_EXISTS, "One or more references exist to the schema {magic=1,keytype=SCHEMA,subject="
+                    + subject + ",version=" + version + "}.");
+        }
     }
 
     private void forget(String subject, int version) {
@@ -231,7 +308,9 @@ final class SchemaStore implements AutoCloseable {
     }
 
     private StoredSchema stored(String subject, int version, Version v) {
-        return new StoredSchema(subject, version, v.id(), schemasById.get(v.id()));
+        Schema schema = schemasById.get(v.id());
+        return new StoredSchema(subject, version, v.id(), schema, textById.getOrDefault(v.id(), schema.toString()),
+                referencesById.getOrDefault(v.id(), List.of()));
     }
 
     /**
@@ -239,6 +318,11 @@ final class SchemaStore implements AutoCloseable {
      * (IMPORT mode only) asks for that id; versions continue after soft-deleted ones, as Confluent's do.
      */
     synchronized StoredSchema register(String subject, Schema schema, OptionalInt explicitId) {
+        return register(subject, schema, schema.toString(), List.of(), explicitId);
+    }
+
+    /** As above, for a schema registered with references ({@code text} as given, {@code schema} resolved). */
+    synchronized StoredSchema register(String subject, Schema schema, String text, List<Reference> references, OptionalInt explicitId) {
         Mode mode = modeOf(subject);
         if (mode == Mode.READONLY) {
             throw new RestError(422, RestError.OPERATION_NOT_PERMITTED, "Subject " + subject + " is in read-only mode");
@@ -247,7 +331,7 @@ final class SchemaStore implements AutoCloseable {
             throw new RestError(422, RestError.OPERATION_NOT_PERMITTED,
                     "Overwrite new schema with id " + explicitId.getAsInt() + " is not permitted.");
         }
-        Optional<StoredSchema> existing = find(subject, schema, false);
+        Optional<StoredSchema> existing = find(subject, schema, text, references, false);
         if (existing.isPresent()) {
             return existing.get();
         }
@@ -268,19 +352,25 @@ final class SchemaStore implements AutoCloseable {
                         "Overwrite new schema with id " + id + " is not permitted: the id holds another schema.");
             }
         } else {
-            Integer knownId = idsByCanonical.get(schema.toString());
+            Integer knownId = idsByCanonical.get(canonical(schema, text, references));
             id = knownId != null ? knownId : maxId + 1;
         }
         TreeMap<Integer, Version> versions = subjectVersions.get(subject);
         int version = versions == null || versions.isEmpty() ? 1 : versions.lastKey() + 1;
+        rememberText(id, text, references);
         writeSchema(subject, version, id, schema, false);
         remember(subject, version, id, schema, false);
-        return new StoredSchema(subject, version, id, schema);
+        return stored(subject, version, new Version(id, false));
     }
 
     private void writeSchema(String subject, int version, int id, Schema schema, boolean deleted) {
         ObjectNode value = json.createObjectNode().put("subject", subject).put("version", version).put("id", id)
-                .put("schema", schema.toString()).put("deleted", deleted);
+                .put("schema", textById.getOrDefault(id, schema.toString())).put("deleted", deleted);
+        List<Reference> references = referencesById.getOrDefault(id, List.of());
+        if (!references.isEmpty()) {
+            var array = value.putArray("references");
+            references.forEach(r -> array.addObject().put("name", r.name()).put("subject", r.subject()).put("version", r.version()));
+        }
         write(schemaKey(subject, version), value);
     }
 
@@ -290,7 +380,11 @@ final class SchemaStore implements AutoCloseable {
 
     /** The version of {@code subject} holding {@code schema}; soft-deleted ones only with {@code deleted}. */
     synchronized Optional<StoredSchema> find(String subject, Schema schema, boolean deleted) {
-        Integer id = idsByCanonical.get(schema.toString());
+        return find(subject, schema, schema.toString(), List.of(), deleted);
+    }
+
+    synchronized Optional<StoredSchema> find(String subject, Schema schema, String text, List<Reference> references, boolean deleted) {
+        Integer id = idsByCanonical.get(canonical(schema, text, references));
         if (id == null) {
             return Optional.empty();
         }
@@ -302,6 +396,13 @@ final class SchemaStore implements AutoCloseable {
 
     synchronized Optional<Schema> schema(int id) {
         return Optional.ofNullable(schemasById.get(id));
+    }
+
+    /** The schema with this id as served by id (no subject or version: those are of its uses). */
+    synchronized Optional<StoredSchema> byId(int id) {
+        Schema schema = schemasById.get(id);
+        return schema == null ? Optional.empty() : Optional.of(new StoredSchema("", 0, id, schema,
+                textById.getOrDefault(id, schema.toString()), referencesById.getOrDefault(id, List.of())));
     }
 
     /** Whether the subject has a live version (or, with {@code deleted}, any version at all). */
@@ -390,6 +491,7 @@ final class SchemaStore implements AutoCloseable {
         if (v == null) {
             throw new RestError(404, RestError.VERSION_NOT_FOUND, "Version " + (version == -1 ? "latest" : version) + " not found.");
         }
+        refuseIfReferenced(subject, wanted);
         if (permanent) {
             if (!v.deleted()) {
                 throw new RestError(404, RestError.VERSION_NOT_SOFT_DELETED, "Subject '" + subject + "' Version " + wanted
@@ -424,6 +526,7 @@ final class SchemaStore implements AutoCloseable {
             throw new RestError(404, RestError.SUBJECT_SOFT_DELETED,
                     "Subject '" + subject + "' was soft deleted. Set permanent=true to delete permanently");
         }
+        all.keySet().forEach(version -> refuseIfReferenced(subject, version));
         List<Integer> deleted = new ArrayList<>();
         for (Map.Entry<Integer, Version> e : new TreeMap<>(all).entrySet()) {
             if (permanent) {

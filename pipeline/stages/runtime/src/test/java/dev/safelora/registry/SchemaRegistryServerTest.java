@@ -310,6 +310,41 @@ class SchemaRegistryServerTest {
         }
     }
 
+    @Test
+    void schemaReferencesResolveSurviveARestartAndProtectWhatTheyReferTo() throws Exception {
+        RegistryServerSettings settings = RegistryServerSettings.defaults(SharedBroker.bootstrapServers())
+                .withPortAndTopic(0, "_schemas_refs_" + UUID.randomUUID());
+        String ref = subject();
+        String main = subject();
+        String referring = "{\"type\":\"record\",\"name\":\"Main\",\"namespace\":\"test.refs\",\"fields\":"
+                + "[{\"name\":\"r\",\"type\":\"test.refs.Ref\"}]}";
+        ObjectMapper json = new ObjectMapper();
+        var body = json.createObjectNode().put("schema", referring);
+        body.putArray("references").addObject().put("name", "test.refs.Ref").put("subject", ref).put("version", 1);
+        Schema referenced = SchemaBuilder.record("Ref").namespace("test.refs").fields().requiredInt("x").endRecord();
+        int mainId;
+        try (SchemaRegistryServer first = SchemaRegistryServer.start(settings)) {
+            HttpSchemaRegistryClient c = HttpSchemaRegistryClient.of(first.url());
+            c.register(ref, referenced);
+            mainId = json.readTree(raw(first, "POST", "/subjects/" + main + "/versions", body.toString())).get("id").asInt();
+            assertThat(json.readTree(raw(first, "POST", "/subjects/" + main, body.toString())).get("id").asInt())
+                    .as("lookup with the same references").isEqualTo(mainId);
+            assertThat(json.readTree(raw(first, "GET", "/schemas/ids/" + mainId, null)).get("references").get(0).get("name").asText())
+                    .isEqualTo("test.refs.Ref");
+        }
+        try (SchemaRegistryServer second = SchemaRegistryServer.start(settings)) {
+            JsonNode version = json.readTree(raw(second, "GET", "/subjects/" + main + "/versions/1", null));
+            assertThat(version.get("id").asInt()).isEqualTo(mainId);
+            assertThat(version.get("schema").asText()).as("served as registered").isEqualTo(json.readTree(referring).toString());
+            assertThat(version.get("references").get(0).get("subject").asText()).isEqualTo(ref);
+            assertThat(raw(second, "GET", "/subjects/" + ref + "/versions/1/referencedby", null)).isEqualTo("[" + mainId + "]");
+            HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(second.url() + "/subjects/" + ref + "/versions/1")).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(422);
+            assertThat(json.readTree(refused.body()).get("error_code").asInt()).isEqualTo(42206);
+        }
+    }
+
     private static String raw(SchemaRegistryServer registry, String method, String path, String body) throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
