@@ -405,14 +405,8 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
         Set<TopicPartition> assigned = consumer.assignment();
         Set<TopicPartition> unknown = new HashSet<>(assigned);
         unknown.removeAll(committed.keySet());
-        if (!unknown.isEmpty()) {
-            // What the group had committed before this assignment (none counts as 0): only progress is committed.
-            try {
-                Map<TopicPartition, OffsetAndMetadata> before = consumer.committed(unknown, Duration.ofSeconds(2));
-                unknown.forEach(tp -> committed.put(tp, before.get(tp) == null ? 0L : before.get(tp).offset()));
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                return;
-            }
+        if (!unknown.isEmpty() && !learnCommitted(unknown)) {
+            return;
         }
         Map<TopicPartition, OffsetAndMetadata> ahead = new HashMap<>();
         for (TopicPartition tp : assigned) {
@@ -444,6 +438,21 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
             log.warn("stage {}: commit of {} refused after a rebalance; the records will be redone", stage, offsets.keySet());
         } catch (org.apache.kafka.common.errors.TimeoutException | org.apache.kafka.common.errors.RebalanceInProgressException e) {
             log.warn("stage {}: commit of {} failed ({}); a later commit or a redo covers it", stage, offsets, e.toString());
+        }
+    }
+
+    /**
+     * Learns what the group had committed for newly assigned partitions (none counts as 0), so that only
+     * progress is committed; done when they are assigned, before any record of theirs is worked on.
+     */
+    private boolean learnCommitted(Collection<TopicPartition> partitions) {
+        try {
+            Map<TopicPartition, OffsetAndMetadata> before = consumer.committed(new HashSet<>(partitions), Duration.ofSeconds(2));
+            partitions.forEach(tp -> committed.put(tp, before.get(tp) == null ? 0L : before.get(tp).offset()));
+            return true;
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            log.debug("stage {}: committed offsets of {} not read yet: {}", stage, partitions, e.toString());
+            return false;
         }
     }
 
@@ -508,6 +517,7 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             if (!partitions.isEmpty()) {
                 log.info("stage {}: assigned {}", stage, partitions);
+                learnCommitted(partitions);
             }
         }
 

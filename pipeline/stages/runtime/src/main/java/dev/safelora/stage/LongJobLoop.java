@@ -100,6 +100,9 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
         });
     }
 
+    /** Where a job stands: its work running, its outputs waiting to go out (again), or sent and awaiting acknowledgement. */
+    enum Phase { WORKING, PUBLISHING, AWAITING_ACKS }
+
     private final class RunningJob implements JobContext<O> {
         final TopicPartition tp;
         final ConsumerRecord<byte[], byte[]> record;
@@ -107,7 +110,10 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
         final AtomicReference<CancelReason> cancel = new AtomicReference<>();
         final boolean finalAttempt;
         Future<List<Output<O>>> result;
+        Phase phase = Phase.WORKING;
+        /** Set once the work is done (PUBLISHING on). */
         List<Output<O>> outputs;
+        /** Set while AWAITING_ACKS. */
         List<Future<RecordMetadata>> acks;
         long republishAt;
         /** Failed attempts to publish the outputs (each waits longer before the next). */
@@ -232,17 +238,17 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
     @Override
     protected void afterPoll() {
         for (RunningJob j : new ArrayList<>(running.values())) {
-            if (j.outputs == null && j.result.isDone()) {
+            if (j.phase == Phase.WORKING && j.result.isDone()) {
                 collect(j);
             }
-            if (j.outputs != null && j.acks == null && System.nanoTime() - j.republishAt >= 0 && running.get(j.tp) == j) {
+            if (j.phase == Phase.PUBLISHING && System.nanoTime() - j.republishAt >= 0 && running.get(j.tp) == j) {
                 if (txProducer != null) {
                     publishTransactionally(j);
                     continue;
                 }
                 publish(j);
             }
-            if (j.acks != null && j.acks.stream().allMatch(Future::isDone)) {
+            if (j.phase == Phase.AWAITING_ACKS && j.acks.stream().allMatch(Future::isDone)) {
                 acknowledged(j);
             }
         }
@@ -257,10 +263,9 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
 
     private void collect(RunningJob j) {
         try {
-            j.outputs = j.result.get();
-            if (j.outputs == null) {
-                j.outputs = List.of();
-            }
+            List<Output<O>> outputs = j.result.get();
+            j.outputs = outputs == null ? List.of() : outputs;
+            j.phase = Phase.PUBLISHING;
         } catch (ExecutionException e) {
             jobFailed(j, e.getCause());
         } catch (CancellationException | InterruptedException e) {
@@ -271,6 +276,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
     private void publish(RunningJob j) {
         try {
             j.acks = send(j.outputs);
+            j.phase = Phase.AWAITING_ACKS;
         } catch (RuntimeException e) {
             publishFailed(j, e);
         }
@@ -286,6 +292,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
             metrics.failed.labelValues(stage, j.record.topic(), "transient").inc();
             log.warn("stage {}: publishing the outputs of {} failed, publishing again: {}", stage, position(j.record), Failures.describe(e));
             j.acks = null;
+            j.phase = Phase.PUBLISHING;
             j.republishAt = System.nanoTime() + config.backoff().delay(++j.publishFailures).toNanos();
         } else {
             jobFailed(j, e);
@@ -436,7 +443,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
             if (j == null) {
                 continue;
             }
-            if (!lost && !halted && j.acks != null) {
+            if (!lost && !halted && j.phase == Phase.AWAITING_ACKS) {
                 producer.flush();
                 try {
                     await(j.acks);
@@ -470,7 +477,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
             if (!cancelled && System.nanoTime() - deadline >= 0) {
                 log.warn("stage {}: shutdown deadline {} passed, cancelling {} job(s)", stage, config.shutdownDeadline(), running.size());
                 for (RunningJob j : running.values()) {
-                    if (j.acks == null) {
+                    if (j.phase != Phase.AWAITING_ACKS) {
                         j.cancel.compareAndSet(null, JobContext.CancelReason.SHUTDOWN);
                     }
                 }

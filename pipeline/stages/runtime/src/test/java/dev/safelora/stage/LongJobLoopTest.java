@@ -87,6 +87,7 @@ class LongJobLoopTest {
 
         List<Long> runs = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch midJobChecked = new CountDownLatch(1);
         StageMetrics metrics = new StageMetrics();
         http = StageHttpServer.start(0, metrics);
         LongJobLoop<Integer, String> loop = start("trainer", unique("group"), in,
@@ -94,6 +95,10 @@ class LongJobLoopTest {
                     runs.add(r.offset());
                     firstStarted.countDown();
                     ctx.publish(Output.of(progress, r.key(), "started " + r.key()));
+                    if (r.offset() == 0) {
+                        // The first job runs on until the test has looked at it mid-job (however slow the machine).
+                        midJobChecked.await(60, TimeUnit.SECONDS);
+                    }
                     work(ctx, r.value());
                     return List.of(Output.of(out, r.key(), "adapter for " + r.key()));
                 }, metrics);
@@ -101,10 +106,11 @@ class LongJobLoopTest {
 
         assertThat(firstStarted.await(30, TimeUnit.SECONDS)).isTrue();
         // Mid-job: healthy (polling goes on), one job in flight, all three records still to do.
-        await("lag of 3 while the first job runs", Duration.ofSeconds(3), () ->
+        await("lag of 3 while the first job runs", Duration.ofSeconds(30), () ->
                 Double.valueOf(3.0).equals(metric("safelora_stage_consumer_lag", Map.of("stage", "trainer", "topic", in, "partition", "0"))));
         assertThat(metric("safelora_stage_jobs_in_flight", Map.of("stage", "trainer"))).isEqualTo(1.0);
         assertThat(StageTestKit.get(http.port(), "/health").status()).isEqualTo(200);
+        midJobChecked.countDown();
 
         await("three adapters", Duration.ofSeconds(30), () -> values(out).size() == 3);
         assertThat(values(out)).containsExactly("adapter for r1", "adapter for r2", "adapter for r3");
