@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             LogitsCommand.class,
             GenerateCommand.class,
             TinyModelCommand.class,
+            ToyFamilyCommand.class,
             BenchModelCommand.class,
             StageCommand.class,
             DemoCommand.class,
