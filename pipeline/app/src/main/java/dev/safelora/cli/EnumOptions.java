@@ -41,6 +41,7 @@ final class EnumOptions {
     /** Registers the converter of every enum that an option of this command line takes. */
     static CommandLine register(CommandLine cli) {
         register(cli, ProjectCommand.Mode.class);
+        register(cli, dev.safelora.projection.Remedy.class);
         register(cli, TinyModelCommand.Preset.class);
         register(cli, PromptTemplate.class);
         register(cli, DType.class);
