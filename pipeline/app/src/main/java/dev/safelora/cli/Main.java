@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             SubmitCommand.class,
             AlignCommand.class,
             ProjectCommand.class,
+            SweepCommand.class,
             BenchSafeLoraCommand.class,
             LogitsCommand.class,
             GenerateCommand.class,
