@@ -42,6 +42,7 @@ final class EnumOptions {
     static CommandLine register(CommandLine cli) {
         register(cli, ProjectCommand.Mode.class);
         register(cli, ExportCommand.Target.class);
+        register(cli, dev.safelora.projection.Remedy.class);
         register(cli, TinyModelCommand.Preset.class);
         register(cli, PromptTemplate.class);
         register(cli, DType.class);

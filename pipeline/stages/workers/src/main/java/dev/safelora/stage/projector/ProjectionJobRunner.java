@@ -65,7 +65,8 @@ public final class ProjectionJobRunner implements LongJob<ProjectionJob, Specifi
             URI rawUri = artifacts.input(job.getRawAdapterUri(), "rawAdapterUri");
             PeftAdapter raw = ProjectionStep.readAdapter(artifacts.local(rawUri, "raw adapter"), "raw adapter " + rawUri);
             URI alignmentUri = artifacts.input(job.getAlignment().getAlignmentUri(), "alignment.alignmentUri");
-            ProjectionStep.Projected projected = ProjectionStep.projectAndStore(artifacts, raw, alignmentUri, selection, prefix,
+            ProjectionStep.Projected projected = ProjectionStep.projectAndStore(artifacts, raw, alignmentUri, selection,
+                SelectionPolicies.remedy(job.getSelection()), SelectionPolicies.subspaceRank(job.getSelection()), prefix,
                     context.scratchDir(), context);
             long projectionMs = (System.nanoTime() - start) / 1_000_000;
 
