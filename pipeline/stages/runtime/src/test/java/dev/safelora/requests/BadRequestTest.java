@@ -137,7 +137,7 @@ class BadRequestTest {
                         "invalid model registration in req.json (2 problems): baseUri: \"s3://bucket\" has no key after the bucket "
                                 + "(use s3://bucket/key); alignedUri: \"file:relative/chat\" is not an absolute file URI (use file:///absolute/path)"),
                 Arguments.of("same base and aligned checkpoint", RequestKind.REGISTRATION,
-                        "{\"family\": \"f\", \"registeredBy\": \"u\", \"baseUri\": \"s3://m/x\", \"alignedUri\": \"s3://m/x\"}",
+                        "{\"family\": \"f\", \"registeredBy\": \"u\", \"baseUri\": \"s3://models/x\", \"alignedUri\": \"s3://models/x\"}",
                         "invalid model registration in req.json (1 problem): alignedUri: is the same checkpoint as baseUri; the alignment "
                                 + "W_aligned - W_base would be zero"),
                 Arguments.of("threshold outside [-1, 1]", RequestKind.SELECTION,
@@ -201,7 +201,7 @@ class BadRequestTest {
         Path huge = dir.resolve("huge.json");
         Files.write(huge, new byte[RequestReader.MAX_REQUEST_BYTES + 1]);
         assertThatThrownBy(() -> reader().read(RequestKind.TRAINING, huge))
-                .hasMessage("request file " + huge + " is 1048577 bytes; a request is a small JSON document (at most 1048576 bytes)");
+                .hasMessage("request file " + huge + " is larger than 1048576 bytes; a request is a small JSON document");
     }
 
     @Test
@@ -215,5 +215,21 @@ class BadRequestTest {
         Files.write(secondLine, new byte[] {'{', '\n', ' ', '"', (byte) 0xC3, '"', ':', '1', '}'});
         assertThatThrownBy(() -> reader().read(RequestKind.TRAINING, secondLine))
                 .hasMessage("malformed JSON in training request " + secondLine + " at line 2, column 3: not UTF-8 text (invalid byte 0xc3)");
+    }
+
+    @Test
+    void hostileArtifactUrisAreRefusedWithTheRuleTheyBreakAndNoPassword() {
+        java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("s3://user:pw@bucket/k", "carries user information");
+        cases.put("s3://bucket:99/k", "names a port");
+        cases.put("s3://bucket/a/../../b", "has a dot segment");
+        cases.put("s3://bucket/k?versionId=1", "has a query");
+        cases.put("s3://bucket/k#frag", "has a fragment");
+        cases.put("file:///var/%2e%2e/etc/passwd", "has a dot segment");
+        cases.put("file:///data/a%2fb", "encoded separator");
+        cases.forEach((uri, rule) -> assertThatThrownBy(() -> reader().read(RequestKind.TRAINING,
+                "{\"family\": \"f\", \"requestedBy\": \"u\", \"datasetUri\": \"" + uri + "\"}", "req.json"))
+                .as(uri).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("datasetUri: ").hasMessageContaining(rule).hasMessageNotContaining("pw@"));
     }
 }
