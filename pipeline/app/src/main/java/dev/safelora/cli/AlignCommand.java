@@ -58,9 +58,18 @@ final class AlignCommand implements Callable<Integer> {
         if (targets.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--modules names no module");
         }
-        AlignmentManifest m = Aligner.align(base, aligned, targets, out, new Aligner.Options(dtype, onZero,
-                        exactDifference ? CheckpointPair.Difference.EXACT : CheckpointPair.Difference.AS_PEFT),
-                new StderrProgress(spec.commandLine().getErr(), "align"));
+        boolean outExisted = java.nio.file.Files.exists(out);
+        AlignmentManifest m;
+        try {
+            m = Aligner.align(base, aligned, targets, out, new Aligner.Options(dtype, onZero,
+                            exactDifference ? CheckpointPair.Difference.EXACT : CheckpointPair.Difference.AS_PEFT),
+                    new StderrProgress(spec.commandLine().getErr(), "align"));
+        } catch (RuntimeException e) {
+            if (!outExisted) {
+                dev.safelora.files.FileTrees.deleteQuietly(out); // a refused input leaves nothing behind
+            }
+            throw e;
+        }
         var stdout = spec.commandLine().getOut();
         stdout.printf("aligned %d modules (%d excluded) -> %s%n", m.modules().size(), m.excluded().size(), out);
         for (AlignmentManifest.Excluded e : m.excluded()) {

@@ -135,8 +135,7 @@ final class ProjectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Selection selection = selection();
-        Path adapterReal = adapterDir.toAbsolutePath().normalize();
-        if (adapterReal.equals(out.toAbsolutePath().normalize())) {
+        if (OutputPaths.sameLocation(adapterDir, out)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--out must differ from --adapter (the input adapter is never overwritten)");
         }
         PeftAdapter adapter = PeftAdapter.read(adapterDir);

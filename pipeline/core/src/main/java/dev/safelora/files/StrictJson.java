@@ -50,9 +50,9 @@ public final class StrictJson {
     /** What went wrong and where, without quoting the input: "not valid JSON at line 1, column 5". */
     public static String describe(JsonProcessingException e) {
         String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
-        String what = original.startsWith("Duplicate field") ? "a duplicate key"
-                : original.startsWith("Trailing token") ? "content after the JSON value"
-                : original.contains("end-of-input") ? "truncated JSON"
+        String what = original.startsWith("Duplicate field") ? "not valid JSON: a duplicate key"
+                : original.startsWith("Trailing token") ? "not valid JSON: content after the value"
+                : original.contains("end-of-input") ? "not valid JSON: truncated"
                 : "not valid JSON";
         JsonLocation at = e.getLocation();
         String where = at == null || at.getLineNr() < 0 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();

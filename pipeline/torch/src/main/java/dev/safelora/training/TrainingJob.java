@@ -46,6 +46,7 @@ public record TrainingJob(Path modelDir, Path dataFile, Path outDir, TrainingCon
     }
 
     private TrainingResult train(CausalLm model, Dataset dataset, TrainingListener listener, StopSignal stop) {
+        checkAgainstModel(config, model.config());
         PreparedData data;
         try (TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {
             data = prepare(dataset, ModelText.encoder(tokenizer), ModelText.specialTokens(model.config()),
@@ -56,6 +57,30 @@ public record TrainingJob(Path modelDir, Path dataFile, Path outDir, TrainingCon
         }
         return new LoraTrainer(config, listener, stop).train(model, data.examples(), ModelText.padId(model.config()),
                 modelDir.toString(), outDir, resume);
+    }
+
+    /**
+     * The bounds that depend on the model: the sequence length at most its {@code max_position_embeddings} (RoPE
+     * is not trained beyond it, and attention memory grows with its square), and r at most the smaller dimension of
+     * every targeted projection (a larger rank adds parameters without adding expressiveness).
+     */
+    public static void checkAgainstModel(TrainingConfig config, dev.safelora.model.ModelConfig model) {
+        if (config.maxSeqLen() > model.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("max sequence length " + config.maxSeqLen() + " exceeds the model's"
+                    + " max_position_embeddings " + model.maxPositionEmbeddings());
+        }
+        for (String target : config.targetModules()) {
+            int smaller = switch (target) {
+                case "q_proj", "o_proj" -> Math.min(model.hiddenSize(), model.numHeads() * model.headDim());
+                case "k_proj", "v_proj" -> Math.min(model.hiddenSize(), model.numKvHeads() * model.headDim());
+                case "gate_proj", "up_proj", "down_proj" -> Math.min(model.hiddenSize(), model.intermediateSize());
+                default -> Integer.MAX_VALUE;
+            };
+            if (config.rank() > smaller) {
+                throw new IllegalArgumentException("LoRA rank r " + config.rank() + " exceeds " + smaller
+                        + ", the smaller dimension of the model's " + target + " modules");
+            }
+        }
     }
 
     /**

@@ -63,6 +63,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private final String url;
     private boolean closed;
 
+    /** The largest request body accepted (see {@link #boundedBody}). */
+    static final int MAX_BODY_BYTES = 1 << 20;
+
     private SchemaRegistryServer(RegistryServerSettings settings, SchemaStore store, HttpServer http, ExecutorService executor) {
         this.settings = settings;
         this.store = store;
@@ -149,7 +152,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
         Reply reply;
         try {
             authorize(exchange);
-            reply = route(exchange.getRequestMethod(), exchange.getRequestURI(), exchange.getRequestBody());
+            reply = route(exchange.getRequestMethod(), exchange.getRequestURI(), boundedBody(exchange));
         } catch (RestError e) {
             reply = error(e.status, e.code, e.getMessage());
         } catch (RuntimeException e) {
@@ -162,6 +165,53 @@ public final class SchemaRegistryServer implements AutoCloseable {
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
+    }
+
+    /**
+     * The request body, refused past {@link #MAX_BODY_BYTES}: schemas are stored as records of a Kafka topic whose
+     * records are at most about 1 MB, so a larger body can never be a schema worth parsing (a 38 MB body with 3M keys
+     * took 14.5 s to reject before).
+     */
+    private static InputStream boundedBody(HttpExchange exchange) {
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (length != null) {
+            try {
+                if (Long.parseLong(length.strip()) > MAX_BODY_BYTES) {
+                    throw tooLarge();
+                }
+            } catch (NumberFormatException e) {
+                throw new RestError(400, 400, "Content-Length is not a number");
+            }
+        }
+        InputStream body = exchange.getRequestBody();
+        return new java.io.FilterInputStream(body) {
+            private long read;
+
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                count(b < 0 ? 0 : 1);
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                int n = super.read(buffer, offset, length);
+                count(Math.max(n, 0));
+                return n;
+            }
+
+            private void count(int n) {
+                read += n;
+                if (read > MAX_BODY_BYTES) {
+                    throw tooLarge();
+                }
+            }
+        };
+    }
+
+    private static RestError tooLarge() {
+        return new RestError(413, 413, "request body larger than " + MAX_BODY_BYTES + " bytes");
     }
 
     private void authorize(HttpExchange exchange) {

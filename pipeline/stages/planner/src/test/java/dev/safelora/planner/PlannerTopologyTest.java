@@ -562,7 +562,7 @@ class PlannerTopologyTest {
         assertThat(header(dead.get(1), DeadLetters.CAUSE)).isEqualTo("UNKNOWN_SCHEMA");
         assertThat(header(dead.get(1), DeadLetters.SOURCE_OFFSET)).isEqualTo("1");
         assertThat(header(dead.get(2), DeadLetters.CAUSE)).isEqualTo("VALIDATION");
-        assertThat(header(dead.get(2), DeadLetters.ERROR_MESSAGE)).contains("lora.r must be > 0, got 0");
+        assertThat(header(dead.get(2), DeadLetters.ERROR_MESSAGE)).contains("lora.r: must be > 0, got 0");
         assertThat(header(dead.get(3), DeadLetters.ERROR_MESSAGE)).contains("record key 'req-mismatch' must equal requestId 'req-other-id'");
         assertThat(metrics.jobsPlanned()).isEqualTo(1);
     }

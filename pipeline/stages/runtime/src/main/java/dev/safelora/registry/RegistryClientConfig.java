@@ -46,12 +46,19 @@ public record RegistryClientConfig(
         try {
             parsed = URI.create(url.strip());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("schema registry URL '" + url + "' is not a URL", e);
+            throw new IllegalArgumentException("schema registry URL '" + redacted(url) + "' is not a URL");
         }
         if (!"http".equals(parsed.getScheme()) && !"https".equals(parsed.getScheme()) || parsed.getHost() == null) {
-            throw new IllegalArgumentException("schema registry URL '" + url + "' must be http://host:port or https://host:port");
+            throw new IllegalArgumentException("schema registry URL '" + redacted(url) + "' must be http://host:port or https://host:port");
         }
         url = url.strip().replaceAll("/+$", "");
+        if (parsed.getRawUserInfo() != null) {
+            // user:password in the URL (as some tools accept) moves to basic auth, so no message or log shows it
+            if (userInfo == null) {
+                userInfo = java.net.URLDecoder.decode(parsed.getRawUserInfo(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            url = url.replace(parsed.getRawUserInfo() + "@", "");
+        }
         if (userInfo != null && (userInfo.isBlank() || !userInfo.contains(":"))) {
             throw new IllegalArgumentException("basic auth user info must be 'user:password'");
         }
@@ -150,5 +157,10 @@ public record RegistryClientConfig(
 
     private static Duration millis(Map<String, ?> props, String key, Duration fallback) {
         return props.get(key) == null ? fallback : Duration.ofMillis(intValue(props, key));
+    }
+
+    /** {@code url} with any user information replaced by {@code ***}, for messages. */
+    static String redacted(String url) {
+        return url == null ? null : url.replaceFirst("//[^/@]*@", "//***@");
     }
 }

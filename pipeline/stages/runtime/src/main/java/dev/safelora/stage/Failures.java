@@ -82,11 +82,12 @@ public final class Failures {
     }
 
     /**
-     * No answer, a server error or throttling may pass; so may 401/403 once an operator fixes the
-     * credentials - and dead-lettering every record meanwhile would be far worse than waiting.
+     * No answer, a server error or throttling may pass. 401/403 are configuration errors, not weather: retrying them
+     * spins forever. A stage checks its credentials when it starts ({@link RegistryAccess}) and fails there; one
+     * revoked while it runs dead-letters the records it cannot decode, each with the registry's answer as the reason.
      */
     private static boolean registryTransient(int status) {
-        return status == 0 || status >= 500 || status == 429 || status == 401 || status == 403;
+        return status == 0 || status >= 500 || status == 429;
     }
 
     /** The dead-letter category of a failure (a missing file or artifact counts as ARTIFACT). */

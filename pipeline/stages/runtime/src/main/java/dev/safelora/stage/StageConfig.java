@@ -31,6 +31,8 @@ import java.util.TreeMap;
  *   <tr><td>stage.group.id</td><td>SAFELORA_GROUP_ID</td><td>safelora-&lt;stage&gt;</td></tr>
  *   <tr><td>stage.topics</td><td>SAFELORA_TOPICS</td><td>the stage's own input topics</td></tr>
  *   <tr><td>stage.metrics.port</td><td>SAFELORA_METRICS_PORT</td><td>9404 (0 = any free port)</td></tr>
+ *   <tr><td>stage.metrics.bind</td><td>SAFELORA_METRICS_BIND</td><td>0.0.0.0 (the address /metrics and /health listen on;
+ *       127.0.0.1 keeps them off the network)</td></tr>
  *   <tr><td>stage.work.dir</td><td>SAFELORA_WORK_DIR</td><td>./safelora-work</td></tr>
  *   <tr><td>stage.shutdown.deadline</td><td>SAFELORA_SHUTDOWN_DEADLINE</td><td>60s</td></tr>
  *   <tr><td>stage.shutdown.cancel.grace</td><td>SAFELORA_SHUTDOWN_CANCEL_GRACE</td><td>10s</td></tr>
@@ -78,7 +80,7 @@ public record StageConfig(
     public static final String PREFIX = "stage.";
 
     /** The stage keys the environment can set, as SAFELORA_&lt;KEY with dots as underscores&gt;. */
-    private static final List<String> ENV_KEYS = List.of("group.id", "topics", "metrics.port", "work.dir",
+    private static final List<String> ENV_KEYS = List.of("group.id", "topics", "metrics.port", "metrics.bind", "work.dir",
             "shutdown.deadline", "shutdown.cancel.grace", "poll.timeout", "retry.backoff.initial", "retry.backoff.max",
             "max.attempts", "max.concurrent.jobs", "health.stale.after", "exactly.once",
             // the worker stages write under it and the planner derives the jobs' outputUri from it
@@ -270,6 +272,12 @@ public record StageConfig(
             throw new IllegalArgumentException(PREFIX + "artifacts.uri (SAFELORA_ARTIFACTS_URI) needs a scheme (file:///... or s3://...), got " + root);
         }
         return uri;
+    }
+
+    /** The address the metrics and health server binds to ({@code stage.metrics.bind}, default all interfaces). */
+    public String metricsBind() {
+        String bind = settings.getOrDefault("metrics.bind", "").strip();
+        return bind.isEmpty() ? "0.0.0.0" : bind;
     }
 
     /** Exactly-once output unless {@code stage.exactly.once} was given: the default of the stages that publish adapters. */

@@ -270,6 +270,34 @@ class SchemaRegistryServerTest {
                     RegistryClientConfig.of(secured.url()).withUserInfo("alice:s3cret"));
             int id = authed.register("auth-value", V1);
             assertThat(authed.schemaById(id)).isEqualTo(V1);
+
+            // a stage with wrong credentials fails at start with one line, no password in it, instead of retrying
+            assertThatThrownBy(() -> dev.safelora.stage.RegistryAccess.check(RegistryClientConfig.of(secured.url()).withUserInfo("alice:wrong")))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("HTTP 401").hasMessageNotContaining("wrong");
+            dev.safelora.stage.RegistryAccess.check(RegistryClientConfig.of(secured.url()).withUserInfo("alice:s3cret"));
+            // user:password written into the URL is moved to basic auth and never shown
+            RegistryClientConfig inUrl = RegistryClientConfig.of(secured.url().replace("://", "://alice:s3cret@"));
+            assertThat(inUrl.url()).doesNotContain("s3cret");
+            assertThat(new HttpSchemaRegistryClient(inUrl).schemaById(id)).isEqualTo(V1);
+            assertThatThrownBy(() -> RegistryClientConfig.of("ftp://bob:hunter2@host:1")).hasMessageNotContaining("hunter2");
+        }
+    }
+
+    @Test
+    void aBodyOverTheCapIsRefusedWith413WithoutWaitingForIt() throws Exception {
+        URI url = URI.create(server.url());
+        try (java.net.Socket socket = new java.net.Socket(url.getHost(), url.getPort())) {
+            socket.setSoTimeout(10_000);
+            long start = System.nanoTime();
+            // declares 38 MB (the hostile request of the issue) and sends none of it: the answer must not wait for it
+            socket.getOutputStream().write(("POST /subjects/" + subject() + "/versions HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: application/vnd.schemaregistry.v1+json\r\nContent-Length: 38000000\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertThat(in.readLine()).startsWith("HTTP/1.1 413");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
         }
     }
 

@@ -216,7 +216,7 @@ class BadRequestTest {
         Path huge = dir.resolve("huge.json");
         Files.write(huge, new byte[RequestReader.MAX_REQUEST_BYTES + 1]);
         assertThatThrownBy(() -> reader().read(RequestKind.TRAINING, huge))
-                .hasMessage("request file " + huge + " is 1048577 bytes; a request is a small JSON document (at most 1048576 bytes)");
+                .hasMessage("request file " + huge + " is larger than 1048576 bytes; a request is a small JSON document");
     }
 
     @Test
@@ -230,5 +230,21 @@ class BadRequestTest {
         Files.write(secondLine, new byte[] {'{', '\n', ' ', '"', (byte) 0xC3, '"', ':', '1', '}'});
         assertThatThrownBy(() -> reader().read(RequestKind.TRAINING, secondLine))
                 .hasMessage("malformed JSON in training request " + secondLine + " at line 2, column 3: not UTF-8 text (invalid byte 0xc3)");
+    }
+
+    @Test
+    void hostileArtifactUrisAreRefusedWithTheRuleTheyBreakAndNoPassword() {
+        java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("s3://user:pw@bucket/k", "carries user information");
+        cases.put("s3://bucket:99/k", "names a port");
+        cases.put("s3://bucket/a/../../b", "has a dot segment");
+        cases.put("s3://bucket/k?versionId=1", "has a query");
+        cases.put("s3://bucket/k#frag", "has a fragment");
+        cases.put("file:///var/%2e%2e/etc/passwd", "has a dot segment");
+        cases.put("file:///data/a%2fb", "encoded separator");
+        cases.forEach((uri, rule) -> assertThatThrownBy(() -> reader().read(RequestKind.TRAINING,
+                "{\"family\": \"f\", \"requestedBy\": \"u\", \"datasetUri\": \"" + uri + "\"}", "req.json"))
+                .as(uri).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("datasetUri: ").hasMessageContaining(rule).hasMessageNotContaining("pw@"));
     }
 }

@@ -25,7 +25,9 @@ class FailuresTest {
         assertThat(failures.classify(new SerializationException("cannot fetch schema id 4",
                 new RegistryException(503, 50001, "store error")), true)).isEqualTo(Failures.Verdict.TRANSIENT);
         assertThat(failures.classify(new SerializationException("cannot fetch schema id 4",
-                new RegistryException(401, 40101, "unauthorized")), true)).isEqualTo(Failures.Verdict.TRANSIENT);
+                new RegistryException(401, 40101, "unauthorized")), true)).as("a configuration error: dead-letter, never spin")
+                .isEqualTo(Failures.Verdict.BAD_INPUT);
+        assertThat(failures.classify(new RegistryException(403, 40301, "forbidden"), false)).isEqualTo(Failures.Verdict.UNEXPECTED);
 
         Throwable unknownId = new SerializationException("unknown schema id 99", new RegistryException(404, 40403, "Schema not found"));
         assertThat(failures.classify(unknownId, true)).isEqualTo(Failures.Verdict.BAD_INPUT);

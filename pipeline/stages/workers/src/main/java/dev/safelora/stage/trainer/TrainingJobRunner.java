@@ -225,11 +225,15 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         } else {
             long trainStart = System.nanoTime();
             TrainingResult result;
+            JobBudget budget = new JobBudget(settings.jobMaxSteps(), settings.jobMaxDuration(), stop);
             try {
                 result = new dev.safelora.training.TrainingJob(baseDir, data.train(), runDir.resolve("train"), config, true, false)
-                        .run(model, progress, stop);
+                        .run(model, dev.safelora.training.TrainingListener.all(List.of(progress, budget)), stop);
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new BadInputException(BadInputException.Cause.PROCESSING, "training failed: " + e.getMessage(), e);
+            }
+            if (result.stopped() && budget.exceeded() != null) {
+                throw new BadInputException(BadInputException.Cause.PROCESSING, "training stopped: " + budget.exceeded());
             }
             if (result.stopped()) {
                 LOG.info("training job {}: stopped at step {} of {}; checkpoint {}", job.getJobId(), result.steps(), result.totalSteps(),
