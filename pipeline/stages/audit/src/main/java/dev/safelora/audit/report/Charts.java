@@ -32,7 +32,7 @@ public final class Charts {
         int top = 40;
         int rowH = 22;
         int plotH = Math.max(1, modules.size()) * rowH;
-        int height = top + plotH + 60;
+        int height = top + plotH + 80;
         boolean negative = modules.stream().anyMatch(m -> m.cosine() != null && m.cosine() < 0)
                 || (threshold != null && threshold < 0);
         double lo = negative ? -1 : 0;
@@ -47,7 +47,7 @@ public final class Charts {
         }
         line(s, left, top + plotH, WIDTH - right, top + plotH, "axis");
         line(s, x.map(0), top, x.map(0), top + plotH, "axis");
-        text(s, (left + WIDTH - right) / 2.0, top + plotH + 40, "middle", "label", "cosine similarity (unitless, -1 to 1)");
+        text(s, (left + WIDTH - right) / 2.0, top + plotH + 40, "middle", "label", negative ? "cosine similarity (unitless, -1 to 1)" : "cosine similarity (unitless, 0 to 1)");
         for (int i = 0; i < modules.size(); i++) {
             ModuleCosine m = modules.get(i);
             double y = top + i * rowH;
@@ -157,7 +157,7 @@ public final class Charts {
     /** Vertical bars, one per label, on an axis from 0 to max(1, values). */
     public static String bars(String id, String title, String seriesName, String yLabel, List<String> labels, List<Double> values) {
         return groupedBars(id, title, yLabel, labels, values.stream().map(v -> new Double[] {v}).toList(),
-                new String[] {seriesName}, new String[] {"value"}, new String[] {PROJECTED});
+                new String[] {seriesName}, new String[] {"single"}, new String[] {PROJECTED});
     }
 
     private static String groupedBars(String id, String title, String yLabel, List<String> names, List<Double[]> values,
@@ -267,7 +267,8 @@ public final class Charts {
         }
         double a = Math.abs(v);
         if (a >= 1e5 || a < 1e-3) {
-            return String.format(Locale.ROOT, "%.3g", v);
+            // 2e-04, 5e-05, 1.5e+06: the mantissa without trailing zeros
+            return String.format(Locale.ROOT, "%.3e", v).replaceAll("\\.?0+e", "e");
         }
         String s = String.format(Locale.ROOT, "%.4f", v);
         s = s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
