@@ -75,9 +75,9 @@ public final class AdapterReport {
                 }
             });
             b.append(Charts.lines("loss-chart", "Training loss", "optimizer step", "loss (cross-entropy, nats per token)",
-                    List.of(new Charts.Series("training loss", "#1f78b4", loss, false)), Charts::fmt, null));
+                    List.of(new Charts.Series("training loss", "#1f78b4", loss, false)), null));
             b.append(Charts.lines("lr-chart", "Learning rate", "optimizer step", "learning rate",
-                    List.of(new Charts.Series("learning rate", "#6a3d9a", lr, false)), Charts::fmt, 0.0));
+                    List.of(new Charts.Series("learning rate", "#6a3d9a", lr, false)), new double[] {0, 0}));
         } else {
             b.append("<p class='note' id='loss-chart-missing'>No training_log.jsonl reachable beside the report (a re-projection "
                     + "does not train).</p>");

@@ -74,14 +74,23 @@ public final class Charts {
         return s.append("</svg>").toString();
     }
 
-    /** Line chart of numeric series; x ticks printed by {@code xFormat}. */
-    public static String lines(String id, String title, String xLabel, String yLabel, List<Series> series, DoubleFunction<String> xFormat,
-                               Double yMinFloor) {
+    /** Line chart of numeric series over a numeric x axis; {@code yRange} (nullable) widens the y axis to include it. */
+    public static String lines(String id, String title, String xLabel, String yLabel, List<Series> series, double[] yRange) {
+        return lines(id, title, xLabel, yLabel, series, yRange, false);
+    }
+
+    /** Line chart over time: x values are epoch milliseconds, ticked at round UTC times. */
+    public static String timeLines(String id, String title, String yLabel, List<Series> series, double[] yRange) {
+        return lines(id, title, "publication time (UTC)", yLabel, series, yRange, true);
+    }
+
+    private static String lines(String id, String title, String xLabel, String yLabel, List<Series> series, double[] yRange,
+                                boolean time) {
         int left = 80;
         int right = 30;
         int top = 40;
         int plotH = 240;
-        int height = top + plotH + 80;
+        int height = top + plotH + 80 + (series.size() > 2 ? 18 : 0);
         double xlo = Double.POSITIVE_INFINITY;
         double xhi = Double.NEGATIVE_INFINITY;
         double ylo = Double.POSITIVE_INFINITY;
@@ -100,17 +109,19 @@ public final class Charts {
             text(s, WIDTH / 2.0, top + plotH / 2.0, "middle", "label", "no data");
             return s.append("</svg>").toString();
         }
-        if (yMinFloor != null) {
-            ylo = Math.min(ylo, yMinFloor);
+        if (yRange != null) {
+            ylo = Math.min(ylo, yRange[0]);
+            yhi = Math.max(yhi, yRange[1]);
         }
         if (xhi == xlo) {
-            xhi = xlo + 1;
+            xhi = xlo + (time ? 60_000 : 1);
         }
         if (yhi == ylo) {
             yhi = ylo + Math.max(1e-12, Math.abs(ylo) * 0.1 + (ylo == 0 ? 1 : 0));
         }
         double[] yt = ticks(ylo, yhi, 5);
-        double[] xt = ticks(xlo, xhi, 6);
+        double[] xt = time ? timeTicks(xlo, xhi) : ticks(xlo, xhi, 6);
+        DoubleFunction<String> xFormat = time ? timeFormat(xt) : Charts::fmt;
         Axis x = new Axis(xt[0], xt[xt.length - 1], left, WIDTH - right, xt);
         Axis y = new Axis(yt[0], yt[yt.length - 1], top + plotH, top, yt);
         for (double t : y.ticks) {
@@ -144,8 +155,38 @@ public final class Charts {
             }
             legend.add(new String[] {se.name(), se.color()});
         }
-        legend(s, left, height - 12, legend);
+        legend(s, left, height - 12 - (series.size() > 2 ? 18 : 0), legend);
         return s.append("</svg>").toString();
+    }
+
+    private static final long[] TIME_STEPS = {1_000, 5_000, 15_000, 30_000, 60_000, 300_000, 900_000, 1_800_000, 3_600_000,
+        10_800_000, 21_600_000, 43_200_000, 86_400_000, 604_800_000, 2_592_000_000L, 31_536_000_000L};
+
+    /** Ticks at round UTC times (a second up to a year apart), at most 6 intervals, covering lo..hi. */
+    static double[] timeTicks(double lo, double hi) {
+        long step = TIME_STEPS[TIME_STEPS.length - 1];
+        for (long st : TIME_STEPS) {
+            if ((hi - lo) / st <= 6) {
+                step = st;
+                break;
+            }
+        }
+        long start = (long) Math.floor(lo / step) * step;
+        long end = (long) Math.ceil(hi / step) * step;
+        int n = (int) ((end - start) / step) + 1;
+        double[] t = new double[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = start + (double) i * step;
+        }
+        return t;
+    }
+
+    /** Tick labels: dates when the ticks are days apart, else month-day and time (seconds only when needed). */
+    static DoubleFunction<String> timeFormat(double[] ticks) {
+        double step = ticks.length > 1 ? ticks[1] - ticks[0] : 86_400_000;
+        String pattern = step >= 86_400_000 ? "yyyy-MM-dd" : step >= 60_000 ? "MM-dd HH:mm" : "HH:mm:ss";
+        java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern(pattern).withZone(java.time.ZoneOffset.UTC);
+        return t -> f.format(java.time.Instant.ofEpochMilli((long) t));
     }
 
     /** Vertical bar pairs (raw, projected) per metric, on an axis from 0 to at least 1. */
@@ -296,6 +337,10 @@ public final class Charts {
     private static void legend(StringBuilder s, double x, double y, List<String[]> entries) {
         double cx = x;
         for (String[] e : entries) {
+            if (cx > x && cx + 24 + e[0].length() * 7 > WIDTH - 10) {
+                cx = x;
+                y += 18;
+            }
             s.append(String.format(Locale.ROOT, "<rect x='%.1f' y='%.1f' width='12' height='12' fill='%s'/>", cx, y - 10, e[1]));
             text(s, cx + 16, y, "start", "legend", e[0]);
             cx += 24 + e[0].length() * 7;

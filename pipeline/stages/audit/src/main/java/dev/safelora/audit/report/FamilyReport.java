@@ -44,9 +44,8 @@ public final class FamilyReport {
             series.add(new Charts.Series(task + ", projected", "#1b9e77", points(adapters, evaluations, false, task, 1), false));
         }
         b.append("<h2>Safety and utility over time</h2>");
-        b.append(Charts.lines("family-chart", "Adapters of " + family + ": raw (dashed) and projected (solid)",
-                "publication time (UTC)", "metric value (rate or score, 0 to 1)", series,
-                t -> Instant.ofEpochMilli((long) t).toString().replace("T", " ").replaceAll(":\\d\\d(\\.\\d+)?Z$", ""), 0.0));
+        b.append(Charts.timeLines("family-chart", "Adapters of " + family + ": raw (dashed) and projected (solid)",
+                "metric value (rate or score, 0 to 1)", series, new double[] {0, 1}));
 
         b.append("<table id='adapters'><tr><th>adapter</th><th>published</th><th>reason</th><th>previous</th><th>projected</th>");
         b.append("<th>").append(esc(safety == null ? "safety" : safety)).append(" raw → projected</th><th>")

@@ -21,6 +21,17 @@ class ChartsTest {
     }
 
     @Test
+    void timeTicksFallOnRoundUtcTimes() {
+        double t0 = java.time.Instant.parse("2026-11-02T10:00:10Z").toEpochMilli();
+        double[] t = Charts.timeTicks(t0, t0 + 115_000);
+        assertThat(t).hasSize(5);
+        assertThat(java.util.Arrays.stream(t).mapToObj(Charts.timeFormat(t)::apply))
+                .containsExactly("10:00:00", "10:00:30", "10:01:00", "10:01:30", "10:02:00");
+        double[] days = Charts.timeTicks(t0, t0 + 3 * 86_400_000.0);
+        assertThat(Charts.timeFormat(days).apply(days[0])).isEqualTo("2026-11-02");
+    }
+
+    @Test
     void numbersPrintShortAndExact() {
         assertThat(Charts.fmt(0.875)).isEqualTo("0.875");
         assertThat(Charts.fmt(0.5)).isEqualTo("0.5");
