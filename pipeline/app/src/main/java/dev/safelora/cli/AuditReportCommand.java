@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 
 /** {@code audit report --adapter ID | --family F --out FILE}: a self-contained HTML report from the ledger. */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = {"Writes a self-contained HTML report (inline SVG plots, no scripts, no network):",
+        description = {"Writes a self-contained HTML report of an adapter or a family.",
+            "Inline SVG plots, no scripts, no network.",
             "--adapter ID: cosines vs threshold, projected modules, per-layer Pdst, loss and learning rate,",
             "metrics raw vs projected, lineage, inputs; --family F: adapters over time, lineage, latest alignment."})
 final class AuditReportCommand extends AuditCommand.LedgerCommand {
