@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
             "The database: --jdbc-url (default $SAFELORA_AUDIT_JDBC_URL or jdbc:sqlite:safelora-work/audit.db),",
             "--jdbc-user or $SAFELORA_AUDIT_JDBC_USER, the password only from $SAFELORA_AUDIT_JDBC_PASSWORD."},
         subcommands = {AuditCommand.Verify.class, AuditCommand.Adapters.class, AuditCommand.Lineage.class,
-            AuditCommand.Failures.class})
+            AuditCommand.Failures.class, AuditReportCommand.class})
 public final class AuditCommand implements Runnable {
 
     @CommandLine.Spec

@@ -91,8 +91,8 @@ public final class StageCommand implements Runnable {
     }
 
     @Command(name = "audit", mixinStandardHelpOptions = true,
-            description = {"Outputs and dead letters -> the hash-chained audit ledger (SQLite by default,",
-                "PostgreSQL via stage.audit.jdbc.url / SAFELORA_AUDIT_JDBC_URL, _USER, _PASSWORD);",
+            description = {"Records outputs and dead letters in the hash-chained audit ledger.",
+                "SQLite by default, PostgreSQL via stage.audit.jdbc.url / SAFELORA_AUDIT_JDBC_URL, _USER, _PASSWORD;",
                 "anchors the chain heads to safelora.audit-anchors.v1; serves /audit/ reports."})
     static final class Audit extends StageRun {
         Audit() {

@@ -45,14 +45,21 @@ public final class LedgerFixture {
     }
 
     public static void write(AuditDatabase db, SchemaRegistryClient registry) throws SQLException {
+        write(db, registry, null);
+    }
+
+    /** The ledger, with {@code lastReportUri} as the report URI of {@code ad-2} (the run files the report reads). */
+    public static void write(AuditDatabase db, SchemaRegistryClient registry, String lastReportUri) throws SQLException {
         LedgerFixture f = new LedgerFixture(registry);
         f.add(Topic.ALIGNMENTS.topicName(), AuditFixtures.alignment("fam", ALIGNMENT_ID));
         String previous = null;
         for (int i = 0; i < 3; i++) {
             String id = "ad-" + i;
             Instant at = AuditFixtures.T0.plusSeconds(60L * i);
-            f.add(Topic.ADAPTERS.topicName(), AuditFixtures.adapter("fam", id, previous,
-                    previous == null ? LineageReason.NEW_TRAINING : LineageReason.SELECTION_CHANGED, ALIGNMENT_ID, at));
+            var adapter = AuditFixtures.adapter("fam", id, previous,
+                    previous == null ? LineageReason.NEW_TRAINING : LineageReason.SELECTION_CHANGED, ALIGNMENT_ID, at);
+            adapter.setReportUri(i == 2 ? lastReportUri : null);
+            f.add(Topic.ADAPTERS.topicName(), adapter);
             f.add(Topic.EVALUATIONS.topicName(), AuditFixtures.evaluation("fam", id, ASR[i][0], ASR[i][1], at));
             previous = id;
         }

@@ -109,6 +109,11 @@ public final class StageHttpServer implements AutoCloseable {
         return metrics;
     }
 
+    /** Serves {@code handler} under {@code path} too (a stage's own pages, e.g. {@code /audit/}). */
+    public void route(String path, com.sun.net.httpserver.HttpHandler handler) {
+        server.createContext(path, handler);
+    }
+
     /** Adds a loop to what {@code /health} reports. */
     public void watch(StageHealth health) {
         watched.add(health);

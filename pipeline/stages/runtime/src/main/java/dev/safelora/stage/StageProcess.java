@@ -41,6 +41,9 @@ public final class StageProcess implements AutoCloseable {
         StageProcess process = new StageProcess(config, http, List.of(loops));
         for (StageLoop loop : loops) {
             http.watch(loop.health());
+            if (loop instanceof StagePages pages) {
+                pages.pages().forEach(http::route);
+            }
         }
         LOG.info("stage {}: metrics on :{}/metrics, health on :{}/health", config.stageName(), http.port(), http.port());
         for (StageLoop loop : loops) {

@@ -147,6 +147,21 @@ public final class AuditQueries {
         return found.stream().findFirst();
     }
 
+    /** An alignment by id: id, outcome, base and aligned fingerprints, completion time, base and aligned URIs. */
+    public Optional<List<String>> alignment(String alignmentId) throws SQLException {
+        try (PreparedStatement s = connection.prepareStatement("SELECT alignment_id, outcome, base_fingerprint, aligned_fingerprint, "
+                + "completed_at, base_uri, aligned_uri FROM alignments WHERE alignment_id = ? ORDER BY completed_at DESC")) {
+            s.setString(1, alignmentId);
+            try (ResultSet rs = s.executeQuery()) {
+                if (rs.next()) {
+                    return Optional.of(java.util.Arrays.asList(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            Instant.ofEpochMilli(rs.getLong(5)).toString(), rs.getString(6), rs.getString(7)));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
     public Optional<EvaluationFacts> evaluation(String adapterId) throws SQLException {
         String key = null;
         EvaluationFacts partial = null;

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * A batch that cannot be stored (database down, registry unreachable) is read again after a backoff.
  * Offsets are also committed to Kafka after each stored batch, only so that lag monitoring sees progress.
  */
-public final class AuditLoop implements StageLoop {
+public final class AuditLoop implements StageLoop, dev.safelora.stage.StagePages {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuditLoop.class);
 
@@ -53,11 +53,14 @@ public final class AuditLoop implements StageLoop {
     private volatile Consumer<byte[], byte[]> consumer;
     private final CountDownLatch terminated = new CountDownLatch(1);
 
-    public AuditLoop(StageConfig config, Supplier<Consumer<byte[], byte[]>> consumers, LedgerStore.Opener stores,
+    private final dev.safelora.audit.ledger.AuditDatabase database;
+
+    public AuditLoop(StageConfig config, Supplier<Consumer<byte[], byte[]>> consumers, dev.safelora.audit.ledger.AuditDatabase database,
                      RecordReader reader, AnchorPublisher anchors, io.prometheus.metrics.model.registry.PrometheusRegistry registry) {
         this.config = config;
         this.consumers = consumers;
-        this.stores = stores;
+        this.database = database;
+        this.stores = () -> new LedgerStore(database.connect());
         this.reader = reader;
         this.anchors = anchors;
         this.health = new StageHealth(config.stageName(), config.healthStaleAfter());
@@ -65,6 +68,12 @@ public final class AuditLoop implements StageLoop {
                 .help("Events written to the audit ledger").register(registry);
         this.replays = Counter.builder().name("safelora_audit_events_replayed_total")
                 .help("Consumed events the ledger already held (replays), not stored again").register(registry);
+    }
+
+    /** The reports, read-only, under {@code /audit/}. */
+    @Override
+    public Map<String, com.sun.net.httpserver.HttpHandler> pages() {
+        return Map.of(dev.safelora.audit.report.AuditPages.PATH, new dev.safelora.audit.report.AuditPages(database));
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.safelora.audit.stage;
 
-import dev.safelora.audit.ledger.LedgerStore;
 import dev.safelora.registry.SchemaRegistryClient;
 import dev.safelora.serde.AvroDeserializer;
 import dev.safelora.serde.AvroSerializer;
@@ -52,7 +51,7 @@ public final class AuditStage {
         RecordReader reader = new RecordReader(AvroDeserializer.generic(registry), Clock.systemUTC());
         AnchorPublisher anchors = null;
         if (!settings.anchorInterval().isZero()) {
-            Map<String, Object> p = config.client().producerProperties();
+            Map<String, Object> p = forClient(config.client().producerProperties(), "producer.", "consumer.");
             p.put(CommonClientConfigs.CLIENT_ID_CONFIG, "safelora-audit-anchors");
             p.put("key.serializer", ByteArraySerializer.class);
             p.put("value.serializer", ByteArraySerializer.class);
@@ -60,11 +59,24 @@ public final class AuditStage {
                     settings.anchorTopic(), settings.ledgerId(), settings.anchorInterval(), Clock.systemUTC());
         }
         return new AuditLoop(config, () -> new KafkaConsumer<>(consumerProperties(config)),
-                () -> new LedgerStore(settings.database().connect()), reader, anchors, metrics.registry());
+                settings.database(), reader, anchors, metrics.registry());
+    }
+
+    /** {@code consumer.x} / {@code producer.x} settings apply to that client only (as for the other stages). */
+    static Map<String, Object> forClient(Map<String, Object> props, String mine, String theirs) {
+        Map<String, Object> p = new java.util.HashMap<>();
+        props.forEach((k, v) -> {
+            if (k.startsWith(mine)) {
+                p.put(k.substring(mine.length()), v);
+            } else if (!k.startsWith(theirs)) {
+                p.putIfAbsent(k, v);
+            }
+        });
+        return p;
     }
 
     static Map<String, Object> consumerProperties(StageConfig config) {
-        Map<String, Object> p = config.client().consumerProperties(config.groupId());
+        Map<String, Object> p = forClient(config.client().consumerProperties(config.groupId()), "consumer.", "producer.");
         p.put(CommonClientConfigs.CLIENT_ID_CONFIG, "safelora-audit");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
