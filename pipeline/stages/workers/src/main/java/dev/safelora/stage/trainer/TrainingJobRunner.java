@@ -143,8 +143,11 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
             long trainStart = System.nanoTime();
             TrainingResult result;
             try {
-                result = new dev.safelora.training.TrainingJob(baseDir, data.train(), runDir.resolve("train"), config, true, false)
-                        .run(progress, stop);
+                // base_model_name_or_path: the name serving loads the base by, else the base URI (never this node's path)
+                String baseName = job.getAlignment().getBaseModelName() != null
+                        ? job.getAlignment().getBaseModelName() : job.getAlignment().getBaseUri();
+                result = new dev.safelora.training.TrainingJob(baseDir, data.train(), runDir.resolve("train"), config, true, false,
+                        baseName).run(progress, stop);
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new BadInputException(BadInputException.Cause.PROCESSING, "training failed: " + e.getMessage(), e);
             }
