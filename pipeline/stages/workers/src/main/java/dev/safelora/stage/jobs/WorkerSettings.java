@@ -25,15 +25,19 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>stage.checkpoint.every</td><td>SAFELORA_CHECKPOINT_EVERY</td><td>50 optimizer steps</td></tr>
  *   <tr><td>stage.progress.interval</td><td>SAFELORA_PROGRESS_INTERVAL</td><td>5s between progress events</td></tr>
  *   <tr><td>stage.eval.max.new.tokens</td><td>SAFELORA_EVAL_MAX_NEW_TOKENS</td><td>128</td></tr>
+ *   <tr><td>stage.export.vllm</td><td>SAFELORA_EXPORT_VLLM</td><td>false (true: also write {@code <adapter>/vllm/}, the
+ *       projected adapter as {@code safelora export --for vllm} writes it)</td></tr>
+ *   <tr><td>stage.export.vllm.max.lora.rank</td><td>SAFELORA_EXPORT_VLLM_MAX_LORA_RANK</td><td>16 (the server's --max-lora-rank)</td></tr>
  * </table>
  */
 public record WorkerSettings(URI artifactsRoot, String alignmentsTopic, String adaptersTopic, String evaluationsTopic,
                              String progressTopic, String device, String template, int checkpointEvery,
-                             Duration progressInterval, int evalMaxNewTokens) {
+                             Duration progressInterval, int evalMaxNewTokens, boolean exportVllm, int vllmMaxLoraRank) {
 
     /** The stage keys (without {@code stage.}) read here. */
     public static final List<String> KEYS = List.of("artifacts.uri", "topic.alignments", "topic.adapters", "topic.evaluations",
-            "topic.progress", "device", "template", "checkpoint.every", "progress.interval", "eval.max.new.tokens");
+            "topic.progress", "device", "template", "checkpoint.every", "progress.interval", "eval.max.new.tokens",
+            "export.vllm", "export.vllm.max.lora.rank");
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerSettings.class);
 
@@ -51,7 +55,18 @@ public record WorkerSettings(URI artifactsRoot, String alignmentsTopic, String a
                 value(s, env, "template", "SAFELORA_TEMPLATE", "raw"),
                 integer(value(s, env, "checkpoint.every", "SAFELORA_CHECKPOINT_EVERY", "50"), "stage.checkpoint.every"),
                 StageConfig.parseDuration("stage.progress.interval", value(s, env, "progress.interval", "SAFELORA_PROGRESS_INTERVAL", "5s")),
-                integer(value(s, env, "eval.max.new.tokens", "SAFELORA_EVAL_MAX_NEW_TOKENS", "128"), "stage.eval.max.new.tokens"));
+                integer(value(s, env, "eval.max.new.tokens", "SAFELORA_EVAL_MAX_NEW_TOKENS", "128"), "stage.eval.max.new.tokens"),
+                bool(value(s, env, "export.vllm", "SAFELORA_EXPORT_VLLM", "false"), "stage.export.vllm"),
+                integer(value(s, env, "export.vllm.max.lora.rank", "SAFELORA_EXPORT_VLLM_MAX_LORA_RANK",
+                        String.valueOf(dev.safelora.adapter.ServingExport.VLLM_DEFAULT_MAX_LORA_RANK)), "stage.export.vllm.max.lora.rank"));
+    }
+
+    private static boolean bool(String text, String key) {
+        return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(key + " must be true or false, got '" + text + "'");
+        };
     }
 
     private static String value(Map<String, String> settings, Map<String, String> env, String key, String envName, String fallback) {

@@ -67,6 +67,9 @@ public final class ProjectionJobRunner implements LongJob<ProjectionJob, Specifi
             URI alignmentUri = artifacts.parse(job.getAlignment().getAlignmentUri(), "alignment.alignmentUri");
             ProjectionStep.Projected projected = ProjectionStep.projectAndStore(artifacts, raw, alignmentUri, selection, prefix,
                     context.scratchDir(), context);
+            if (settings.exportVllm()) {
+                ProjectionStep.exportForVllm(artifacts, projected, prefix, context.scratchDir(), settings.vllmMaxLoraRank());
+            }
             long projectionMs = (System.nanoTime() - start) / 1_000_000;
 
             AdapterEvents.Lineage lineage = new AdapterEvents.Lineage(job.getAdapterId(), job.getRequestId(), job.getFamily(),

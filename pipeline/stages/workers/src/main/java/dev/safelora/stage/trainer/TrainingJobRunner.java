@@ -175,6 +175,9 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         ProjectionStep.Projected projected = ProjectionStep.projectAndStore(artifacts, raw,
                 artifacts.parse(job.getAlignment().getAlignmentUri(), "alignment.alignmentUri"), selection, prefix,
                 runDir.resolve("out"), context);
+        if (settings.exportVllm()) {
+            ProjectionStep.exportForVllm(artifacts, projected, prefix, runDir.resolve("out"), settings.vllmMaxLoraRank());
+        }
         long projectionMs = (System.nanoTime() - projectStart) / 1_000_000;
 
         progress.phase(TrainingPhase.EVALUATING, "evaluating the raw and the projected adapter");
