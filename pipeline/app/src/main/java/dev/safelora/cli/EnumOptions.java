@@ -47,6 +47,7 @@ final class EnumOptions {
         register(cli, DType.class);
         register(cli, Aligner.OnZero.class);
         register(cli, LearningRateSchedule.Decay.class);
+        register(cli, dev.safelora.audit.query.Table.Format.class);
         return cli;
     }
 

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             AlignCommand.class,
             ProjectCommand.class,
             ExportCommand.class,
+            MergeCommand.class,
             BenchSafeLoraCommand.class,
             LogitsCommand.class,
             GenerateCommand.class,
@@ -29,6 +30,8 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             EvalCommand.class,
             BenchTrainCommand.class,
+            AuditCommand.class,
+            GpuCheckCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -58,13 +58,17 @@ class TrainEvalCommandTest {
         Path phrases = Files.writeString(dir.resolve("phrases.txt"), "nope\n\nnever\n");
         Path report = dir.resolve("report/eval.json");
         CliRun eval = run("eval", "--model", model.toString(), "--adapter", out.toString(), "--task", data.toString(),
-                "--safety", safety.toString(), "--heldout", data.toString(), "--template", "plain",
+                "--safety", safety.toString(), "--safety", "novel=" + safety, "--benign", data.toString(),
+                "--heldout", data.toString(), "--template", "plain",
                 "--max-new-tokens", "4", "--refusal-phrases", phrases.toString(), "--out", report.toString());
         assertThat(eval.exitCode()).as(eval.err()).isZero();
         JsonNode json = new ObjectMapper().readTree(report.toFile());
         assertThat(json.get("template").asText()).isEqualTo("plain");
         assertThat(json.at("/task/total").asInt()).isEqualTo(10);
-        assertThat(json.at("/safety/verdicts/0/prompt").asText()).isEqualTo("do something bad");
+        assertThat(json.at("/safety/harmful/verdicts/0/prompt").asText()).isEqualTo("do something bad");
+        assertThat(json.at("/safety/novel/total").asInt()).isEqualTo(1);
+        assertThat(json.at("/overRefusal/total").asInt()).isEqualTo(10);
+        assertThat(json.at("/overRefusal/overRefusalRate").isNumber()).isTrue();
         assertThat(json.at("/heldout/perplexity").asDouble()).isGreaterThan(1.0);
 
         CliRun toStdout = run("eval", "--model", model.toString(), "--heldout", data.toString());
@@ -118,9 +122,13 @@ class TrainEvalCommandTest {
         assertThat(evalBatch.exitCode()).isEqualTo(2);
         assertThat(evalBatch.err()).contains("batch size must be >= 1, got 0");
 
+        CliRun twice = run("eval", "--model", model.toString(), "--safety", "a=" + data, "--safety", "a=" + data);
+        assertThat(twice.exitCode()).isEqualTo(2);
+        assertThat(twice.err()).contains("--safety names the set 'a' twice");
+
         CliRun nothing = run("eval", "--model", model.toString());
         assertThat(nothing.exitCode()).isEqualTo(2);
-        assertThat(nothing.err()).contains("give at least one of --task, --safety, --heldout");
+        assertThat(nothing.err()).contains("give at least one of --task, --safety, --benign, --heldout");
 
         CliRun missingModel = run("eval", "--model", dir.resolve("nope").toString(), "--heldout", data.toString());
         assertThat(missingModel.exitCode()).isEqualTo(1);

@@ -178,6 +178,15 @@ public record StageConfig(
     }
 
     /** A copy reading other input topics (the demo and tests wire stages to their own topics). */
+    /**
+     * The retry policy of the loop: waits from {@code stage.retry.backoff.initial} doubling to
+     * {@code stage.retry.backoff.max}, jittered; {@code stage.max.attempts} bounds the unexpected failures of a record.
+     */
+    public dev.safelora.retry.Backoff backoff() {
+        Duration max = retryBackoffMax.compareTo(retryBackoffInitial) < 0 ? retryBackoffInitial : retryBackoffMax;
+        return dev.safelora.retry.Backoff.exponential(retryBackoffInitial, max, maxAttempts);
+    }
+
     public StageConfig withInputTopics(List<String> topics) {
         return new StageConfig(stageName, client, groupId, topics, metricsPort, workDir, shutdownDeadline,
                 shutdownCancelGrace, pollTimeout, retryBackoffInitial, retryBackoffMax, maxAttempts, maxConcurrentJobs,
