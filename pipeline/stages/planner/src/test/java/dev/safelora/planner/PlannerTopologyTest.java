@@ -142,6 +142,7 @@ class PlannerTopologyTest {
         assertThat(job.getAlignment().getRegistrationId()).isEqualTo(alignment.getRegistrationId());
         assertThat(job.getAlignment().getAlignmentUri()).isEqualTo(((AlignmentReady) alignment.getOutcome()).getAlignmentUri());
         assertThat(job.getAlignment().getBaseUri()).isEqualTo(alignment.getBaseUri());
+        assertThat(job.getAlignment().getBaseModelName()).isEqualTo(alignment.getBaseModelName()).isNotNull();
         assertThat(job.getAlignment().getAlignedUri()).isEqualTo(alignment.getAlignedUri());
         assertThat(job.getSelection().getMode()).isEqualTo(mode);
         assertThat(job.getReason()).isEqualTo(reason);
