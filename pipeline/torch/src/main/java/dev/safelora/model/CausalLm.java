@@ -295,6 +295,13 @@ public final class CausalLm implements AutoCloseable {
             throw new IllegalArgumentException("LoRA target modules " + spec.targetModules()
                     + " match no linear module of this " + config.architecture().hfName());
         }
+        for (String target : spec.targetModules()) {
+            // adapter_config.json lists every target: one without tensors makes PEFT warn about missing keys
+            if (linears.keySet().stream().noneMatch(n -> LoraSpec.matches(n, List.of(target)))) {
+                throw new IllegalArgumentException("LoRA target module " + target + " matches no linear module of this "
+                        + config.architecture().hfName());
+            }
+        }
         SplittableRandom random = new SplittableRandom(spec.seed());
         for (String name : targets) {
             LoraLinear linear = linears.get(name);

@@ -1,6 +1,6 @@
 package dev.safelora.stage;
 
-import dev.safelora.artifacts.S3Exception;
+import dev.safelora.artifacts.RemoteStoreException;
 import dev.safelora.registry.RegistryException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -72,7 +72,7 @@ public final class Failures {
                 // Kafka's verdict on a transaction: abort it and try again (KIP-1050), nothing about the record.
                 || t instanceof TransactionAbortableException
                 || (t instanceof RegistryException r && registryTransient(r.httpStatus()))
-                || (t instanceof S3Exception s && s.retryable())
+                || (t instanceof RemoteStoreException s && s.retryable())
                 || t instanceof ConnectException
                 || t instanceof SocketTimeoutException
                 || t instanceof HttpTimeoutException

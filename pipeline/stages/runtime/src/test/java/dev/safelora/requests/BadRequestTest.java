@@ -132,12 +132,27 @@ class BadRequestTest {
                                 + "(allowed: file, s3); evaluationSetUri: \"file://nas/share/e\" names a remote host 'nas'; file URIs must be "
                                 + "local (file:///path); safetyEvaluationSetUri: \"file:///data/my set\" is not a valid URI (Illegal character "
                                 + "in path at index 15)"),
+                Arguments.of("s3 URIs with user information, a port and dot segments", RequestKind.TRAINING,
+                        "{\"family\": \"f\", \"requestedBy\": \"u\", \"datasetUri\": \"s3://user:pw@bucket/k\", \"evaluationSetUri\": \"s3://bucket:99/k\","
+                                + " \"safetyEvaluationSetUri\": \"s3://bucket/a/../../b\"}",
+                        "invalid training request in req.json (3 problems): datasetUri: 's3://***@bucket/k' carries user information; S3 "
+                                + "credentials come from the environment (the AWS default credentials chain), never from a URI; "
+                                + "evaluationSetUri: 's3://bucket:99/k' names a port; an s3:// URI names a bucket, the endpoint is configured "
+                                + "(AWS_ENDPOINT_URL_S3); safetyEvaluationSetUri: 's3://bucket/a/../../b' has a dot segment ('..'); give the key "
+                                + "without . or .. parts"),
+                Arguments.of("s3 URIs with a query, a fragment and an encoded dot segment", RequestKind.TRAINING,
+                        "{\"family\": \"f\", \"requestedBy\": \"u\", \"datasetUri\": \"s3://bucket/k?versionId=1\", \"evaluationSetUri\": \"s3://bucket/k#x\","
+                                + " \"safetyEvaluationSetUri\": \"s3://bucket/a/%2e%2e/b\"}",
+                        "invalid training request in req.json (3 problems): datasetUri: 's3://bucket/k?versionId=1' has a query ('?...'); "
+                                + "s3:// artifact URIs have none; evaluationSetUri: 's3://bucket/k#x' has a fragment ('#...'); s3:// artifact URIs "
+                                + "have none; safetyEvaluationSetUri: 's3://bucket/a/%2e%2e/b' has a dot segment ('%2e%2e'); give the key "
+                                + "without . or .. parts"),
                 Arguments.of("incomplete URIs", RequestKind.REGISTRATION,
                         "{\"family\": \"f\", \"registeredBy\": \"u\", \"baseUri\": \"s3://bucket\", \"alignedUri\": \"file:relative/chat\"}",
                         "invalid model registration in req.json (2 problems): baseUri: \"s3://bucket\" has no key after the bucket "
                                 + "(use s3://bucket/key); alignedUri: \"file:relative/chat\" is not an absolute file URI (use file:///absolute/path)"),
                 Arguments.of("same base and aligned checkpoint", RequestKind.REGISTRATION,
-                        "{\"family\": \"f\", \"registeredBy\": \"u\", \"baseUri\": \"s3://m/x\", \"alignedUri\": \"s3://m/x\"}",
+                        "{\"family\": \"f\", \"registeredBy\": \"u\", \"baseUri\": \"s3://models/x\", \"alignedUri\": \"s3://models/x\"}",
                         "invalid model registration in req.json (1 problem): alignedUri: is the same checkpoint as baseUri; the alignment "
                                 + "W_aligned - W_base would be zero"),
                 Arguments.of("threshold outside [-1, 1]", RequestKind.SELECTION,

@@ -2,7 +2,7 @@ package dev.safelora.stage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safelora.artifacts.S3Exception;
+import dev.safelora.artifacts.RemoteStoreException;
 import dev.safelora.registry.RegistryException;
 import dev.safelora.registry.RegistryUnreachableException;
 import java.io.EOFException;
@@ -43,8 +43,8 @@ class FailuresTest {
                 .as("the outermost verdict wins").isEqualTo(Failures.Verdict.BAD_INPUT);
         assertThat(failures.classify(new RuntimeException("store", new ConnectException("refused")), false)).isEqualTo(Failures.Verdict.TRANSIENT);
         assertThat(failures.classify(new TimeoutException("broker"), false)).isEqualTo(Failures.Verdict.TRANSIENT);
-        assertThat(failures.classify(new S3Exception("GET", 503, "SlowDown", ""), false)).isEqualTo(Failures.Verdict.TRANSIENT);
-        assertThat(failures.classify(new S3Exception("GET", 403, "AccessDenied", ""), false)).isEqualTo(Failures.Verdict.UNEXPECTED);
+        assertThat(failures.classify(new RemoteStoreException("GET failed", 503, "SlowDown", 3, true, null), false)).isEqualTo(Failures.Verdict.TRANSIENT);
+        assertThat(failures.classify(new RemoteStoreException("GET failed", 403, "AccessDenied", 1, false, null), false)).isEqualTo(Failures.Verdict.UNEXPECTED);
         assertThat(failures.classify(new IllegalStateException("bug"), false)).isEqualTo(Failures.Verdict.UNEXPECTED);
         assertThat(Failures.category(new IllegalStateException("bug"), false)).isEqualTo(BadInputException.Cause.PROCESSING);
         Throwable missing = new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException("s3://b/ckpt", null, "no artifact"));

@@ -505,7 +505,7 @@ class LongJobLoopTest {
         LongJobLoop<Integer, String> loop = new LongJobLoop<>(config, new IntegerDeserializer(), new StringSerializer(), (r, ctx) -> {
             runs.incrementAndGet();
             return List.of(Output.of(out, r.key(), "trained " + r.key()));
-        }, new StageMetrics(), Failures.standard(), producers);
+        }, new StageMetrics(), Failures.standard(), StageClients.kafka().withTransactionalProducers(producers));
         loops.add(loop);
         loop.start();
         return loop;

@@ -97,7 +97,7 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
     @Override
     public List<Output<SpecificRecord>> run(InputRecord<TrainingJob> record, JobContext<SpecificRecord> context) throws Exception {
         TrainingJob job = record.value();
-        URI prefix = artifacts.parse(job.getOutputUri(), "outputUri");
+        URI prefix = artifacts.output(job.getOutputUri(), "outputUri");
         URI markerUri = PublishedOutputs.location(artifacts, prefix);
         Optional<List<Output<SpecificRecord>>> earlier = PublishedOutputs.earlierOutputs(artifacts, markerUri, record,
                 job.getAdapterId(), context.scratchDir());
@@ -136,12 +136,12 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         Path runDir = runsDir.resolve(Digests.sha256Hex(job.getAdapterId()).substring(0, 24));
 
         progress.phase(TrainingPhase.LOADING, "resolving the base checkpoint and data sets");
-        Path baseDir = artifacts.local(artifacts.parse(job.getAlignment().getBaseUri(), "alignment.baseUri"), "base checkpoint");
-        Path dataset = artifacts.local(artifacts.parse(request.getDatasetUri(), "request.datasetUri"), "dataset");
+        Path baseDir = artifacts.local(artifacts.input(job.getAlignment().getBaseUri(), "alignment.baseUri"), "base checkpoint");
+        Path dataset = artifacts.local(artifacts.input(request.getDatasetUri(), "request.datasetUri"), "dataset");
         Path evaluationSet = request.getEvaluationSetUri() == null ? null
-                : artifacts.local(artifacts.parse(request.getEvaluationSetUri(), "request.evaluationSetUri"), "evaluation set");
+                : artifacts.local(artifacts.input(request.getEvaluationSetUri(), "request.evaluationSetUri"), "evaluation set");
         Path safetySet = request.getSafetyEvaluationSetUri() == null ? null
-                : artifacts.local(artifacts.parse(request.getSafetyEvaluationSetUri(), "request.safetyEvaluationSetUri"), "safety set");
+                : artifacts.local(artifacts.input(request.getSafetyEvaluationSetUri(), "request.safetyEvaluationSetUri"), "safety set");
         EvaluationData data = EvaluationData.prepare(dataset, evaluationSet, safetySet, runDir.resolve("data"));
 
         Evaluated done;
@@ -236,7 +236,7 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         long projectStart = System.nanoTime();
         PeftAdapter raw = ProjectionStep.readAdapter(rawLocal, "raw adapter " + rawUri);
         ProjectionStep.Projected projected = ProjectionStep.projectAndStore(artifacts, raw,
-                artifacts.parse(job.getAlignment().getAlignmentUri(), "alignment.alignmentUri"), selection, prefix,
+                artifacts.input(job.getAlignment().getAlignmentUri(), "alignment.alignmentUri"), selection, prefix,
                 runDir.resolve("out"), context);
         long projectionMs = (System.nanoTime() - projectStart) / 1_000_000;
 

@@ -287,7 +287,7 @@ class TrainerStageTest {
      */
     @Test
     void tenJobsInARowKeepModelsNativeTensorsAndResidentMemoryFlat() throws Exception {
-        WorkerSettings settings = new WorkerSettings(work.resolve("artifacts").toUri(), "alignments", "adapters", "evaluations",
+        WorkerSettings settings = new WorkerSettings(work.resolve("artifacts").toUri(), java.util.List.of(), "alignments", "adapters", "evaluations",
                 "progress", "cpu", "raw", 0, Duration.ofHours(1), 4);
         StageArtifacts artifacts = new StageArtifacts(ArtifactStores.standard(Map.of(), work.resolve("cache")), settings.artifactsRoot());
         TrainingJobRunner runner = new TrainingJobRunner(artifacts, settings, work.resolve("runs"), ComputeDevice.requireWorking("cpu"));
