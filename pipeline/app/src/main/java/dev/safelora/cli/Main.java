@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
             ProjectCommand.class,
             ExportCommand.class,
             MergeCommand.class,
+            SweepCommand.class,
             BenchSafeLoraCommand.class,
             LogitsCommand.class,
             GenerateCommand.class,

@@ -129,6 +129,17 @@ final class RecordChecks {
                     problems.add(path + ".layers must be >= 0, got " + p.getLayers());
                 }
             }
+            case AUTO -> {
+                if (!(p.getAutoEpsilon() >= 0 && p.getAutoEpsilon() <= 1) || !(p.getAutoDelta() >= 0 && p.getAutoDelta() <= 1)) {
+                    problems.add(path + " AUTO needs autoEpsilon and autoDelta in [0, 1], got " + p.getAutoEpsilon() + ", " + p.getAutoDelta());
+                }
+            }
+        }
+        if (!java.util.List.of("PROJECT", "SUBSPACE", "ZERO", "SHRINK").contains(p.getRemedy())) {
+            problems.add(path + ".remedy must be PROJECT, SUBSPACE, ZERO or SHRINK, got " + p.getRemedy());
+        }
+        if (p.getSubspaceRank() != null && (p.getSubspaceRank() <= 0 || !"SUBSPACE".equals(p.getRemedy()))) {
+            problems.add(path + ".subspaceRank must be > 0 and only with remedy SUBSPACE, got " + p.getSubspaceRank());
         }
     }
 

@@ -101,10 +101,10 @@ class AvroJsonTest {
 
     @Test
     void nonFiniteNumbersBecomeStringsSoTheOutputStaysJson() throws Exception {
-        dev.safelora.schema.ModuleEvaluation module = new dev.safelora.schema.ModuleEvaluation("m.q_proj", Double.NaN, true);
+        dev.safelora.schema.ModuleEvaluation module = new dev.safelora.schema.ModuleEvaluation("m.q_proj", Double.NaN, true, null, null);
         String json = AvroJson.toJson(module);
 
-        assertThat(json).isEqualTo("{\"module\":\"m.q_proj\",\"cosine\":\"NaN\",\"projected\":true}");
+        assertThat(json).isEqualTo("{\"module\":\"m.q_proj\",\"cosine\":\"NaN\",\"projected\":true,\"signedScore\":null,\"normRatio\":null}");
         assertThat(new ObjectMapper().readTree(json).get("cosine").asText()).isEqualTo("NaN");
     }
 }

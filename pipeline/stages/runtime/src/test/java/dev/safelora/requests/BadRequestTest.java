@@ -73,7 +73,7 @@ class BadRequestTest {
                 Arguments.of("unknown fields at every level", RequestKind.TRAINING,
                         "{" + TRAINING_OK + ", \"famly\": \"f\", \"lora\": {\"rank\": 8}, \"selection\": {\"mode\": \"TOP_K\", \"topK\": 2, \"k\": 2}}",
                         "invalid training request in req.json (3 problems): lora.rank: unknown field (allowed here: r, alpha, dropout, targetModules, rsLora); "
-                                + "selection.k: unknown field (allowed here: mode, threshold, topK, layers, modules); "
+                                + "selection.k: unknown field (allowed here: mode, threshold, topK, layers, modules, remedy, subspaceRank, autoEpsilon, autoDelta); "
                                 + "famly: unknown field (allowed here: requestId, family, datasetUri, evaluationSetUri, "
                                 + "safetyEvaluationSetUri, lora, optimizer, selection, requestedBy, requestedAt, retrainOf, labels)"),
                 Arguments.of("every hyperparameter out of range, reported together", RequestKind.TRAINING,
@@ -182,10 +182,10 @@ class BadRequestTest {
                 Arguments.of("unknown and missing mode", RequestKind.SELECTION,
                         "{\"scope\": \"family\", \"target\": \"f\", \"requestedBy\": \"u\", \"policy\": {\"threshold\": 0.1}}",
                         "invalid layer selection in req.json (2 problems): scope: unknown value \"family\" (expected one of FAMILY, ADAPTER); "
-                                + "policy.mode: is required (THRESHOLD, TOP_K or EXPLICIT)"),
+                                + "policy.mode: is required (THRESHOLD, TOP_K, EXPLICIT or AUTO)"),
                 Arguments.of("mode spelled wrong", RequestKind.SELECTION,
                         "{" + SELECTION_OK + ", \"policy\": {\"mode\": \"top-k\", \"topK\": 2}}",
-                        "invalid layer selection in req.json (1 problem): policy.mode: unknown value \"top-k\" (expected one of THRESHOLD, TOP_K, EXPLICIT)"),
+                        "invalid layer selection in req.json (1 problem): policy.mode: unknown value \"top-k\" (expected one of THRESHOLD, TOP_K, EXPLICIT, AUTO)"),
                 Arguments.of("selection without scope and policy", RequestKind.SELECTION,
                         "{\"target\": \"f\", \"requestedBy\": \"u\"}",
                         "invalid layer selection in req.json (2 problems): scope: is required (FAMILY or ADAPTER); "

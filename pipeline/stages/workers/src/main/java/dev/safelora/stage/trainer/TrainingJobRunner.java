@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.safelora.adapter.PeftAdapter;
 import dev.safelora.files.Digests;
+import dev.safelora.alignment.AlignmentArtifact;
+import dev.safelora.evaluation.AutoSelectionRunner;
 import dev.safelora.evaluation.EvaluationConfig;
 import dev.safelora.evaluation.EvaluationJob;
 import dev.safelora.evaluation.EvaluationListener;
@@ -12,7 +14,10 @@ import dev.safelora.evaluation.EvaluationReport;
 import dev.safelora.evaluation.KeywordJudge;
 import dev.safelora.projection.Selection;
 import dev.safelora.schema.AdapterPublished;
+import dev.safelora.projection.Remedy;
+import dev.safelora.projection.SafeLoraProjector;
 import dev.safelora.schema.EvaluationCompleted;
+import dev.safelora.schema.SelectionMode;
 import dev.safelora.schema.PhaseTimings;
 import dev.safelora.schema.TrainingJob;
 import dev.safelora.schema.TrainingPhase;
@@ -131,7 +136,10 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         long start = System.nanoTime();
         TrainingRequest request = job.getRequest();
         progress.phase(TrainingPhase.STARTED, "adapter " + job.getAdapterId() + " for request " + job.getRequestId());
-        Selection selection = SelectionPolicies.toSelection(job.getSelection());
+        boolean auto = job.getSelection() != null && job.getSelection().getMode() == SelectionMode.AUTO;
+        Selection selection = auto ? null : SelectionPolicies.toSelection(job.getSelection());
+        Remedy remedy = SelectionPolicies.remedy(job.getSelection());
+        int subspaceRank = SelectionPolicies.subspaceRank(job.getSelection());
         TrainingConfig config = TrainingConfigs.from(request, settings);
         Path runDir = runsDir.resolve(Digests.sha256Hex(job.getAdapterId()).substring(0, 24));
 
@@ -143,6 +151,12 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         Path safetySet = request.getSafetyEvaluationSetUri() == null ? null
                 : artifacts.local(artifacts.input(request.getSafetyEvaluationSetUri(), "request.safetyEvaluationSetUri"), "safety set");
         EvaluationData data = EvaluationData.prepare(dataset, evaluationSet, safetySet, runDir.resolve("data"));
+        Path validationSafety = null;
+        if (auto) {
+            EvaluationData.AutoSplit split = data.splitForAuto(runDir.resolve("data"));
+            validationSafety = split.validationSafety();
+            data = split.reported();
+        }
 
         Evaluated done;
         // One model per job, freed when the job ends: trained on, then evaluated with the raw and the
@@ -150,6 +164,7 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         try (CausalLm model = loadBase(baseDir)) {
             done = trainAndEvaluate(model, record, job, prefix, runDir, baseDir, data, config, selection, progress, stop, context);
         }
+<<<<<<< HEAD
         TrainingSummary summary = done.summary();
         ProjectionStep.Projected projected = done.projected();
         EvaluationReport before = done.before();
@@ -157,6 +172,43 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         long projectionMs = done.projectionMs();
         long evaluationMs = done.evaluationMs();
         URI rawUri = artifacts.child(prefix, RAW);
+=======
+        context.checkCancelled();
+
+        progress.phase(TrainingPhase.PROJECTING, "projecting with alignment " + job.getAlignment().getAlignmentId());
+        long projectStart = System.nanoTime();
+        PeftAdapter raw = ProjectionStep.readAdapter(rawLocal, "raw adapter " + rawUri);
+        EvaluationConfig evalConfig = new EvaluationConfig(config.template(), settings.evalMaxNewTokens(),
+                KeywordJudge.DEFAULT_REFUSAL_PHRASES, config.batchSize(), config.maxSeqLen());
+        URI alignmentUri = artifacts.parse(job.getAlignment().getAlignmentUri(), "alignment.alignmentUri");
+        ProjectionStep.Projected projected;
+        if (auto) {
+            progress.phase(TrainingPhase.PROJECTING, "AUTO selection: evaluating K = 0, 1, ... with remedy " + remedy.cliName());
+            Path alignedDir = artifacts.local(artifacts.parse(job.getAlignment().getAlignedUri(), "alignment.alignedUri"),
+                    "aligned checkpoint");
+            AutoSelectionRunner.Setup setup = new AutoSelectionRunner.Setup(baseDir, alignedDir, validationSafety,
+                    data.task() ? data.heldout() : null, evalConfig, settings.device());
+            SafeLoraProjector.Result result;
+            try (AlignmentArtifact alignment = AlignmentArtifact.open(artifacts.local(alignmentUri, "alignment artifact"))) {
+                result = AutoSelectionRunner.run(raw, rawLocal, alignment, remedy, subspaceRank, job.getSelection().getAutoEpsilon(),
+                        job.getSelection().getAutoDelta(), setup, runDir.resolve("auto"), k -> context.checkCancelled());
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(BadInputException.Cause.PROCESSING, "AUTO selection failed: " + e.getMessage(), e);
+            }
+            projected = ProjectionStep.store(artifacts, result, prefix, runDir.resolve("out"));
+        } else {
+            projected = ProjectionStep.projectAndStore(artifacts, raw, alignmentUri, selection, remedy, subspaceRank, prefix,
+                    runDir.resolve("out"), context);
+        }
+        long projectionMs = (System.nanoTime() - projectStart) / 1_000_000;
+
+        progress.phase(TrainingPhase.EVALUATING, "evaluating the raw and the projected adapter");
+        long evalStart = System.nanoTime();
+        EvaluationListener cancellable = (phase, done, total) -> context.checkCancelled();
+        EvaluationReport before = evaluate(baseDir, rawLocal, data, evalConfig, cancellable);
+        EvaluationReport after = evaluate(baseDir, projected.local(), data, evalConfig, cancellable);
+        long evaluationMs = (System.nanoTime() - evalStart) / 1_000_000;
+>>>>>>> effect-remedy
 
         URI reportUri = artifacts.child(prefix, REPORT);
         Path reportFile = runDir.resolve(REPORT);

@@ -200,6 +200,46 @@ class TrainerStageTest {
     }
 
     @Test
+    void anAutoSelectionJobPublishesTheKItChoseTheCurveAndTheRemedy() throws Exception {
+        WorkerStageKit kit = new WorkerStageKit("trainer", work);
+        Path out = work.resolve("artifacts/adapters/req-auto");
+        TrainingJob plain = job("req-auto", out, 1);
+        TrainingJob job = TrainingJob.newBuilder(plain)
+                .setSelection(SelectionPolicy.newBuilder().setMode(SelectionMode.AUTO).setRemedy("SHRINK")
+                        .setAutoEpsilon(0.0).setAutoDelta(1.0).build())
+                .build();
+        kit.produce("req-auto", job);
+        LongJobLoop<TrainingJob, SpecificRecord> loop = start(kit, Map.of());
+        try {
+            kit.awaitCommitted(1, Duration.ofSeconds(120));
+        } finally {
+            loop.shutdown();
+            assertThat(loop.awaitTermination(Duration.ofSeconds(30))).isTrue();
+        }
+        List<EvaluationCompleted> evaluations = events(kit.evaluations, EvaluationCompleted.class);
+        assertThat(evaluations).hasSize(1);
+        EvaluationCompleted evaluation = evaluations.get(0);
+        assertThat(evaluation.getRemedy()).isEqualTo("SHRINK");
+        dev.safelora.schema.AutoSelection auto = evaluation.getAutoSelection();
+        assertThat(auto).isNotNull();
+        assertThat(auto.getEpsilon()).isZero();
+        assertThat(auto.getCurve()).isNotEmpty();
+        assertThat(auto.getCurve().get(0).getK()).isZero();
+        for (int i = 0; i < auto.getCurve().size(); i++) {
+            assertThat(auto.getCurve().get(i).getK()).isEqualTo(i);
+        }
+        assertThat(auto.getChosenK()).isBetween(0, auto.getCurve().size() - 1);
+        long projected = evaluation.getModules().stream().filter(ModuleEvaluation::getProjected).count();
+        assertThat(projected).as("the published adapter remedies the chosen K modules").isEqualTo(auto.getChosenK());
+        assertThat(evaluation.getModules()).allSatisfy(m -> assertThat(m.getSignedScore()).isNotNull().isBetween(-1.0, 1.0));
+        List<AdapterPublished> adapters = events(kit.adapters, AdapterPublished.class);
+        assertThat(adapters.get(0).getSelection().getMode()).isEqualTo(SelectionMode.AUTO);
+        assertThat(adapters.get(0).getProjectedModules()).hasSize(auto.getChosenK());
+        String report = Files.readString(out.resolve("projected/safelora_report.json"));
+        assertThat(report).contains("\"mode\" : \"auto\"").contains("\"remedy\" : \"shrink\"").contains("\"stopReason\"");
+    }
+
+    @Test
     void aGracefulShutdownMidTrainingCheckpointsAndTheRestartedStageResumesAndPublishesOnce() throws Exception {
         WorkerStageKit kit = new WorkerStageKit("trainer", work);
         Path out = work.resolve("artifacts/adapters/req-2");
