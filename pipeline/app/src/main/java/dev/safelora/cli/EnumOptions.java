@@ -41,11 +41,8 @@ final class EnumOptions {
     /** Registers the converter of every enum that an option of this command line takes. */
     static CommandLine register(CommandLine cli) {
         register(cli, ProjectCommand.Mode.class);
-<<<<<<< HEAD
         register(cli, ExportCommand.Target.class);
-=======
         register(cli, dev.safelora.projection.Remedy.class);
->>>>>>> effect-remedy
         register(cli, TinyModelCommand.Preset.class);
         register(cli, PromptTemplate.class);
         register(cli, DType.class);

@@ -62,8 +62,8 @@ public final class AuditFixtures {
         e.setRequestId("req-" + adapterId);
         e.setFamily(family);
         e.setModules(List.of(
-                new ModuleEvaluation("model.layers.0.self_attn.q_proj", 0.875, false),
-                new ModuleEvaluation("model.layers.1.self_attn.q_proj", 0.125, true)));
+                new ModuleEvaluation("model.layers.0.self_attn.q_proj", 0.875, false, null, null),
+                new ModuleEvaluation("model.layers.1.self_attn.q_proj", 0.125, true, -0.25, 0.5)));
         e.setPdst(0.75);
         e.setTrainLoss(1.25);
         e.setTaskMetricsBefore(Map.of("accuracy", 0.8));

@@ -64,14 +64,9 @@ public final class ProjectionJobRunner implements LongJob<ProjectionJob, Specifi
             Selection selection = SelectionPolicies.toSelection(job.getSelection());
             URI rawUri = artifacts.input(job.getRawAdapterUri(), "rawAdapterUri");
             PeftAdapter raw = ProjectionStep.readAdapter(artifacts.local(rawUri, "raw adapter"), "raw adapter " + rawUri);
-<<<<<<< HEAD
             URI alignmentUri = artifacts.input(job.getAlignment().getAlignmentUri(), "alignment.alignmentUri");
-            ProjectionStep.Projected projected = ProjectionStep.projectAndStore(artifacts, raw, alignmentUri, selection, prefix,
-=======
-            URI alignmentUri = artifacts.parse(job.getAlignment().getAlignmentUri(), "alignment.alignmentUri");
             ProjectionStep.Projected projected = ProjectionStep.projectAndStore(artifacts, raw, alignmentUri, selection,
                 SelectionPolicies.remedy(job.getSelection()), SelectionPolicies.subspaceRank(job.getSelection()), prefix,
->>>>>>> effect-remedy
                     context.scratchDir(), context);
             long projectionMs = (System.nanoTime() - start) / 1_000_000;
 

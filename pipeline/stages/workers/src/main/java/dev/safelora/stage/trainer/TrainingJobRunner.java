@@ -157,14 +157,14 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
             validationSafety = split.validationSafety();
             data = split.reported();
         }
+        ProjectionPlan plan = new ProjectionPlan(auto, selection, remedy, subspaceRank, validationSafety);
 
         Evaluated done;
         // One model per job, freed when the job ends: trained on, then evaluated with the raw and the
         // projected adapter swapped in (a 7B model is ~13.5 GB of weights; a copy per phase would not fit).
         try (CausalLm model = loadBase(baseDir)) {
-            done = trainAndEvaluate(model, record, job, prefix, runDir, baseDir, data, config, selection, progress, stop, context);
+            done = trainAndEvaluate(model, record, job, prefix, runDir, baseDir, data, config, plan, progress, stop, context);
         }
-<<<<<<< HEAD
         TrainingSummary summary = done.summary();
         ProjectionStep.Projected projected = done.projected();
         EvaluationReport before = done.before();
@@ -172,43 +172,6 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         long projectionMs = done.projectionMs();
         long evaluationMs = done.evaluationMs();
         URI rawUri = artifacts.child(prefix, RAW);
-=======
-        context.checkCancelled();
-
-        progress.phase(TrainingPhase.PROJECTING, "projecting with alignment " + job.getAlignment().getAlignmentId());
-        long projectStart = System.nanoTime();
-        PeftAdapter raw = ProjectionStep.readAdapter(rawLocal, "raw adapter " + rawUri);
-        EvaluationConfig evalConfig = new EvaluationConfig(config.template(), settings.evalMaxNewTokens(),
-                KeywordJudge.DEFAULT_REFUSAL_PHRASES, config.batchSize(), config.maxSeqLen());
-        URI alignmentUri = artifacts.parse(job.getAlignment().getAlignmentUri(), "alignment.alignmentUri");
-        ProjectionStep.Projected projected;
-        if (auto) {
-            progress.phase(TrainingPhase.PROJECTING, "AUTO selection: evaluating K = 0, 1, ... with remedy " + remedy.cliName());
-            Path alignedDir = artifacts.local(artifacts.parse(job.getAlignment().getAlignedUri(), "alignment.alignedUri"),
-                    "aligned checkpoint");
-            AutoSelectionRunner.Setup setup = new AutoSelectionRunner.Setup(baseDir, alignedDir, validationSafety,
-                    data.task() ? data.heldout() : null, evalConfig, settings.device());
-            SafeLoraProjector.Result result;
-            try (AlignmentArtifact alignment = AlignmentArtifact.open(artifacts.local(alignmentUri, "alignment artifact"))) {
-                result = AutoSelectionRunner.run(raw, rawLocal, alignment, remedy, subspaceRank, job.getSelection().getAutoEpsilon(),
-                        job.getSelection().getAutoDelta(), setup, runDir.resolve("auto"), k -> context.checkCancelled());
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException(BadInputException.Cause.PROCESSING, "AUTO selection failed: " + e.getMessage(), e);
-            }
-            projected = ProjectionStep.store(artifacts, result, prefix, runDir.resolve("out"));
-        } else {
-            projected = ProjectionStep.projectAndStore(artifacts, raw, alignmentUri, selection, remedy, subspaceRank, prefix,
-                    runDir.resolve("out"), context);
-        }
-        long projectionMs = (System.nanoTime() - projectStart) / 1_000_000;
-
-        progress.phase(TrainingPhase.EVALUATING, "evaluating the raw and the projected adapter");
-        long evalStart = System.nanoTime();
-        EvaluationListener cancellable = (phase, done, total) -> context.checkCancelled();
-        EvaluationReport before = evaluate(baseDir, rawLocal, data, evalConfig, cancellable);
-        EvaluationReport after = evaluate(baseDir, projected.local(), data, evalConfig, cancellable);
-        long evaluationMs = (System.nanoTime() - evalStart) / 1_000_000;
->>>>>>> effect-remedy
 
         URI reportUri = artifacts.child(prefix, REPORT);
         Path reportFile = runDir.resolve(REPORT);
@@ -238,13 +201,17 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         return outputs;
     }
 
+    /** How the trained adapter is projected: a fixed selection, or AUTO with its validation harmful set. */
+    private record ProjectionPlan(boolean auto, Selection selection, Remedy remedy, int subspaceRank, Path validationSafety) {
+    }
+
     /** What the model was needed for: the trained raw adapter, its projection, and both evaluations. */
     private record Evaluated(TrainingSummary summary, ProjectionStep.Projected projected, EvaluationReport before,
                              EvaluationReport after, long projectionMs, long evaluationMs) {
     }
 
     private Evaluated trainAndEvaluate(CausalLm model, InputRecord<TrainingJob> record, TrainingJob job, URI prefix, Path runDir,
-                                       Path baseDir, EvaluationData data, TrainingConfig config, Selection selection,
+                                       Path baseDir, EvaluationData data, TrainingConfig config, ProjectionPlan plan,
                                        TrainingProgressReporter progress, StopSignal stop, JobContext<SpecificRecord> context)
             throws Exception {
         URI rawUri = artifacts.child(prefix, RAW);
@@ -287,15 +254,33 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         progress.phase(TrainingPhase.PROJECTING, "projecting with alignment " + job.getAlignment().getAlignmentId());
         long projectStart = System.nanoTime();
         PeftAdapter raw = ProjectionStep.readAdapter(rawLocal, "raw adapter " + rawUri);
-        ProjectionStep.Projected projected = ProjectionStep.projectAndStore(artifacts, raw,
-                artifacts.input(job.getAlignment().getAlignmentUri(), "alignment.alignmentUri"), selection, prefix,
-                runDir.resolve("out"), context);
+        EvaluationConfig evalConfig = new EvaluationConfig(config.template(), settings.evalMaxNewTokens(),
+                KeywordJudge.DEFAULT_REFUSAL_PHRASES, config.batchSize(), config.maxSeqLen());
+        URI alignmentUri = artifacts.input(job.getAlignment().getAlignmentUri(), "alignment.alignmentUri");
+        ProjectionStep.Projected projected;
+        if (plan.auto()) {
+            progress.phase(TrainingPhase.PROJECTING, "AUTO selection: evaluating K = 0, 1, ... with remedy " + plan.remedy().cliName());
+            Path alignedDir = artifacts.local(artifacts.input(job.getAlignment().getAlignedUri(), "alignment.alignedUri"),
+                    "aligned checkpoint");
+            AutoSelectionRunner.Setup setup = new AutoSelectionRunner.Setup(baseDir, alignedDir, plan.validationSafety(),
+                    data.task() ? data.heldout() : null, evalConfig, settings.device());
+            SafeLoraProjector.Result result;
+            try (AlignmentArtifact alignment = AlignmentArtifact.open(artifacts.local(alignmentUri, "alignment artifact"))) {
+                result = AutoSelectionRunner.run(raw, rawLocal, alignment, plan.remedy(), plan.subspaceRank(),
+                        job.getSelection().getAutoEpsilon(), job.getSelection().getAutoDelta(), setup, runDir.resolve("auto"),
+                        k -> context.checkCancelled());
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(BadInputException.Cause.PROCESSING, "AUTO selection failed: " + e.getMessage(), e);
+            }
+            projected = ProjectionStep.store(artifacts, result, prefix, runDir.resolve("out"));
+        } else {
+            projected = ProjectionStep.projectAndStore(artifacts, raw, alignmentUri, plan.selection(), plan.remedy(), plan.subspaceRank(),
+                    prefix, runDir.resolve("out"), context);
+        }
         long projectionMs = (System.nanoTime() - projectStart) / 1_000_000;
 
         progress.phase(TrainingPhase.EVALUATING, "evaluating the raw and the projected adapter");
         long evalStart = System.nanoTime();
-        EvaluationConfig evalConfig = new EvaluationConfig(config.template(), settings.evalMaxNewTokens(),
-                KeywordJudge.DEFAULT_REFUSAL_PHRASES, config.batchSize(), config.maxSeqLen());
         EvaluationListener cancellable = (phase, done, total) -> context.checkCancelled();
         model.device().releaseCachedMemory();
         EvaluationReport before = evaluate(model, baseDir, rawLocal, data, evalConfig, cancellable);
