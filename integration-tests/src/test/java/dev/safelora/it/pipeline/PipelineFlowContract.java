@@ -27,6 +27,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -35,6 +36,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -125,6 +127,35 @@ abstract class PipelineFlowContract {
     }
 
     @Test
+    void onceThePipelineIsIdleEveryStageGroupHasLagZeroAsKafkasToolsComputeIt() throws Exception {
+        TinyFamily family = TinyFamily.create("it-lag", root);
+        String requestId = "it-lag-1";
+        submitter.submit(family.registration());
+        submitter.submit(family.training(requestId, 1));
+        awaitCompleted(requestId);
+
+        // Committed offset = log end offset on every partition, transaction markers included (the planner and
+        // the trainer write in transactions, so an offset + 1 commit would stay one behind for good).
+        awaitIdle();
+        try (GroupLag lag = new GroupLag(cluster.clientSettings())) {
+            // What each stage reports on /metrics agrees with what the Admin client computes.
+            for (Map.Entry<String, Integer> stage : stages.stageMetricsPorts().entrySet()) {
+                Awaitility.await("the lag on /metrics of " + stage.getKey()).atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(250))
+                        .untilAsserted(() -> {
+                            Map<String, Long> reported = GroupLag.metricsLag(stage.getValue());
+                            Map<String, Long> admin = lag.adminLag("safelora-" + stage.getKey());
+                            assertThat(reported).as("lag series of " + stage.getKey()).isNotEmpty();
+                            reported.forEach((tp, l) -> {
+                                assertThat(l).as(stage.getKey() + " " + tp + " on /metrics").isZero();
+                                assertThat(admin).as("Admin-computed lag of " + stage.getKey()).containsEntry(tp, l);
+                            });
+                        });
+            }
+        }
+    }
+
+    @Test
     void poisonPillsLandInTheDeadLetterTopicsAndTheNextRecordsOnTheirPartitionsAreProcessed() throws Exception {
         TinyFamily family = TinyFamily.create("it-poison", root);
         String requestId = "it-poison-1";
@@ -191,8 +222,8 @@ abstract class PipelineFlowContract {
 
         stages.startTrainer();
         Completed done = awaitCompleted(requestId);
-        // Anything a second, duplicate attempt would publish would come after this; give it the time to show.
-        Thread.sleep(3000);
+        // Anything a second, duplicate attempt would publish comes before its offset commit: wait for the commits.
+        awaitIdle();
         events.catchUp();
         assertThat(events.values(Topic.ADAPTERS, AdapterPublished.class, a -> a.getRequestId().equals(requestId))).hasSize(1);
         assertThat(events.values(Topic.EVALUATIONS, EvaluationCompleted.class, e -> e.getRequestId().equals(requestId))).hasSize(1);
@@ -226,7 +257,7 @@ abstract class PipelineFlowContract {
         Completed successor = awaitSuccessor(first, family.name, requestId);
         AdapterPublished refreshed = successor.adapter();
         EvaluationCompleted evaluation = successor.evaluation();
-        Thread.sleep(2000);
+        awaitIdle(); // a duplicate projection job or alignment would come before these commits
         events.catchUp();
 
         List<AlignmentEvent> alignments = alignmentEvents(family.name);
@@ -300,6 +331,27 @@ abstract class PipelineFlowContract {
         assertThat(retrained.getProjectedModules()).containsExactlyInAnyOrderElementsOf(projected);
     }
 
+    static final List<String> STAGE_GROUPS = List.of("safelora-alignment", "safelora-planner", "safelora-trainer", "safelora-projector");
+
+    /**
+     * Waits until every stage group has committed everything on its input topics (lag 0 per partition, computed
+     * as Kafka's tools do): nothing is in flight, so nothing more will be published.
+     */
+    void awaitIdle() {
+        try (GroupLag lag = new GroupLag(cluster.clientSettings())) {
+            for (String group : STAGE_GROUPS) {
+                Awaitility.await("lag 0 on every partition of " + group).atMost(Duration.ofMinutes(1))
+                        .pollInterval(Duration.ofMillis(250))
+                        .untilAsserted(() -> {
+                            Map<String, Long> perPartition = lag.adminLag(group);
+                            assertThat(perPartition).as("committed partitions of " + group).isNotEmpty();
+                            assertThat(perPartition).as("log end - committed, per partition, of " + group)
+                                    .allSatisfy((tp, l) -> assertThat(l).isZero());
+                        });
+            }
+        }
+    }
+
     /** The adapter and evaluation events of one request. */
     record Completed(AdapterPublished adapter, EvaluationCompleted evaluation) {
     }
@@ -339,6 +391,7 @@ abstract class PipelineFlowContract {
         PipelineEvents.Seen letter = events.await("the dead letter of " + topic.topicName() + " key " + key, WAIT,
                 () -> last(events.deadLetters(topic, key)), () -> events.describe(key));
         assertThat(letter.raw()).as("the original bytes, untouched").isEqualTo(original);
+        assertThat(DeadLetters.violations(letter.headers())).as("the dead-letter header contract").isEmpty();
         assertThat(letter.header(DeadLetters.STAGE)).contains(stage);
         assertThat(letter.header(DeadLetters.SOURCE_TOPIC)).contains(topic.topicName());
         assertThat(letter.header(DeadLetters.SOURCE_PARTITION)).contains(Integer.toString(source.partition()));

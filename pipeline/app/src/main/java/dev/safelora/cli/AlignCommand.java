@@ -35,7 +35,8 @@ final class AlignCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory of the alignment artifact.")
     Path out;
 
-    @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|f16|bf16", description = "Storage dtype of V (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dtype", paramLabel = "f32|f16|bf16", description = "Storage dtype of V (default: the checkpoints' "
+            + "16-bit dtype when V is rounded to it as PEFT does, which loses nothing; f32 otherwise).")
     DType dtype;
 
     @Option(names = "--on-zero", defaultValue = "exclude", paramLabel = "exclude|fail",
@@ -49,7 +50,7 @@ final class AlignCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
+        if (dtype != null && dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dtype must be f32, f16 or bf16, got " + EnumOptions.cliName(dtype));
         }
         var targets = new LinkedHashSet<String>();
@@ -57,9 +58,18 @@ final class AlignCommand implements Callable<Integer> {
         if (targets.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--modules names no module");
         }
-        AlignmentManifest m = Aligner.align(base, aligned, targets, out, new Aligner.Options(dtype, onZero,
-                        exactDifference ? CheckpointPair.Difference.EXACT : CheckpointPair.Difference.AS_PEFT),
-                new StderrProgress(spec.commandLine().getErr(), "align"));
+        boolean outExisted = java.nio.file.Files.exists(out);
+        AlignmentManifest m;
+        try {
+            m = Aligner.align(base, aligned, targets, out, new Aligner.Options(dtype, onZero,
+                            exactDifference ? CheckpointPair.Difference.EXACT : CheckpointPair.Difference.AS_PEFT),
+                    new StderrProgress(spec.commandLine().getErr(), "align"));
+        } catch (RuntimeException e) {
+            if (!outExisted) {
+                dev.safelora.files.FileTrees.deleteQuietly(out); // a refused input leaves nothing behind
+            }
+            throw e;
+        }
         var stdout = spec.commandLine().getOut();
         stdout.printf("aligned %d modules (%d excluded) -> %s%n", m.modules().size(), m.excluded().size(), out);
         for (AlignmentManifest.Excluded e : m.excluded()) {

@@ -12,6 +12,8 @@ import java.util.concurrent.CountDownLatch;
 import dev.safelora.broker.BrokerSettings;
 import dev.safelora.cluster.EmbeddedCluster;
 import dev.safelora.files.FileTrees;
+import dev.safelora.registry.SchemaRegistryClient;
+import dev.safelora.topics.SchemaBootstrap;
 import dev.safelora.topics.TopicSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -53,6 +55,10 @@ public final class DevClusterCommand implements Callable<Integer> {
             description = "Host name to listen on and advertise (default: ${DEFAULT-VALUE}).")
     String host;
 
+    @Option(names = "--no-register",
+            description = "Do not register the topics' value schemas under <topic>-value at start.")
+    boolean noRegister;
+
     private final CountDownLatch stop = new CountDownLatch(1);
     private final CountDownLatch ready = new CountDownLatch(1);
 
@@ -85,6 +91,25 @@ public final class DevClusterCommand implements Callable<Integer> {
         out.println("Topics:          " + cluster.topics().created().size() + " created, "
                 + cluster.topics().alreadyPresent().size() + " already present");
         cluster.topics().mismatches().forEach(m -> out.println("  note: " + m));
+        if (!noRegister) {
+            SchemaBootstrap.Result schemas;
+            try (SchemaRegistryClient registry = cluster.registryClient()) {
+                schemas = SchemaBootstrap.run(registry);
+            }
+            out.println("Schemas:         " + schemas.registered().size() + " registered under <topic>-value, "
+                    + schemas.alreadyRegistered().size() + " already registered");
+            out.flush();
+            if (!schemas.incompatible().isEmpty()) {
+                PrintWriter err = spec.commandLine().getErr();
+                schemas.incompatible().forEach(line -> err.println("incompatible schema in the registry (left unchanged): " + line));
+                err.println("dev-cluster: stopping; start it with --no-register to keep these subjects as they are");
+                err.flush();
+                Runtime.getRuntime().removeShutdownHook(hook);
+                shutdown(cluster, temporary ? dir : null);
+                ready.countDown();
+                return 1;
+            }
+        }
         out.println("Started in " + cluster.startupTime().toMillis() + " ms. In another shell:");
         out.println(cluster.clientSettings().exportLines());
         out.println("Press Ctrl-C to stop.");

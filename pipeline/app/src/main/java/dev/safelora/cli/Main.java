@@ -18,7 +18,9 @@ import picocli.CommandLine.Command;
             SubmitCommand.class,
             AlignCommand.class,
             ProjectCommand.class,
+            ExportCommand.class,
             MergeCommand.class,
+            SweepCommand.class,
             BenchSafeLoraCommand.class,
             LogitsCommand.class,
             GenerateCommand.class,
@@ -30,6 +32,8 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             EvalCommand.class,
             BenchTrainCommand.class,
+            AuditCommand.class,
+            GpuCheckCommand.class,
         })
 public final class Main implements Runnable {
 

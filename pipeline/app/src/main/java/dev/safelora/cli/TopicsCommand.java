@@ -3,6 +3,8 @@ package dev.safelora.cli;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
+import dev.safelora.registry.SchemaRegistryClient;
+import dev.safelora.topics.SchemaBootstrap;
 import dev.safelora.topics.TopicBootstrap;
 import dev.safelora.topics.TopicSettings;
 import org.apache.kafka.clients.admin.Admin;
@@ -28,7 +30,10 @@ final class TopicsCommand implements Runnable {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Creates every pipeline topic, its .dlq and _schemas; compacted where the topic is keyed state.",
-                "Idempotent: existing topics are left as they are and differences from the plan are reported."})
+                "Idempotent: existing topics are left as they are and differences from the plan are reported.",
+                "Then registers each topic's current value schema under <topic>-value in the schema registry (unless",
+                "--no-register): subjects already holding it are left alone; a subject whose versions it is not compatible",
+                "with is reported and left unchanged, and the exit status is 1."})
     static final class Create implements Callable<Integer> {
 
         @Spec
@@ -53,6 +58,10 @@ final class TopicsCommand implements Runnable {
                 description = "retention of the dead-letter topics (default: the broker's)")
         Long dlqRetentionHours;
 
+        @Option(names = "--no-register",
+                description = "do not register the topics' value schemas in the schema registry")
+        boolean noRegister;
+
         @Override
         public Integer call() {
             QuietKafkaLogs.apply();
@@ -65,7 +74,23 @@ final class TopicsCommand implements Runnable {
             out.printf("topics: %d created, %d already present%n", result.created().size(), result.alreadyPresent().size());
             result.mismatches().forEach(m -> out.println("differs from the plan (left unchanged): " + m));
             out.flush();
-            return 0;
+            if (noRegister) {
+                return 0;
+            }
+            SchemaBootstrap.Result schemas;
+            try (SchemaRegistryClient registry = cluster.settings().registryClient()) {
+                schemas = SchemaBootstrap.run(registry);
+            }
+            return report(schemas, out, spec.commandLine().getErr());
+        }
+
+        /** Prints what {@link SchemaBootstrap} did; 1 when a subject holds an incompatible schema. */
+        static int report(SchemaBootstrap.Result schemas, java.io.PrintWriter out, java.io.PrintWriter err) {
+            out.printf("schemas: %d registered, %d already registered%n", schemas.registered().size(), schemas.alreadyRegistered().size());
+            out.flush();
+            schemas.incompatible().forEach(line -> err.println("incompatible schema in the registry (left unchanged): " + line));
+            err.flush();
+            return schemas.incompatible().isEmpty() ? 0 : 1;
         }
 
         private TopicSettings settings() {

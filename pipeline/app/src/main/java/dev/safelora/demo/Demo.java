@@ -115,6 +115,7 @@ public final class Demo {
                         watcher.alignment().orElse(null), watcher.adapters(), watcher.evaluations(), elapsed());
                 out.println();
                 out.print(DemoSummary.render(result, paths));
+                DemoAudit.report(result, paths, stages.auditPort(), settings.keepRunning(), out);
                 out.flush();
                 if (settings.keepRunning()) {
                     out.println();

@@ -28,6 +28,8 @@ final class DemoStages implements AutoCloseable {
 
     private final List<AutoCloseable> running = new ArrayList<>();
     private final List<String> names = new ArrayList<>();
+    /** The audit stage's process: its HTTP port serves /audit/. */
+    private dev.safelora.stage.StageProcess audit;
 
     private DemoStages() {
     }
@@ -43,6 +45,8 @@ final class DemoStages implements AutoCloseable {
             stages.add("planner", PlannerApp.start(planner, new PlannerMetrics()));
             stages.startWorker(TrainerStage.NAME, writeConfig(cluster, paths, TrainerStage.NAME), env, TrainerStage.WIRING);
             stages.startWorker(ProjectorStage.NAME, writeConfig(cluster, paths, ProjectorStage.NAME), env, ProjectorStage.WIRING);
+            stages.audit = dev.safelora.audit.stage.AuditStage.WIRING.start(writeConfig(cluster, paths, DemoAudit.STAGE), env);
+            stages.add(DemoAudit.STAGE, stages.audit);
         } catch (RuntimeException e) {
             stages.close();
             throw e;
@@ -53,6 +57,10 @@ final class DemoStages implements AutoCloseable {
     /** Exactly what {@code safelora stage <name> --config FILE} does, minus the JVM shutdown hook. */
     private void startWorker(String name, Path configFile, Map<String, String> env, StageWiring wiring) {
         add(name, wiring.start(configFile, env));
+    }
+
+    int auditPort() {
+        return audit.metricsPort();
     }
 
     List<String> names() {
@@ -78,6 +86,7 @@ final class DemoStages implements AutoCloseable {
         p.put("stage.shutdown.deadline", "10s");
         p.put("stage.shutdown.cancel.grace", "5s");
         p.put("stage.artifacts.uri", DemoPaths.fileUri(paths.artifacts()));
+        p.put("stage.inputs.allowed", DemoPaths.fileUri(paths.base().getParent()) + "," + DemoPaths.fileUri(paths.data()));
         p.put("stage.progress.interval", "1s");
         p.put("stage.eval.max.new.tokens", "8");
         p.put("stage.checkpoint.every", "0");

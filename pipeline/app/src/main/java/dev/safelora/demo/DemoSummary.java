@@ -78,7 +78,8 @@ final class DemoSummary {
             case THRESHOLD -> "THRESHOLD " + trim(p.getThreshold());
             case TOP_K -> "TOP_K " + p.getTopK();
             case EXPLICIT -> "EXPLICIT layers " + p.getLayers() + " modules " + p.getModules();
-        };
+            case AUTO -> "AUTO epsilon " + trim(p.getAutoEpsilon()) + " delta " + trim(p.getAutoDelta());
+        } + (p.getRemedy() == null || "PROJECT".equals(p.getRemedy()) ? "" : ", remedy " + p.getRemedy());
     }
 
     private static String number(Double v) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.safelora.adapter.PeftAdapter;
+import dev.safelora.adapter.ServingConformance;
 import dev.safelora.tensor.DType;
 import dev.safelora.testsupport.TinyCheckpoints;
 import java.io.IOException;
@@ -85,6 +86,35 @@ class AlignProjectCommandTest {
     }
 
     @Test
+    void projectedAdaptersExportForVllmAndPeftAndPassBothLoadersRules() throws IOException {
+        Path projected = dir.resolve("projected");
+        assertThat(run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
+                "--out", projected.toString(), "--mode", "top-k", "--top-k", "3").exitCode()).isZero();
+        assertThat(ServingConformance.check(projected, ServingConformance.Loader.PEFT, null, 16)).isEmpty();
+        assertThat(ServingConformance.check(projected, ServingConformance.Loader.VLLM, null, 16)).isEmpty();
+
+        Path vllm = dir.resolve("vllm");
+        CliRun export = run("export", "--adapter", projected.toString(), "--out", vllm.toString(), "--for", "vllm",
+                "--base-model", "org/tiny-base");
+        assertThat(export.exitCode()).as(export.err()).isZero();
+        assertThat(export.out()).contains("exported 8 modules for vLLM at rank 4").contains("--max-lora-rank 8");
+        assertThat(ServingConformance.check(vllm, ServingConformance.Loader.VLLM, null, 16)).isEmpty();
+        assertThat(PeftAdapter.read(vllm).config().baseModelPath()).isEqualTo("org/tiny-base");
+
+        Path peft = dir.resolve("peft");
+        assertThat(run("export", "--adapter", projected.toString(), "--out", peft.toString(), "--for", "peft").exitCode()).isZero();
+        assertThat(ServingConformance.check(peft, ServingConformance.Loader.PEFT, null, 16)).isEmpty();
+
+        CliRun tooSmall = run("export", "--adapter", projected.toString(), "--out", dir.resolve("x").toString(), "--for", "vllm",
+                "--max-lora-rank", "1");
+        assertThat(tooSmall.exitCode()).isNotZero();
+        assertThat(tooSmall.err().strip()).contains("serve it with vllm --max-lora-rank 8").doesNotContain("\n");
+        CliRun badTarget = run("export", "--adapter", projected.toString(), "--out", dir.resolve("y").toString(), "--for", "tgi");
+        assertThat(badTarget.exitCode()).isEqualTo(2);
+        assertThat(badTarget.err()).contains("vllm, peft");
+    }
+
+    @Test
     void topKAndExplicitModes() throws IOException {
         Path out = dir.resolve("topk");
         CliRun topK = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
@@ -116,12 +146,42 @@ class AlignProjectCommandTest {
                 "--out", out.toString(), "--mode", "subspace", "--rank", "2", "--threshold", "1");
         assertThat(sub.exitCode()).as(sub.err()).isZero();
         JsonNode report = new ObjectMapper().readTree(out.resolve("safelora_report.json").toFile());
-        assertThat(report.get("mode").asText()).isEqualTo("subspace");
+        assertThat(report.get("mode").asText()).as("--mode subspace is threshold selection").isEqualTo("threshold");
+        assertThat(report.get("remedy").asText()).isEqualTo("subspace");
         assertThat(report.get("rank").asInt()).isEqualTo(2);
         assertThat(report.get("projectedCount").asInt()).isEqualTo(8);
-        CliRun noRank = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--mode", "subspace");
-        assertThat(noRank.exitCode()).isEqualTo(2);
-        assertThat(noRank.err()).contains("--rank");
+        CliRun rankForZero = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--remedy", "zero",
+                "--rank", "2");
+        assertThat(rankForZero.exitCode()).isEqualTo(2);
+        assertThat(rankForZero.err()).contains("--rank applies to --remedy subspace only");
+    }
+
+    @Test
+    void everyRemedyProjectsTheSameModulesAndSaysWhichItApplied() throws IOException {
+        List<List<String>> selected = new ArrayList<>();
+        for (String remedy : List.of("project", "subspace", "zero", "shrink")) {
+            Path out = dir.resolve("remedy-" + remedy);
+            CliRun r = run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
+                    "--out", out.toString(), "--mode", "top-k", "--top-k", "3", "--remedy", remedy);
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            JsonNode report = new ObjectMapper().readTree(out.resolve("safelora_report.json").toFile());
+            assertThat(report.get("remedy").asText()).isEqualTo(remedy);
+            List<String> names = new ArrayList<>();
+            report.get("modules").forEach(m -> {
+                assertThat(m.has("signedScore")).isTrue();
+                if (m.get("projected").asBoolean()) {
+                    names.add(m.get("name").asText());
+                    if (remedy.equals("zero")) {
+                        assertThat(m.get("normRatio").asDouble()).isZero();
+                    }
+                }
+            });
+            selected.add(names);
+        }
+        assertThat(selected).allSatisfy(s -> assertThat(s).hasSize(3).isEqualTo(selected.get(0)));
+        CliRun bad = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--remedy", "scale");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("'scale' is not one of project, subspace, zero, shrink");
     }
 
     @Test
@@ -138,7 +198,7 @@ class AlignProjectCommandTest {
         assertThat(countForThreshold.err()).contains("--top-k applies to --mode top-k only");
         CliRun badMode = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--mode", "number");
         assertThat(badMode.exitCode()).isEqualTo(2);
-        assertThat(badMode.err()).contains("'number' is not one of threshold, top-k, explicit, subspace");
+        assertThat(badMode.err()).contains("'number' is not one of threshold, top-k, explicit, subspace, auto");
         CliRun both = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--base", "b", "--aligned", "a", "--out", "y");
         assertThat(both.exitCode()).isEqualTo(2);
         assertThat(both.err()).startsWith("safelora: error: --alignment=DIR and ").doesNotContain("Error:");

@@ -50,6 +50,15 @@ class DemoCommandTest {
         report.get("modules").forEach(m -> reported.add(m.get("name").asText()));
         assertThat(reported).containsExactlyElementsOf(MODULES);
         assertThat(run.out()).contains("projected modules: " + report.get("projectedCount").asInt() + " of 4");
+
+        // the audit stage ran too: a ledger that verifies and an HTML report of the adapter
+        java.util.regex.Matcher ledger = Pattern.compile("audit ledger: +(\\S+)").matcher(run.out());
+        assertThat(ledger.find()).as(run.out()).isTrue();
+        CliRun verify = CliRun.of("audit", "verify", "--jdbc-url", "jdbc:sqlite:" + ledger.group(1));
+        assertThat(verify.exitCode()).as(verify.err()).isZero();
+        java.util.regex.Matcher html = Pattern.compile("audit report: +(\\S+)").matcher(run.out());
+        assertThat(html.find()).as(run.out()).isTrue();
+        assertThat(Files.readString(Path.of(html.group(1)))).contains("id='cosine-chart'").contains(MODULES.get(0));
     }
 
     @Test

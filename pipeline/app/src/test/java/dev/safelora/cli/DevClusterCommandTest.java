@@ -19,6 +19,8 @@ import dev.safelora.registry.HttpSchemaRegistryClient;
 import dev.safelora.schema.TrainingProgress;
 import dev.safelora.serde.AvroSerializer;
 import dev.safelora.testkit.AvroFixtures;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -79,7 +81,15 @@ class DevClusterCommandTest {
             Running first = start(executor);
             String printed = first.out().toString();
             assertThat(printed).contains("Kafka broker:", "Schema registry: " + first.registry(),
-                    "Topics:          " + (2 * Topic.values().length + 1) + " created, 0 already present", "Press Ctrl-C to stop.");
+                    "Topics:          " + (2 * Topic.values().length + 1) + " created, 0 already present",
+                    "Schemas:         " + Topic.values().length + " registered under <topic>-value, 0 already registered",
+                    "Press Ctrl-C to stop.");
+            try (HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.of(first.registry())) {
+                for (Topic t : Topic.values()) {
+                    assertThat(registry.latest(t.topicName() + "-value").schema()).as(t.topicName()).isEqualTo(t.valueSchema());
+                }
+                assertThat(registry.subjects()).as("no subject for a dead-letter topic").hasSize(Topic.values().length);
+            }
             int id;
             try (HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.of(first.registry());
                  KafkaProducer<String, TrainingProgress> producer = new KafkaProducer<>(
@@ -98,7 +108,8 @@ class DevClusterCommandTest {
             }
 
             Running second = start(executor);
-            assertThat(second.out().toString()).contains("0 created, " + (2 * Topic.values().length + 1) + " already present");
+            assertThat(second.out().toString()).contains("0 created, " + (2 * Topic.values().length + 1) + " already present",
+                    "Schemas:         0 registered under <topic>-value, " + Topic.values().length + " already registered");
             try (HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.of(second.registry())) {
                 assertThat(registry.latest(topic + "-value").id()).isEqualTo(id);
             }
@@ -123,6 +134,50 @@ class DevClusterCommandTest {
             assertThat(running.stop()).isZero();
 
             assertThat(temporary).doesNotExist();
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void topicsCreateRegistersEverySubjectOnceAndLeavesAnIncompatibleOneAsItIs() throws Exception {
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Running running = startWith(executor, "--no-register");
+            assertThat(running.out().toString()).doesNotContain("Schemas:");
+            String requests = Topic.TRAINING_REQUESTS.topicName() + "-value";
+            Schema foreign = SchemaBuilder.record("TrainingRequest").namespace("other.team").fields().requiredInt("priority").endRecord();
+            try (HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.of(running.registry())) {
+                assertThat(registry.subjects()).as("--no-register").isEmpty();
+                registry.register(requests, foreign);
+            }
+            String[] create = {"topics", "create", "--partitions", "2", "--bootstrap-servers", running.bootstrap(),
+                "--registry-url", running.registry()};
+
+            CliRun first = CliRun.of(create);
+            CliRun again = CliRun.of(create);
+
+            int others = Topic.values().length - 1;
+            assertThat(first.exitCode()).as(first.err()).isEqualTo(1);
+            assertThat(first.out()).contains("schemas: " + others + " registered, 0 already registered");
+            assertThat(first.err()).startsWith("incompatible schema in the registry (left unchanged): " + requests + ": ");
+            assertThat(again.exitCode()).isEqualTo(1);
+            assertThat(again.out()).contains("schemas: 0 registered, " + others + " already registered");
+            try (HttpSchemaRegistryClient registry = HttpSchemaRegistryClient.of(running.registry())) {
+                assertThat(registry.versions(requests)).containsExactly(1);
+                assertThat(registry.latest(requests).schema()).isEqualTo(foreign);
+                for (Topic t : Topic.values()) {
+                    if (t != Topic.TRAINING_REQUESTS) {
+                        assertThat(registry.versions(t.topicName() + "-value")).as(t.topicName()).containsExactly(1);
+                        assertThat(registry.latest(t.topicName() + "-value").schema()).isEqualTo(t.valueSchema());
+                    }
+                }
+            }
+            CliRun skipped = CliRun.of("topics", "create", "--partitions", "2", "--bootstrap-servers", running.bootstrap(),
+                    "--registry-url", "http://localhost:1", "--no-register");
+            assertThat(skipped.exitCode()).as("--no-register never asks the registry").isZero();
+            assertThat(skipped.out()).doesNotContain("schemas:");
+            assertThat(running.stop()).isZero();
         } finally {
             executor.shutdownNow();
         }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.time.Duration;
 
 import dev.safelora.contracts.Topic;
 import dev.safelora.testkit.SharedCluster;
@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 class TopicsCommandTest {
@@ -27,7 +28,7 @@ class TopicsCommandTest {
             waitUntilGone(admin, dropped);
 
             CliRun first = CliRun.of("topics", "create", "--partitions", "1",
-                    "--bootstrap-servers", cluster.clientSettings().bootstrapServers());
+                    "--bootstrap-servers", cluster.clientSettings().bootstrapServers(), "--registry-url", cluster.registryUrl());
             assertThat(first.exitCode()).as(first.err()).isZero();
             assertThat(first.out()).contains("topics: 1 created, " + (planned - 1) + " already present");
 
@@ -38,7 +39,7 @@ class TopicsCommandTest {
         }
 
         CliRun again = CliRun.of("topics", "create", "--partitions", "1",
-                "--bootstrap-servers", cluster.clientSettings().bootstrapServers());
+                "--bootstrap-servers", cluster.clientSettings().bootstrapServers(), "--registry-url", cluster.registryUrl());
         assertThat(again.out()).contains("topics: 0 created, " + planned + " already present");
     }
 
@@ -49,14 +50,8 @@ class TopicsCommandTest {
         assertThat(run.err()).contains("name a subcommand: create");
     }
 
-    private static void waitUntilGone(Admin admin, String topic) throws Exception {
-        for (int i = 0; i < 100; i++) {
-            Set<String> names = admin.listTopics().names().get();
-            if (!names.contains(topic)) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(topic + " was not deleted");
+    private static void waitUntilGone(Admin admin, String topic) {
+        Awaitility.await(topic + " deleted").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> !admin.listTopics().names().get().contains(topic));
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.safelora.adapter.PeftAdapter;
+import dev.safelora.adapter.ServingConformance;
 import dev.safelora.training.TinyTask;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,6 +49,9 @@ class TrainEvalCommandTest {
         assertThat(adapter.config().alpha()).isEqualTo(8.0);
         assertThat(adapter.config().targetModules()).containsExactly("q_proj", "v_proj", "down_proj");
         assertThat(adapter.modules()).hasSize(6);
+        // as both serving loaders read it, shapes checked against the base model's config.json
+        assertThat(ServingConformance.check(out, ServingConformance.Loader.PEFT, model.resolve("config.json"), 16)).isEmpty();
+        assertThat(ServingConformance.check(out, ServingConformance.Loader.VLLM, model.resolve("config.json"), 16)).isEmpty();
 
         Path safety = Files.writeString(dir.resolve("safety.jsonl"), "{\"prompt\": \"do something bad\"}\n");
         Path phrases = Files.writeString(dir.resolve("phrases.txt"), "nope\n\nnever\n");
@@ -88,6 +92,12 @@ class TrainEvalCommandTest {
                 "--lr", "-1");
         assertThat(badLr.exitCode()).as("a bad option value is a usage error").isEqualTo(2);
         assertThat(badLr.err()).contains("learning rate must be positive");
+
+        CliRun head = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("h").toString(),
+                "--targets", "q_proj,lm_head");
+        assertThat(head.exitCode()).isEqualTo(2);
+        assertThat(head.err()).contains("target module lm_head is not supported");
+        assertThat(dir.resolve("h")).doesNotExist();
 
         CliRun badTemplate = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("z").toString(),
                 "--template", "alpaca");

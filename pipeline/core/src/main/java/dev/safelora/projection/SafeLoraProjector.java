@@ -19,7 +19,8 @@ import java.util.TreeSet;
 /**
  * SafeLoRA's projection of a LoRA adapter (PEFT {@code apply_safelora}), computed factored:
  * for every adapter module, with V from the alignment, {@code C B = V (V^T B) / ||V||_F}, the cosine
- * between {@code C B A} and {@code B A}, the selection, and {@code B := C B} for selected modules.
+ * between {@code C B A} and {@code B A}, the selection, and {@code B := C B} for selected modules
+ * (or another {@link Remedy} on the same selection).
  * Modules are matched by name, and only one alignment matrix is held at a time.
  */
 public final class SafeLoraProjector {
@@ -32,19 +33,30 @@ public final class SafeLoraProjector {
     }
 
     public static Result project(PeftAdapter adapter, AlignmentSource alignment, Selection selection, Progress progress) {
-        return project(adapter, alignment, selection, 0, progress);
+        return project(adapter, alignment, selection, Remedy.PROJECT, 0, progress);
     }
 
     /**
      * As {@link #project(PeftAdapter, AlignmentSource, Selection, Progress)}, but with
-     * {@code subspaceRank > 0} the operator is the orthogonal projector onto the top
-     * {@code subspaceRank} left singular vectors of V ({@link SubspaceProjection}, an extension
-     * beyond the paper) instead of {@code C = V V^T / ||V||_F}; report mode {@code subspace}.
+     * {@code subspaceRank > 0} the selected modules get the {@link Remedy#SUBSPACE} remedy of that rank.
      */
     public static Result project(PeftAdapter adapter, AlignmentSource alignment, Selection selection, int subspaceRank,
                                  Progress progress) {
+        return project(adapter, alignment, selection, subspaceRank > 0 ? Remedy.SUBSPACE : Remedy.PROJECT, subspaceRank, progress);
+    }
+
+    /**
+     * Selects modules by SafeLoRA's cosine (the same set whatever the remedy) and applies {@code remedy} to
+     * the selected ones. {@code subspaceRank} is the rank of the SUBSPACE projector; 0 means each module's
+     * LoRA rank r (capped at {@code min(m, n)}); it must be 0 for the other remedies.
+     */
+    public static Result project(PeftAdapter adapter, AlignmentSource alignment, Selection selection, Remedy remedy,
+                                 int subspaceRank, Progress progress) {
         if (subspaceRank < 0) {
             throw new IllegalArgumentException("subspace rank must be positive, got " + subspaceRank);
+        }
+        if (subspaceRank > 0 && remedy != Remedy.SUBSPACE) {
+            throw new IllegalArgumentException("a subspace rank applies to the subspace remedy only, not " + remedy.cliName());
         }
         if (adapter.config().useDora()) {
             throw new IllegalArgumentException("DoRA adapters are not supported: SafeLoRA projects plain LoRA updates");
@@ -55,8 +67,10 @@ public final class SafeLoraProjector {
 
         List<String> names = new ArrayList<>(modules.keySet());
         List<ModuleResult> partial = new ArrayList<>();
-        Map<String, float[]> projectedB = new LinkedHashMap<>();
+        Map<String, float[]> remediedB = new LinkedHashMap<>();
         Map<String, Double> distanceIfKept = new LinkedHashMap<>();
+        Map<String, Double> distanceIfRemedied = new LinkedHashMap<>();
+        Map<String, Double> normRatioIfRemedied = new LinkedHashMap<>();
         int done = 0;
         for (String name : names) {
             LoraWeights w = modules.get(name);
@@ -64,24 +78,31 @@ public final class SafeLoraProjector {
             if (v.frobeniusNorm() == 0) {
                 throw new IllegalArgumentException("module " + name + ": its alignment V is zero, so C = V V^T / ||V||_F is undefined");
             }
-            double[] b = FactoredProjection.widen(w.b());
-            double[] cb;
-            if (subspaceRank > 0) {
-                if (subspaceRank > Math.min(v.rows(), v.cols())) {
-                    throw new IllegalArgumentException("module " + name + ": subspace rank " + subspaceRank + " exceeds min(" + v.rows()
-                            + ", " + v.cols() + ")");
-                }
-                double[] u = SubspaceProjection.topLeftSingularVectors(v.v(), v.rows(), v.cols(), subspaceRank);
-                cb = SubspaceProjection.project(u, v.rows(), subspaceRank, b, w.r());
-            } else {
-                cb = FactoredProjection.projectB(v.v(), v.rows(), v.cols(), v.frobeniusNorm(), w.b(), w.r());
+            int rank = remedy != Remedy.SUBSPACE ? 0 : subspaceRank > 0 ? subspaceRank : Math.min(w.r(), Math.min(v.rows(), v.cols()));
+            if (rank > Math.min(v.rows(), v.cols())) {
+                throw new IllegalArgumentException("module " + name + ": subspace rank " + rank + " exceeds min(" + v.rows()
+                        + ", " + v.cols() + ")");
             }
+            double[] b = FactoredProjection.widen(w.b());
+            double[] btv = FactoredProjection.vTransposeB(v.v(), v.rows(), v.cols(), b, w.r());
+            double[] cb = FactoredProjection.vTimes(v.v(), v.rows(), v.cols(), btv, w.r(), v.frobeniusNorm());
             double[] g = FactoredProjection.gram(w.a(), w.r(), w.in());
             double cos = FactoredProjection.cosine(cb, b, w.out(), w.r(), g);
+            if (!Double.isFinite(cos)) {
+                // NaN compares false with every threshold: the module would silently stay unprojected.
+                throw new IllegalArgumentException("module " + name + ": its cosine is not finite (NaN or infinity from its LoRA"
+                        + " factors or alignment); refusing to decide whether to project it");
+            }
             double rounded = Math.rint(cos * 1e5) / 1e5;
-            partial.add(new ModuleResult(name, ModuleNames.layerIndex(name).orElse(-1), rounded, cos, false, v.frobeniusNorm(), 0));
-            projectedB.put(name, FactoredProjection.narrow(cb));
+            double signed = Remedies.signedScore(btv, w.a(), b, w.out(), w.r(), g, v.frobeniusNorm());
+            double[] remedied = Remedies.apply(remedy, new Remedies.ModuleUpdate(b, cb, g, w.out(), w.r(), v, rank));
+            double before = Remedies.updateNorm(b, w.out(), w.r(), g);
+            normRatioIfRemedied.put(name, before == 0 ? 1 : Remedies.updateNorm(remedied, w.out(), w.r(), g) / before);
+            partial.add(new ModuleResult(name, ModuleNames.layerIndex(name).orElse(-1), rounded, cos, signed, false, 1,
+                    v.frobeniusNorm(), 0));
+            remediedB.put(name, FactoredProjection.narrow(remedied));
             distanceIfKept.put(name, FactoredProjection.distance(b, cb));
+            distanceIfRemedied.put(name, remedy == Remedy.PROJECT ? 0 : FactoredProjection.distance(remedied, cb));
             progress.step(++done, names.size(), name);
         }
 
@@ -91,14 +112,15 @@ public final class SafeLoraProjector {
         double dsum = 0;
         for (ModuleResult r : partial) {
             boolean projected = chosen.contains(r.name());
-            double distance = projected ? 0 : distanceIfKept.get(r.name());
+            double distance = projected ? distanceIfRemedied.get(r.name()) : distanceIfKept.get(r.name());
             dsum += 1 / (1 + distance);
-            results.add(new ModuleResult(r.name(), r.layer(), r.cosine(), r.exactCosine(), projected, r.alignmentNorm(), distance));
+            results.add(new ModuleResult(r.name(), r.layer(), r.cosine(), r.exactCosine(), r.signedScore(), projected,
+                    projected ? normRatioIfRemedied.get(r.name()) : 1, r.alignmentNorm(), distance));
             LoraWeights w = modules.get(r.name());
-            out.add(projected ? w.withB(projectedB.get(r.name())) : w);
+            out.add(projected ? w.withB(remediedB.get(r.name())) : w);
         }
         ProjectionReport report = new ProjectionReport(
-                subspaceRank > 0 ? "subspace" : selection.mode().cliName(),
+                selection.mode().cliName(), remedy.cliName(),
                 selection.mode() == Selection.Mode.THRESHOLD ? selection.threshold() : null,
                 selection.mode() == Selection.Mode.TOP_K ? selection.topK() : null,
                 subspaceRank > 0 ? subspaceRank : null,

@@ -123,19 +123,40 @@ public final class SubspaceProjection {
                         x[vc + i * entryStride] -= dot * x[vp + i * entryStride];
                     }
                 }
-                double norm = 0;
-                for (int i = 0; i < length; i++) {
-                    norm += x[vc + i * entryStride] * x[vc + i * entryStride];
+                double norm = norm(x, vc, length, entryStride);
+                // V of rank below the oversampled width (a LoRA-merged alignment has rank r) leaves exactly
+                // dependent vectors: complete the basis with the first unit vector independent of the others
+                for (int unit = 0; norm < 1e-300 && unit < length; unit++) {
+                    for (int i = 0; i < length; i++) {
+                        x[vc + i * entryStride] = i == unit ? 1 : 0;
+                    }
+                    for (int p = 0; p < c; p++) {
+                        int vp = p * vectorStride;
+                        double dot = x[vp + unit * entryStride];
+                        for (int i = 0; i < length; i++) {
+                            x[vc + i * entryStride] -= dot * x[vp + i * entryStride];
+                        }
+                    }
+                    norm = norm(x, vc, length, entryStride);
+                    norm = norm < 0.5 ? 0 : norm;
                 }
-                norm = Math.sqrt(norm);
                 if (norm < 1e-300) {
-                    throw new IllegalArgumentException("alignment matrix has rank below the requested subspace rank");
+                    throw new IllegalArgumentException("cannot complete an orthonormal basis of " + count + " vectors in " + length
+                            + " dimensions");
                 }
                 for (int i = 0; i < length; i++) {
                     x[vc + i * entryStride] /= norm;
                 }
             }
         }
+    }
+
+    private static double norm(double[] x, int start, int length, int entryStride) {
+        double s = 0;
+        for (int i = 0; i < length; i++) {
+            s += x[start + i * entryStride] * x[start + i * entryStride];
+        }
+        return Math.sqrt(s);
     }
 
     /** Cyclic Jacobi eigen-decomposition of a symmetric n x n matrix (destroyed); eigenvectors as columns. */

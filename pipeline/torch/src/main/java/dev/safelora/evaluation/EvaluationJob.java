@@ -40,28 +40,57 @@ public record EvaluationJob(Path modelDir, Path adapterDir, Path taskFile, Map<S
                 heldoutFile, config, device);
     }
 
+    /** Loads the model (and the adapter), evaluates, and frees the model before returning. */
     public EvaluationReport run(EvaluationListener listener) {
-        // Read every input first: a bad file fails before the model is loaded.
-        Dataset task = taskFile == null ? null : DatasetReader.readPrompts(taskFile);
+        Inputs inputs = readInputs();
+        try (CausalLm model = CausalLm.load(modelDir, ComputeDevice.parse(device == null ? "cpu" : device))) {
+            if (adapterDir != null) {
+                // One adapter on a model of its own: fold it into the weights, so decoding runs no LoRA branch.
+                Adapters.apply(model, adapterDir);
+                model.mergeLora();
+            }
+            return evaluate(model, inputs, listener, false);
+        }
+    }
+
+    /**
+     * Evaluates on {@code model}, already loaded from {@code modelDir}: whatever LoRA it carries is dropped
+     * and this job's adapter (if any) installed, so one loaded model serves the raw and the projected
+     * evaluation of a training job. The caller keeps owning the model; it is left with this job's adapter.
+     */
+    public EvaluationReport run(CausalLm model, EvaluationListener listener) {
+        Inputs inputs = readInputs();
+        model.removeLora();
+        return evaluate(model, inputs, listener, true);
+    }
+
+    private record Inputs(Dataset task, Map<String, Dataset> safety, Dataset benign, Dataset heldout) {
+    }
+
+    // Every input is read first: a bad file fails before the model is loaded or changed.
+    private Inputs readInputs() {
         Map<String, Dataset> safety = new LinkedHashMap<>();
         safetySets.forEach((name, file) -> safety.put(name, DatasetReader.readPrompts(file)));
-        Dataset benign = benignFile == null ? null : DatasetReader.readPrompts(benignFile);
-        Dataset heldout = heldoutFile == null ? null : DatasetReader.readTraining(heldoutFile, false);
-        CausalLm model = CausalLm.load(modelDir, ComputeDevice.parse(device == null ? "cpu" : device));
-        if (adapterDir != null) {
+        return new Inputs(taskFile == null ? null : DatasetReader.readPrompts(taskFile), safety,
+                benignFile == null ? null : DatasetReader.readPrompts(benignFile),
+                heldoutFile == null ? null : DatasetReader.readTraining(heldoutFile, false));
+    }
+
+    private EvaluationReport evaluate(CausalLm model, Inputs in, EvaluationListener listener, boolean applyAdapter) {
+        if (applyAdapter && adapterDir != null) {
             Adapters.apply(model, adapterDir);
         }
         try (TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {
             Evaluator evaluator = new Evaluator(model, tokenizer, config, listener,
                     dev.safelora.generation.StopTokens.of(modelDir, model.config()));
             Map<String, EvaluationReport.Safety> judged = new LinkedHashMap<>();
-            safety.forEach((name, prompts) -> judged.put(name, evaluator.safety(prompts)));
+            in.safety().forEach((name, prompts) -> judged.put(name, evaluator.safety(prompts)));
             return new EvaluationReport(modelDir.toString(), adapterDir == null ? null : adapterDir.toString(),
                     config.template().cliName(),
-                    heldout == null ? null : evaluator.heldout(heldout),
-                    task == null ? null : evaluator.task(task),
+                    in.heldout() == null ? null : evaluator.heldout(in.heldout()),
+                    in.task() == null ? null : evaluator.task(in.task()),
                     judged,
-                    benign == null ? null : EvaluationReport.OverRefusal.of(evaluator.safety(benign)));
+                    in.benign() == null ? null : EvaluationReport.OverRefusal.of(evaluator.safety(in.benign())));
         }
     }
 }

@@ -29,10 +29,24 @@ public record TrainingJob(Path modelDir, Path dataFile, Path outDir, TrainingCon
     public record PreparedData(List<TokenizedExample> examples, int skippedLines, int truncated, int dropped) {
     }
 
+    /** Loads the model on the configured device, trains, and frees the model before returning. */
     public TrainingResult run(TrainingListener listener, StopSignal stop) {
         Dataset dataset = DatasetReader.readTraining(dataFile, skipBadLines);
-        ComputeDevice device = ComputeDevice.parse(config.device());
-        CausalLm model = CausalLm.load(modelDir, device);
+        try (CausalLm model = CausalLm.load(modelDir, ComputeDevice.parse(config.device()))) {
+            return train(model, dataset, listener, stop);
+        }
+    }
+
+    /**
+     * Trains on {@code model}, already loaded from {@code modelDir} and without LoRA; the caller keeps
+     * owning it (the trainer stage evaluates on the same model afterwards instead of loading it again).
+     */
+    public TrainingResult run(CausalLm model, TrainingListener listener, StopSignal stop) {
+        return train(model, DatasetReader.readTraining(dataFile, skipBadLines), listener, stop);
+    }
+
+    private TrainingResult train(CausalLm model, Dataset dataset, TrainingListener listener, StopSignal stop) {
+        checkAgainstModel(config, model.config());
         PreparedData data;
         try (TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {
             data = prepare(dataset, ModelText.encoder(tokenizer), ModelText.specialTokens(model.config()),
@@ -43,6 +57,30 @@ public record TrainingJob(Path modelDir, Path dataFile, Path outDir, TrainingCon
         }
         return new LoraTrainer(config, listener, stop).train(model, data.examples(), ModelText.padId(model.config()),
                 modelDir.toString(), outDir, resume);
+    }
+
+    /**
+     * The bounds that depend on the model: the sequence length at most its {@code max_position_embeddings} (RoPE
+     * is not trained beyond it, and attention memory grows with its square), and r at most the smaller dimension of
+     * every targeted projection (a larger rank adds parameters without adding expressiveness).
+     */
+    public static void checkAgainstModel(TrainingConfig config, dev.safelora.model.ModelConfig model) {
+        if (config.maxSeqLen() > model.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("max sequence length " + config.maxSeqLen() + " exceeds the model's"
+                    + " max_position_embeddings " + model.maxPositionEmbeddings());
+        }
+        for (String target : config.targetModules()) {
+            int smaller = switch (target) {
+                case "q_proj", "o_proj" -> Math.min(model.hiddenSize(), model.numHeads() * model.headDim());
+                case "k_proj", "v_proj" -> Math.min(model.hiddenSize(), model.numKvHeads() * model.headDim());
+                case "gate_proj", "up_proj", "down_proj" -> Math.min(model.hiddenSize(), model.intermediateSize());
+                default -> Integer.MAX_VALUE;
+            };
+            if (config.rank() > smaller) {
+                throw new IllegalArgumentException("LoRA rank r " + config.rank() + " exceeds " + smaller
+                        + ", the smaller dimension of the model's " + target + " modules");
+            }
+        }
     }
 
     /**

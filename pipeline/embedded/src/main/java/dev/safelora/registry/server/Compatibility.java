@@ -42,6 +42,14 @@ public enum Compatibility {
         List<Schema> against = transitive()
                 ? existingOldestFirst
                 : List.of(existingOldestFirst.get(existingOldestFirst.size() - 1));
+        return incompatibilitiesWithEach(candidate, against);
+    }
+
+    /** What makes {@code candidate} incompatible with each of {@code against} under this level's direction. */
+    public List<String> incompatibilitiesWithEach(Schema candidate, List<Schema> against) {
+        if (this == NONE) {
+            return List.of();
+        }
         List<String> problems = new ArrayList<>();
         for (Schema existing : against) {
             if (this != FORWARD && this != FORWARD_TRANSITIVE) {

@@ -40,10 +40,15 @@ import org.slf4j.LoggerFactory;
  * {@link SchemaStore}), so a restart on the same broker keeps every id.
  *
  * <p>Endpoints: {@code POST /subjects/{s}/versions}, {@code POST /subjects/{s}},
- * {@code GET /schemas/ids/{id}}, {@code GET /schemas/ids/{id}/schema}, {@code GET /subjects},
- * {@code GET /subjects/{s}/versions}, {@code GET /subjects/{s}/versions/{v|latest}[/schema]},
- * {@code POST /compatibility/subjects/{s}/versions/{v|latest}}, {@code GET|PUT /config},
- * {@code GET|PUT /config/{s}}. Errors carry the Confluent body {@code {"error_code":..,"message":..}}.
+ * {@code GET /schemas/ids/{id}[/schema|/versions|/subjects]}, {@code GET /schemas} ({@code subjectPrefix},
+ * {@code latestOnly}), {@code GET /schemas/types}, {@code GET /contexts}, {@code GET /subjects},
+ * {@code GET /subjects/{s}/versions}, {@code GET /subjects/{s}/versions/{v|latest}[/schema|/referencedby]},
+ * {@code DELETE /subjects/{s}} and {@code DELETE /subjects/{s}/versions/{v}} (soft, then {@code permanent=true}),
+ * {@code deleted=true} on lookups and listings, {@code POST /compatibility/subjects/{s}/versions[/{v|latest}]},
+ * {@code GET|PUT /config[/{s}]}, {@code DELETE /config/{s}}, {@code GET|PUT /mode[/{s}]} (READWRITE, READONLY,
+ * IMPORT). Errors carry the Confluent body {@code {"error_code":..,"message":..}}. Avro schema references
+ * ({@code references: [{name, subject, version}]}) are resolved on registration, served back with the schema,
+ * listed by {@code GET /subjects/{s}/versions/{v}/referencedby}, and a referenced version cannot be deleted (42206).
  */
 public final class SchemaRegistryServer implements AutoCloseable {
 
@@ -57,6 +62,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final String url;
     private boolean closed;
+
+    /** The largest request body accepted (see {@link #boundedBody}). */
+    static final int MAX_BODY_BYTES = 1 << 20;
 
     private SchemaRegistryServer(RegistryServerSettings settings, SchemaStore store, HttpServer http, ExecutorService executor) {
         this.settings = settings;
@@ -144,7 +152,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
         Reply reply;
         try {
             authorize(exchange);
-            reply = route(exchange.getRequestMethod(), exchange.getRequestURI(), exchange.getRequestBody());
+            reply = route(exchange.getRequestMethod(), exchange.getRequestURI(), boundedBody(exchange));
         } catch (RestError e) {
             reply = error(e.status, e.code, e.getMessage());
         } catch (RuntimeException e) {
@@ -157,6 +165,53 @@ public final class SchemaRegistryServer implements AutoCloseable {
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
+    }
+
+    /**
+     * The request body, refused past {@link #MAX_BODY_BYTES}: schemas are stored as records of a Kafka topic whose
+     * records are at most about 1 MB, so a larger body can never be a schema worth parsing (a 38 MB body with 3M keys
+     * took 14.5 s to reject before).
+     */
+    private static InputStream boundedBody(HttpExchange exchange) {
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (length != null) {
+            try {
+                if (Long.parseLong(length.strip()) > MAX_BODY_BYTES) {
+                    throw tooLarge();
+                }
+            } catch (NumberFormatException e) {
+                throw new RestError(400, 400, "Content-Length is not a number");
+            }
+        }
+        InputStream body = exchange.getRequestBody();
+        return new java.io.FilterInputStream(body) {
+            private long read;
+
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                count(b < 0 ? 0 : 1);
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                int n = super.read(buffer, offset, length);
+                count(Math.max(n, 0));
+                return n;
+            }
+
+            private void count(int n) {
+                read += n;
+                if (read > MAX_BODY_BYTES) {
+                    throw tooLarge();
+                }
+            }
+        };
+    }
+
+    private static RestError tooLarge() {
+        return new RestError(413, 413, "request body larger than " + MAX_BODY_BYTES + " bytes");
     }
 
     private void authorize(HttpExchange exchange) {
@@ -174,6 +229,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private Reply route(String method, URI uri, InputStream body) throws IOException {
         List<String> path = segments(uri);
         Map<String, String> query = query(uri);
+        boolean deleted = "true".equals(query.get("deleted"));
+        boolean permanent = "true".equals(query.get("permanent"));
         int n = path.size();
         if (n == 0) {
             return ok(json.createObjectNode());
@@ -182,41 +239,93 @@ public final class SchemaRegistryServer implements AutoCloseable {
             case "subjects" -> {
                 if (n == 1 && method.equals("GET")) {
                     ArrayNode subjects = json.createArrayNode();
-                    store.subjects().forEach(subjects::add);
+                    store.subjects(deleted).stream().filter(s -> s.startsWith(query.getOrDefault("subjectPrefix", "")))
+                            .forEach(subjects::add);
                     return ok(subjects);
                 }
                 String subject = n >= 2 ? path.get(1) : null;
                 if (n == 2 && method.equals("POST")) {
-                    return lookup(subject, readSchema(body));
+                    return lookup(subject, readRequest(body), deleted);
+                }
+                if (n == 2 && method.equals("DELETE")) {
+                    ArrayNode versions = json.createArrayNode();
+                    store.deleteSubject(subject, permanent).forEach(versions::add);
+                    return ok(versions);
                 }
                 if (n == 3 && path.get(2).equals("versions")) {
                     if (method.equals("POST")) {
-                        StoredSchema registered = store.register(subject, readSchema(body));
+                        SchemaRequest request = readRequest(body);
+                        StoredSchema registered = store.register(subject, request.schema(), request.text(), request.references(), request.id());
                         return ok(json.createObjectNode().put("id", registered.id()));
                     }
                     if (method.equals("GET")) {
-                        requireSubject(subject);
+                        requireSubject(subject, deleted);
                         ArrayNode versions = json.createArrayNode();
-                        store.versions(subject).forEach(versions::add);
+                        store.versions(subject, deleted).forEach(versions::add);
                         return ok(versions);
                     }
                 }
                 if ((n == 4 || n == 5 && path.get(4).equals("schema")) && path.get(2).equals("versions") && method.equals("GET")) {
-                    StoredSchema found = version(subject, path.get(3));
-                    return ok(n == 5 ? json.readTree(found.schema().toString()) : describe(found));
+                    StoredSchema found = version(subject, path.get(3), deleted);
+                    return ok(n == 5 ? json.readTree(found.text()) : describe(found));
+                }
+                if (n == 5 && path.get(2).equals("versions") && path.get(4).equals("referencedby") && method.equals("GET")) {
+                    StoredSchema found = version(subject, path.get(3), true);
+                    ArrayNode ids = json.createArrayNode();
+                    store.referencedBy(subject, found.version()).forEach(ids::add);
+                    return ok(ids);
+                }
+                if (n == 4 && path.get(2).equals("versions") && method.equals("DELETE")) {
+                    requireSubject(subject, true);
+                    int version = path.get(3).equals("latest") ? -1 : versionNumber(path.get(3));
+                    return ok(json.getNodeFactory().numberNode(store.deleteVersion(subject, version, permanent)));
                 }
             }
             case "schemas" -> {
-                if (n >= 3 && path.get(1).equals("ids") && method.equals("GET") && (n == 3 || n == 4 && path.get(3).equals("schema"))) {
+                if (n == 1 && method.equals("GET")) {
+                    ArrayNode schemas = json.createArrayNode();
+                    store.all(query.getOrDefault("subjectPrefix", ""), "true".equals(query.get("latestOnly")), deleted)
+                            .forEach(found -> schemas.add(describe(found)));
+                    return ok(schemas);
+                }
+                if (n == 2 && path.get(1).equals("types") && method.equals("GET")) {
+                    return ok(json.createArrayNode().add("AVRO"));
+                }
+                if (n >= 3 && path.get(1).equals("ids") && method.equals("GET")) {
                     int id = parseInt(path.get(2), 404, RestError.SCHEMA_NOT_FOUND, "Schema " + path.get(2) + " not found");
-                    Schema schema = store.schema(id).orElseThrow(
+                    StoredSchema stored = store.byId(id).orElseThrow(
                             () -> new RestError(404, RestError.SCHEMA_NOT_FOUND, "Schema " + id + " not found"));
-                    return ok(n == 4 ? json.readTree(schema.toString()) : json.createObjectNode().put("schema", schema.toString()));
+                    if (n == 4 && path.get(3).equals("schema")) {
+                        return ok(json.readTree(stored.text()));
+                    }
+                    if (n == 3) {
+                        ObjectNode answer = json.createObjectNode().put("schema", stored.text());
+                        addReferences(answer, stored);
+                        return ok(answer);
+                    }
+                    if (n == 4 && path.get(3).equals("versions")) {
+                        ArrayNode uses = json.createArrayNode();
+                        store.usesOf(id, deleted).forEach(u -> uses.addObject().put("subject", u.subject()).put("version", u.version()));
+                        return ok(uses);
+                    }
+                    if (n == 4 && path.get(3).equals("subjects")) {
+                        ArrayNode subjects = json.createArrayNode();
+                        store.usesOf(id, deleted).stream().map(StoredSchema::subject).distinct().forEach(subjects::add);
+                        return ok(subjects);
+                    }
+                }
+            }
+            case "contexts" -> {
+                if (n == 1 && method.equals("GET")) {
+                    return ok(json.createArrayNode().add("."));
                 }
             }
             case "compatibility" -> {
                 if (n == 5 && path.get(1).equals("subjects") && path.get(3).equals("versions") && method.equals("POST")) {
-                    return compatibility(path.get(2), path.get(4), readSchema(body), "true".equals(query.get("verbose")));
+                    return compatibility(path.get(2), path.get(4), readRequest(body).schema(), "true".equals(query.get("verbose")));
+                }
+                if (n == 4 && path.get(1).equals("subjects") && path.get(3).equals("versions") && method.equals("POST")) {
+                    return compatibility(path.get(2), null, readRequest(body).schema(), "true".equals(query.get("verbose")));
                 }
             }
             case "config" -> {
@@ -227,6 +336,40 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 if (n <= 2 && method.equals("PUT")) {
                     return putConfig(subject, body);
                 }
+                if (n == 2 && method.equals("DELETE")) {
+                    requireSubject(subject, true);
+                    Compatibility old = store.clearLevel(subject).orElseThrow(() -> new RestError(404, RestError.SUBJECT_CONFIG_NOT_FOUND,
+                            "Subject '" + subject + "' does not have subject-level compatibility configured"));
+                    return ok(json.createObjectNode().put("compatibilityLevel", old.name()));
+                }
+            }
+            case "mode" -> {
+                String subject = n == 2 ? path.get(1) : null;
+                if (n <= 2 && method.equals("GET")) {
+                    if (subject == null) {
+                        return ok(json.createObjectNode().put("mode", store.modeOf(null).name()));
+                    }
+                    Mode mode = store.subjectMode(subject).or(() -> "true".equals(query.get("defaultToGlobal"))
+                            ? Optional.of(store.modeOf(null)) : Optional.empty()).orElseThrow(() -> new RestError(404,
+                            RestError.SUBJECT_MODE_NOT_FOUND, "Subject '" + subject + "' does not have subject-level mode configured"));
+                    return ok(json.createObjectNode().put("mode", mode.name()));
+                }
+                if (n <= 2 && method.equals("PUT")) {
+                    String text = readJson(body).path("mode").asText("");
+                    Mode mode;
+                    try {
+                        mode = Mode.valueOf(text);
+                    } catch (IllegalArgumentException e) {
+                        throw new RestError(422, RestError.INVALID_MODE, "Invalid mode. Valid values are READWRITE, READONLY and IMPORT.");
+                    }
+                    if (mode == Mode.IMPORT && !"true".equals(query.get("force"))
+                            && (subject == null ? !store.subjects().isEmpty() : store.hasSubject(subject))) {
+                        throw new RestError(422, RestError.OPERATION_NOT_PERMITTED,
+                                "Cannot import since found existing subjects");
+                    }
+                    store.setMode(subject, mode);
+                    return ok(json.createObjectNode().put("mode", mode.name()));
+                }
             }
             default -> {
                 // falls through to 404
@@ -235,22 +378,28 @@ public final class SchemaRegistryServer implements AutoCloseable {
         throw new RestError(404, 404, "HTTP 404 Not Found: no " + method + " " + uri.getPath());
     }
 
-    private Reply lookup(String subject, Schema schema) {
-        requireSubject(subject);
-        StoredSchema found = store.find(subject, schema).orElseThrow(
+    private Reply lookup(String subject, SchemaRequest request, boolean deleted) {
+        requireSubject(subject, deleted);
+        StoredSchema found = store.find(subject, request.schema(), request.text(), request.references(), deleted).orElseThrow(
                 () -> new RestError(404, RestError.SCHEMA_NOT_FOUND, "Schema not found under subject " + subject));
         return ok(describe(found));
     }
 
+    /**
+     * {@code versionText} null: against every live version ({@code POST /compatibility/subjects/{s}/versions});
+     * {@code latest}: against the latest only, whatever the level, and compatible when the subject has none
+     * (Confluent's answers); a number: against that version.
+     */
     private Reply compatibility(String subject, String versionText, Schema schema, boolean verbose) {
         List<Schema> against;
-        if (versionText.equals("latest")) {
-            requireSubject(subject);
+        if (versionText == null) {
             against = store.schemasOf(subject);
+        } else if (versionText.equals("latest")) {
+            against = store.version(subject, -1).map(v -> List.of(v.schema())).orElse(List.of());
         } else {
-            against = List.of(version(subject, versionText).schema());
+            against = List.of(version(subject, versionText, false).schema());
         }
-        List<String> problems = store.incompatibilities(subject, schema, against);
+        List<String> problems = store.incompatibilities(subject, schema, against, versionText == null);
         ObjectNode answer = json.createObjectNode().put("is_compatible", problems.isEmpty());
         if (verbose) {
             ArrayNode messages = answer.putArray("messages");
@@ -284,48 +433,76 @@ public final class SchemaRegistryServer implements AutoCloseable {
         return ok(json.createObjectNode().put("compatibility", level.name()));
     }
 
-    private StoredSchema version(String subject, String versionText) {
-        requireSubject(subject);
-        int version = versionText.equals("latest") ? -1
-                : parseInt(versionText, 422, RestError.INVALID_VERSION,
-                        "The specified version '" + versionText + "' is not a valid version id");
-        if (version == 0 || version < -1) {
-            throw new RestError(422, RestError.INVALID_VERSION, "The specified version '" + versionText + "' is not a valid version id");
-        }
-        return store.version(subject, version).orElseThrow(
+    private StoredSchema version(String subject, String versionText, boolean deleted) {
+        requireSubject(subject, deleted);
+        int version = versionText.equals("latest") ? -1 : versionNumber(versionText);
+        return store.version(subject, version, deleted).orElseThrow(
                 () -> new RestError(404, RestError.VERSION_NOT_FOUND, "Version " + versionText + " not found."));
     }
 
-    private void requireSubject(String subject) {
-        if (!store.hasSubject(subject)) {
+    private static int versionNumber(String versionText) {
+        int version = parseInt(versionText, 422, RestError.INVALID_VERSION,
+                "The specified version '" + versionText + "' is not a valid version id");
+        if (version <= 0) {
+            throw new RestError(422, RestError.INVALID_VERSION, "The specified version '" + versionText + "' is not a valid version id");
+        }
+        return version;
+    }
+
+    private void requireSubject(String subject, boolean deleted) {
+        if (!store.hasSubject(subject, deleted)) {
             throw new RestError(404, RestError.SUBJECT_NOT_FOUND, "Subject '" + subject + "' not found.");
         }
     }
 
     private ObjectNode describe(StoredSchema registered) {
-        return json.createObjectNode()
+        ObjectNode answer = json.createObjectNode()
                 .put("subject", registered.subject())
                 .put("version", registered.version())
                 .put("id", registered.id())
-                .put("schema", registered.schema().toString());
+                .put("schema", registered.text());
+        addReferences(answer, registered);
+        return answer;
     }
 
-    private Schema readSchema(InputStream body) throws IOException {
+    private static void addReferences(ObjectNode answer, StoredSchema stored) {
+        if (!stored.references().isEmpty()) {
+            ArrayNode references = answer.putArray("references");
+            stored.references().forEach(r -> references.addObject().put("name", r.name()).put("subject", r.subject())
+                    .put("version", r.version()));
+        }
+    }
+
+    /**
+     * A registration or lookup body: the schema (its references resolved), its text as given, its references,
+     * and an explicit id (honoured in IMPORT mode only).
+     */
+    private record SchemaRequest(Schema schema, String text, List<Reference> references, java.util.OptionalInt id) {
+    }
+
+    private SchemaRequest readRequest(InputStream body) throws IOException {
         JsonNode request = readJson(body);
         String type = request.path("schemaType").asText("AVRO");
         if (!type.equals("AVRO")) {
             throw new RestError(422, RestError.INVALID_SCHEMA, "Invalid schema: schemaType " + type
                     + " is not supported by this registry (AVRO only)");
         }
-        if (request.has("references") && request.get("references").size() > 0) {
-            throw new RestError(422, RestError.INVALID_SCHEMA, "Invalid schema: schema references are not supported");
-        }
         JsonNode schema = request.get("schema");
         if (schema == null || !schema.isTextual()) {
             throw new RestError(422, RestError.INVALID_SCHEMA, "Invalid schema: the request has no 'schema' string");
         }
+        List<Reference> references = new ArrayList<>();
+        for (JsonNode r : request.path("references")) {
+            if (!r.path("name").isTextual() || !r.path("subject").isTextual() || !r.path("version").canConvertToInt()) {
+                throw new RestError(422, RestError.INVALID_SCHEMA, "Invalid schema: a reference needs name, subject and version");
+            }
+            references.add(new Reference(r.get("name").asText(), r.get("subject").asText(), r.get("version").asInt()));
+        }
+        java.util.OptionalInt id = request.hasNonNull("id") && request.get("id").canConvertToInt() && request.get("id").asInt() > 0
+                ? java.util.OptionalInt.of(request.get("id").asInt()) : java.util.OptionalInt.empty();
         try {
-            return new Schema.Parser().parse(schema.asText());
+            Schema parsed = references.isEmpty() ? new Schema.Parser().parse(schema.asText()) : store.resolve(schema.asText(), references);
+            return new SchemaRequest(parsed, references.isEmpty() ? parsed.toString() : schema.asText(), references, id);
         } catch (SchemaParseException | IllegalArgumentException e) {
             throw new RestError(422, RestError.INVALID_SCHEMA, "Invalid schema: " + e.getMessage());
         }

@@ -9,10 +9,9 @@ import dev.safelora.schema.AlignmentEvent;
 import dev.safelora.schema.AlignmentFailed;
 import dev.safelora.schema.AlignmentReady;
 import dev.safelora.schema.LayerSelection;
-import dev.safelora.schema.LoraSettings;
-import dev.safelora.schema.OptimizerSettings;
 import dev.safelora.schema.SelectionPolicy;
 import dev.safelora.schema.TrainingRequest;
+import dev.safelora.requests.RecordRules;
 import dev.safelora.stage.BadInputException;
 
 /**
@@ -25,41 +24,11 @@ final class RecordChecks {
     private RecordChecks() {
     }
 
+    /** The key, then every rule of {@link RecordRules#trainingRequest} (the rules {@code submit} and the trainer apply too). */
     static void request(String key, TrainingRequest r) {
         List<String> problems = new ArrayList<>();
         keyMatches(problems, key, "requestId", r.getRequestId());
-        text(problems, "family", r.getFamily());
-        text(problems, "datasetUri", r.getDatasetUri());
-        LoraSettings lora = r.getLora();
-        if (lora.getR() <= 0) {
-            problems.add("lora.r must be > 0, got " + lora.getR());
-        }
-        if (!(lora.getAlpha() > 0)) {
-            problems.add("lora.alpha must be > 0, got " + lora.getAlpha());
-        }
-        if (!(lora.getDropout() >= 0 && lora.getDropout() < 1)) {
-            problems.add("lora.dropout must be in [0, 1), got " + lora.getDropout());
-        }
-        if (lora.getTargetModules().isEmpty()) {
-            problems.add("lora.targetModules must name at least one module");
-        }
-        OptimizerSettings opt = r.getOptimizer();
-        if (!(opt.getLearningRate() > 0) || Double.isInfinite(opt.getLearningRate())) {
-            problems.add("optimizer.learningRate must be > 0, got " + opt.getLearningRate());
-        }
-        positive(problems, "optimizer.epochs", opt.getEpochs());
-        positive(problems, "optimizer.batchSize", opt.getBatchSize());
-        positive(problems, "optimizer.gradientAccumulationSteps", opt.getGradientAccumulationSteps());
-        positive(problems, "optimizer.maxSequenceLength", opt.getMaxSequenceLength());
-        if (opt.getWarmupSteps() < 0) {
-            problems.add("optimizer.warmupSteps must be >= 0, got " + opt.getWarmupSteps());
-        }
-        if (!(opt.getWeightDecay() >= 0) || Double.isInfinite(opt.getWeightDecay())) {
-            problems.add("optimizer.weightDecay must be >= 0, got " + opt.getWeightDecay());
-        }
-        if (r.getSelection() != null) {
-            policy(problems, "selection", r.getSelection());
-        }
+        problems.addAll(RecordRules.trainingRequest(r));
         fail("training request", key, problems);
     }
 
@@ -110,26 +79,7 @@ final class RecordChecks {
     }
 
     static void policy(List<String> problems, String path, SelectionPolicy p) {
-        switch (p.getMode()) {
-            case THRESHOLD -> {
-                if (!(p.getThreshold() >= -1 && p.getThreshold() <= 1)) {
-                    problems.add(path + ".threshold must be in [-1, 1] for THRESHOLD, got " + p.getThreshold());
-                }
-            }
-            case TOP_K -> {
-                if (p.getTopK() == null || p.getTopK() <= 0) {
-                    problems.add(path + ".topK must be > 0 for TOP_K, got " + p.getTopK());
-                }
-            }
-            case EXPLICIT -> {
-                if (p.getLayers().isEmpty() && p.getModules().isEmpty()) {
-                    problems.add(path + " EXPLICIT must list at least one layer or module");
-                }
-                if (p.getLayers().stream().anyMatch(l -> l < 0)) {
-                    problems.add(path + ".layers must be >= 0, got " + p.getLayers());
-                }
-            }
-        }
+        problems.addAll(RecordRules.policy(path, p));
     }
 
     private static void keyMatches(List<String> problems, String key, String field, String value) {
@@ -143,12 +93,6 @@ final class RecordChecks {
     private static void text(List<String> problems, String field, String value) {
         if (value == null || value.isBlank()) {
             problems.add(field + " must not be blank");
-        }
-    }
-
-    private static void positive(List<String> problems, String field, int value) {
-        if (value <= 0) {
-            problems.add(field + " must be > 0, got " + value);
         }
     }
 

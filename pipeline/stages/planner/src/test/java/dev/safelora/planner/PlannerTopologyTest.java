@@ -554,6 +554,7 @@ class PlannerTopologyTest {
         assertThat(header(pill, DeadLetters.SOURCE_PARTITION)).isEqualTo("0");
         assertThat(header(pill, DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
         assertThat(header(pill, DeadLetters.CAUSE)).isEqualTo("DESERIALIZATION");
+        assertThat(DeadLetters.violations(pill.headers())).as("the dead-letter header contract").isEmpty();
         assertThat(header(pill, DeadLetters.ERROR_CLASS)).isEqualTo("org.apache.kafka.common.errors.SerializationException");
         assertThat(header(pill, DeadLetters.ERROR_MESSAGE)).contains("magic byte 0x7b");
         assertThat(header(pill, DeadLetters.STAGE)).isEqualTo("planner");
@@ -561,7 +562,7 @@ class PlannerTopologyTest {
         assertThat(header(dead.get(1), DeadLetters.CAUSE)).isEqualTo("UNKNOWN_SCHEMA");
         assertThat(header(dead.get(1), DeadLetters.SOURCE_OFFSET)).isEqualTo("1");
         assertThat(header(dead.get(2), DeadLetters.CAUSE)).isEqualTo("VALIDATION");
-        assertThat(header(dead.get(2), DeadLetters.ERROR_MESSAGE)).contains("lora.r must be > 0, got 0");
+        assertThat(header(dead.get(2), DeadLetters.ERROR_MESSAGE)).contains("lora.r: must be > 0, got 0");
         assertThat(header(dead.get(3), DeadLetters.ERROR_MESSAGE)).contains("record key 'req-mismatch' must equal requestId 'req-other-id'");
         assertThat(metrics.jobsPlanned()).isEqualTo(1);
     }

@@ -5,23 +5,31 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
  * Picks the {@link ArtifactStore} for a URI by its scheme. Stores are created on first use, so an
- * s3-less deployment never needs AWS credentials.
+ * s3-less deployment never needs AWS credentials. Stores of other modules (the {@code s3} store in
+ * {@code safelora-artifacts-s3}) register themselves as an {@link ArtifactStoreProvider}.
  */
 public final class ArtifactStores {
 
     private final Map<String, Supplier<ArtifactStore>> factories = new TreeMap<>();
     private final Map<String, ArtifactStore> created = new TreeMap<>();
 
-    /** {@code file} always; {@code s3} configured from {@code env} (see {@link S3Settings#fromEnv}). */
+    /**
+     * {@code file} always, plus every {@link ArtifactStoreProvider} on the class path (the {@code s3} store where
+     * {@code safelora-artifacts-s3} is), configured from {@code env} and caching under {@code cacheDir/<scheme>}.
+     */
     public static ArtifactStores standard(Map<String, String> env, Path cacheDir) {
-        return new ArtifactStores()
-                .register("file", FileArtifactStore::new)
-                .register("s3", () -> new S3ArtifactStore(new S3Client(S3Settings.fromEnv(env)), cacheDir.resolve("s3")));
+        ArtifactStores stores = new ArtifactStores().register("file", FileArtifactStore::new);
+        for (ArtifactStoreProvider provider : ServiceLoader.load(ArtifactStoreProvider.class, ArtifactStores.class.getClassLoader())) {
+            String scheme = provider.scheme().toLowerCase(Locale.ROOT);
+            stores.register(scheme, () -> provider.create(env, cacheDir.resolve(scheme)));
+        }
+        return stores;
     }
 
     public ArtifactStores register(String scheme, Supplier<ArtifactStore> factory) {

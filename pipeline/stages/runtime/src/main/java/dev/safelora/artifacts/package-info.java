@@ -1,7 +1,8 @@
 /**
  * Artifact storage by URI: {@code file:///...} ({@link dev.safelora.artifacts.FileArtifactStore}, atomic
- * rename) and {@code s3://bucket/key} ({@link dev.safelora.artifacts.S3ArtifactStore}: AWS, MinIO, Ceph;
- * SigV4 on {@code java.net.http}, no SDK). Pick the store with
+ * rename) and {@code s3://bucket/key} (module {@code safelora-artifacts-s3}, on the AWS SDK for Java v2, found
+ * through {@link dev.safelora.artifacts.ArtifactStoreProvider}; {@link dev.safelora.artifacts.S3Location} is its
+ * URI syntax). Pick the store with
  * {@link dev.safelora.artifacts.ArtifactStores#forUri}; build keys with
  * {@link dev.safelora.artifacts.ArtifactUris#child}.
  *

@@ -1,5 +1,7 @@
 package dev.safelora.registry;
 
+import dev.safelora.retry.Backoff;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +17,7 @@ import java.util.Objects;
  * @param connectTimeout TCP connect timeout per attempt
  * @param requestTimeout whole-request timeout per attempt
  * @param maxAttempts    attempts in all (1 = no retry) for connect errors, timeouts and 5xx; never for 4xx
- * @param initialBackoff wait before the second attempt; doubled each time up to {@code maxBackoff}
+ * @param initialBackoff longest wait before the second attempt; doubled each time up to {@code maxBackoff}, jittered ({@link Backoff})
  * @param maxBackoff     the longest wait between attempts
  */
 public record RegistryClientConfig(
@@ -44,12 +46,19 @@ public record RegistryClientConfig(
         try {
             parsed = URI.create(url.strip());
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("schema registry URL '" + url + "' is not a URL", e);
+            throw new IllegalArgumentException("schema registry URL '" + redacted(url) + "' is not a URL");
         }
         if (!"http".equals(parsed.getScheme()) && !"https".equals(parsed.getScheme()) || parsed.getHost() == null) {
-            throw new IllegalArgumentException("schema registry URL '" + url + "' must be http://host:port or https://host:port");
+            throw new IllegalArgumentException("schema registry URL '" + redacted(url) + "' must be http://host:port or https://host:port");
         }
         url = url.strip().replaceAll("/+$", "");
+        if (parsed.getRawUserInfo() != null) {
+            // user:password in the URL (as some tools accept) moves to basic auth, so no message or log shows it
+            if (userInfo == null) {
+                userInfo = java.net.URLDecoder.decode(parsed.getRawUserInfo(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            url = url.replace(parsed.getRawUserInfo() + "@", "");
+        }
         if (userInfo != null && (userInfo.isBlank() || !userInfo.contains(":"))) {
             throw new IllegalArgumentException("basic auth user info must be 'user:password'");
         }
@@ -113,10 +122,14 @@ public record RegistryClientConfig(
         return new RegistryClientConfig(url, userInfo, tls, connect, request, maxAttempts, initialBackoff, maxBackoff);
     }
 
-    /** The wait after failed attempt number {@code attempt} (1-based). */
+    /** The retry policy: {@code maxAttempts}, exponential from {@code initialBackoff} to {@code maxBackoff}, jittered. */
+    public Backoff backoff() {
+        return Backoff.exponential(initialBackoff, maxBackoff.compareTo(initialBackoff) < 0 ? initialBackoff : maxBackoff, maxAttempts);
+    }
+
+    /** The longest wait after failed attempt number {@code attempt} (1-based); the actual wait is jittered below it. */
     public Duration backoffAfter(int attempt) {
-        long millis = initialBackoff.toMillis() << Math.min(attempt - 1, 30);
-        return Duration.ofMillis(Math.min(Math.max(millis, 0), maxBackoff.toMillis()));
+        return backoff().ceiling(attempt);
     }
 
     @Override
@@ -144,5 +157,10 @@ public record RegistryClientConfig(
 
     private static Duration millis(Map<String, ?> props, String key, Duration fallback) {
         return props.get(key) == null ? fallback : Duration.ofMillis(intValue(props, key));
+    }
+
+    /** {@code url} with any user information replaced by {@code ***}, for messages. */
+    static String redacted(String url) {
+        return url == null ? null : url.replaceFirst("//[^/@]*@", "//***@");
     }
 }

@@ -12,6 +12,11 @@ final class Problems {
         problems.add(path.isEmpty() ? message : path + ": " + message);
     }
 
+    /** Each problem as "path: message". */
+    java.util.List<String> list() {
+        return java.util.List.copyOf(problems);
+    }
+
     boolean isEmpty() {
         return problems.isEmpty();
     }

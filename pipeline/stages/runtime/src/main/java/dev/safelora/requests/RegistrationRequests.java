@@ -30,9 +30,10 @@ final class RegistrationRequests {
         String family = f.requiredString("family");
         RequestRules.family(problems, "family", family);
         String baseUri = f.requiredString("baseUri");
-        boolean baseOk = RequestRules.uri(problems, "baseUri", baseUri);
+        boolean baseOk = baseUri != null && RequestRules.uri(problems, "baseUri", baseUri) && strict(problems, "baseUri", baseUri);
         String alignedUri = f.requiredString("alignedUri");
-        boolean alignedOk = RequestRules.uri(problems, "alignedUri", alignedUri);
+        boolean alignedOk = alignedUri != null && RequestRules.uri(problems, "alignedUri", alignedUri)
+                && strict(problems, "alignedUri", alignedUri);
         if (baseOk && alignedOk && baseUri.equals(alignedUri)) {
             problems.add("alignedUri", "is the same checkpoint as baseUri; the alignment W_aligned - W_base would be zero");
         }
@@ -57,5 +58,15 @@ final class RegistrationRequests {
                 .setDescription(description.orElse(null))
                 .setLabels(labels)
                 .build();
+    }
+
+    private static boolean strict(Problems problems, String path, String uri) {
+        try {
+            dev.safelora.artifacts.ArtifactUriSyntax.parse(uri);
+            return true;
+        } catch (IllegalArgumentException e) {
+            problems.add(path, e.getMessage());
+            return false;
+        }
     }
 }

@@ -54,12 +54,14 @@ public final class RequestReader {
             if (Files.isDirectory(file)) {
                 throw new IllegalArgumentException("cannot read request file " + file + ": it is a directory");
             }
-            long size = Files.size(file);
-            if (size > MAX_REQUEST_BYTES) {
-                throw new IllegalArgumentException("request file " + file + " is " + size
-                        + " bytes; a request is a small JSON document (at most " + MAX_REQUEST_BYTES + " bytes)");
+            // Read at most one byte past the limit: Files.size() of /dev/zero or a pipe says nothing about its length.
+            try (java.io.InputStream in = Files.newInputStream(file)) {
+                bytes = in.readNBytes(MAX_REQUEST_BYTES + 1);
             }
-            bytes = Files.readAllBytes(file);
+            if (bytes.length > MAX_REQUEST_BYTES) {
+                throw new IllegalArgumentException("request file " + file + " is larger than " + MAX_REQUEST_BYTES
+                        + " bytes; a request is a small JSON document");
+            }
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("cannot read request file " + file + ": no such file");
         } catch (IOException e) {

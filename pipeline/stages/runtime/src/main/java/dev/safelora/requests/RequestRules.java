@@ -1,5 +1,6 @@
 package dev.safelora.requests;
 
+import dev.safelora.artifacts.S3Location;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.HashSet;
@@ -115,12 +116,15 @@ final class RequestRules {
                 return false;
             }
         } else {
-            if (uri.getHost() == null || uri.getHost().isEmpty()) {
-                problems.add(path, "\"" + value + "\" has no bucket (use s3://bucket/key)");
+            S3Location location;
+            try {
+                location = S3Location.parse(uri);
+            } catch (IllegalArgumentException e) {
+                problems.add(path, e.getMessage());
                 return false;
             }
-            if (uri.getPath() == null || uri.getPath().length() <= 1) {
-                problems.add(path, "\"" + value + "\" has no key after the bucket (use s3://bucket/key)");
+            if (location.key().isEmpty()) {
+                problems.add(path, "\"" + S3Location.shown(uri) + "\" has no key after the bucket (use s3://bucket/key)");
                 return false;
             }
         }

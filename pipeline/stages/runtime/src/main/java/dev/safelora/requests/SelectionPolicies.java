@@ -10,12 +10,18 @@ import java.util.Set;
 /**
  * Reads a layer-selection policy object, e.g. {@code {"mode": "TOP_K", "topK": 4}}: THRESHOLD
  * takes {@code threshold} (tau in [-1, 1], default 0.5), TOP_K takes {@code topK} (K > 0),
- * EXPLICIT takes {@code layers} and/or {@code modules} (together non-empty). A field that belongs
- * to another mode is an error, so a policy never silently ignores what the user wrote.
+ * EXPLICIT takes {@code layers} and/or {@code modules} (together non-empty), AUTO takes
+ * {@code autoEpsilon} (refusal tolerance, default 0.05) and {@code autoDelta} (task-accuracy budget,
+ * default 0.1), both in [0, 1]. Every mode takes {@code remedy} (PROJECT, the default, SUBSPACE,
+ * ZERO or SHRINK) and, with SUBSPACE, {@code subspaceRank} (k > 0; default each module's LoRA rank).
+ * A field that belongs to another mode is an error, so a policy never silently ignores what the user wrote.
  */
 final class SelectionPolicies {
 
     static final double DEFAULT_THRESHOLD = 0.5;
+    static final double DEFAULT_AUTO_EPSILON = 0.05;
+    static final double DEFAULT_AUTO_DELTA = 0.1;
+    static final List<String> REMEDIES = List.of("PROJECT", "SUBSPACE", "ZERO", "SHRINK");
 
     private SelectionPolicies() {}
 
@@ -24,19 +30,58 @@ final class SelectionPolicies {
         Problems problems = f.problems();
         Optional<SelectionMode> mode = f.enumValue("mode", SelectionMode.class);
         if (mode.isEmpty() && !f.has("mode")) {
-            problems.add(f.pathOf("mode"), "is required (THRESHOLD, TOP_K or EXPLICIT)");
+            problems.add(f.pathOf("mode"), "is required (THRESHOLD, TOP_K, EXPLICIT or AUTO)");
         }
         Optional<Double> threshold = f.number("threshold");
         Optional<Integer> topK = f.integer("topK");
         Optional<List<Integer>> layers = f.integers("layers");
         Optional<List<String>> modules = f.strings("modules");
+        Optional<String> remedy = f.string("remedy");
+        Optional<Integer> subspaceRank = f.integer("subspaceRank");
+        Optional<Double> epsilon = f.number("autoEpsilon");
+        Optional<Double> delta = f.number("autoDelta");
         f.rejectUnknownFields();
         if (mode.isEmpty()) {
             return null;
         }
         boolean ok = true;
-        SelectionPolicy.Builder policy = SelectionPolicy.newBuilder().setMode(mode.get());
+        SelectionPolicy.Builder policy = SelectionPolicy.newBuilder().setMode(mode.get()).setRemedy(remedy.orElse("PROJECT"));
+        if (remedy.isPresent() && !REMEDIES.contains(remedy.get())) {
+            problems.add(f.pathOf("remedy"), "unknown value \"" + remedy.get() + "\" (expected one of " + String.join(", ", REMEDIES) + ")");
+            ok = false;
+        } else if (f.has("remedy") && remedy.isEmpty()) {
+            ok = false;
+        }
+        if (subspaceRank.isPresent() || f.has("subspaceRank")) {
+            if (!remedy.orElse("PROJECT").equals("SUBSPACE")) {
+                problems.add(f.pathOf("subspaceRank"), "applies to remedy SUBSPACE only");
+                ok = false;
+            } else if (subspaceRank.isEmpty() || subspaceRank.get() <= 0) {
+                problems.add(f.pathOf("subspaceRank"), "must be > 0 (the rank of the projector), got " + subspaceRank.orElse(null));
+                ok = false;
+            } else {
+                policy.setSubspaceRank(subspaceRank.get());
+            }
+        }
+        if (mode.get() != SelectionMode.AUTO) {
+            ok &= notFor(f, "autoEpsilon", epsilon, mode.get()) & notFor(f, "autoDelta", delta, mode.get());
+        }
         switch (mode.get()) {
+            case AUTO -> {
+                ok &= notFor(f, "threshold", threshold, mode.get()) & notFor(f, "topK", topK, mode.get())
+                        & notFor(f, "layers", layers, mode.get()) & notFor(f, "modules", modules, mode.get());
+                double eps = epsilon.orElse(DEFAULT_AUTO_EPSILON);
+                double dlt = delta.orElse(DEFAULT_AUTO_DELTA);
+                if (!(eps >= 0 && eps <= 1)) {
+                    problems.add(f.pathOf("autoEpsilon"), "must be in [0, 1] (a refusal-rate tolerance), got " + eps);
+                    ok = false;
+                }
+                if (!(dlt >= 0 && dlt <= 1)) {
+                    problems.add(f.pathOf("autoDelta"), "must be in [0, 1] (a task-accuracy budget), got " + dlt);
+                    ok = false;
+                }
+                policy.setAutoEpsilon(eps).setAutoDelta(dlt);
+            }
             case THRESHOLD -> {
                 ok &= notFor(f, "topK", topK, mode.get()) & notFor(f, "layers", layers, mode.get())
                         & notFor(f, "modules", modules, mode.get());
@@ -111,6 +156,7 @@ final class SelectionPolicies {
             case THRESHOLD -> "THRESHOLD takes only threshold";
             case TOP_K -> "TOP_K takes only topK";
             case EXPLICIT -> "EXPLICIT takes only layers and/or modules";
+            case AUTO -> "AUTO takes only autoEpsilon and autoDelta";
         };
     }
 }

@@ -6,7 +6,6 @@ import dev.safelora.schema.SelectionPolicy;
 import dev.safelora.schema.TrainingRequest;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.IntConsumer;
 
 /**
  * A training request file. Only family, datasetUri and requestedBy are required; every
@@ -34,11 +33,13 @@ final class TrainingRequests {
         String family = f.requiredString("family");
         RequestRules.family(problems, "family", family);
         String datasetUri = f.requiredString("datasetUri");
-        RequestRules.uri(problems, "datasetUri", datasetUri);
+        if (datasetUri != null) {
+            RecordRules.uri(problems, "datasetUri", datasetUri);
+        }
         Optional<String> evaluationSetUri = f.string("evaluationSetUri");
-        evaluationSetUri.ifPresent(uri -> RequestRules.uri(problems, "evaluationSetUri", uri));
+        evaluationSetUri.ifPresent(uri -> RecordRules.uri(problems, "evaluationSetUri", uri));
         Optional<String> safetyEvaluationSetUri = f.string("safetyEvaluationSetUri");
-        safetyEvaluationSetUri.ifPresent(uri -> RequestRules.uri(problems, "safetyEvaluationSetUri", uri));
+        safetyEvaluationSetUri.ifPresent(uri -> RecordRules.uri(problems, "safetyEvaluationSetUri", uri));
         LoraSettings lora = f.object("lora").map(TrainingRequests::lora).orElseGet(() -> LoraSettings.newBuilder().build());
         OptimizerSettings optimizer =
                 f.object("optimizer").map(TrainingRequests::optimizer).orElseGet(() -> OptimizerSettings.newBuilder().build());
@@ -67,72 +68,34 @@ final class TrainingRequests {
                 .build();
     }
 
+    /** Strict conversion of the "lora" object (types, unknown fields); its rules are {@link RecordRules#lora}. */
     private static LoraSettings lora(JsonFields f) {
-        Problems problems = f.problems();
         LoraSettings.Builder lora = LoraSettings.newBuilder();
-        f.integer("r").ifPresent(r -> {
-            positive(f, "r", r);
-            lora.setR(r);
-        });
-        f.number("alpha").ifPresent(alpha -> {
-            positive(f, "alpha", alpha);
-            lora.setAlpha(alpha);
-        });
-        f.number("dropout").ifPresent(dropout -> {
-            if (dropout < 0 || dropout >= 1) {
-                problems.add(f.pathOf("dropout"), "must be in [0, 1), got " + dropout);
-            }
-            lora.setDropout(dropout);
-        });
-        f.strings("targetModules").ifPresent(modules -> {
-            RequestRules.targetModules(problems, f.pathOf("targetModules"), modules);
-            lora.setTargetModules(modules);
-        });
+        f.integer("r").ifPresent(lora::setR);
+        f.number("alpha").ifPresent(lora::setAlpha);
+        f.number("dropout").ifPresent(lora::setDropout);
+        f.strings("targetModules").ifPresent(lora::setTargetModules);
         f.bool("rsLora").ifPresent(lora::setRsLora);
         f.rejectUnknownFields();
-        return lora.build();
+        LoraSettings built = lora.build();
+        RecordRules.lora(f.problems(), f.pathOf("").replaceAll("\\.$", ""), built);
+        return built;
     }
 
+    /** Strict conversion of the "optimizer" object; its rules are {@link RecordRules#optimizer}. */
     private static OptimizerSettings optimizer(JsonFields f) {
-        Problems problems = f.problems();
         OptimizerSettings.Builder optimizer = OptimizerSettings.newBuilder();
-        f.number("learningRate").ifPresent(lr -> {
-            positive(f, "learningRate", lr);
-            optimizer.setLearningRate(lr);
-        });
-        positiveInteger(f, "epochs", optimizer::setEpochs);
-        positiveInteger(f, "batchSize", optimizer::setBatchSize);
-        positiveInteger(f, "gradientAccumulationSteps", optimizer::setGradientAccumulationSteps);
-        positiveInteger(f, "maxSequenceLength", optimizer::setMaxSequenceLength);
-        f.integer("warmupSteps").ifPresent(v -> {
-            if (v < 0) {
-                problems.add(f.pathOf("warmupSteps"), "must be >= 0, got " + v);
-            }
-            optimizer.setWarmupSteps(v);
-        });
-        f.number("weightDecay").ifPresent(v -> {
-            if (v < 0) {
-                problems.add(f.pathOf("weightDecay"), "must be >= 0, got " + v);
-            }
-            optimizer.setWeightDecay(v);
-        });
+        f.number("learningRate").ifPresent(optimizer::setLearningRate);
+        f.integer("epochs").ifPresent(optimizer::setEpochs);
+        f.integer("batchSize").ifPresent(optimizer::setBatchSize);
+        f.integer("gradientAccumulationSteps").ifPresent(optimizer::setGradientAccumulationSteps);
+        f.integer("maxSequenceLength").ifPresent(optimizer::setMaxSequenceLength);
+        f.integer("warmupSteps").ifPresent(optimizer::setWarmupSteps);
+        f.number("weightDecay").ifPresent(optimizer::setWeightDecay);
         f.longInteger("seed").ifPresent(optimizer::setSeed);
         f.rejectUnknownFields();
-        return optimizer.build();
-    }
-
-    /** Reads an optional integer field, reports it unless it is > 0, and hands it on either way. */
-    private static void positiveInteger(JsonFields f, String name, IntConsumer set) {
-        f.integer(name).ifPresent(v -> {
-            positive(f, name, v);
-            set.accept(v);
-        });
-    }
-
-    private static void positive(JsonFields f, String name, double value) {
-        if (!(value > 0)) {
-            f.problems().add(f.pathOf(name), "must be > 0, got " + (value == Math.rint(value) && Math.abs(value) < 1e15
-                    ? String.valueOf((long) value) : String.valueOf(value)));
-        }
+        OptimizerSettings built = optimizer.build();
+        RecordRules.optimizer(f.problems(), f.pathOf("").replaceAll("\\.$", ""), built);
+        return built;
     }
 }

@@ -1,5 +1,6 @@
 package dev.safelora.serde;
 
+import dev.safelora.registry.RegistryUnreachableException;
 import java.util.Map;
 
 import org.apache.kafka.common.errors.SerializationException;
@@ -32,6 +33,10 @@ public final class DecodingDeserializer<T> implements Deserializer<Decoded<T>> {
             return Decoded.ok(inner.deserialize(topic, data), data);
         } catch (SerializationException e) {
             return Decoded.failed(data, e);
+        } catch (RegistryUnreachableException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            return Decoded.failed(data, undecodable(topic, e));
         }
     }
 
@@ -41,11 +46,26 @@ public final class DecodingDeserializer<T> implements Deserializer<Decoded<T>> {
             return Decoded.ok(inner.deserialize(topic, headers, data), data);
         } catch (SerializationException e) {
             return Decoded.failed(data, e);
+        } catch (RegistryUnreachableException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+            return Decoded.failed(data, undecodable(topic, e));
         }
     }
 
     @Override
     public void close() {
         inner.close();
+    }
+
+    /**
+     * Hostile bytes can make a decoder fail in ways it does not declare: a class cast in a specific reader, a
+     * recursion too deep for the stack, an allocation for a length the payload claims. They are the record's fault,
+     * so they end in the dead-letter topic like any undecodable record, instead of escaping poll and the loop.
+     */
+    private static SerializationException undecodable(String topic, Throwable e) {
+        return new SerializationException("cannot decode a record on topic " + topic + ": "
+                + (e instanceof Error ? e.getClass().getSimpleName() + " while decoding (hostile or corrupt payload)"
+                : e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())), e);
     }
 }

@@ -1,6 +1,6 @@
 package dev.safelora.stage;
 
-import dev.safelora.artifacts.S3Exception;
+import dev.safelora.artifacts.RemoteStoreException;
 import dev.safelora.registry.RegistryException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -15,6 +15,8 @@ import org.apache.kafka.common.errors.TransactionAbortableException;
  * Decides what a failure means for the record. The cause chain is walked from the outside in, and the
  * first link that says something wins:
  * <ul>
+ *   <li>{@link ProcessFaultException} - a fault of this process (a CUDA error): stop the loop without committing
+ *       or dead-lettering, so that a fresh process redoes the record;</li>
  *   <li>{@link BadInputException} - bad input: dead-letter it now;</li>
  *   <li>{@link TransientException}, Kafka's {@link RetriableException} and {@link TransactionAbortableException},
  *       an unreachable registry (or a 5xx, 429, 401 or 403 from it), a retryable S3 error, connection refused,
@@ -27,7 +29,7 @@ import org.apache.kafka.common.errors.TransactionAbortableException;
  */
 public final class Failures {
 
-    public enum Verdict { BAD_INPUT, TRANSIENT, UNEXPECTED }
+    public enum Verdict { BAD_INPUT, TRANSIENT, UNEXPECTED, PROCESS_FAULT }
 
     private final Predicate<Throwable> extraTransient;
 
@@ -51,6 +53,9 @@ public final class Failures {
 
     public Verdict classify(Throwable failure, boolean duringDecode) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ProcessFaultException) {
+                return Verdict.PROCESS_FAULT;
+            }
             if (t instanceof BadInputException) {
                 return Verdict.BAD_INPUT;
             }
@@ -67,7 +72,7 @@ public final class Failures {
                 // Kafka's verdict on a transaction: abort it and try again (KIP-1050), nothing about the record.
                 || t instanceof TransactionAbortableException
                 || (t instanceof RegistryException r && registryTransient(r.httpStatus()))
-                || (t instanceof S3Exception s && s.retryable())
+                || (t instanceof RemoteStoreException s && s.retryable())
                 || t instanceof ConnectException
                 || t instanceof SocketTimeoutException
                 || t instanceof HttpTimeoutException
@@ -77,11 +82,12 @@ public final class Failures {
     }
 
     /**
-     * No answer, a server error or throttling may pass; so may 401/403 once an operator fixes the
-     * credentials - and dead-lettering every record meanwhile would be far worse than waiting.
+     * No answer, a server error or throttling may pass. 401/403 are configuration errors, not weather: retrying them
+     * spins forever. A stage checks its credentials when it starts ({@link RegistryAccess}) and fails there; one
+     * revoked while it runs dead-letters the records it cannot decode, each with the registry's answer as the reason.
      */
     private static boolean registryTransient(int status) {
-        return status == 0 || status >= 500 || status == 429 || status == 401 || status == 403;
+        return status == 0 || status >= 500 || status == 429;
     }
 
     /** The dead-letter category of a failure (a missing file or artifact counts as ARTIFACT). */

@@ -20,12 +20,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -73,7 +71,6 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
     /** With {@code stage.exactly.once}: outputs and the offset go out in one transaction. */
     private final Producer<byte[], byte[]> txProducer;
     private static final int COMMIT_ATTEMPTS = 5;
-    private static final Map<String, AtomicInteger> LOOPS_PER_GROUP = new java.util.concurrent.ConcurrentHashMap<>();
 
     public LongJobLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer,
                        LongJob<V, O> job, StageMetrics metrics) {
@@ -82,17 +79,16 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
 
     public LongJobLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer,
                        LongJob<V, O> job, StageMetrics metrics, Failures failures) {
-        this(config, valueDeserializer, outputSerializer, job, metrics, failures, KafkaProducer::new);
+        this(config, valueDeserializer, outputSerializer, job, metrics, failures, StageClients.kafka());
     }
 
-    /** @param txProducers makes the transactional producer from its properties (tests wrap the real one) */
-    LongJobLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer, LongJob<V, O> job,
-                StageMetrics metrics, Failures failures, Function<Map<String, Object>, Producer<byte[], byte[]>> txProducers) {
-        super(config, valueDeserializer, outputSerializer, metrics, failures);
+    /** @param clients makes the consumer and the producers (the transactional one with {@code stage.exactly.once}) */
+    public LongJobLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer, LongJob<V, O> job,
+                       StageMetrics metrics, Failures failures, StageClients clients) {
+        super(config, valueDeserializer, outputSerializer, metrics, failures, clients);
         this.job = job;
         if (config.exactlyOnce()) {
-            int index = LOOPS_PER_GROUP.computeIfAbsent(config.groupId(), g -> new AtomicInteger()).incrementAndGet();
-            this.txProducer = txProducers.apply(KafkaClients.transactionalProducer(config, "safelora-" + config.stageName(), index));
+            this.txProducer = clients.producers().apply(KafkaClients.transactionalProducer(config, clientId));
         } else {
             this.txProducer = null;
         }
@@ -104,6 +100,9 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
         });
     }
 
+    /** Where a job stands: its work running, its outputs waiting to go out (again), or sent and awaiting acknowledgement. */
+    enum Phase { WORKING, PUBLISHING, AWAITING_ACKS }
+
     private final class RunningJob implements JobContext<O> {
         final TopicPartition tp;
         final ConsumerRecord<byte[], byte[]> record;
@@ -111,14 +110,19 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
         final AtomicReference<CancelReason> cancel = new AtomicReference<>();
         final boolean finalAttempt;
         Future<List<Output<O>>> result;
+        Phase phase = Phase.WORKING;
+        /** Set once the work is done (PUBLISHING on). */
         List<Output<O>> outputs;
+        /** Set while AWAITING_ACKS. */
         List<Future<RecordMetadata>> acks;
         long republishAt;
+        /** Failed attempts to publish the outputs (each waits longer before the next). */
+        int publishFailures;
 
         RunningJob(TopicPartition tp, ConsumerRecord<byte[], byte[]> record) {
             this.tp = tp;
             this.record = record;
-            this.finalAttempt = unexpectedFailures(tp, record.offset()) + 1 >= config.maxAttempts();
+            this.finalAttempt = config.backoff().exhausted(unexpectedFailures(tp, record.offset()) + 1);
         }
 
         @Override
@@ -234,17 +238,17 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
     @Override
     protected void afterPoll() {
         for (RunningJob j : new ArrayList<>(running.values())) {
-            if (j.outputs == null && j.result.isDone()) {
+            if (j.phase == Phase.WORKING && j.result.isDone()) {
                 collect(j);
             }
-            if (j.outputs != null && j.acks == null && System.nanoTime() - j.republishAt >= 0 && running.get(j.tp) == j) {
+            if (j.phase == Phase.PUBLISHING && System.nanoTime() - j.republishAt >= 0 && running.get(j.tp) == j) {
                 if (txProducer != null) {
                     publishTransactionally(j);
                     continue;
                 }
                 publish(j);
             }
-            if (j.acks != null && j.acks.stream().allMatch(Future::isDone)) {
+            if (j.phase == Phase.AWAITING_ACKS && j.acks.stream().allMatch(Future::isDone)) {
                 acknowledged(j);
             }
         }
@@ -259,10 +263,9 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
 
     private void collect(RunningJob j) {
         try {
-            j.outputs = j.result.get();
-            if (j.outputs == null) {
-                j.outputs = List.of();
-            }
+            List<Output<O>> outputs = j.result.get();
+            j.outputs = outputs == null ? List.of() : outputs;
+            j.phase = Phase.PUBLISHING;
         } catch (ExecutionException e) {
             jobFailed(j, e.getCause());
         } catch (CancellationException | InterruptedException e) {
@@ -273,6 +276,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
     private void publish(RunningJob j) {
         try {
             j.acks = send(j.outputs);
+            j.phase = Phase.AWAITING_ACKS;
         } catch (RuntimeException e) {
             publishFailed(j, e);
         }
@@ -288,7 +292,8 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
             metrics.failed.labelValues(stage, j.record.topic(), "transient").inc();
             log.warn("stage {}: publishing the outputs of {} failed, publishing again: {}", stage, position(j.record), Failures.describe(e));
             j.acks = null;
-            j.republishAt = System.nanoTime() + config.retryBackoffInitial().toNanos();
+            j.phase = Phase.PUBLISHING;
+            j.republishAt = System.nanoTime() + config.backoff().delay(++j.publishFailures).toNanos();
         } else {
             jobFailed(j, e);
         }
@@ -312,8 +317,10 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
             for (ProducerRecord<byte[], byte[]> r : records) {
                 txProducer.send(r);
             }
-            txProducer.sendOffsetsToTransaction(Map.of(j.tp, new OffsetAndMetadata(j.record.offset() + 1)), consumer.groupMetadata());
+            Map<TopicPartition, OffsetAndMetadata> offsets = Map.of(j.tp, new OffsetAndMetadata(j.record.offset() + 1));
+            txProducer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
             commitTransaction(j);
+            committed(offsets);
         } catch (KafkaException e) {
             try {
                 txProducer.abortTransaction();
@@ -328,7 +335,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
                 log.warn("stage {}: the group refused the offsets of {} ({}); its outputs were aborted and go out again unless"
                         + " the partition moves", stage, position(j.record), Failures.describe(e));
                 metrics.failed.labelValues(stage, j.record.topic(), "transient").inc();
-                j.republishAt = System.nanoTime() + config.retryBackoffInitial().toNanos();
+                j.republishAt = System.nanoTime() + config.backoff().delay(++j.publishFailures).toNanos();
                 return;
             }
             publishFailed(j, e);
@@ -418,6 +425,11 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
     }
 
     @Override
+    protected boolean settled(TopicPartition tp) {
+        return !running.containsKey(tp);
+    }
+
+    @Override
     protected long lagFrom(TopicPartition tp, long position) {
         RunningJob j = running.get(tp);
         return j != null ? j.record.offset() : position;
@@ -431,7 +443,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
             if (j == null) {
                 continue;
             }
-            if (!lost && !halted && j.acks != null) {
+            if (!lost && !halted && j.phase == Phase.AWAITING_ACKS) {
                 producer.flush();
                 try {
                     await(j.acks);
@@ -465,7 +477,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
             if (!cancelled && System.nanoTime() - deadline >= 0) {
                 log.warn("stage {}: shutdown deadline {} passed, cancelling {} job(s)", stage, config.shutdownDeadline(), running.size());
                 for (RunningJob j : running.values()) {
-                    if (j.acks == null) {
+                    if (j.phase != Phase.AWAITING_ACKS) {
                         j.cancel.compareAndSet(null, JobContext.CancelReason.SHUTDOWN);
                     }
                 }

@@ -31,6 +31,8 @@ import java.util.TreeMap;
  *   <tr><td>stage.group.id</td><td>SAFELORA_GROUP_ID</td><td>safelora-&lt;stage&gt;</td></tr>
  *   <tr><td>stage.topics</td><td>SAFELORA_TOPICS</td><td>the stage's own input topics</td></tr>
  *   <tr><td>stage.metrics.port</td><td>SAFELORA_METRICS_PORT</td><td>9404 (0 = any free port)</td></tr>
+ *   <tr><td>stage.metrics.bind</td><td>SAFELORA_METRICS_BIND</td><td>0.0.0.0 (the address /metrics and /health listen on;
+ *       127.0.0.1 keeps them off the network)</td></tr>
  *   <tr><td>stage.work.dir</td><td>SAFELORA_WORK_DIR</td><td>./safelora-work</td></tr>
  *   <tr><td>stage.shutdown.deadline</td><td>SAFELORA_SHUTDOWN_DEADLINE</td><td>60s</td></tr>
  *   <tr><td>stage.shutdown.cancel.grace</td><td>SAFELORA_SHUTDOWN_CANCEL_GRACE</td><td>10s</td></tr>
@@ -69,10 +71,16 @@ public record StageConfig(
         Map<String, String> settings) {
 
     public static final int DEFAULT_METRICS_PORT = 9404;
+    /** Default of {@code stage.shutdown.deadline}: how long running jobs may go on after SIGTERM. */
+    public static final Duration DEFAULT_SHUTDOWN_DEADLINE = Duration.ofSeconds(60);
+    /** Default of {@code stage.shutdown.cancel.grace}: how long a cancelled job has to return (and checkpoint). */
+    public static final Duration DEFAULT_SHUTDOWN_CANCEL_GRACE = Duration.ofSeconds(10);
+    /** What {@link StageProcess#close} allows past deadline and cancel grace for the loops to close their clients. */
+    public static final Duration SHUTDOWN_CLOSE_SLACK = Duration.ofSeconds(10);
     public static final String PREFIX = "stage.";
 
     /** The stage keys the environment can set, as SAFELORA_&lt;KEY with dots as underscores&gt;. */
-    private static final List<String> ENV_KEYS = List.of("group.id", "topics", "metrics.port", "work.dir",
+    private static final List<String> ENV_KEYS = List.of("group.id", "topics", "metrics.port", "metrics.bind", "work.dir",
             "shutdown.deadline", "shutdown.cancel.grace", "poll.timeout", "retry.backoff.initial", "retry.backoff.max",
             "max.attempts", "max.concurrent.jobs", "health.stale.after", "exactly.once",
             // the worker stages write under it and the planner derives the jobs' outputUri from it
@@ -142,8 +150,8 @@ public record StageConfig(
                 Arrays.stream(p.getOrDefault("topics", "").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
                 integer(p, "metrics.port", DEFAULT_METRICS_PORT),
                 Path.of(p.getOrDefault("work.dir", "safelora-work")),
-                duration(p, "shutdown.deadline", "60s"),
-                duration(p, "shutdown.cancel.grace", "10s"),
+                duration(p, "shutdown.deadline", DEFAULT_SHUTDOWN_DEADLINE.toSeconds() + "s"),
+                duration(p, "shutdown.cancel.grace", DEFAULT_SHUTDOWN_CANCEL_GRACE.toSeconds() + "s"),
                 duration(p, "poll.timeout", "250ms"),
                 duration(p, "retry.backoff.initial", "500ms"),
                 duration(p, "retry.backoff.max", "30s"),
@@ -162,7 +170,25 @@ public record StageConfig(
         return settings.keySet().stream().filter(k -> !ENV_KEYS.contains(k) && !stageKeys.contains(k)).sorted().toList();
     }
 
+    /**
+     * The longest a stage process takes from SIGTERM to exit: {@code shutdown.deadline} for running jobs, then
+     * {@code shutdown.cancel.grace} for cancelled ones, then {@link #SHUTDOWN_CLOSE_SLACK}. A pod's
+     * {@code terminationGracePeriodSeconds} must be at least this (k8s/, checked by the deployment tests).
+     */
+    public Duration shutdownBudget() {
+        return shutdownDeadline.plus(shutdownCancelGrace).plus(SHUTDOWN_CLOSE_SLACK);
+    }
+
     /** A copy reading other input topics (the demo and tests wire stages to their own topics). */
+    /**
+     * The retry policy of the loop: waits from {@code stage.retry.backoff.initial} doubling to
+     * {@code stage.retry.backoff.max}, jittered; {@code stage.max.attempts} bounds the unexpected failures of a record.
+     */
+    public dev.safelora.retry.Backoff backoff() {
+        Duration max = retryBackoffMax.compareTo(retryBackoffInitial) < 0 ? retryBackoffInitial : retryBackoffMax;
+        return dev.safelora.retry.Backoff.exponential(retryBackoffInitial, max, maxAttempts);
+    }
+
     public StageConfig withInputTopics(List<String> topics) {
         return new StageConfig(stageName, client, groupId, topics, metricsPort, workDir, shutdownDeadline,
                 shutdownCancelGrace, pollTimeout, retryBackoffInitial, retryBackoffMax, maxAttempts, maxConcurrentJobs,
@@ -246,6 +272,12 @@ public record StageConfig(
             throw new IllegalArgumentException(PREFIX + "artifacts.uri (SAFELORA_ARTIFACTS_URI) needs a scheme (file:///... or s3://...), got " + root);
         }
         return uri;
+    }
+
+    /** The address the metrics and health server binds to ({@code stage.metrics.bind}, default all interfaces). */
+    public String metricsBind() {
+        String bind = settings.getOrDefault("metrics.bind", "").strip();
+        return bind.isEmpty() ? "0.0.0.0" : bind;
     }
 
     /** Exactly-once output unless {@code stage.exactly.once} was given: the default of the stages that publish adapters. */

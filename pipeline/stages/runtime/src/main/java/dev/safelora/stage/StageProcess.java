@@ -37,10 +37,13 @@ public final class StageProcess implements AutoCloseable {
 
     /** Serves metrics and health on {@code config.metricsPort()} and starts every loop on its own thread. */
     public static StageProcess start(StageConfig config, StageMetrics metrics, StageLoop... loops) {
-        StageHttpServer http = StageHttpServer.start(config.metricsPort(), metrics);
+        StageHttpServer http = StageHttpServer.start(config.metricsBind(), config.metricsPort(), metrics);
         StageProcess process = new StageProcess(config, http, List.of(loops));
         for (StageLoop loop : loops) {
             http.watch(loop.health());
+            if (loop instanceof StagePages pages) {
+                pages.pages().forEach(http::route);
+            }
         }
         LOG.info("stage {}: metrics on :{}/metrics, health on :{}/health", config.stageName(), http.port(), http.port());
         for (StageLoop loop : loops) {
@@ -54,6 +57,7 @@ public final class StageProcess implements AutoCloseable {
      * loop that died of an error stops the others and is rethrown here, so the command exits non-zero.
      */
     public static void run(StageConfig config, StageMetrics metrics, StageLoop... loops) throws InterruptedException {
+        RegistryAccess.check(config.client().registry());
         try (StageProcess process = start(config, metrics, loops)) {
             Thread hook = new Thread(process::close, "stage-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
@@ -100,7 +104,7 @@ public final class StageProcess implements AutoCloseable {
         for (StageLoop loop : loops) {
             loop.shutdown();
         }
-        Duration wait = config.shutdownDeadline().plus(config.shutdownCancelGrace()).plusSeconds(10);
+        Duration wait = config.shutdownBudget();
         try {
             for (StageLoop loop : loops) {
                 if (!loop.awaitTermination(wait)) {

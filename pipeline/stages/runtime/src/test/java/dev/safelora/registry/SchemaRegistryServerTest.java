@@ -270,6 +270,114 @@ class SchemaRegistryServerTest {
                     RegistryClientConfig.of(secured.url()).withUserInfo("alice:s3cret"));
             int id = authed.register("auth-value", V1);
             assertThat(authed.schemaById(id)).isEqualTo(V1);
+
+            // a stage with wrong credentials fails at start with one line, no password in it, instead of retrying
+            assertThatThrownBy(() -> dev.safelora.stage.RegistryAccess.check(RegistryClientConfig.of(secured.url()).withUserInfo("alice:wrong")))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("HTTP 401").hasMessageNotContaining("wrong");
+            dev.safelora.stage.RegistryAccess.check(RegistryClientConfig.of(secured.url()).withUserInfo("alice:s3cret"));
+            // user:password written into the URL is moved to basic auth and never shown
+            RegistryClientConfig inUrl = RegistryClientConfig.of(secured.url().replace("://", "://alice:s3cret@"));
+            assertThat(inUrl.url()).doesNotContain("s3cret");
+            assertThat(new HttpSchemaRegistryClient(inUrl).schemaById(id)).isEqualTo(V1);
+            assertThatThrownBy(() -> RegistryClientConfig.of("ftp://bob:hunter2@host:1")).hasMessageNotContaining("hunter2");
         }
+    }
+
+    @Test
+    void aBodyOverTheCapIsRefusedWith413WithoutWaitingForIt() throws Exception {
+        URI url = URI.create(server.url());
+        try (java.net.Socket socket = new java.net.Socket(url.getHost(), url.getPort())) {
+            socket.setSoTimeout(10_000);
+            long start = System.nanoTime();
+            // declares 38 MB (the hostile request of the issue) and sends none of it: the answer must not wait for it
+            socket.getOutputStream().write(("POST /subjects/" + subject() + "/versions HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: application/vnd.schemaregistry.v1+json\r\nContent-Length: 38000000\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertThat(in.readLine()).startsWith("HTTP/1.1 413");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void softAndHardDeletesConfigRemovalsAndModesSurviveARestart() throws Exception {
+        RegistryServerSettings settings = RegistryServerSettings.defaults(SharedBroker.bootstrapServers())
+                .withPortAndTopic(0, "_schemas_deletes_" + UUID.randomUUID());
+        String soft = subject();
+        String hard = subject();
+        String frozen = subject();
+        int id2;
+        try (SchemaRegistryServer first = SchemaRegistryServer.start(settings)) {
+            HttpSchemaRegistryClient c = HttpSchemaRegistryClient.of(first.url());
+            c.register(soft, V1);
+            id2 = c.register(soft, V2);
+            c.register(hard, V1);
+            c.register(frozen, V1);
+            c.setCompatibility(frozen, CompatibilityLevel.NONE);
+            assertThat(raw(first, "DELETE", "/subjects/" + soft + "/versions/1", null)).isEqualTo("1");
+            assertThat(raw(first, "DELETE", "/subjects/" + hard, null)).isEqualTo("[1]");
+            assertThat(raw(first, "DELETE", "/subjects/" + hard + "?permanent=true", null)).isEqualTo("[1]");
+            assertThat(raw(first, "DELETE", "/config/" + frozen, null)).isEqualTo("{\"compatibilityLevel\":\"NONE\"}");
+            assertThat(raw(first, "PUT", "/mode/" + frozen, "{\"mode\":\"READONLY\"}")).isEqualTo("{\"mode\":\"READONLY\"}");
+        }
+        try (SchemaRegistryServer second = SchemaRegistryServer.start(settings)) {
+            HttpSchemaRegistryClient c = HttpSchemaRegistryClient.of(second.url());
+            assertThat(c.versions(soft)).as("the soft-deleted version stays hidden").containsExactly(2);
+            assertThat(raw(second, "GET", "/subjects/" + soft + "/versions?deleted=true", null)).isEqualTo("[1,2]");
+            assertThat(c.latest(soft).id()).isEqualTo(id2);
+            assertThat(c.subjects()).doesNotContain(hard);
+            assertThat(raw(second, "GET", "/subjects?deleted=true", null)).doesNotContain(hard);
+            assertThat(c.compatibility(frozen)).as("back to the global level").isEqualTo(c.globalCompatibility());
+            assertThat(raw(second, "GET", "/mode/" + frozen, null)).isEqualTo("{\"mode\":\"READONLY\"}");
+            assertThatThrownBy(() -> c.register(frozen, V2))
+                    .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.errorCode()).isEqualTo(42205));
+            assertThat(c.register(soft, V1)).as("registering a soft-deleted schema again makes a new version")
+                    .isEqualTo(c.version(soft, 3).id());
+        }
+    }
+
+    @Test
+    void schemaReferencesResolveSurviveARestartAndProtectWhatTheyReferTo() throws Exception {
+        RegistryServerSettings settings = RegistryServerSettings.defaults(SharedBroker.bootstrapServers())
+                .withPortAndTopic(0, "_schemas_refs_" + UUID.randomUUID());
+        String ref = subject();
+        String main = subject();
+        String referring = "{\"type\":\"record\",\"name\":\"Main\",\"namespace\":\"test.refs\",\"fields\":"
+                + "[{\"name\":\"r\",\"type\":\"test.refs.Ref\"}]}";
+        ObjectMapper json = new ObjectMapper();
+        var body = json.createObjectNode().put("schema", referring);
+        body.putArray("references").addObject().put("name", "test.refs.Ref").put("subject", ref).put("version", 1);
+        Schema referenced = SchemaBuilder.record("Ref").namespace("test.refs").fields().requiredInt("x").endRecord();
+        int mainId;
+        try (SchemaRegistryServer first = SchemaRegistryServer.start(settings)) {
+            HttpSchemaRegistryClient c = HttpSchemaRegistryClient.of(first.url());
+            c.register(ref, referenced);
+            mainId = json.readTree(raw(first, "POST", "/subjects/" + main + "/versions", body.toString())).get("id").asInt();
+            assertThat(json.readTree(raw(first, "POST", "/subjects/" + main, body.toString())).get("id").asInt())
+                    .as("lookup with the same references").isEqualTo(mainId);
+            assertThat(json.readTree(raw(first, "GET", "/schemas/ids/" + mainId, null)).get("references").get(0).get("name").asText())
+                    .isEqualTo("test.refs.Ref");
+        }
+        try (SchemaRegistryServer second = SchemaRegistryServer.start(settings)) {
+            JsonNode version = json.readTree(raw(second, "GET", "/subjects/" + main + "/versions/1", null));
+            assertThat(version.get("id").asInt()).isEqualTo(mainId);
+            assertThat(version.get("schema").asText()).as("served as registered").isEqualTo(json.readTree(referring).toString());
+            assertThat(version.get("references").get(0).get("subject").asText()).isEqualTo(ref);
+            assertThat(raw(second, "GET", "/subjects/" + ref + "/versions/1/referencedby", null)).isEqualTo("[" + mainId + "]");
+            HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(second.url() + "/subjects/" + ref + "/versions/1")).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(422);
+            assertThat(json.readTree(refused.body()).get("error_code").asInt()).isEqualTo(42206);
+        }
+    }
+
+    private static String raw(SchemaRegistryServer registry, String method, String path, String body) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(registry.url() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isEqualTo(200);
+        return response.body();
     }
 }

@@ -73,7 +73,7 @@ class BadRequestTest {
                 Arguments.of("unknown fields at every level", RequestKind.TRAINING,
                         "{" + TRAINING_OK + ", \"famly\": \"f\", \"lora\": {\"rank\": 8}, \"selection\": {\"mode\": \"TOP_K\", \"topK\": 2, \"k\": 2}}",
                         "invalid training request in req.json (3 problems): lora.rank: unknown field (allowed here: r, alpha, dropout, targetModules, rsLora); "
-                                + "selection.k: unknown field (allowed here: mode, threshold, topK, layers, modules); "
+                                + "selection.k: unknown field (allowed here: mode, threshold, topK, layers, modules, remedy, subspaceRank, autoEpsilon, autoDelta); "
                                 + "famly: unknown field (allowed here: requestId, family, datasetUri, evaluationSetUri, "
                                 + "safetyEvaluationSetUri, lora, optimizer, selection, requestedBy, requestedAt, retrainOf, labels)"),
                 Arguments.of("every hyperparameter out of range, reported together", RequestKind.TRAINING,
@@ -132,12 +132,27 @@ class BadRequestTest {
                                 + "(allowed: file, s3); evaluationSetUri: \"file://nas/share/e\" names a remote host 'nas'; file URIs must be "
                                 + "local (file:///path); safetyEvaluationSetUri: \"file:///data/my set\" is not a valid URI (Illegal character "
                                 + "in path at index 15)"),
+                Arguments.of("s3 URIs with user information, a port and dot segments", RequestKind.TRAINING,
+                        "{\"family\": \"f\", \"requestedBy\": \"u\", \"datasetUri\": \"s3://user:pw@bucket/k\", \"evaluationSetUri\": \"s3://bucket:99/k\","
+                                + " \"safetyEvaluationSetUri\": \"s3://bucket/a/../../b\"}",
+                        "invalid training request in req.json (3 problems): datasetUri: 's3://***@bucket/k' carries user information; S3 "
+                                + "credentials come from the environment (the AWS default credentials chain), never from a URI; "
+                                + "evaluationSetUri: 's3://bucket:99/k' names a port; an s3:// URI names a bucket, the endpoint is configured "
+                                + "(AWS_ENDPOINT_URL_S3); safetyEvaluationSetUri: 's3://bucket/a/../../b' has a dot segment ('..'); give the key "
+                                + "without . or .. parts"),
+                Arguments.of("s3 URIs with a query, a fragment and an encoded dot segment", RequestKind.TRAINING,
+                        "{\"family\": \"f\", \"requestedBy\": \"u\", \"datasetUri\": \"s3://bucket/k?versionId=1\", \"evaluationSetUri\": \"s3://bucket/k#x\","
+                                + " \"safetyEvaluationSetUri\": \"s3://bucket/a/%2e%2e/b\"}",
+                        "invalid training request in req.json (3 problems): datasetUri: 's3://bucket/k?versionId=1' has a query ('?...'); "
+                                + "s3:// artifact URIs have none; evaluationSetUri: 's3://bucket/k#x' has a fragment ('#...'); s3:// artifact URIs "
+                                + "have none; safetyEvaluationSetUri: 's3://bucket/a/%2e%2e/b' has a dot segment ('%2e%2e'); give the key "
+                                + "without . or .. parts"),
                 Arguments.of("incomplete URIs", RequestKind.REGISTRATION,
                         "{\"family\": \"f\", \"registeredBy\": \"u\", \"baseUri\": \"s3://bucket\", \"alignedUri\": \"file:relative/chat\"}",
                         "invalid model registration in req.json (2 problems): baseUri: \"s3://bucket\" has no key after the bucket "
                                 + "(use s3://bucket/key); alignedUri: \"file:relative/chat\" is not an absolute file URI (use file:///absolute/path)"),
                 Arguments.of("same base and aligned checkpoint", RequestKind.REGISTRATION,
-                        "{\"family\": \"f\", \"registeredBy\": \"u\", \"baseUri\": \"s3://m/x\", \"alignedUri\": \"s3://m/x\"}",
+                        "{\"family\": \"f\", \"registeredBy\": \"u\", \"baseUri\": \"s3://models/x\", \"alignedUri\": \"s3://models/x\"}",
                         "invalid model registration in req.json (1 problem): alignedUri: is the same checkpoint as baseUri; the alignment "
                                 + "W_aligned - W_base would be zero"),
                 Arguments.of("threshold outside [-1, 1]", RequestKind.SELECTION,
@@ -167,10 +182,10 @@ class BadRequestTest {
                 Arguments.of("unknown and missing mode", RequestKind.SELECTION,
                         "{\"scope\": \"family\", \"target\": \"f\", \"requestedBy\": \"u\", \"policy\": {\"threshold\": 0.1}}",
                         "invalid layer selection in req.json (2 problems): scope: unknown value \"family\" (expected one of FAMILY, ADAPTER); "
-                                + "policy.mode: is required (THRESHOLD, TOP_K or EXPLICIT)"),
+                                + "policy.mode: is required (THRESHOLD, TOP_K, EXPLICIT or AUTO)"),
                 Arguments.of("mode spelled wrong", RequestKind.SELECTION,
                         "{" + SELECTION_OK + ", \"policy\": {\"mode\": \"top-k\", \"topK\": 2}}",
-                        "invalid layer selection in req.json (1 problem): policy.mode: unknown value \"top-k\" (expected one of THRESHOLD, TOP_K, EXPLICIT)"),
+                        "invalid layer selection in req.json (1 problem): policy.mode: unknown value \"top-k\" (expected one of THRESHOLD, TOP_K, EXPLICIT, AUTO)"),
                 Arguments.of("selection without scope and policy", RequestKind.SELECTION,
                         "{\"target\": \"f\", \"requestedBy\": \"u\"}",
                         "invalid layer selection in req.json (2 problems): scope: is required (FAMILY or ADAPTER); "
@@ -201,7 +216,7 @@ class BadRequestTest {
         Path huge = dir.resolve("huge.json");
         Files.write(huge, new byte[RequestReader.MAX_REQUEST_BYTES + 1]);
         assertThatThrownBy(() -> reader().read(RequestKind.TRAINING, huge))
-                .hasMessage("request file " + huge + " is 1048577 bytes; a request is a small JSON document (at most 1048576 bytes)");
+                .hasMessage("request file " + huge + " is larger than 1048576 bytes; a request is a small JSON document");
     }
 
     @Test
@@ -215,5 +230,21 @@ class BadRequestTest {
         Files.write(secondLine, new byte[] {'{', '\n', ' ', '"', (byte) 0xC3, '"', ':', '1', '}'});
         assertThatThrownBy(() -> reader().read(RequestKind.TRAINING, secondLine))
                 .hasMessage("malformed JSON in training request " + secondLine + " at line 2, column 3: not UTF-8 text (invalid byte 0xc3)");
+    }
+
+    @Test
+    void hostileArtifactUrisAreRefusedWithTheRuleTheyBreakAndNoPassword() {
+        java.util.Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("s3://user:pw@bucket/k", "carries user information");
+        cases.put("s3://bucket:99/k", "names a port");
+        cases.put("s3://bucket/a/../../b", "has a dot segment");
+        cases.put("s3://bucket/k?versionId=1", "has a query");
+        cases.put("s3://bucket/k#frag", "has a fragment");
+        cases.put("file:///var/%2e%2e/etc/passwd", "has a dot segment");
+        cases.put("file:///data/a%2fb", "encoded separator");
+        cases.forEach((uri, rule) -> assertThatThrownBy(() -> reader().read(RequestKind.TRAINING,
+                "{\"family\": \"f\", \"requestedBy\": \"u\", \"datasetUri\": \"" + uri + "\"}", "req.json"))
+                .as(uri).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("datasetUri: ").hasMessageContaining(rule).hasMessageNotContaining("pw@"));
     }
 }

@@ -46,7 +46,7 @@ class RequestPropertiesTest {
             @ForAll @IntRange(min = 1, max = 1000) int epochs,
             @ForAll @IntRange(min = 1, max = 4096) int batch,
             @ForAll @IntRange(min = 1, max = 1024) int accumulation,
-            @ForAll @IntRange(min = 1, max = 1 << 20) int maxLength,
+            @ForAll @IntRange(min = 1, max = RecordRules.MAX_SEQUENCE_LENGTH) int maxLength,
             @ForAll @IntRange(min = 0, max = 100_000) int warmup,
             @ForAll @DoubleRange(min = 0, max = 10) @Scale(6) double weightDecay,
             @ForAll long seed) {
@@ -86,7 +86,14 @@ class RequestPropertiesTest {
                 Arbitraries.integers().between(-100, 0).map(v -> new Violation("optimizer", "gradientAccumulationSteps", v)),
                 Arbitraries.integers().between(-100, 0).map(v -> new Violation("optimizer", "maxSequenceLength", v)),
                 Arbitraries.integers().between(Integer.MIN_VALUE, -1).map(v -> new Violation("optimizer", "warmupSteps", v)),
-                Arbitraries.doubles().between(-1e3, 0).filter(v -> v < 0).map(v -> new Violation("optimizer", "weightDecay", v)));
+                Arbitraries.doubles().between(-1e3, 0).filter(v -> v < 0).map(v -> new Violation("optimizer", "weightDecay", v)),
+                // the upper bounds (issue: r = 2e9, epochs = maxSequenceLength = 2^31-1 were accepted)
+                Arbitraries.integers().between(RecordRules.MAX_RANK + 1, Integer.MAX_VALUE).map(v -> new Violation("lora", "r", v)),
+                Arbitraries.doubles().between(1e6 + 1, 1e300).map(v -> new Violation("lora", "alpha", v)),
+                Arbitraries.integers().between(RecordRules.MAX_EPOCHS + 1, Integer.MAX_VALUE).map(v -> new Violation("optimizer", "epochs", v)),
+                Arbitraries.integers().between(RecordRules.MAX_SEQUENCE_LENGTH + 1, Integer.MAX_VALUE)
+                        .map(v -> new Violation("optimizer", "maxSequenceLength", v)),
+                Arbitraries.integers().between(RecordRules.MAX_BATCH + 1, Integer.MAX_VALUE).map(v -> new Violation("optimizer", "batchSize", v)));
     }
 
     @Property(tries = 150)

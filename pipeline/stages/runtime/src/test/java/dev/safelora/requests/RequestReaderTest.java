@@ -5,6 +5,7 @@ import static dev.safelora.requests.Requests.NOW;
 import static dev.safelora.requests.Requests.generated;
 import static dev.safelora.requests.Requests.reader;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.safelora.schema.LayerSelection;
 import dev.safelora.schema.LoraSettings;
@@ -75,7 +76,7 @@ class RequestReaderTest {
                 .setSafetyEvaluationSetUri(null)
                 .setLora(new LoraSettings(8, 16.0, 0.05, List.of("q_proj", "v_proj"), false))
                 .setOptimizer(new OptimizerSettings(0.0002, 3, 4, 2, 512, 10, 0.0, 42L))
-                .setSelection(new SelectionPolicy(SelectionMode.THRESHOLD, 0.35, null, List.of(), List.of()))
+                .setSelection(SelectionPolicy.newBuilder().setMode(SelectionMode.THRESHOLD).setThreshold(0.35).build())
                 .setRequestedBy("bob@example.com")
                 .setRequestedAt(NOW)
                 .setRetrainOf(null)
@@ -115,6 +116,37 @@ class RequestReaderTest {
     }
 
     @Test
+    void remedyAndAutoSelectionAreReadWithTheirDefaults() {
+        String auto = """
+                {"family": "f", "datasetUri": "file:///d", "requestedBy": "u",
+                 "selection": {"mode": "AUTO", "remedy": "SUBSPACE", "subspaceRank": 4, "autoEpsilon": 0.02}}
+                """;
+        SelectionPolicy policy = ((TrainingRequest) reader().read(RequestKind.TRAINING, auto, "inline").value()).getSelection();
+        assertThat(policy.getMode()).isEqualTo(SelectionMode.AUTO);
+        assertThat(policy.getRemedy()).isEqualTo("SUBSPACE");
+        assertThat(policy.getSubspaceRank()).isEqualTo(4);
+        assertThat(policy.getAutoEpsilon()).isEqualTo(0.02);
+        assertThat(policy.getAutoDelta()).as("documented default").isEqualTo(0.1);
+        String plain = """
+                {"family": "f", "datasetUri": "file:///d", "requestedBy": "u", "selection": {"mode": "TOP_K", "topK": 2}}
+                """;
+        SelectionPolicy topK = ((TrainingRequest) reader().read(RequestKind.TRAINING, plain, "inline").value()).getSelection();
+        assertThat(topK.getRemedy()).as("SafeLoRA's projection unless asked otherwise").isEqualTo("PROJECT");
+        String bad = """
+                {"family": "f", "datasetUri": "file:///d", "requestedBy": "u",
+                 "selection": {"mode": "TOP_K", "topK": 2, "remedy": "ZERO", "subspaceRank": 3, "autoDelta": 0.5}}
+                """;
+        assertThatThrownBy(() -> reader().read(RequestKind.TRAINING, bad, "inline"))
+                .hasMessageContaining("selection.subspaceRank: applies to remedy SUBSPACE only")
+                .hasMessageContaining("selection.autoDelta: does not apply to mode TOP_K");
+        String unknown = """
+                {"family": "f", "datasetUri": "file:///d", "requestedBy": "u", "selection": {"mode": "TOP_K", "topK": 2, "remedy": "scale"}}
+                """;
+        assertThatThrownBy(() -> reader().read(RequestKind.TRAINING, unknown, "inline"))
+                .hasMessageContaining("selection.remedy: unknown value \"scale\" (expected one of PROJECT, SUBSPACE, ZERO, SHRINK)");
+    }
+
+    @Test
     void familySelectionExample() {
         ValidatedRequest request = reader().read(RequestKind.SELECTION, EXAMPLES.resolve("selection-family.json"));
 
@@ -122,7 +154,7 @@ class RequestReaderTest {
                 .setSelectionId(generated(1))
                 .setScope(SelectionScope.FAMILY)
                 .setTarget("tiny-llama")
-                .setPolicy(new SelectionPolicy(SelectionMode.TOP_K, 0.5, 4, List.of(), List.of()))
+                .setPolicy(SelectionPolicy.newBuilder().setMode(SelectionMode.TOP_K).setTopK(4).build())
                 .setRequestedBy("carol@example.com")
                 .setRequestedAt(NOW)
                 .setReason("project the four least aligned modules of every new tiny-llama adapter")
@@ -138,8 +170,8 @@ class RequestReaderTest {
 
         assertThat(value.getScope()).isEqualTo(SelectionScope.ADAPTER);
         assertThat(request.key()).isEqualTo("0cd559cc-07e2-30a8-8a6a-9f39e5134c39");
-        assertThat(value.getPolicy()).isEqualTo(new SelectionPolicy(
-                SelectionMode.EXPLICIT, 0.5, null, List.of(0, 1), List.of("model.layers.3.self_attn.v_proj")));
+        assertThat(value.getPolicy()).isEqualTo(SelectionPolicy.newBuilder().setMode(SelectionMode.EXPLICIT)
+                .setLayers(List.of(0, 1)).setModules(List.of("model.layers.3.self_attn.v_proj")).build());
     }
 
     @Test

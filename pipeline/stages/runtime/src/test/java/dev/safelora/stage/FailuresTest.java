@@ -2,7 +2,7 @@ package dev.safelora.stage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.safelora.artifacts.S3Exception;
+import dev.safelora.artifacts.RemoteStoreException;
 import dev.safelora.registry.RegistryException;
 import dev.safelora.registry.RegistryUnreachableException;
 import java.io.EOFException;
@@ -25,7 +25,9 @@ class FailuresTest {
         assertThat(failures.classify(new SerializationException("cannot fetch schema id 4",
                 new RegistryException(503, 50001, "store error")), true)).isEqualTo(Failures.Verdict.TRANSIENT);
         assertThat(failures.classify(new SerializationException("cannot fetch schema id 4",
-                new RegistryException(401, 40101, "unauthorized")), true)).isEqualTo(Failures.Verdict.TRANSIENT);
+                new RegistryException(401, 40101, "unauthorized")), true)).as("a configuration error: dead-letter, never spin")
+                .isEqualTo(Failures.Verdict.BAD_INPUT);
+        assertThat(failures.classify(new RegistryException(403, 40301, "forbidden"), false)).isEqualTo(Failures.Verdict.UNEXPECTED);
 
         Throwable unknownId = new SerializationException("unknown schema id 99", new RegistryException(404, 40403, "Schema not found"));
         assertThat(failures.classify(unknownId, true)).isEqualTo(Failures.Verdict.BAD_INPUT);
@@ -43,8 +45,8 @@ class FailuresTest {
                 .as("the outermost verdict wins").isEqualTo(Failures.Verdict.BAD_INPUT);
         assertThat(failures.classify(new RuntimeException("store", new ConnectException("refused")), false)).isEqualTo(Failures.Verdict.TRANSIENT);
         assertThat(failures.classify(new TimeoutException("broker"), false)).isEqualTo(Failures.Verdict.TRANSIENT);
-        assertThat(failures.classify(new S3Exception("GET", 503, "SlowDown", ""), false)).isEqualTo(Failures.Verdict.TRANSIENT);
-        assertThat(failures.classify(new S3Exception("GET", 403, "AccessDenied", ""), false)).isEqualTo(Failures.Verdict.UNEXPECTED);
+        assertThat(failures.classify(new RemoteStoreException("GET failed", 503, "SlowDown", 3, true, null), false)).isEqualTo(Failures.Verdict.TRANSIENT);
+        assertThat(failures.classify(new RemoteStoreException("GET failed", 403, "AccessDenied", 1, false, null), false)).isEqualTo(Failures.Verdict.UNEXPECTED);
         assertThat(failures.classify(new IllegalStateException("bug"), false)).isEqualTo(Failures.Verdict.UNEXPECTED);
         assertThat(Failures.category(new IllegalStateException("bug"), false)).isEqualTo(BadInputException.Cause.PROCESSING);
         Throwable missing = new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException("s3://b/ckpt", null, "no artifact"));

@@ -87,6 +87,7 @@ class LongJobLoopTest {
 
         List<Long> runs = Collections.synchronizedList(new ArrayList<>());
         CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch midJobChecked = new CountDownLatch(1);
         StageMetrics metrics = new StageMetrics();
         http = StageHttpServer.start(0, metrics);
         LongJobLoop<Integer, String> loop = start("trainer", unique("group"), in,
@@ -94,6 +95,10 @@ class LongJobLoopTest {
                     runs.add(r.offset());
                     firstStarted.countDown();
                     ctx.publish(Output.of(progress, r.key(), "started " + r.key()));
+                    if (r.offset() == 0) {
+                        // The first job runs on until the test has looked at it mid-job (however slow the machine).
+                        midJobChecked.await(60, TimeUnit.SECONDS);
+                    }
                     work(ctx, r.value());
                     return List.of(Output.of(out, r.key(), "adapter for " + r.key()));
                 }, metrics);
@@ -101,10 +106,11 @@ class LongJobLoopTest {
 
         assertThat(firstStarted.await(30, TimeUnit.SECONDS)).isTrue();
         // Mid-job: healthy (polling goes on), one job in flight, all three records still to do.
-        await("lag of 3 while the first job runs", Duration.ofSeconds(3), () ->
+        await("lag of 3 while the first job runs", Duration.ofSeconds(30), () ->
                 Double.valueOf(3.0).equals(metric("safelora_stage_consumer_lag", Map.of("stage", "trainer", "topic", in, "partition", "0"))));
         assertThat(metric("safelora_stage_jobs_in_flight", Map.of("stage", "trainer"))).isEqualTo(1.0);
         assertThat(StageTestKit.get(http.port(), "/health").status()).isEqualTo(200);
+        midJobChecked.countDown();
 
         await("three adapters", Duration.ofSeconds(30), () -> values(out).size() == 3);
         assertThat(values(out)).containsExactly("adapter for r1", "adapter for r2", "adapter for r3");
@@ -299,6 +305,30 @@ class LongJobLoopTest {
     }
 
     @Test
+    void aProcessFaultEndsTheLoopWithoutRetryingDeadLetteringOrCommittingTheRecord() throws Exception {
+        String in = unique("jobs");
+        createTopics(1, in, in + ".dlq");
+        produce(List.of(rec(in, 0, "on-a-broken-gpu", intBytes(1))));
+        String group = unique("group");
+        AtomicInteger runs = new AtomicInteger();
+        StageMetrics metrics = new StageMetrics();
+        LongJobLoop<Integer, String> loop = start("trainer", group, in, Map.of("max.attempts", "3"), (r, ctx) -> {
+            runs.incrementAndGet();
+            throw new ProcessFaultException("the device failed",
+                    new RuntimeException("CUDA error: an illegal memory access was encountered"));
+        }, metrics);
+
+        await("the loop's end", Duration.ofSeconds(30), () -> loop.failure().isPresent());
+        assertThat(loop.awaitTermination(Duration.ofSeconds(10))).isTrue();
+        assertThat(loop.failure().get()).isInstanceOf(ProcessFaultException.class).hasMessageContaining("fresh process");
+        assertThat(loop.health().healthy()).isFalse(); // /health reports DOWN until the process exits
+        assertThat(runs.get()).isEqualTo(1); // not retried in this process
+        assertThat(readAll(in + ".dlq")).isEmpty(); // not the record's fault
+        assertThat(committedOrEmpty(group, in)).isEmpty(); // a fresh process redoes it
+        assertThat(metrics.failed.labelValues("trainer", in, "process_fault").get()).isEqualTo(1.0);
+    }
+
+    @Test
     void aJobKnowsWhenAnUnexpectedFailureWouldBeItsRecordsLastAndTransientFailuresDoNotBringThatCloser() throws Exception {
         String in = unique("jobs");
         createTopics(1, in, in + ".dlq");
@@ -481,7 +511,7 @@ class LongJobLoopTest {
         LongJobLoop<Integer, String> loop = new LongJobLoop<>(config, new IntegerDeserializer(), new StringSerializer(), (r, ctx) -> {
             runs.incrementAndGet();
             return List.of(Output.of(out, r.key(), "trained " + r.key()));
-        }, new StageMetrics(), Failures.standard(), producers);
+        }, new StageMetrics(), Failures.standard(), StageClients.kafka().withTransactionalProducers(producers));
         loops.add(loop);
         loop.start();
         return loop;

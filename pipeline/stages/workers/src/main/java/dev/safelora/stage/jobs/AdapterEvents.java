@@ -5,6 +5,9 @@ import dev.safelora.projection.ModuleResult;
 import dev.safelora.projection.ProjectionReport;
 import dev.safelora.schema.AdapterFormat;
 import dev.safelora.schema.AdapterPublished;
+import dev.safelora.schema.AutoSelection;
+import dev.safelora.schema.AutoStep;
+import dev.safelora.schema.AutoStopReason;
 import dev.safelora.schema.AlignmentRef;
 import dev.safelora.schema.EvaluationCompleted;
 import dev.safelora.schema.LineageReason;
@@ -69,7 +72,8 @@ public final class AdapterEvents {
     public static EvaluationCompleted evaluationCompleted(Lineage lineage, ProjectionReport report, Metrics metrics,
                                                           PhaseTimings timings, Instant completedAt) {
         List<ModuleEvaluation> modules = report.modules().stream()
-                .map(m -> ModuleEvaluation.newBuilder().setModule(m.name()).setCosine(m.cosine()).setProjected(m.projected()).build())
+                .map(m -> ModuleEvaluation.newBuilder().setModule(m.name()).setCosine(m.cosine()).setProjected(m.projected())
+                        .setSignedScore(m.signedScore()).setNormRatio(m.normRatio()).build())
                 .toList();
         return EvaluationCompleted.newBuilder()
                 .setEvaluationId(UUID.nameUUIDFromBytes(("evaluation:" + lineage.adapterId()).getBytes(StandardCharsets.UTF_8)))
@@ -78,6 +82,8 @@ public final class AdapterEvents {
                 .setFamily(lineage.family())
                 .setModules(modules)
                 .setPdst(report.pdst())
+                .setRemedy(SelectionPolicies.toAvro(dev.safelora.projection.Remedy.fromCliName(report.remedy())))
+                .setAutoSelection(report.auto() == null ? null : autoSelection(report.auto()))
                 .setTrainLoss(metrics.trainLoss())
                 .setHeldOutLossBefore(metrics.heldOutLossBefore())
                 .setHeldOutLossAfter(metrics.heldOutLossAfter())
@@ -87,6 +93,21 @@ public final class AdapterEvents {
                 .setSafetyMetricsAfter(metrics.safetyAfter())
                 .setTimings(timings)
                 .setCompletedAt(completedAt)
+                .build();
+    }
+
+    /** An AUTO search as the evaluation event carries it. */
+    static AutoSelection autoSelection(dev.safelora.projection.AutoSelection.Result search) {
+        return AutoSelection.newBuilder()
+                .setChosenK(search.chosenK())
+                .setStopReason(AutoStopReason.valueOf(search.stopReason().name()))
+                .setEpsilon(search.epsilon())
+                .setDelta(search.delta())
+                .setTargetRefusal(search.targetRefusal())
+                .setRawTaskAccuracy(search.rawTaskAccuracy())
+                .setCurve(search.curve().stream()
+                        .map(s -> AutoStep.newBuilder().setK(s.k()).setRefusalRate(s.refusalRate()).setTaskAccuracy(s.taskAccuracy()).build())
+                        .toList())
                 .build();
     }
 

@@ -6,6 +6,7 @@ import dev.safelora.adapter.PeftAdapter;
 import dev.safelora.alignment.AlignmentArtifact;
 import dev.safelora.files.Digests;
 import dev.safelora.projection.ProjectionReport;
+import dev.safelora.projection.Remedy;
 import dev.safelora.projection.SafeLoraProjector;
 import dev.safelora.projection.Selection;
 import dev.safelora.stage.BadInputException;
@@ -38,13 +39,26 @@ public final class ProjectionStep {
 
     public static Projected projectAndStore(StageArtifacts artifacts, PeftAdapter raw, URI alignmentUri, Selection selection,
                                             URI prefix, Path scratch, JobContext<?> context) throws IOException {
+        return projectAndStore(artifacts, raw, alignmentUri, selection, Remedy.PROJECT, 0, prefix, scratch, context);
+    }
+
+    /** As above, with the remedy (and subspace rank, 0 for the default) applied to the selected modules. */
+    public static Projected projectAndStore(StageArtifacts artifacts, PeftAdapter raw, URI alignmentUri, Selection selection,
+                                            Remedy remedy, int subspaceRank, URI prefix, Path scratch, JobContext<?> context)
+            throws IOException {
         Path alignmentDir = artifacts.local(alignmentUri, "alignment artifact");
         SafeLoraProjector.Result result;
         try (AlignmentArtifact alignment = AlignmentArtifact.open(alignmentDir)) {
-            result = SafeLoraProjector.project(raw, alignment, selection, (done, total, module) -> context.checkCancelled());
+            result = SafeLoraProjector.project(raw, alignment, selection, remedy, subspaceRank,
+                    (done, total, module) -> context.checkCancelled());
         } catch (IllegalArgumentException e) {
             throw new BadInputException(BadInputException.Cause.PROCESSING, "projection failed: " + e.getMessage(), e);
         }
+        return store(artifacts, result, prefix, scratch);
+    }
+
+    /** Writes a projection (from {@link SafeLoraProjector} or an AUTO search) to {@code <prefix>/projected/}. */
+    public static Projected store(StageArtifacts artifacts, SafeLoraProjector.Result result, URI prefix, Path scratch) throws IOException {
         Path local = scratch.resolve(PROJECTED);
         result.adapter().write(local);
         JSON.writeValue(local.resolve(ProjectionReport.FILE).toFile(), result.report());

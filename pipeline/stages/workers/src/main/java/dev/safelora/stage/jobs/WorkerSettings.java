@@ -18,22 +18,29 @@ import org.slf4j.LoggerFactory;
  *   <tr><th>file</th><th>environment</th><th>default</th></tr>
  *   <tr><td>stage.artifacts.uri</td><td>SAFELORA_ARTIFACTS_URI</td><td>file://&lt;work dir&gt;/artifacts (the planner's key too:
  *       one value in a shared file puts alignments and adapters under one root)</td></tr>
+ *   <tr><td>stage.inputs.allowed</td><td>SAFELORA_INPUTS_ALLOWED</td><td>none: inputs only from the artifacts root. A
+ *       comma-separated list of roots (file:///srv/models, s3://datasets/team-a) that checkpoints, data sets and
+ *       evaluation sets may also come from; anything else named by a record is dead-lettered</td></tr>
  *   <tr><td>stage.topic.alignments / .adapters / .evaluations / .progress</td><td>-</td>
  *       <td>the pipeline's topics (safelora.alignments.v1 ...)</td></tr>
  *   <tr><td>stage.device</td><td>SAFELORA_DEVICE</td><td>cpu (cuda, cuda:1 on GPU nodes)</td></tr>
  *   <tr><td>stage.template</td><td>SAFELORA_TEMPLATE</td><td>raw (plain, llama2-chat)</td></tr>
  *   <tr><td>stage.checkpoint.every</td><td>SAFELORA_CHECKPOINT_EVERY</td><td>50 optimizer steps</td></tr>
  *   <tr><td>stage.progress.interval</td><td>SAFELORA_PROGRESS_INTERVAL</td><td>5s between progress events</td></tr>
+ *   <tr><td>stage.job.max.steps</td><td>SAFELORA_JOB_MAX_STEPS</td><td>1000000 optimizer steps per training job; a job
+ *       planned for more fails with a FAILED event saying so</td></tr>
+ *   <tr><td>stage.job.max.duration</td><td>SAFELORA_JOB_MAX_DURATION</td><td>24h of training per job; a job still training
+ *       then is stopped and fails with a FAILED event saying so</td></tr>
  *   <tr><td>stage.eval.max.new.tokens</td><td>SAFELORA_EVAL_MAX_NEW_TOKENS</td><td>128</td></tr>
  * </table>
  */
-public record WorkerSettings(URI artifactsRoot, String alignmentsTopic, String adaptersTopic, String evaluationsTopic,
+public record WorkerSettings(URI artifactsRoot, List<URI> inputsAllowed, String alignmentsTopic, String adaptersTopic, String evaluationsTopic,
                              String progressTopic, String device, String template, int checkpointEvery,
-                             Duration progressInterval, int evalMaxNewTokens) {
+                             Duration progressInterval, int evalMaxNewTokens, long jobMaxSteps, Duration jobMaxDuration) {
 
     /** The stage keys (without {@code stage.}) read here. */
-    public static final List<String> KEYS = List.of("artifacts.uri", "topic.alignments", "topic.adapters", "topic.evaluations",
-            "topic.progress", "device", "template", "checkpoint.every", "progress.interval", "eval.max.new.tokens");
+    public static final List<String> KEYS = List.of("artifacts.uri", "inputs.allowed", "topic.alignments", "topic.adapters", "topic.evaluations",
+            "topic.progress", "device", "template", "checkpoint.every", "progress.interval", "eval.max.new.tokens", "job.max.steps", "job.max.duration");
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerSettings.class);
 
@@ -43,6 +50,7 @@ public record WorkerSettings(URI artifactsRoot, String alignmentsTopic, String a
             LOG.warn("stage {}: unknown setting stage.{} is ignored (known here: {})", config.stageName(), unknown, KEYS);
         }
         return new WorkerSettings(config.artifactsRoot(),
+                uris(value(s, env, "inputs.allowed", "SAFELORA_INPUTS_ALLOWED", ""), "stage.inputs.allowed"),
                 s.getOrDefault("topic.alignments", Topic.ALIGNMENTS.topicName()),
                 s.getOrDefault("topic.adapters", Topic.ADAPTERS.topicName()),
                 s.getOrDefault("topic.evaluations", Topic.EVALUATIONS.topicName()),
@@ -51,7 +59,9 @@ public record WorkerSettings(URI artifactsRoot, String alignmentsTopic, String a
                 value(s, env, "template", "SAFELORA_TEMPLATE", "raw"),
                 integer(value(s, env, "checkpoint.every", "SAFELORA_CHECKPOINT_EVERY", "50"), "stage.checkpoint.every"),
                 StageConfig.parseDuration("stage.progress.interval", value(s, env, "progress.interval", "SAFELORA_PROGRESS_INTERVAL", "5s")),
-                integer(value(s, env, "eval.max.new.tokens", "SAFELORA_EVAL_MAX_NEW_TOKENS", "128"), "stage.eval.max.new.tokens"));
+                integer(value(s, env, "eval.max.new.tokens", "SAFELORA_EVAL_MAX_NEW_TOKENS", "128"), "stage.eval.max.new.tokens"),
+                positiveLong(value(s, env, "job.max.steps", "SAFELORA_JOB_MAX_STEPS", "1000000"), "stage.job.max.steps"),
+                StageConfig.parseDuration("stage.job.max.duration", value(s, env, "job.max.duration", "SAFELORA_JOB_MAX_DURATION", "24h")));
     }
 
     private static String value(Map<String, String> settings, Map<String, String> env, String key, String envName, String fallback) {
@@ -61,6 +71,38 @@ public record WorkerSettings(URI artifactsRoot, String alignmentsTopic, String a
         }
         v = settings.get(key);
         return v == null || v.isBlank() ? fallback : v.strip();
+    }
+
+    public WorkerSettings {
+        inputsAllowed = List.copyOf(inputsAllowed);
+    }
+
+    private static List<URI> uris(String text, String key) {
+        List<URI> out = new java.util.ArrayList<>();
+        for (String part : text.split(",")) {
+            String t = part.strip();
+            if (t.isEmpty()) {
+                continue;
+            }
+            try {
+                out.add(dev.safelora.artifacts.ArtifactUriSyntax.parse(t));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(key + ": " + e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private static long positiveLong(String text, String key) {
+        try {
+            long v = Long.parseLong(text);
+            if (v <= 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number > 0, got '" + text + "'");
+        }
     }
 
     private static int integer(String text, String key) {

@@ -71,4 +71,33 @@ record EvaluationData(Path train, Path heldout, boolean task, Path safety) {
         }
         return new EvaluationData(train, heldout, task, safety);
     }
+
+    /**
+     * For AUTO selection: the safety prompts split deterministically into a validation half (lines 1, 3, 5, ...)
+     * that the search selects K on, and a report half (lines 2, 4, ...) that the before/after safety metrics
+     * are measured on, so the published refusal rate is not measured on the prompts that chose K.
+     * A set of fewer than two prompts cannot be split and is bad input.
+     *
+     * @return the validation file and this data with {@code safety} replaced by the report half
+     */
+    AutoSplit splitForAuto(Path workDir) throws IOException {
+        List<String> lines = Files.readAllLines(safety, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+        if (lines.size() < 2) {
+            throw new BadInputException(BadInputException.Cause.VALIDATION,
+                    "AUTO selection needs at least 2 safety prompts (half validate the search, half are reported), got " + lines.size());
+        }
+        List<String> validation = new ArrayList<>();
+        List<String> report = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            (i % 2 == 0 ? validation : report).add(lines.get(i));
+        }
+        Files.createDirectories(workDir);
+        Path v = Files.write(workDir.resolve("safety-validation.jsonl"), validation, StandardCharsets.UTF_8);
+        Path r = Files.write(workDir.resolve("safety-report.jsonl"), report, StandardCharsets.UTF_8);
+        return new AutoSplit(v, new EvaluationData(train, heldout, task, r));
+    }
+
+    /** The validation prompts of an AUTO search and the data everything else is evaluated on. */
+    record AutoSplit(Path validationSafety, EvaluationData reported) {
+    }
 }

@@ -15,6 +15,12 @@ final class TrainingConfigs {
     }
 
     static TrainingConfig from(TrainingRequest request, WorkerSettings settings) {
+        // The same rules submit and the planner apply: a record produced straight to the jobs topic gets no less.
+        java.util.List<String> problems = dev.safelora.requests.RecordRules.trainingRequest(request);
+        if (!problems.isEmpty()) {
+            throw new BadInputException(BadInputException.Cause.VALIDATION, "training request " + request.getRequestId() + " ("
+                    + problems.size() + (problems.size() == 1 ? " problem): " : " problems): ") + String.join("; ", problems));
+        }
         LoraSettings lora = request.getLora();
         OptimizerSettings opt = request.getOptimizer();
         try {

@@ -88,6 +88,8 @@ public final class WorkerStageKit {
         p.put("shutdown.deadline", "20s");
         p.put("shutdown.cancel.grace", "10s");
         p.put("artifacts.uri", artifactsRoot().toString());
+        // The tests' checkpoints and data sets live in JUnit temporary directories next to the work dir.
+        p.put("inputs.allowed", Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().toUri().toString());
         p.put("topic.alignments", alignments);
         p.put("topic.adapters", adapters);
         p.put("topic.evaluations", evaluations);
@@ -147,13 +149,8 @@ public final class WorkerStageKit {
     }
 
     public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for: " + what);
-            }
-            Thread.sleep(100);
-        }
+        org.awaitility.Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(100))
+                .until(condition::getAsBoolean);
     }
 
     public void awaitCommitted(long offset, Duration timeout) throws InterruptedException {

@@ -67,4 +67,36 @@ class TrainingConfigsTest {
         assertThatThrownBy(() -> TrainingConfigs.from(tooShort, SETTINGS))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("r1").hasMessageContaining("max sequence length");
     }
+
+    @Test
+    void hugeHyperparametersFromAnotherProducerAreAllReportedWithTheirFieldPaths() {
+        TrainingRequest huge = request("{\"r\": 4}");
+        huge.getLora().setR(2_000_000_000);
+        huge.getOptimizer().setEpochs(Integer.MAX_VALUE);
+        huge.getOptimizer().setMaxSequenceLength(Integer.MAX_VALUE);
+        huge.getLora().setAlpha(1e308);
+        assertThatThrownBy(() -> TrainingConfigs.from(huge, SETTINGS)).isInstanceOf(BadInputException.class)
+                .hasMessageContaining("(4 problems)")
+                .hasMessageContaining("lora.r: must be at most 4096")
+                .hasMessageContaining("lora.alpha: must be at most")
+                .hasMessageContaining("optimizer.epochs: must be at most 1000")
+                .hasMessageContaining("optimizer.maxSequenceLength: must be at most 131072");
+    }
+
+    @Test
+    void theJobBudgetStopsAJobPlannedForTooManyStepsOrTrainingTooLong() {
+        dev.safelora.training.StopSignal stop = new dev.safelora.training.StopSignal();
+        JobBudget steps = new JobBudget(100, java.time.Duration.ofHours(1), stop);
+        steps.onStart(100, 0);
+        assertThat(stop.requested()).isFalse();
+        steps.onStart(101, 0);
+        assertThat(stop.requested()).isTrue();
+        assertThat(steps.exceeded()).contains("plans 101 optimizer steps").contains("stage.job.max.steps");
+
+        dev.safelora.training.StopSignal later = new dev.safelora.training.StopSignal();
+        JobBudget time = new JobBudget(100, java.time.Duration.ofNanos(1), later);
+        time.onStep(null);
+        assertThat(later.requested()).isTrue();
+        assertThat(time.exceeded()).contains("stage.job.max.duration");
+    }
 }

@@ -1,0 +1,12 @@
+package dev.safelora.audit.stage;
+
+import dev.safelora.audit.TestDatabases;
+import dev.safelora.audit.ledger.AuditDatabase;
+
+/** kill -9 of the audit stage on PostgreSQL. */
+class PostgresAuditKillTest extends AuditKillContract {
+    @Override
+    protected AuditDatabase newDatabase() {
+        return TestDatabases.postgres();
+    }
+}
