@@ -38,6 +38,7 @@ import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.ChecksumType;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -309,7 +310,7 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
     /** S3's SHA-256 of the whole object, when it has one (not for a multipart upload, whose checksum is composite). */
     private static Optional<String> s3Sha256(HeadObjectResponse head) {
         String b64 = head.checksumSHA256();
-        if (b64 == null || b64.contains("-")) {
+        if (b64 == null || b64.contains("-") || head.checksumType() == ChecksumType.COMPOSITE) {
             return Optional.empty();
         }
         try {
