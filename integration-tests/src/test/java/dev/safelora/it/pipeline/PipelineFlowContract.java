@@ -27,6 +27,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -35,6 +36,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -122,6 +124,43 @@ abstract class PipelineFlowContract {
         assertThat(evaluation.getSafetyMetricsAfter()).isNotEmpty();
         assertThat(events.deadLetters(Topic.TRAINING_REQUESTS, requestId)).isEmpty();
         assertThat(events.deadLetters(Topic.TRAINING_JOBS, requestId)).isEmpty();
+    }
+
+    @Test
+    void onceThePipelineIsIdleEveryStageGroupHasLagZeroAsKafkasToolsComputeIt() throws Exception {
+        TinyFamily family = TinyFamily.create("it-lag", root);
+        String requestId = "it-lag-1";
+        submitter.submit(family.registration());
+        submitter.submit(family.training(requestId, 1));
+        awaitCompleted(requestId);
+
+        // Committed offset = log end offset on every partition, transaction markers included (the planner and
+        // the trainer write in transactions, so an offset + 1 commit would stay one behind for good).
+        try (GroupLag lag = new GroupLag(cluster.clientSettings())) {
+            for (String group : List.of("safelora-alignment", "safelora-planner", "safelora-trainer", "safelora-projector")) {
+                Awaitility.await("lag 0 on every partition of " + group).atMost(Duration.ofMinutes(1))
+                        .pollInterval(Duration.ofMillis(250))
+                        .untilAsserted(() -> {
+                            Map<String, Long> perPartition = lag.adminLag(group);
+                            assertThat(perPartition).as("committed partitions of " + group).isNotEmpty();
+                            assertThat(perPartition).as("log end - committed, per partition, of " + group).allSatisfy((tp, l) -> assertThat(l).isZero());
+                        });
+            }
+            // What each stage reports on /metrics agrees with what the Admin client computes.
+            for (Map.Entry<String, Integer> stage : stages.stageMetricsPorts().entrySet()) {
+                Awaitility.await("the lag on /metrics of " + stage.getKey()).atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(250))
+                        .untilAsserted(() -> {
+                            Map<String, Long> reported = GroupLag.metricsLag(stage.getValue());
+                            Map<String, Long> admin = lag.adminLag("safelora-" + stage.getKey());
+                            assertThat(reported).as("lag series of " + stage.getKey()).isNotEmpty();
+                            reported.forEach((tp, l) -> {
+                                assertThat(l).as(stage.getKey() + " " + tp + " on /metrics").isZero();
+                                assertThat(admin).as("Admin-computed lag of " + stage.getKey()).containsEntry(tp, l);
+                            });
+                        });
+            }
+        }
     }
 
     @Test

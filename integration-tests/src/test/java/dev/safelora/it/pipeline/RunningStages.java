@@ -1,6 +1,7 @@
 package dev.safelora.it.pipeline;
 
 import dev.safelora.stage.alignment.AlignmentStage;
+import dev.safelora.stage.StageProcess;
 import dev.safelora.stage.projector.ProjectorStage;
 import dev.safelora.stage.trainer.TrainerStage;
 import java.io.IOException;
@@ -29,7 +30,9 @@ final class RunningStages implements AutoCloseable {
     private final StageFiles files;
     private final Path logs;
     private final List<AutoCloseable> inProcess = new ArrayList<>();
+    private final Map<String, Integer> inProcessPorts = new TreeMap<>();
     private static final Pattern PLANNER_PORT = Pattern.compile("metrics and health on :(\\d+)");
+    private static final Pattern STAGE_PORT = Pattern.compile("metrics on :(\\d+)/metrics");
 
     private StageJvm planner;
     private int plannerPort;
@@ -45,8 +48,12 @@ final class RunningStages implements AutoCloseable {
         RunningStages stages = new RunningStages(files, logs);
         Map<String, String> env = new TreeMap<>();
         try {
-            stages.inProcess.add(AlignmentStage.WIRING.start(files.write(AlignmentStage.NAME), env));
-            stages.inProcess.add(ProjectorStage.WIRING.start(files.write(ProjectorStage.NAME), env));
+            StageProcess alignment = AlignmentStage.WIRING.start(files.write(AlignmentStage.NAME), env);
+            stages.inProcess.add(alignment);
+            stages.inProcessPorts.put(AlignmentStage.NAME, alignment.metricsPort());
+            StageProcess projector = ProjectorStage.WIRING.start(files.write(ProjectorStage.NAME), env);
+            stages.inProcess.add(projector);
+            stages.inProcessPorts.put(ProjectorStage.NAME, projector.metricsPort());
             stages.planner = StageJvm.planner(files.write("planner"), logs.resolve("planner.log"));
             stages.plannerPort = awaitRunning(stages.planner);
             stages.startTrainer();
@@ -91,6 +98,21 @@ final class RunningStages implements AutoCloseable {
 
     int plannerMetricsPort() {
         return plannerPort;
+    }
+
+    /** The /metrics port of each worker stage (alignment, projector, trainer), by stage name. */
+    Map<String, Integer> stageMetricsPorts() {
+        Map<String, Integer> ports = new TreeMap<>(inProcessPorts);
+        Matcher m = STAGE_PORT.matcher(trainer.log());
+        int port = -1;
+        while (m.find()) {
+            port = Integer.parseInt(m.group(1)); // the last start's
+        }
+        if (port < 0) {
+            throw new IllegalStateException("the trainer has not logged its metrics port yet");
+        }
+        ports.put(TrainerStage.NAME, port);
+        return ports;
     }
 
     StageJvm trainer() {

@@ -53,6 +53,8 @@ final class StageFiles {
         p.put("stage.shutdown.deadline", "10s");
         p.put("stage.shutdown.cancel.grace", "5s");
         p.put("stage.artifacts.uri", artifacts().toUri().toString());
+        // The test families' checkpoints and data sets live next to the pipeline's directory.
+        p.put("stage.inputs.allowed", root.toAbsolutePath().getParent().toUri().toString());
         p.put("stage.progress.interval", "200ms");
         p.put("stage.checkpoint.every", Integer.toString(CHECKPOINT_EVERY));
         p.put("stage.eval.max.new.tokens", "8");

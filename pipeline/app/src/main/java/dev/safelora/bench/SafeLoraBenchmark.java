@@ -40,11 +40,12 @@ import java.util.stream.Stream;
  */
 public final class SafeLoraBenchmark {
 
-    record Options(int layers, int hidden, int rank, int naiveModules, Path dir, boolean keep) {
+    record Options(int layers, int hidden, int kvRows, int rank, int naiveModules, Path dir, boolean keep) {
         static Options parse(String[] args) {
             int layers = 32;
             int hidden = 4096;
             int rank = 8;
+            int kvRows = -1;
             int naive = 2;
             Path dir = null;
             boolean keep = false;
@@ -53,14 +54,15 @@ public final class SafeLoraBenchmark {
                     case "--layers" -> layers = Integer.parseInt(args[++i]);
                     case "--hidden" -> hidden = Integer.parseInt(args[++i]);
                     case "--rank" -> rank = Integer.parseInt(args[++i]);
+                    case "--kv-rows" -> kvRows = Integer.parseInt(args[++i]);
                     case "--naive-modules" -> naive = Integer.parseInt(args[++i]);
                     case "--dir" -> dir = Path.of(args[++i]);
                     case "--keep" -> keep = true;
                     default -> throw new IllegalArgumentException("unknown benchmark option " + args[i]
-                            + " (--layers N --hidden N --rank N --naive-modules N --dir DIR --keep)");
+                            + " (--layers N --hidden N --kv-rows N --rank N --naive-modules N --dir DIR --keep)");
                 }
             }
-            return new Options(layers, hidden, rank, naive, dir, keep);
+            return new Options(layers, hidden, kvRows < 0 ? hidden : kvRows, rank, naive, dir, keep);
         }
     }
 
@@ -89,15 +91,15 @@ public final class SafeLoraBenchmark {
             Path adapterDir = root.resolve("adapter");
             int m = o.hidden();
             int n = o.hidden();
-            out.printf("SafeLoRA benchmark: %d layers x %s, %dx%d, r=%d, bf16 checkpoints in %s; %d CPU threads, max heap %d MiB%n",
-                    o.layers(), LEAVES, m, n, o.rank(), root, Runtime.getRuntime().availableProcessors(),
+            out.printf("SafeLoRA benchmark: %d layers x %s, q %dx%d, v %dx%d, r=%d, bf16 checkpoints in %s; %d CPU threads, max heap %d MiB%n",
+                    o.layers(), LEAVES, m, n, o.kvRows(), n, o.rank(), root, Runtime.getRuntime().availableProcessors(),
                     Runtime.getRuntime().maxMemory() >> 20);
 
             long t0 = System.nanoTime();
-            generateCheckpoints(base, aligned, o.layers(), m, n);
-            PeftAdapter adapter = adapter(o.layers(), m, n, o.rank());
+            generateCheckpoints(base, aligned, o.layers(), m, o.kvRows(), n);
+            PeftAdapter adapter = adapter(o.layers(), m, o.kvRows(), n, o.rank());
             adapter.write(adapterDir);
-            out.printf("generate: %.1f s (2 x %.2f GB)%n", secs(t0), (double) o.layers() * LEAVES.size() * m * n * 2 / 1e9);
+            out.printf("generate: %.1f s (2 x %.2f GB)%n", secs(t0), (double) o.layers() * (m + o.kvRows()) * n * 2 / 1e9);
 
             boolean peakReset = resetPeakRss();
             long rssBefore = peakRssKb();
@@ -115,13 +117,14 @@ public final class SafeLoraBenchmark {
             double projectSecs = secs(t2);
             long rssAfter = peakRssKb();
             int modules = result.report().modules().size();
-            out.printf("align:   %.1f s (%d modules, %.3f s/module, incl. reading 2 checkpoints, writing the f32 artifact, sha256 of sources)%n",
+            out.printf("align:   %.1f s (%d modules, %.3f s/module, incl. reading 2 checkpoints, writing the artifact (lossless dtype), sha256 of sources)%n",
                     alignSecs, modules, alignSecs / modules);
             out.printf("project: %.1f s (%.3f s/module, incl. reading V; %d projected, Pdst %.4f)%n",
                     projectSecs, projectSecs / modules, result.report().projectedCount(), result.report().pdst());
             out.printf("peak RSS during align + project: %.0f MiB%s (before: %.0f MiB)%n", rssAfter / 1024.0,
                     peakReset ? "" : " (process peak: could not reset VmHWM, includes generation)", rssBefore / 1024.0);
 
+            projectFloors(root, adapterDir, alignmentDir, base, aligned, projectSecs, modules, out);
             compareWithNaive(o, adapter, alignmentDir, out);
         } finally {
             if (!o.keep()) {
@@ -129,6 +132,72 @@ public final class SafeLoraBenchmark {
             }
         }
         out.flush();
+    }
+
+    /**
+     * Where {@code project}'s time goes and how it compares with reading its input once: the
+     * alignment file's bytes (project with an artifact), and both checkpoints' target tensors
+     * plus their sha256 (one-shot {@code project --base --aligned}, which writes no artifact).
+     */
+    private static void projectFloors(Path root, Path adapterDir, Path alignmentDir, Path base, Path aligned, double projectSecs,
+                                      int modules, PrintWriter out) {
+        double readAlignment = readOnce(List.of(alignmentDir.resolve("alignment.safetensors")));
+        double load = 0;
+        double compute = 0;
+        PeftAdapter adapter = PeftAdapter.read(adapterDir);
+        try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
+            for (LoraWeights w : adapter.modules().values()) {
+                long t0 = System.nanoTime();
+                AlignmentMatrix v = artifact.load(w.module());
+                long t1 = System.nanoTime();
+                factoredCosine(v, w);
+                load += (t1 - t0) / 1e9;
+                compute += secs(t1);
+            }
+        }
+        out.printf("project breakdown per module: read + convert + norm of V %.3f s, kernels + cosine %.3f s; "
+                + "reading the alignment's bytes once: %.3f s/module; project / read-once = %.1fx%n",
+                load / modules, compute / modules, readAlignment / modules, projectSecs / readAlignment);
+
+        List<Path> sources = new ArrayList<>();
+        try (Stream<Path> b = Files.list(base); Stream<Path> a = Files.list(aligned)) {
+            Stream.concat(b, a).filter(f -> f.toString().endsWith(".safetensors")).sorted().forEach(sources::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long h0 = System.nanoTime();
+        for (Path f : sources) {
+            try {
+                dev.safelora.files.Digests.fileSha256(f);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        double hashOnce = secs(h0);
+        double readPair = readOnce(sources);
+        long p0 = System.nanoTime();
+        try (dev.safelora.alignment.CheckpointPair pair = dev.safelora.alignment.CheckpointPair.open(base, aligned, adapter.modules().keySet())) {
+            SafeLoraProjector.project(adapter, pair, Selection.threshold(0.5), Progress.NONE).adapter().write(root.resolve("projected-one-shot"));
+        }
+        double oneShot = secs(p0);
+        out.printf("one-shot project --base --aligned: %.1f s (%.3f s/module); reading both checkpoints once %.1f s, sha256 of them %.1f s; "
+                + "one-shot / (read + sha256) = %.2fx%n", oneShot, oneShot / modules, readPair, hashOnce, oneShot / (readPair + hashOnce));
+    }
+
+    /** Seconds to read the files' bytes once through a 4 MiB direct buffer. */
+    private static double readOnce(List<Path> files) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(4 << 20);
+        long t0 = System.nanoTime();
+        for (Path f : files) {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
+                while (ch.read(buf.clear()) >= 0) {
+                    // discard: only the reading is timed
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return secs(t0);
     }
 
     private static void compareWithNaive(Options o, PeftAdapter adapter, Path alignmentDir, PrintWriter out) {
@@ -177,7 +246,8 @@ public final class SafeLoraBenchmark {
     }
 
     /** Base and aligned bf16 checkpoints, 4 shards each with an index, filled by a cheap PRNG. */
-    static void generateCheckpoints(Path base, Path aligned, int layers, int m, int n) {
+    /** q_proj is m x n, v_proj kvRows x n (GQA when kvRows < m). */
+    static void generateCheckpoints(Path base, Path aligned, int layers, int m, int kvRows, int n) {
         int shards = Math.max(1, Math.min(4, layers));
         Map<String, String> index = new LinkedHashMap<>();
         Rng rng = new Rng(42);
@@ -189,7 +259,7 @@ public final class SafeLoraBenchmark {
             for (int layer = s * layers / shards; layer < (s + 1) * layers / shards; layer++) {
                 for (String leaf : LEAVES) {
                     String name = "model.layers." + layer + "." + leaf + ".weight";
-                    plan.add(new TensorSpec(name, DType.BF16, new long[] {m, n}));
+                    plan.add(new TensorSpec(name, DType.BF16, new long[] {rows(leaf, m, kvRows), n}));
                     index.put(name, file);
                 }
             }
@@ -198,7 +268,8 @@ public final class SafeLoraBenchmark {
                 for (TensorSpec spec : plan) {
                     wb.clear();
                     wa.clear();
-                    for (int i = 0; i < m * n; i += 2) {
+                    int numel = (int) (spec.shape()[0] * n);
+                    for (int i = 0; i < numel; i += 2) {
                         long bits = rng.next();
                         float w0 = uniform((int) bits) * 0.04f;
                         float w1 = uniform((int) (bits >>> 32)) * 0.04f;
@@ -226,11 +297,16 @@ public final class SafeLoraBenchmark {
         }
     }
 
-    static PeftAdapter adapter(int layers, int m, int n, int r) {
+    private static int rows(String leaf, int m, int kvRows) {
+        return leaf.endsWith("v_proj") ? kvRows : m;
+    }
+
+    static PeftAdapter adapter(int layers, int qRows, int kvRows, int n, int r) {
         Rng rng = new Rng(7);
         List<LoraWeights> ws = new ArrayList<>();
         for (int layer = 0; layer < layers; layer++) {
             for (String leaf : LEAVES) {
+                int m = rows(leaf, qRows, kvRows);
                 float[] a = new float[r * n];
                 float[] b = new float[m * r];
                 for (int i = 0; i < a.length; i++) {

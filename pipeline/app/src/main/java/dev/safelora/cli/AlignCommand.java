@@ -3,6 +3,7 @@ package dev.safelora.cli;
 import dev.safelora.alignment.Aligner;
 import dev.safelora.alignment.AlignmentManifest;
 import dev.safelora.alignment.CheckpointPair;
+import dev.safelora.alignment.TargetModules;
 import dev.safelora.tensor.DType;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -28,13 +29,14 @@ final class AlignCommand implements Callable<Integer> {
     Path aligned;
 
     @Option(names = "--modules", required = true, split = ",", paramLabel = "LIST",
-            description = "Target modules, e.g. q_proj,v_proj (last name component or full module name).")
+            description = "Target modules, e.g. q_proj,v_proj (last name component or full module name); 'all' for every projection.")
     List<String> modules;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory of the alignment artifact.")
     Path out;
 
-    @Option(names = "--dtype", defaultValue = "f32", paramLabel = "f32|f16|bf16", description = "Storage dtype of V (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dtype", paramLabel = "f32|f16|bf16", description = "Storage dtype of V (default: the checkpoints' "
+            + "16-bit dtype when V is rounded to it as PEFT does, which loses nothing; f32 otherwise).")
     DType dtype;
 
     @Option(names = "--on-zero", defaultValue = "exclude", paramLabel = "exclude|fail",
@@ -48,11 +50,11 @@ final class AlignCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
+        if (dtype != null && dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dtype must be f32, f16 or bf16, got " + EnumOptions.cliName(dtype));
         }
         var targets = new LinkedHashSet<String>();
-        modules.stream().map(String::strip).filter(s -> !s.isEmpty()).forEach(targets::add);
+        TargetModules.expandAll(modules.stream().map(String::strip).filter(s -> !s.isEmpty()).toList()).forEach(targets::add);
         if (targets.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--modules names no module");
         }

@@ -41,11 +41,13 @@ final class EnumOptions {
     /** Registers the converter of every enum that an option of this command line takes. */
     static CommandLine register(CommandLine cli) {
         register(cli, ProjectCommand.Mode.class);
+        register(cli, ExportCommand.Target.class);
         register(cli, TinyModelCommand.Preset.class);
         register(cli, PromptTemplate.class);
         register(cli, DType.class);
         register(cli, Aligner.OnZero.class);
         register(cli, LearningRateSchedule.Decay.class);
+        register(cli, dev.safelora.audit.query.Table.Format.class);
         return cli;
     }
 

@@ -9,7 +9,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,9 +22,10 @@ import picocli.CommandLine.Option;
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Evaluates a model, with or without a PEFT adapter, and writes a JSON report.",
             "--heldout: mean response-token loss and perplexity; --task: accuracy of greedy answers, the number after",
-            "'####' or else the last number, compared with the reference's; --safety: the keyword judge's refusal rate",
-            "and attack success rate (1 - refusal rate) with a verdict per prompt. Files are JSONL in the shapes 'train' reads;",
-            "task and safety lines need no response."})
+            "'####' or else the last number, compared with the reference's; --safety [NAME=]FILE (repeatable): the keyword",
+            "judge's refusal rate and attack success rate (1 - refusal rate) per named set of harmful prompts, with a verdict",
+            "per prompt; --benign: the judge's over-refusal rate on benign prompts. Files are JSONL in the shapes 'train' reads;",
+            "task, safety and benign lines need no response. The report's keys are camelCase."})
 final class EvalCommand implements Callable<Integer> {
 
     @Mixin
@@ -34,8 +37,13 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--task", paramLabel = "FILE", description = "task prompts with reference answers (GSM8K style)")
     Path task;
 
-    @Option(names = "--safety", paramLabel = "FILE", description = "harmful prompts for the keyword judge")
-    Path safety;
+    @Option(names = "--safety", paramLabel = "[NAME=]FILE",
+            description = "harmful prompts for the keyword judge; repeat with names (harmful=a.jsonl --safety novel=b.jsonl)"
+                    + " for one result per set; a file without a name is reported as 'harmful'")
+    List<String> safety;
+
+    @Option(names = "--benign", paramLabel = "FILE", description = "benign prompts: the keyword judge's refusals there are over-refusals")
+    Path benign;
 
     @Option(names = "--heldout", paramLabel = "FILE", description = "held-out prompt/response pairs for loss and perplexity")
     Path heldout;
@@ -60,14 +68,16 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (task == null && safety == null && heldout == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "give at least one of --task, --safety, --heldout");
+        if (task == null && safety == null && benign == null && heldout == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "give at least one of --task, --safety, --benign, --heldout");
         }
+        Map<String, Path> safetySets = safetySets();
         List<String> phrases = phrases();
         EvaluationConfig config = OneLineErrors.optionValue(spec, () -> new EvaluationConfig(template.template,
                 maxNewTokens, phrases, batchSize, maxSeqLen));
         StderrProgress progress = new StderrProgress(spec.commandLine().getErr(), "eval");
-        EvaluationReport report = new EvaluationJob(modelOptions.model, modelOptions.adapter, task, safety, heldout, config, modelOptions.device)
+        EvaluationReport report = new EvaluationJob(modelOptions.model, modelOptions.adapter, task, safetySets, benign, heldout, config,
+                modelOptions.device)
                 .run((phase, done, total) -> progress.step(done, total, phase));
         String json = report.toJson();
         if (out == null) {
@@ -83,6 +93,24 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** {@code --safety} values as name -> file in the order given; a bare file is named "harmful". */
+    private Map<String, Path> safetySets() {
+        Map<String, Path> sets = new LinkedHashMap<>();
+        for (String value : safety == null ? List.<String>of() : safety) {
+            int eq = value.indexOf('=');
+            String name = eq < 0 ? EvaluationJob.DEFAULT_SAFETY_SET : value.substring(0, eq).strip();
+            String file = eq < 0 ? value : value.substring(eq + 1).strip();
+            if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]*") || file.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--safety must be FILE or NAME=FILE with a name of letters, digits, '.', '_' or '-', got " + value);
+            }
+            if (sets.put(name, Path.of(file)) != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--safety names the set '" + name + "' twice");
+            }
+        }
+        return sets;
     }
 
     private List<String> phrases() {

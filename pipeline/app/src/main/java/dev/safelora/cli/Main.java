@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
             SubmitCommand.class,
             AlignCommand.class,
             ProjectCommand.class,
+            ExportCommand.class,
+            MergeCommand.class,
             BenchSafeLoraCommand.class,
             LogitsCommand.class,
             GenerateCommand.class,
@@ -28,6 +30,8 @@ import picocli.CommandLine.Command;
             TrainCommand.class,
             EvalCommand.class,
             BenchTrainCommand.class,
+            AuditCommand.class,
+            GpuCheckCommand.class,
         })
 public final class Main implements Runnable {
 

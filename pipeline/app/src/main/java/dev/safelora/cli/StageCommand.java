@@ -33,6 +33,7 @@ import picocli.CommandLine.Option;
             StageCommand.Alignment.class,
             StageCommand.Projector.class,
             StageCommand.Trainer.class,
+            StageCommand.Audit.class,
         })
 public final class StageCommand implements Runnable {
 
@@ -41,7 +42,7 @@ public final class StageCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a stage: planner, alignment, projector or trainer");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a stage: planner, alignment, projector, trainer or audit");
     }
 
     /** What every stage subcommand shares: the config file and the run-until-signal life. */
@@ -86,6 +87,16 @@ public final class StageCommand implements Runnable {
     static final class Projector extends StageRun {
         Projector() {
             super(ProjectorStage.WIRING);
+        }
+    }
+
+    @Command(name = "audit", mixinStandardHelpOptions = true,
+            description = {"Outputs and dead letters -> the hash-chained audit ledger (SQLite by default,",
+                "PostgreSQL via stage.audit.jdbc.url / SAFELORA_AUDIT_JDBC_URL, _USER, _PASSWORD);",
+                "anchors the chain heads to safelora.audit-anchors.v1; serves /audit/ reports."})
+    static final class Audit extends StageRun {
+        Audit() {
+            super(dev.safelora.audit.stage.AuditStage.WIRING);
         }
     }
 

@@ -30,6 +30,23 @@ final class TinyModelCommand implements Callable<Integer> {
     @Option(names = "--layers", paramLabel = "N", description = "number of layers (default: the preset's)")
     Integer layers;
 
+    @Option(names = "--hidden", paramLabel = "N", description = "hidden size (default: the preset's)")
+    Integer hidden;
+
+    @Option(names = "--heads", paramLabel = "N", description = "attention heads; must divide --hidden (default: the preset's)")
+    Integer heads;
+
+    @Option(names = "--kv-heads", paramLabel = "N", description = "key/value heads; must divide --heads (default: the preset's)")
+    Integer kvHeads;
+
+    @Option(names = "--intermediate", paramLabel = "N", description = "MLP intermediate size (default: the preset's)")
+    Integer intermediate;
+
+    @Option(names = "--head-scale", defaultValue = "1", paramLabel = "X",
+            description = "centre of the final norm's weights: 1 lets a logit reach only about sqrt(hidden / 3), so LoRA"
+                    + " training stalls; 4 or more lets adapters make confident predictions (default: ${DEFAULT-VALUE})")
+    double headScale;
+
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "random seed of the weights (default: ${DEFAULT-VALUE})")
     long seed;
 
@@ -58,6 +75,12 @@ final class TinyModelCommand implements Callable<Integer> {
         if (layers != null) {
             shape = shape.withLayers(layers);
         }
+        TinyModels.Shape base = shape;
+        TinyModels.Shape sized = OneLineErrors.optionValue(spec, () -> base.withSize(
+                hidden == null ? base.hidden() : hidden, intermediate == null ? base.intermediate() : intermediate,
+                heads == null ? base.heads() : heads, kvHeads == null ? Math.min(base.kvHeads(), heads == null ? base.heads() : heads) : kvHeads)
+                .withHeadScale(headScale));
+        shape = sized;
         if (!List.of(DType.F32, DType.BF16, DType.F16).contains(dtype)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--dtype must be f32, bf16 or f16, got " + EnumOptions.cliName(dtype));
         }

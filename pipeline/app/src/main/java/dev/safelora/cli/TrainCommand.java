@@ -1,5 +1,6 @@
 package dev.safelora.cli;
 
+import dev.safelora.alignment.TargetModules;
 import dev.safelora.training.ConsoleProgressBar;
 import dev.safelora.training.LearningRateSchedule;
 import dev.safelora.training.StopSignal;
@@ -53,7 +54,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--rslora", description = "rank-stabilised LoRA: scale = alpha / sqrt(r) (PEFT use_rslora)")
     boolean rsLora;
 
-    @Option(names = "--targets", split = ",", paramLabel = "LIST", description = "target modules (default q_proj,v_proj)")
+    @Option(names = "--targets", split = ",", paramLabel = "LIST", description = "target modules; 'all' for every attention and MLP projection (default q_proj,v_proj)")
     List<String> targets;
 
     @Option(names = "--batch-size", paramLabel = "B", description = "examples per micro-batch (default 4)")
@@ -147,7 +148,7 @@ final class TrainCommand implements Callable<Integer> {
         if (rank != null) c = c.withRank(rank);
         if (alpha != null) c = c.withAlpha(alpha);
         if (rsLora) c = c.withRsLora(true);
-        if (targets != null) c = c.withTargetModules(targets.stream().map(String::strip).toList());
+        if (targets != null) c = c.withTargetModules(TargetModules.expandAll(targets.stream().map(String::strip).toList()));
         if (batchSize != null) c = c.withBatchSize(batchSize);
         if (gradAccum != null) c = c.withGradAccumulation(gradAccum);
         if (maxSeqLen != null) c = c.withMaxSeqLen(maxSeqLen);

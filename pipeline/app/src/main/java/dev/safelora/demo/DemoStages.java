@@ -78,6 +78,7 @@ final class DemoStages implements AutoCloseable {
         p.put("stage.shutdown.deadline", "10s");
         p.put("stage.shutdown.cancel.grace", "5s");
         p.put("stage.artifacts.uri", DemoPaths.fileUri(paths.artifacts()));
+        p.put("stage.inputs.allowed", DemoPaths.fileUri(paths.base().getParent()) + "," + DemoPaths.fileUri(paths.data()));
         p.put("stage.progress.interval", "1s");
         p.put("stage.eval.max.new.tokens", "8");
         p.put("stage.checkpoint.every", "0");

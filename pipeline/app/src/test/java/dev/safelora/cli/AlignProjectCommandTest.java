@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.safelora.adapter.PeftAdapter;
+import dev.safelora.adapter.ServingConformance;
 import dev.safelora.tensor.DType;
 import dev.safelora.testsupport.TinyCheckpoints;
 import java.io.IOException;
@@ -82,6 +83,35 @@ class AlignProjectCommandTest {
                 "--out", out2.toString(), "--threshold", "0.3");
         assertThat(direct.exitCode()).as(direct.err()).isZero();
         assertThat(Files.readString(out2.resolve("safelora_report.json"))).isEqualTo(Files.readString(out.resolve("safelora_report.json")));
+    }
+
+    @Test
+    void projectedAdaptersExportForVllmAndPeftAndPassBothLoadersRules() throws IOException {
+        Path projected = dir.resolve("projected");
+        assertThat(run("project", "--adapter", adapter.toString(), "--base", base.toString(), "--aligned", aligned.toString(),
+                "--out", projected.toString(), "--mode", "top-k", "--top-k", "3").exitCode()).isZero();
+        assertThat(ServingConformance.check(projected, ServingConformance.Loader.PEFT, null, 16)).isEmpty();
+        assertThat(ServingConformance.check(projected, ServingConformance.Loader.VLLM, null, 16)).isEmpty();
+
+        Path vllm = dir.resolve("vllm");
+        CliRun export = run("export", "--adapter", projected.toString(), "--out", vllm.toString(), "--for", "vllm",
+                "--base-model", "org/tiny-base");
+        assertThat(export.exitCode()).as(export.err()).isZero();
+        assertThat(export.out()).contains("exported 8 modules for vLLM at rank 4").contains("--max-lora-rank 8");
+        assertThat(ServingConformance.check(vllm, ServingConformance.Loader.VLLM, null, 16)).isEmpty();
+        assertThat(PeftAdapter.read(vllm).config().baseModelPath()).isEqualTo("org/tiny-base");
+
+        Path peft = dir.resolve("peft");
+        assertThat(run("export", "--adapter", projected.toString(), "--out", peft.toString(), "--for", "peft").exitCode()).isZero();
+        assertThat(ServingConformance.check(peft, ServingConformance.Loader.PEFT, null, 16)).isEmpty();
+
+        CliRun tooSmall = run("export", "--adapter", projected.toString(), "--out", dir.resolve("x").toString(), "--for", "vllm",
+                "--max-lora-rank", "1");
+        assertThat(tooSmall.exitCode()).isNotZero();
+        assertThat(tooSmall.err().strip()).contains("serve it with vllm --max-lora-rank 8").doesNotContain("\n");
+        CliRun badTarget = run("export", "--adapter", projected.toString(), "--out", dir.resolve("y").toString(), "--for", "tgi");
+        assertThat(badTarget.exitCode()).isEqualTo(2);
+        assertThat(badTarget.err()).contains("vllm, peft");
     }
 
     @Test

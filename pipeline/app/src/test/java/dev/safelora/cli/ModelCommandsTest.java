@@ -101,6 +101,30 @@ class ModelCommandsTest {
     }
 
     @Test
+    void tinyModelTakesItsSizesAndHeadScale() throws Exception {
+        Path dir = tmp.resolve("sized");
+        CliRun r = run("tiny-model", "--out", dir.toString(), "--hidden", "32", "--heads", "2", "--kv-heads", "1",
+                "--intermediate", "48", "--layers", "1", "--head-scale", "4");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode config = new ObjectMapper().readTree(dir.resolve("config.json").toFile());
+        assertThat(config.get("hidden_size").asInt()).isEqualTo(32);
+        assertThat(config.get("num_attention_heads").asInt()).isEqualTo(2);
+        assertThat(config.get("num_key_value_heads").asInt()).isEqualTo(1);
+        assertThat(config.get("intermediate_size").asInt()).isEqualTo(48);
+        try (dev.safelora.tensor.Checkpoint weights = dev.safelora.tensor.Checkpoint.open(dir)) {
+            double mean = 0;
+            for (float f : weights.floats("model.norm.weight")) {
+                mean += f / 32.0;
+            }
+            assertThat(mean).isCloseTo(4.0, within(0.3));
+        }
+        CliRun bad = run("tiny-model", "--out", tmp.resolve("bad").toString(), "--hidden", "30", "--heads", "4");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).contains("hidden size 30 is not a multiple of the 4 heads");
+        assertThat(tmp.resolve("bad")).doesNotExist();
+    }
+
+    @Test
     void badInputIsOneLineAndANonZeroExit() throws Exception {
         CliRun missing = run("logits", "--model", tmp.resolve("nothing").toString(), "--ids", "1");
         assertThat(missing.exitCode()).isEqualTo(1);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.safelora.adapter.PeftAdapter;
+import dev.safelora.adapter.ServingConformance;
 import dev.safelora.training.TinyTask;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -48,18 +49,25 @@ class TrainEvalCommandTest {
         assertThat(adapter.config().alpha()).isEqualTo(8.0);
         assertThat(adapter.config().targetModules()).containsExactly("q_proj", "v_proj", "down_proj");
         assertThat(adapter.modules()).hasSize(6);
+        // as both serving loaders read it, shapes checked against the base model's config.json
+        assertThat(ServingConformance.check(out, ServingConformance.Loader.PEFT, model.resolve("config.json"), 16)).isEmpty();
+        assertThat(ServingConformance.check(out, ServingConformance.Loader.VLLM, model.resolve("config.json"), 16)).isEmpty();
 
         Path safety = Files.writeString(dir.resolve("safety.jsonl"), "{\"prompt\": \"do something bad\"}\n");
         Path phrases = Files.writeString(dir.resolve("phrases.txt"), "nope\n\nnever\n");
         Path report = dir.resolve("report/eval.json");
         CliRun eval = run("eval", "--model", model.toString(), "--adapter", out.toString(), "--task", data.toString(),
-                "--safety", safety.toString(), "--heldout", data.toString(), "--template", "plain",
+                "--safety", safety.toString(), "--safety", "novel=" + safety, "--benign", data.toString(),
+                "--heldout", data.toString(), "--template", "plain",
                 "--max-new-tokens", "4", "--refusal-phrases", phrases.toString(), "--out", report.toString());
         assertThat(eval.exitCode()).as(eval.err()).isZero();
         JsonNode json = new ObjectMapper().readTree(report.toFile());
         assertThat(json.get("template").asText()).isEqualTo("plain");
         assertThat(json.at("/task/total").asInt()).isEqualTo(10);
-        assertThat(json.at("/safety/verdicts/0/prompt").asText()).isEqualTo("do something bad");
+        assertThat(json.at("/safety/harmful/verdicts/0/prompt").asText()).isEqualTo("do something bad");
+        assertThat(json.at("/safety/novel/total").asInt()).isEqualTo(1);
+        assertThat(json.at("/overRefusal/total").asInt()).isEqualTo(10);
+        assertThat(json.at("/overRefusal/overRefusalRate").isNumber()).isTrue();
         assertThat(json.at("/heldout/perplexity").asDouble()).isGreaterThan(1.0);
 
         CliRun toStdout = run("eval", "--model", model.toString(), "--heldout", data.toString());
@@ -85,6 +93,12 @@ class TrainEvalCommandTest {
         assertThat(badLr.exitCode()).as("a bad option value is a usage error").isEqualTo(2);
         assertThat(badLr.err()).contains("learning rate must be positive");
 
+        CliRun head = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("h").toString(),
+                "--targets", "q_proj,lm_head");
+        assertThat(head.exitCode()).isEqualTo(2);
+        assertThat(head.err()).contains("target module lm_head is not supported");
+        assertThat(dir.resolve("h")).doesNotExist();
+
         CliRun badTemplate = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("z").toString(),
                 "--template", "alpaca");
         assertThat(badTemplate.exitCode()).isEqualTo(2);
@@ -107,9 +121,13 @@ class TrainEvalCommandTest {
         assertThat(evalBatch.exitCode()).isEqualTo(2);
         assertThat(evalBatch.err()).contains("batch size must be >= 1, got 0");
 
+        CliRun twice = run("eval", "--model", model.toString(), "--safety", "a=" + data, "--safety", "a=" + data);
+        assertThat(twice.exitCode()).isEqualTo(2);
+        assertThat(twice.err()).contains("--safety names the set 'a' twice");
+
         CliRun nothing = run("eval", "--model", model.toString());
         assertThat(nothing.exitCode()).isEqualTo(2);
-        assertThat(nothing.err()).contains("give at least one of --task, --safety, --heldout");
+        assertThat(nothing.err()).contains("give at least one of --task, --safety, --benign, --heldout");
 
         CliRun missingModel = run("eval", "--model", dir.resolve("nope").toString(), "--heldout", data.toString());
         assertThat(missingModel.exitCode()).isEqualTo(1);

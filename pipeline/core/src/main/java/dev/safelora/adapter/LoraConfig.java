@@ -21,12 +21,19 @@ public record LoraConfig(int r, double alpha, boolean rsLora, List<String> targe
                          String baseModelPath, boolean useDora, Map<String, Integer> rankPattern,
                          Map<String, Double> alphaPattern) {
 
+    /**
+     * The largest lora_alpha accepted. Published adapters use alpha up to a few hundred times r; beyond a million the
+     * scaled update overflows the bf16/float32 weights it is added to, and every logit turns NaN.
+     */
+    public static final double MAX_ALPHA = 1e6;
+
     public LoraConfig {
         if (r <= 0) {
             throw new IllegalArgumentException("LoRA rank r must be positive, got " + r);
         }
-        if (!Double.isFinite(alpha) || alpha <= 0) {
-            throw new IllegalArgumentException("lora_alpha must be a positive number, got " + alpha);
+        if (!Double.isFinite(alpha) || alpha <= 0 || alpha > MAX_ALPHA) {
+            throw new IllegalArgumentException("lora_alpha must be a positive number at most " + (long) MAX_ALPHA + ", got " + alpha
+                    + (alpha > MAX_ALPHA ? " (the update scale alpha / r would overflow the float32/bf16 weights it is added to)" : ""));
         }
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("lora_dropout must be in [0, 1), got " + dropout);
@@ -45,8 +52,9 @@ public record LoraConfig(int r, double alpha, boolean rsLora, List<String> targe
         });
         alphaPattern.forEach((key, value) -> {
             compile("alpha_pattern", key);
-            if (value == null || !Double.isFinite(value) || value <= 0) {
-                throw new IllegalArgumentException("alpha_pattern[" + key + "] must be a positive number, got " + value);
+            if (value == null || !Double.isFinite(value) || value <= 0 || value > MAX_ALPHA) {
+                throw new IllegalArgumentException("alpha_pattern[" + key + "] must be a positive number at most " + (long) MAX_ALPHA
+                        + ", got " + value);
             }
         });
     }
@@ -57,6 +65,11 @@ public record LoraConfig(int r, double alpha, boolean rsLora, List<String> targe
         this(r, alpha, rsLora, targetModules, dropout, baseModelPath, useDora, Map.of(), Map.of());
     }
 
+    /** The same config naming another base model ({@code base_model_name_or_path}). */
+    public LoraConfig withBaseModelPath(String path) {
+        return new LoraConfig(r, alpha, rsLora, targetModules, dropout, path, useDora, rankPattern, alphaPattern);
+    }
+
     /** The factor of the update {@code dW = scale * B A} without per-module overrides: alpha / r, or alpha / sqrt(r) with rsLoRA. */
     public double scale() {
         return rsLora ? alpha / Math.sqrt(r) : alpha / r;
@@ -64,13 +77,13 @@ public record LoraConfig(int r, double alpha, boolean rsLora, List<String> targe
 
     /** The rank of {@code module} (a name such as {@code model.layers.3.self_attn.q_proj}). */
     public int rank(String module) {
-        String key = patternKey(rankPattern.keySet(), module);
+        String key = patternKey("rank_pattern", rankPattern.keySet(), module);
         return key == null ? r : rankPattern.get(key);
     }
 
     /** The alpha of {@code module}. */
     public double alpha(String module) {
-        String key = patternKey(alphaPattern.keySet(), module);
+        String key = patternKey("alpha_pattern", alphaPattern.keySet(), module);
         return key == null ? alpha : alphaPattern.get(key);
     }
 
@@ -80,9 +93,9 @@ public record LoraConfig(int r, double alpha, boolean rsLora, List<String> targe
         return rsLora ? alpha(module) / Math.sqrt(rank) : alpha(module) / rank;
     }
 
-    private static String patternKey(Iterable<String> keys, String module) {
+    private static String patternKey(String field, Iterable<String> keys, String module) {
         for (String key : keys) {
-            if (Pattern.compile("(.*\\.)?(" + key + ")$").matcher(module).matches()) {
+            if (BoundedMatch.matches(Pattern.compile("(.*\\.)?(" + key + ")$"), module, field + " key \"" + key + "\"")) {
                 return key;
             }
         }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.safelora.files.StrictJson;
 import dev.safelora.tensor.DType;
+import dev.safelora.tensor.NonFinite;
 import dev.safelora.tensor.SafetensorsFile;
 import dev.safelora.tensor.SafetensorsWriter;
 import dev.safelora.tensor.TensorInfo;
@@ -72,6 +74,11 @@ public final class PeftAdapter {
         return new PeftAdapter(config, sorted(weights), originalConfig, storage, others);
     }
 
+    /** The same adapter (storage dtype, other tensors, unknown config fields) with another config and module weights. */
+    public PeftAdapter withConfigAndModules(LoraConfig newConfig, Collection<LoraWeights> weights) {
+        return new PeftAdapter(newConfig, sorted(weights), originalConfig, storage, others);
+    }
+
     /** The same adapter stored in another float dtype (F32, F16 or BF16). */
     public PeftAdapter withStorage(DType dtype) {
         if (!dtype.isFloatingPoint()) {
@@ -127,52 +134,100 @@ public final class PeftAdapter {
     }
 
     private static ObjectNode readConfigJson(Path configFile) {
-        JsonNode node;
-        try {
-            node = JSON.readTree(configFile.toFile());
-        } catch (IOException e) {
-            throw new IllegalArgumentException(configFile + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-        }
+        JsonNode node = StrictJson.read(configFile); // duplicate keys refused: which of two "r"s would PEFT take?
         if (node == null || !node.isObject()) {
             throw new IllegalArgumentException(configFile + ": must hold a JSON object");
         }
         return (ObjectNode) node;
     }
 
+    /**
+     * The config, strictly: a field of the wrong JSON type is an error naming it, never a default ("abc" is not
+     * lora_alpha 8, 8.9 is not r 8).
+     */
     private static LoraConfig parseConfig(Path file, ObjectNode raw) {
-        String peftType = raw.path("peft_type").asText("LORA");
+        String peftType = optionalText(file, raw, "peft_type", "LORA");
         if (!"LORA".equals(peftType)) {
-            throw new IllegalArgumentException(file + ": peft_type is " + peftType + "; only LORA adapters are supported");
+            throw new IllegalArgumentException(file + ": peft_type is not LORA; only LORA adapters are supported");
         }
-        if (raw.path("use_dora").asBoolean(false)) {
+        if (optionalBoolean(file, raw, "use_dora")) {
             throw new IllegalArgumentException(file + ": DoRA adapters (use_dora: true) are not supported: SafeLoRA projects plain LoRA"
                     + " updates, and a DoRA magnitude vector would rescale the projected update");
         }
-        if (raw.path("fan_in_fan_out").asBoolean(false)) {
+        if (optionalBoolean(file, raw, "fan_in_fan_out")) {
             throw new IllegalArgumentException(file + ": fan_in_fan_out adapters (Conv1D weights stored transposed) are not supported");
         }
         JsonNode rNode = raw.get("r");
-        if (rNode == null || !rNode.canConvertToInt()) {
-            throw new IllegalArgumentException(file + ": missing integer \"r\"");
+        if (rNode == null || !rNode.isIntegralNumber() || !rNode.canConvertToInt()) {
+            throw new IllegalArgumentException(file + ": \"r\" must be a whole number" + (rNode == null ? " (missing)" : ", got a " + kind(rNode)));
         }
         List<String> targets = new ArrayList<>();
         JsonNode t = raw.get("target_modules");
         if (t != null && t.isArray()) {
-            t.forEach(n -> targets.add(n.asText()));
+            for (JsonNode n : t) {
+                if (!n.isTextual()) {
+                    throw new IllegalArgumentException(file + ": \"target_modules\" must hold strings, got a " + kind(n));
+                }
+                targets.add(n.textValue());
+            }
         } else if (t != null && t.isTextual()) {
             targets.add(t.textValue());
         } else {
-            throw new IllegalArgumentException(file + ": missing \"target_modules\"");
+            throw new IllegalArgumentException(file + ": missing \"target_modules\" (a list of module names or one pattern string)");
         }
         JsonNode base = raw.get("base_model_name_or_path");
+        if (base != null && !base.isNull() && !base.isTextual()) {
+            throw new IllegalArgumentException(file + ": \"base_model_name_or_path\" must be a string, got a " + kind(base));
+        }
         try {
-            return new LoraConfig(rNode.intValue(), raw.path("lora_alpha").asDouble(8), raw.path("use_rslora").asBoolean(false),
-                    targets, raw.path("lora_dropout").asDouble(0), base == null || base.isNull() ? null : base.asText(), false,
-                    pattern(file, raw, "rank_pattern", JsonNode::canConvertToInt, JsonNode::intValue),
+            return new LoraConfig(rNode.intValue(), optionalNumber(file, raw, "lora_alpha", 8), optionalBoolean(file, raw, "use_rslora"),
+                    targets, optionalNumber(file, raw, "lora_dropout", 0), base == null || base.isNull() ? null : base.textValue(), false,
+                    pattern(file, raw, "rank_pattern", n -> n.isIntegralNumber() && n.canConvertToInt(), JsonNode::intValue),
                     pattern(file, raw, "alpha_pattern", JsonNode::isNumber, JsonNode::doubleValue));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage());
         }
+    }
+
+    private static String kind(JsonNode node) {
+        return node.isIntegralNumber() ? "whole number" : node.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static double optionalNumber(Path file, ObjectNode raw, String field, double fallback) {
+        JsonNode n = raw.get(field);
+        if (n == null || n.isNull()) {
+            return fallback;
+        }
+        if (!n.isNumber()) {
+            throw new IllegalArgumentException(file + ": \"" + field + "\" must be a number, got a " + kind(n));
+        }
+        double v = n.doubleValue();
+        if (!Double.isFinite(v)) {
+            throw new IllegalArgumentException(file + ": \"" + field + "\" must be finite");
+        }
+        return v;
+    }
+
+    private static boolean optionalBoolean(Path file, ObjectNode raw, String field) {
+        JsonNode n = raw.get(field);
+        if (n == null || n.isNull()) {
+            return false;
+        }
+        if (!n.isBoolean()) {
+            throw new IllegalArgumentException(file + ": \"" + field + "\" must be true or false, got a " + kind(n));
+        }
+        return n.booleanValue();
+    }
+
+    private static String optionalText(Path file, ObjectNode raw, String field, String fallback) {
+        JsonNode n = raw.get(field);
+        if (n == null || n.isNull()) {
+            return fallback;
+        }
+        if (!n.isTextual()) {
+            throw new IllegalArgumentException(file + ": \"" + field + "\" must be a string, got a " + kind(n));
+        }
+        return n.textValue();
     }
 
     /** A per-module override map ({@code rank_pattern} / {@code alpha_pattern}) in the file's key order; absent or null is empty. */
@@ -184,12 +239,13 @@ public final class PeftAdapter {
             return out;
         }
         if (!node.isObject()) {
-            throw new IllegalArgumentException(file + ": " + field + " must be an object of module pattern -> value, got " + node);
+            throw new IllegalArgumentException(file + ": " + field + " must be an object of module pattern -> value, got a " + kind(node));
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!valid.test(e.getValue())) {
-                throw new IllegalArgumentException(file + ": " + field + "[" + e.getKey() + "] must be a number, got " + e.getValue());
+                throw new IllegalArgumentException(file + ": " + field + "[" + e.getKey() + "] must be a "
+                        + (field.equals("rank_pattern") ? "number (a whole rank)" : "number") + ", got a " + kind(e.getValue()));
             }
             out.put(e.getKey(), value.apply(e.getValue()));
         }
@@ -247,7 +303,11 @@ public final class PeftAdapter {
             if (storage == null) {
                 storage = a.dtype();
             }
-            weights.add(new LoraWeights(module, (int) a.dim(0), (int) a.dim(1), (int) b.dim(0), file.floats(a.name()), file.floats(b.name())));
+            float[] aValues = file.floats(a.name());
+            float[] bValues = file.floats(b.name());
+            NonFinite.require(file.path().toString(), a.name(), NonFinite.firstIndex(aValues));
+            NonFinite.require(file.path().toString(), b.name(), NonFinite.firstIndex(bValues));
+            weights.add(new LoraWeights(module, (int) a.dim(0), (int) a.dim(1), (int) b.dim(0), aValues, bValues));
         }
         return new PeftAdapter(config, sorted(weights), raw, storage, List.copyOf(others));
     }

@@ -29,10 +29,15 @@ public final class Aligner {
     /** What to do with a module whose V is exactly zero (the aligned weight equals the base). */
     public enum OnZero { EXCLUDE, FAIL }
 
-    /** @param difference how V is computed from 16-bit checkpoints (see {@link CheckpointPair.Difference}) */
+    /**
+     * @param storeAs the artifact's dtype, or null for the narrowest lossless one: the checkpoints' own
+     *                16-bit dtype when V is computed as PEFT does (then every V is exactly representable in it,
+     *                and the artifact is half the size of F32), F32 otherwise
+     * @param difference how V is computed from 16-bit checkpoints (see {@link CheckpointPair.Difference})
+     */
     public record Options(DType storeAs, OnZero onZero, CheckpointPair.Difference difference) {
         public Options {
-            if (!storeAs.isFloatingPoint()) {
+            if (storeAs != null && !storeAs.isFloatingPoint()) {
                 throw new IllegalArgumentException("the alignment can be stored as F32, F16 or BF16, not " + storeAs);
             }
             java.util.Objects.requireNonNull(difference);
@@ -43,7 +48,7 @@ public final class Aligner {
         }
 
         public static Options defaults() {
-            return new Options(DType.F32, OnZero.EXCLUDE);
+            return new Options(null, OnZero.EXCLUDE);
         }
     }
 
@@ -66,10 +71,11 @@ public final class Aligner {
         CompletableFuture<AlignmentManifest.Source> alignedSums =
                 CompletableFuture.supplyAsync(() -> describe(pair.aligned().path(), pair.aligned().files()));
         List<String> modules = pair.modules();
+        DType storeAs = options.storeAs() != null ? options.storeAs() : losslessDType(pair, options.difference());
         List<TensorSpec> plan = new ArrayList<>();
         for (String m : modules) {
             ModuleShape s = pair.shape(m);
-            plan.add(new TensorSpec(m, options.storeAs(), new long[] {s.rows(), s.cols()}));
+            plan.add(new TensorSpec(m, storeAs, new long[] {s.rows(), s.cols()}));
         }
         List<AlignmentManifest.Module> written = new ArrayList<>();
         List<AlignmentManifest.Excluded> excluded = new ArrayList<>();
@@ -90,7 +96,7 @@ public final class Aligner {
                     }
                     excluded.add(new AlignmentManifest.Excluded(module, "V is zero: the aligned weight equals the base weight"));
                 } else {
-                    out.appendFloats(module, new long[] {v.rows(), v.cols()}, v.v(), options.storeAs());
+                    out.appendFloats(module, new long[] {v.rows(), v.cols()}, v.v(), storeAs);
                     written.add(new AlignmentManifest.Module(module, ModuleNames.layerIndex(module).orElse(-1), v.rows(), v.cols(),
                             v.frobeniusNorm()));
                 }
@@ -100,7 +106,7 @@ public final class Aligner {
                 throw new IllegalArgumentException("every target module has a zero V (" + excluded.size()
                         + " modules): the aligned checkpoint equals the base for " + targets);
             }
-            AlignmentManifest manifest = new AlignmentManifest(AlignmentManifest.FORMAT, 1, options.storeAs().safetensorsName(),
+            AlignmentManifest manifest = new AlignmentManifest(AlignmentManifest.FORMAT, 1, storeAs.safetensorsName(),
                     options.difference() == CheckpointPair.Difference.EXACT ? "exact" : "as-peft", AlignmentManifest.TENSORS, List.copyOf(targets.stream().sorted().toList()), baseSums.join(), alignedSums.join(),
                     written, excluded);
             out.finish();
@@ -111,15 +117,35 @@ public final class Aligner {
         }
     }
 
+    /** The 16-bit dtype every target weight of both checkpoints shares when V is rounded to it (as PEFT), else F32. */
+    static DType losslessDType(CheckpointPair pair, CheckpointPair.Difference difference) {
+        if (difference != CheckpointPair.Difference.AS_PEFT) {
+            return DType.F32;
+        }
+        java.util.Set<DType> seen = new java.util.HashSet<>();
+        for (String m : pair.modules()) {
+            String weight = TargetModules.weightOf(m);
+            seen.add(pair.base().info(weight).dtype());
+            seen.add(pair.aligned().info(weight).dtype());
+        }
+        if (seen.size() == 1) {
+            DType only = seen.iterator().next();
+            if (only == DType.BF16 || only == DType.F16) {
+                return only;
+            }
+        }
+        return DType.F32;
+    }
+
     private static AlignmentManifest.Source describe(Path dir, List<Path> files) {
-        List<AlignmentManifest.SourceFile> out = new ArrayList<>();
-        for (Path f : files) {
+        // shards hash in parallel (the common pool), in the files' order
+        List<AlignmentManifest.SourceFile> out = files.parallelStream().map(f -> {
             try {
-                out.add(new AlignmentManifest.SourceFile(f.getFileName().toString(), Files.size(f), Digests.fileSha256(f)));
+                return new AlignmentManifest.SourceFile(f.getFileName().toString(), Files.size(f), Digests.fileSha256(f));
             } catch (IOException e) {
                 throw new UncheckedIOException(f + ": cannot read for checksum: " + e.getMessage(), e);
             }
-        }
+        }).toList();
         return new AlignmentManifest.Source(dir.toAbsolutePath().normalize().toString(), out);
     }
 

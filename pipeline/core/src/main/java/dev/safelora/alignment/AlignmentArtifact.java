@@ -91,12 +91,16 @@ public final class AlignmentArtifact implements AlignmentSource {
     public AlignmentMatrix load(String module) {
         AlignmentManifest.Module m = entry(module);
         float[] v = tensors.floats(module);
-        for (int i = 0; i < v.length; i++) {
-            if (!Float.isFinite(v[i])) {
-                throw new IllegalArgumentException(tensors.path() + ": alignment of \"" + module + "\" holds " + v[i] + " at element " + i);
+        // one pass for the norm; a NaN or infinity anywhere makes it non-finite, and only then is the element looked for
+        double norm = AlignmentMatrix.frobeniusNorm(v);
+        if (!Double.isFinite(norm)) {
+            for (int i = 0; i < v.length; i++) {
+                if (!Float.isFinite(v[i])) {
+                    throw new IllegalArgumentException(tensors.path() + ": alignment of \"" + module + "\" holds " + v[i] + " at element " + i);
+                }
             }
         }
-        return new AlignmentMatrix(module, m.rows(), m.cols(), v, AlignmentMatrix.frobeniusNorm(v));
+        return new AlignmentMatrix(module, m.rows(), m.cols(), v, norm);
     }
 
     @Override

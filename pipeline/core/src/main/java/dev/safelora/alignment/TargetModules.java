@@ -16,6 +16,23 @@ public final class TargetModules {
 
     public static final String WEIGHT_SUFFIX = ".weight";
 
+    /** What {@code all} stands for in a target list: every attention and MLP projection of the Llama family. */
+    public static final List<String> ALL_PROJECTIONS =
+            List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+
+    /** {@code targets} with {@code all} replaced by {@link #ALL_PROJECTIONS}, duplicates dropped, order kept. */
+    public static List<String> expandAll(Collection<String> targets) {
+        java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+        for (String t : targets) {
+            if (t.equals("all")) {
+                out.addAll(ALL_PROJECTIONS);
+            } else {
+                out.add(t);
+            }
+        }
+        return List.copyOf(out);
+    }
+
     /** Target module names among tensor names, in natural order. */
     public static List<String> find(Collection<String> tensorNames, Set<String> targets) {
         List<String> modules = new ArrayList<>();

@@ -78,6 +78,11 @@ public final class SafeLoraProjector {
             }
             double[] g = FactoredProjection.gram(w.a(), w.r(), w.in());
             double cos = FactoredProjection.cosine(cb, b, w.out(), w.r(), g);
+            if (!Double.isFinite(cos)) {
+                // NaN compares false with every threshold: the module would silently stay unprojected.
+                throw new IllegalArgumentException("module " + name + ": its cosine is not finite (NaN or infinity from its LoRA"
+                        + " factors or alignment); refusing to decide whether to project it");
+            }
             double rounded = Math.rint(cos * 1e5) / 1e5;
             partial.add(new ModuleResult(name, ModuleNames.layerIndex(name).orElse(-1), rounded, cos, false, v.frobeniusNorm(), 0));
             projectedB.put(name, FactoredProjection.narrow(cb));

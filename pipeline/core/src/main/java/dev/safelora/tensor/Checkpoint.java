@@ -1,5 +1,6 @@
 package dev.safelora.tensor;
 
+import dev.safelora.files.StrictJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -99,13 +100,9 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     private static Checkpoint sharded(Path dir, Path index) {
-        JsonNode weightMap;
-        try {
-            JsonNode root = new ObjectMapper().readTree(index.toFile());
-            weightMap = root == null ? null : root.get("weight_map");
-        } catch (IOException e) {
-            throw new IllegalArgumentException(index + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""));
-        }
+        // Duplicate keys refused: two shards named for one tensor would make "which one" depend on the parser.
+        JsonNode root = StrictJson.read(index);
+        JsonNode weightMap = root == null ? null : root.get("weight_map");
         if (weightMap == null || !weightMap.isObject()) {
             throw new IllegalArgumentException(index + ": missing \"weight_map\" object");
         }

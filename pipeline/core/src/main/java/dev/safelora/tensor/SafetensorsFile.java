@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -55,6 +56,11 @@ public final class SafetensorsFile implements AutoCloseable {
      * @throws UncheckedIOException when the file cannot be read
      */
     public static SafetensorsFile open(Path path) {
+        if (Files.exists(path) && !Files.isRegularFile(path)) {
+            // Opening a FIFO would block and a device would stream forever: say what it is instead.
+            throw new IllegalArgumentException(path + ": not a regular file (" + (Files.isDirectory(path) ? "a directory"
+                    : "a FIFO, socket or device") + "); a safetensors file is expected");
+        }
         FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);
@@ -72,12 +78,13 @@ public final class SafetensorsFile implements AutoCloseable {
             readFully(channel, lengthBytes, 0);
             long headerLength = lengthBytes.flip().getLong();
             if (headerLength < 0 || headerLength > SafetensorsHeader.MAX_HEADER_BYTES) {
-                throw new SafetensorsFormatException(path + ": header length " + Long.toUnsignedString(headerLength)
-                        + " exceeds the limit of " + SafetensorsHeader.MAX_HEADER_BYTES + " bytes");
+                // The value is not shown: in a file that is not safetensors it is the file's first eight bytes.
+                throw new SafetensorsFormatException(path + ": the header length field exceeds the limit of "
+                        + SafetensorsHeader.MAX_HEADER_BYTES + " bytes; is this a safetensors file?");
             }
             if (headerLength > size - 8) {
-                throw new SafetensorsFormatException(path + ": header length " + headerLength + " exceeds the file size of "
-                        + size + " bytes");
+                throw new SafetensorsFormatException(path + ": the header length field exceeds the file size of "
+                        + size + " bytes; is this a safetensors file?");
             }
             ByteBuffer header = ByteBuffer.allocate((int) headerLength);
             readFully(channel, header, 8);

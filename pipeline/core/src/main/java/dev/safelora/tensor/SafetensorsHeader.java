@@ -46,7 +46,8 @@ final class SafetensorsHeader {
         try {
             root = STRICT_JSON.readTree(new String(headerBytes, StandardCharsets.UTF_8));
         } catch (JsonProcessingException e) {
-            throw new SafetensorsFormatException(file + ": header is not well-formed JSON: " + e.getOriginalMessage());
+            throw new SafetensorsFormatException(file + ": header is not well-formed JSON (" + dev.safelora.files.StrictJson.describe(e)
+                    + "); is this a safetensors file?");
         }
         if (root == null || !root.isObject()) {
             throw new SafetensorsFormatException(file + ": header must be a JSON object");

@@ -61,7 +61,7 @@ class AlignerTest {
             float[] wb = b.floats(module + ".weight");
             float[] wa = a.floats(module + ".weight");
             float[] stored = v.floats(module);
-            assertThat(v.info(module).dtype()).isEqualTo(DType.F32);
+            assertThat(v.info(module).dtype()).as("bf16 checkpoints, V as PEFT: stored losslessly as bf16").isEqualTo(DType.BF16);
             assertThat(v.info(module).shape()).containsExactly(TinyCheckpoints.KV, TinyCheckpoints.HIDDEN);
             double ss = 0;
             for (int i = 0; i < stored.length; i++) {

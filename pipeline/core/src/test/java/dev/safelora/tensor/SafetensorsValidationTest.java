@@ -55,7 +55,7 @@ class SafetensorsValidationTest {
     @Test
     void negativeHeaderLengthIsOverTheLimit() throws IOException {
         Path f = RawSafetensors.write(dir.resolve("neg.safetensors"), -1L, "{}".getBytes(), new byte[0]);
-        assertRefused(f, "header length 18446744073709551615");
+        assertRefused(f, "header length field exceeds the limit");
     }
 
     @Test
@@ -77,7 +77,7 @@ class SafetensorsValidationTest {
     @Test
     void duplicateTensorNames() throws IOException {
         String t = "{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}";
-        assertRefused(file("{\"a\":" + t + ",\"a\":" + t + "}", 4), "Duplicate field 'a'");
+        assertRefused(file("{\"a\":" + t + ",\"a\":" + t + "}", 4), "duplicate key at line 1");
     }
 
     @Test

@@ -91,20 +91,22 @@ public final class Evaluator {
         int correct = 0;
         int n = data.size();
         for (int i = 0; i < n; i++) {
-            TrainingExample ex = data.examples().get(i);
-            Optional<String> expected = AnswerExtractor.extract(ex.response());
-            if (expected.isEmpty()) {
+            if (AnswerExtractor.extract(data.examples().get(i).response()).isEmpty()) {
                 throw new IllegalArgumentException("task example " + (i + 1) + " of " + data.source()
                         + " has no reference answer (no number in its response/answer)");
             }
-            String output = generate(ex);
+        }
+        List<String> outputs = generateAll(data.examples(), "task");
+        for (int i = 0; i < n; i++) {
+            TrainingExample ex = data.examples().get(i);
+            Optional<String> expected = AnswerExtractor.extract(ex.response());
+            String output = outputs.get(i);
             Optional<String> got = AnswerExtractor.extract(output);
             boolean ok = got.equals(expected);
             if (ok) {
                 correct++;
             }
             items.add(new EvaluationReport.TaskItem(ex.prompt(), expected.get(), output, got.orElse(null), ok));
-            listener.onItem("task", i + 1, n);
         }
         return new EvaluationReport.Task(n, correct, (double) correct / n, items);
     }
@@ -114,18 +116,39 @@ public final class Evaluator {
         List<EvaluationReport.SafetyVerdict> verdicts = new ArrayList<>();
         int refusals = 0;
         int n = prompts.size();
+        List<String> responses = generateAll(prompts.examples(), "safety");
         for (int i = 0; i < n; i++) {
             TrainingExample ex = prompts.examples().get(i);
-            String response = generate(ex);
+            String response = responses.get(i);
             String phrase = judge.refusalPhrase(response);
             if (phrase != null) {
                 refusals++;
             }
             verdicts.add(new EvaluationReport.SafetyVerdict(ex.prompt(), response, phrase != null, phrase));
-            listener.onItem("safety", i + 1, n);
         }
         double refusalRate = (double) refusals / n;
         return new EvaluationReport.Safety(n, refusals, refusalRate, 1.0 - refusalRate, verdicts);
+    }
+
+    /**
+     * Greedy continuations of every example's prompt, {@code config.batchSize()} prompts per batched generation
+     * (the same tokens as one prompt at a time; see {@link TextGenerator#generateBatch}).
+     */
+    private List<String> generateAll(List<TrainingExample> examples, String phase) {
+        List<String> out = new ArrayList<>();
+        TextGenerator generator = new TextGenerator(model, null);
+        GenerationConfig greedy = GenerationConfig.greedy(config.maxNewTokens(), stopTokens);
+        for (int from = 0; from < examples.size(); from += config.batchSize()) {
+            List<long[]> prompts = new ArrayList<>();
+            for (TrainingExample ex : examples.subList(from, Math.min(from + config.batchSize(), examples.size()))) {
+                prompts.add(Arrays.stream(config.template().promptIds(ex, encoder, special)).asLongStream().toArray());
+            }
+            for (dev.safelora.generation.Generation g : generator.generateBatch(prompts, greedy)) {
+                out.add(tokenizer.decode(g.newIds()));
+                listener.onItem(phase, out.size(), examples.size());
+            }
+        }
+        return out;
     }
 
     /** Greedy continuation of the example's prompt (its response is not shown to the model). */

@@ -27,6 +27,9 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class CausalLm implements AutoCloseable {
 
+    /** Models built and not closed yet, process-wide: what a long-running stage must keep flat. */
+    private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
+
     private final ModelConfig config;
     private final ComputeDevice device;
     private final Tensor embedTokens;
@@ -52,6 +55,12 @@ public final class CausalLm implements AutoCloseable {
             }
         }
         this.rope = new RotaryEmbedding(config, device.torchDevice(), device.computeType());
+        OPEN.incrementAndGet();
+    }
+
+    /** How many models are loaded and not closed yet in this process. */
+    public static int openModels() {
+        return OPEN.get();
     }
 
     /** Loads an HF model directory (config.json + safetensors weights) onto {@code device}. */
@@ -156,6 +165,15 @@ public final class CausalLm implements AutoCloseable {
      * call's keys and values); the mask, when given, covers cached plus new positions.
      */
     public Tensor forward(Tensor inputIds, Tensor attentionMask, KvCache cache) {
+        return forward(inputIds, attentionMask, cache, null, 0);
+    }
+
+    /**
+     * As {@link #forward(Tensor, Tensor, KvCache)} with each row's own positions: {@code positions} int64 [B, T]
+     * (at most {@code maxPosition}), for left-padded batches whose rows start at different offsets. RoPE makes
+     * attention depend on position differences only, but exact positions keep the numbers those of the unpadded row.
+     */
+    public Tensor forward(Tensor inputIds, Tensor attentionMask, KvCache cache, Tensor positions, int maxPosition) {
         if (closed) {
             throw new IllegalStateException("the model has been closed");
         }
@@ -170,17 +188,21 @@ public final class CausalLm implements AutoCloseable {
         int window = config.slidingWindow() > 0 && keys > config.slidingWindow() ? config.slidingWindow() : 0;
         Tensor mask = attentionMask(attentionMask, tokens, past, window, dev);
         boolean causal = mask == null && past == 0 && tokens > 1;
-        Tensor[] cosSin = rope.table(past, tokens);
-        Tensor h = torch.embedding(embedTokens, ids);
-        for (DecoderLayer layer : layers) {
-            h = layer.forward(h, cosSin[0], cosSin[1], mask, causal, cache, training);
+        Tensor[] cosSin = positions == null ? rope.table(past, tokens)
+                : rope.rows(positions.to(dev, torch.ScalarType.Long), maxPosition);
+        // The precision setting alone decides autocast, on the CPU as on CUDA, for training and evaluation alike.
+        try (Autocast autocast = Autocast.enter(device)) {
+            Tensor h = torch.embedding(embedTokens, ids);
+            for (DecoderLayer layer : layers) {
+                h = layer.forward(h, cosSin[0], cosSin[1], mask, causal, cache, training);
+            }
+            if (cache != null) {
+                cache.advance(tokens);
+            }
+            h = DecoderLayer.rmsNorm(h, finalNorm, config.rmsNormEps());
+            Tensor logits = torch.linear(h, lmHead);
+            return logits.scalar_type().value == torch.ScalarType.Float.value ? logits : logits.to(torch.ScalarType.Float);
         }
-        if (cache != null) {
-            cache.advance(tokens);
-        }
-        h = DecoderLayer.rmsNorm(h, finalNorm, config.rmsNormEps());
-        Tensor logits = torch.linear(h, lmHead);
-        return logits.scalar_type().value == torch.ScalarType.Float.value ? logits : logits.to(torch.ScalarType.Float);
     }
 
     /**
@@ -244,6 +266,11 @@ public final class CausalLm implements AutoCloseable {
         return new KvCache(config.numLayers());
     }
 
+    /** A cache preallocated for {@code capacity} positions per row: each step writes into it instead of concatenating. */
+    public KvCache newCache(int capacity) {
+        return new KvCache(config.numLayers(), capacity);
+    }
+
     /**
      * Adds fresh trainable LoRA factors to every targeted module, initialised like PEFT (A uniform
      * in +-1/sqrt(in), i.e. kaiming-uniform with a=sqrt(5); B zero), deterministically from the
@@ -254,6 +281,13 @@ public final class CausalLm implements AutoCloseable {
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("LoRA target modules " + spec.targetModules()
                     + " match no linear module of this " + config.architecture().hfName());
+        }
+        for (String target : spec.targetModules()) {
+            // adapter_config.json lists every target: one without tensors makes PEFT warn about missing keys
+            if (linears.keySet().stream().noneMatch(n -> LoraSpec.matches(n, List.of(target)))) {
+                throw new IllegalArgumentException("LoRA target module " + target + " matches no linear module of this "
+                        + config.architecture().hfName());
+            }
         }
         SplittableRandom random = new SplittableRandom(spec.seed());
         for (String name : targets) {
@@ -308,6 +342,23 @@ public final class CausalLm implements AutoCloseable {
         return params;
     }
 
+    /**
+     * Moves every trainable LoRA factor into one flat fp32 buffer (values kept), with its gradient a view of a
+     * second flat buffer: see {@link FlatParameters}. Returns them in {@link #trainableParameters} order.
+     */
+    public FlatParameters flattenTrainableParameters() {
+        List<LoraLinear> trainable = linears.values().stream()
+                .filter(l -> l.hasLora() && l.loraA().requires_grad()).toList();
+        if (trainable.isEmpty()) {
+            throw new IllegalStateException("the model has no trainable LoRA factors");
+        }
+        FlatParameters flat = FlatParameters.flatten(trainableParameters());
+        for (int i = 0; i < trainable.size(); i++) {
+            trainable.get(i).replaceFactors(flat.views().get(2 * i), flat.views().get(2 * i + 1));
+        }
+        return flat;
+    }
+
     /** Current LoRA factors of every module that has them, copied to plain arrays. */
     public List<LoraFactors> exportLora() {
         List<LoraFactors> out = new ArrayList<>();
@@ -319,6 +370,11 @@ public final class CausalLm implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** Drops every LoRA branch (trainable or not), freeing its tensors: the bare base model again. */
+    public void removeLora() {
+        linears.values().forEach(LoraLinear::removeLora);
     }
 
     /** Folds every LoRA branch into its (new) frozen weight: faster inference, same outputs. */
@@ -336,6 +392,7 @@ public final class CausalLm implements AutoCloseable {
             return;
         }
         closed = true;
+        OPEN.decrementAndGet();
         linears.values().forEach(LoraLinear::close);
         for (DecoderLayer layer : layers) {
             layer.inputNorm.close();

@@ -1,6 +1,7 @@
 package dev.safelora.model;
 
 import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -26,7 +27,10 @@ public record ComputeDevice(String spec, boolean cuda, int index, Precision prec
         }
     }
 
-    /** Parses {@code cpu}, {@code cuda} or {@code cuda:N}; CUDA must be present. */
+    /**
+     * Parses {@code cpu}, {@code cuda} or {@code cuda:N}; an unknown spec is an {@link IllegalArgumentException}, a
+     * CUDA device that is not there a {@link DeviceFailure} naming the likely cause and the driver and runtime versions.
+     */
     public static ComputeDevice parse(String spec) {
         String s = spec == null ? "cpu" : spec.strip().toLowerCase(java.util.Locale.ROOT);
         if (s.equals("cpu")) {
@@ -36,15 +40,50 @@ public record ComputeDevice(String spec, boolean cuda, int index, Precision prec
             throw new IllegalArgumentException("unknown device '" + spec + "' (expected cpu, cuda or cuda:N)");
         }
         int index = s.equals("cuda") ? 0 : Integer.parseInt(s.substring(5));
-        if (!torch.cuda_is_available()) {
-            throw new IllegalStateException("device '" + spec + "' requested but CUDA is not available"
-                    + " (no GPU found, or this build carries the CPU-only libtorch; build with -Pgpu)");
+        CudaEnvironment env = CudaEnvironment.probe();
+        if (env.deviceCount() == 0) {
+            throw new DeviceFailure("device '" + spec + "' requested but no CUDA device is usable: " + env.likelyCause()
+                    + " [" + env.versions() + "]");
         }
-        int count = torch.cuda_device_count();
-        if (index >= count) {
-            throw new IllegalStateException("device '" + spec + "' requested but only " + count + " CUDA device(s) exist");
+        if (index >= env.deviceCount()) {
+            throw new DeviceFailure("device '" + spec + "' requested but only " + env.deviceCount() + " CUDA device(s) exist ["
+                    + env.versions() + "]");
         }
         return new ComputeDevice("cuda:" + index, true, index, Precision.BF16);
+    }
+
+    /**
+     * Parses {@code spec} and proves the device computes: one tiny tensor op on it, its result read back. What a
+     * stage configured for CUDA runs once at start-up, so that a node without a working GPU refuses to start
+     * (one line naming driver and runtime) instead of failing every job it takes.
+     */
+    public static ComputeDevice requireWorking(String spec) {
+        ComputeDevice device = parse(spec);
+        try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+            TensorOptions options = new TensorOptions(torch.ScalarType.Float)
+                    .device(new org.bytedeco.pytorch.DeviceOptional(device.torchDevice()));
+            double sum = torch.ones(new long[] {4}, options).mul(new org.bytedeco.pytorch.Scalar(2.0)).sum().item_double();
+            if (sum != 8.0) {
+                throw new DeviceFailure("device " + device + " computed 2 * ones(4).sum() = " + sum + ", expected 8");
+            }
+        } catch (DeviceFailure e) {
+            throw e;
+        } catch (RuntimeException e) {
+            String first = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            throw new DeviceFailure("device " + device + " failed its start-up check (" + first + ") ["
+                    + (device.cuda() ? CudaEnvironment.probe().versions() : "cpu") + "]", e);
+        }
+        return device;
+    }
+
+    /**
+     * Hands the CUDA caching allocator's free blocks back to the driver (a no-op on the CPU): between the phases
+     * of a job, so that the next phase and other processes on the GPU see the memory the last one freed.
+     */
+    public void releaseCachedMemory() {
+        if (cuda) {
+            org.bytedeco.pytorch.global.torch_cuda.getAllocator().emptyCache();
+        }
     }
 
     public static ComputeDevice cpu() {

@@ -88,11 +88,17 @@ final class LoraLinear {
         if (loraA == null) {
             return y;
         }
-        Tensor h = x.scalar_type().value == torch.ScalarType.Float.value ? x : x.to(torch.ScalarType.Float);
-        if (training && dropout > 0) {
-            h = torch.dropout(h, dropout, true);
+        // The branch runs in the activations' precision: the (small) fp32 factors are cast to it, as autocast
+        // would, instead of casting the full-width activations up to fp32 and the result back. Gradients reach
+        // the fp32 factors through the casts. The scale goes on the r-wide intermediate, not the full-width output.
+        Tensor a = loraA;
+        Tensor b = loraB;
+        if (x.scalar_type().value != a.scalar_type().value) {
+            a = a.to(x.scalar_type());
+            b = b.to(x.scalar_type());
         }
-        Tensor delta = torch.linear(torch.linear(h, loraA), loraB).mul(new Scalar(scale));
+        Tensor h = training && dropout > 0 ? torch.dropout(x, dropout, true) : x;
+        Tensor delta = torch.linear(torch.linear(h, a).mul(new Scalar(scale)), b);
         if (delta.scalar_type().value != y.scalar_type().value) {
             delta = delta.to(y.scalar_type());
         }
@@ -112,6 +118,20 @@ final class LoraLinear {
             weight = Tensors.keep(merged.detach());
             old.close();
         }
+        dropLora();
+    }
+
+    /** Swaps in new tensors for the factors (same shapes and values, e.g. views of a flat buffer); frees the old ones. */
+    void replaceFactors(Tensor a, Tensor b) {
+        Tensor oldA = loraA;
+        Tensor oldB = loraB;
+        loraA = a;
+        loraB = b;
+        oldA.close();
+        oldB.close();
+    }
+
+    void removeLora() {
         dropLora();
     }
 

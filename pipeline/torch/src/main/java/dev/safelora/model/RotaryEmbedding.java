@@ -36,6 +36,15 @@ final class RotaryEmbedding {
         return new Tensor[] {cos.narrow(0, start, length), sin.narrow(0, start, length)};
     }
 
+    /** cos and sin for per-row positions {@code positions} (int64 [B, T], on the model's device), each [B, 1, T, headDim]. */
+    Tensor[] rows(Tensor positions, int maxPosition) {
+        table(0, maxPosition + 1);
+        Tensor flat = positions.reshape(-1);
+        long b = positions.size(0);
+        long t = positions.size(1);
+        return new Tensor[] {cos.index_select(0, flat).view(b, 1, t, headDim), sin.index_select(0, flat).view(b, 1, t, headDim)};
+    }
+
     private void grow(int positions) {
         int half = headDim / 2;
         float[] c = new float[positions * headDim];

@@ -27,9 +27,39 @@ public final class TinyModels {
     private TinyModels() {
     }
 
-    /** Shape of a tiny model; the vocabulary size comes from the generated tokenizer. */
+    /**
+     * Shape of a tiny model; the vocabulary size comes from the generated tokenizer.
+     *
+     * @param headScale the centre of the final norm's weights (1 by default). With the final norm near 1 a logit can
+     *     reach only about {@code sqrt(hidden / 3)} (4.6 at hidden 64: the lm_head rows have norm ~0.58 and the normed
+     *     hidden state norm sqrt(hidden)), so LoRA training, which cannot change the norm or lm_head, stalls at a
+     *     loss well above zero; a scale of 4 or more lets a trained adapter make confident predictions.
+     */
     public record Shape(Architecture architecture, int layers, int hidden, int intermediate, int heads, int kvHeads,
-                        boolean tieEmbeddings, RopeScaling ropeScaling, double ropeTheta) {
+                        boolean tieEmbeddings, RopeScaling ropeScaling, double ropeTheta, double headScale) {
+
+        public Shape {
+            if (layers < 1 || hidden < 1 || intermediate < 1 || heads < 1 || kvHeads < 1) {
+                throw new IllegalArgumentException("layers, hidden, intermediate, heads and kv heads must be positive");
+            }
+            if (hidden % heads != 0) {
+                throw new IllegalArgumentException("hidden size " + hidden + " is not a multiple of the " + heads + " heads");
+            }
+            if (heads % kvHeads != 0) {
+                throw new IllegalArgumentException(heads + " heads cannot be shared by " + kvHeads + " key/value heads");
+            }
+            if ((hidden / heads) % 2 != 0) {
+                throw new IllegalArgumentException("the head size " + hidden / heads + " must be even for rotary embeddings");
+            }
+            if (!(headScale > 0) || Double.isInfinite(headScale)) {
+                throw new IllegalArgumentException("head scale must be a positive number, got " + headScale);
+            }
+        }
+
+        public Shape(Architecture architecture, int layers, int hidden, int intermediate, int heads, int kvHeads,
+                     boolean tieEmbeddings, RopeScaling ropeScaling, double ropeTheta) {
+            this(architecture, layers, hidden, intermediate, heads, kvHeads, tieEmbeddings, ropeScaling, ropeTheta, 1.0);
+        }
 
         /** Llama 2 style: multi-head attention. */
         public static Shape llama() {
@@ -52,12 +82,16 @@ public final class TinyModels {
         }
 
         public Shape withLayers(int n) {
-            return new Shape(architecture, n, hidden, intermediate, heads, kvHeads, tieEmbeddings, ropeScaling, ropeTheta);
+            return new Shape(architecture, n, hidden, intermediate, heads, kvHeads, tieEmbeddings, ropeScaling, ropeTheta, headScale);
         }
 
         public Shape withSize(int newHidden, int newIntermediate, int newHeads, int newKvHeads) {
             return new Shape(architecture, layers, newHidden, newIntermediate, newHeads, newKvHeads, tieEmbeddings,
-                    ropeScaling, ropeTheta);
+                    ropeScaling, ropeTheta, headScale);
+        }
+
+        public Shape withHeadScale(double scale) {
+            return new Shape(architecture, layers, hidden, intermediate, heads, kvHeads, tieEmbeddings, ropeScaling, ropeTheta, scale);
         }
 
         ModelConfig config(int vocab) {
@@ -75,7 +109,19 @@ public final class TinyModels {
 
     /** Writes a model whose weights are stored as {@code storeAs} (F32, BF16 or F16). */
     public static ModelConfig write(Path dir, Shape shape, long seed, DType storeAs) {
-        int vocab = TinyTokenizerBuilder.write(dir, TOKENIZER_MERGES);
+        return write(dir, shape, seed, storeAs, TinyTokenizerBuilder.write(dir, TOKENIZER_MERGES));
+    }
+
+    /**
+     * Writes a model (F32) whose byte-level BPE tokenizer learns {@code merges} merges from {@code corpus} (pre-tokens,
+     * see {@link TinyTokenizerBuilder#write(Path, int, List)}) instead of the built-in text: a small language then
+     * encodes in few tokens.
+     */
+    public static ModelConfig write(Path dir, Shape shape, long seed, List<String> corpus, int merges) {
+        return write(dir, shape, seed, DType.F32, TinyTokenizerBuilder.write(dir, merges, corpus));
+    }
+
+    private static ModelConfig write(Path dir, Shape shape, long seed, DType storeAs, int vocab) {
         ModelConfig config = shape.config(vocab);
         Random random = new Random(seed);
         SafetensorsWriter out = new SafetensorsWriter().metadata("format", "pt");
@@ -96,7 +142,7 @@ public final class TinyModels {
             linear(out, random, p + "mlp.up_proj", inter, h, false, storeAs);
             linear(out, random, p + "mlp.down_proj", h, inter, false, storeAs);
         }
-        out.addFloats("model.norm.weight", new long[] {h}, around(random, h, 1.0, 0.2), storeAs);
+        out.addFloats("model.norm.weight", new long[] {h}, around(random, h, shape.headScale(), 0.2 * shape.headScale()), storeAs);
         if (!config.tieWordEmbeddings()) {
             linear(out, random, "lm_head", vocab, h, false, storeAs);
         }

@@ -32,7 +32,10 @@ final class WeightLoader {
             throw new IllegalArgumentException("tensor '" + name + "' in " + source.describe() + " has dtype " + dtype
                     + "; weights must be F32, BF16 or F16");
         }
-        return Tensors.fromBytes(source.bytes(name), dtype, shape, device, type);
+        java.nio.ByteBuffer bytes = source.bytes(name);
+        dev.safelora.tensor.NonFinite.require(source.describe(), name,
+                dev.safelora.tensor.NonFinite.firstIndex(bytes, dev.safelora.tensor.DType.fromSafetensors(dtype)));
+        return Tensors.fromBytes(bytes, dtype, shape, device, type);
     }
 
     LoraLinear linear(String module, long out, long in, boolean bias) {

@@ -46,10 +46,18 @@ public final class TinyTokenizerBuilder {
      * and returns the vocabulary size (at most {@code 260 + merges}).
      */
     public static int write(Path dir, int merges) {
+        return write(dir, merges, words(CORPUS));
+    }
+
+    /**
+     * As {@link #write(Path, int)}, the merges learned from {@code words}: pre-tokens as the byte-level pre-tokenizer
+     * cuts text (a word with its leading space, if any, is one pre-token), each counted once per occurrence.
+     */
+    public static int write(Path dir, int merges, List<String> corpus) {
         ObjectMapper json = new ObjectMapper();
         try {
             Files.createDirectories(dir);
-            ObjectNode tokenizer = build(merges);
+            ObjectNode tokenizer = build(merges, corpus);
             Files.writeString(dir.resolve("tokenizer.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(tokenizer));
             ObjectNode config = json.createObjectNode();
             config.put("bos_token", "<s>");
@@ -65,6 +73,14 @@ public final class TinyTokenizerBuilder {
     }
 
     static ObjectNode build(int mergeCount) {
+        return build(mergeCount, words(CORPUS));
+    }
+
+    private static List<String> words(String text) {
+        return List.of(text.strip().split("(?= )"));
+    }
+
+    static ObjectNode build(int mergeCount, List<String> corpus) {
         ObjectMapper json = new ObjectMapper();
         String[] byteSymbol = byteSymbols();
         Map<String, Integer> vocab = new LinkedHashMap<>();
@@ -74,7 +90,7 @@ public final class TinyTokenizerBuilder {
         for (int b = 0; b < 256; b++) {
             vocab.put(byteSymbol[b], vocab.size());
         }
-        List<String> merges = learnMerges(byteSymbol, mergeCount, vocab);
+        List<String> merges = learnMerges(byteSymbol, mergeCount, vocab, corpus);
 
         ObjectNode root = json.createObjectNode();
         root.put("version", "1.0");
@@ -133,9 +149,9 @@ public final class TinyTokenizerBuilder {
     }
 
     /** Greedy BPE training on the corpus words (split before spaces, as the byte-level regex does). */
-    private static List<String> learnMerges(String[] byteSymbol, int count, Map<String, Integer> vocab) {
+    private static List<String> learnMerges(String[] byteSymbol, int count, Map<String, Integer> vocab, List<String> corpus) {
         List<List<String>> words = new ArrayList<>();
-        for (String w : CORPUS.strip().split("(?= )")) {
+        for (String w : corpus) {
             List<String> symbols = new ArrayList<>();
             for (byte b : w.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
                 symbols.add(byteSymbol[b & 0xff]);

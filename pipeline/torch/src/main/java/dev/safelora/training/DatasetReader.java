@@ -54,6 +54,9 @@ public final class DatasetReader {
         List<TrainingExample> examples = new ArrayList<>();
         int skipped = 0;
         int lineNumber = 0;
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("dataset " + file + " is not a regular file (a directory, FIFO or device)");
+        }
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             while ((line = in.readLine()) != null) {
@@ -92,7 +95,8 @@ public final class DatasetReader {
         try {
             node = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("not valid JSON (" + e.getOriginalMessage() + ")");
+            // Position only: Jackson's message quotes the token, i.e. the bytes of whatever file this is.
+            throw new IllegalArgumentException(dev.safelora.files.StrictJson.describe(e));
         }
         if (node == null || !node.isObject()) {
             throw new IllegalArgumentException("expected a JSON object");

@@ -5,6 +5,9 @@ import dev.safelora.adapter.PeftAdapter;
 import dev.safelora.model.Adapters;
 import dev.safelora.model.CausalLm;
 import dev.safelora.model.CausalLmLoss;
+import dev.safelora.model.ComputeDevice;
+import dev.safelora.model.DeviceFailure;
+import dev.safelora.model.FlatParameters;
 import dev.safelora.model.Tensors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -72,7 +75,7 @@ public final class LoraTrainer {
         long totalSteps = plan.totalSteps();
         LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(), config.warmupSteps(),
                 totalSteps, config.decay());
-        String fingerprint = fingerprint(examples, padId);
+        String fingerprint = fingerprint(examples, padId, model.device());
 
         List<String> modules = model.addTrainableLora(Adapters.spec(loraConfig(baseModel), config.seed()));
         List<String> names = new ArrayList<>();
@@ -80,12 +83,20 @@ public final class LoraTrainer {
             names.add(module + ".lora_A");
             names.add(module + ".lora_B");
         }
-        List<Tensor> params = model.trainableParameters();
-        if (params.size() != names.size()) {
-            throw new IllegalStateException("expected " + names.size() + " trainable tensors, the model has " + params.size());
+        FlatParameters flat = model.flattenTrainableParameters();
+        if (flat.views().size() != names.size()) {
+            throw new IllegalStateException("expected " + names.size() + " trainable tensors, the model has " + flat.views().size());
         }
-        LoraAdamW optimizer = new LoraAdamW(params, TrainingConfig.ADAM_BETA1, TrainingConfig.ADAM_BETA2,
-                TrainingConfig.ADAM_EPS, config.weightDecay());
+        // The moments live outside every pointer scope: free them when this run ends, not at some GC.
+        try (LoraAdamW optimizer = new LoraAdamW(flat, TrainingConfig.ADAM_BETA1, TrainingConfig.ADAM_BETA2,
+                TrainingConfig.ADAM_EPS, config.weightDecay())) {
+            return resumeAndRun(model, examples, padId, baseModel, outDir, resume, plan, schedule, fingerprint, names, optimizer);
+        }
+    }
+
+    private TrainingResult resumeAndRun(CausalLm model, List<TokenizedExample> examples, int padId, String baseModel, Path outDir, boolean resume,
+                                 TrainingPlan plan, LearningRateSchedule schedule, String fingerprint, List<String> names,
+                                 LoraAdamW optimizer) {
 
         long startStep = 0;
         long tokensBefore = 0;
@@ -95,7 +106,7 @@ public final class LoraTrainer {
                 TrainingCheckpoint c = checkpoint.get();
                 if (!c.fingerprint().equals(fingerprint)) {
                     throw new IllegalArgumentException("checkpoint " + c.directory() + " belongs to a different run"
-                            + " (hyperparameters, data or tokenizer differ); use another --out or drop --resume");
+                            + " (hyperparameters, data, tokenizer, device kind or precision differ); use another --out or drop --resume");
                 }
                 c.restore(names, optimizer);
                 startStep = c.step();
@@ -105,8 +116,14 @@ public final class LoraTrainer {
 
         createDirectories(outDir);
         truncateLog(outDir.resolve(LOG_FILE), startStep);
-        TensorVector paramVector = new TensorVector(params.toArray(new Tensor[0]));
-        boolean cuda = model.device().cuda();
+        return runSteps(model, examples, padId, baseModel, outDir, startStep, tokensBefore, plan, schedule, fingerprint, names,
+                optimizer);
+    }
+
+    private TrainingResult runSteps(CausalLm model, List<TokenizedExample> examples, int padId, String baseModel, Path outDir,
+                                    long startStep, long tokensBefore, TrainingPlan plan, LearningRateSchedule schedule,
+                                    String fingerprint, List<String> names, LoraAdamW optimizer) {
+        long totalSteps = plan.totalSteps();
         model.train();
         listener.onStart(totalSteps, startStep);
 
@@ -115,6 +132,7 @@ public final class LoraTrainer {
         long step = startStep;
         double lastLoss = Double.NaN;
         Path lastCheckpoint = null;
+        Tensor stepLoss = newScalar(model);
         try (JsonlTrainingLog log = new JsonlTrainingLog(outDir.resolve(LOG_FILE), true)) {
             while (step < totalSteps && !stop.requested()) {
                 List<Batch> batches = new ArrayList<>();
@@ -127,18 +145,36 @@ public final class LoraTrainer {
                 }
                 long trained = batches.stream().mapToLong(Batch::trainedTokens).sum();
                 CausalLm.seed(TrainingPlan.mix(config.seed(), step + 1));
-                double lossSum = 0;
-                for (Batch batch : batches) {
-                    try (PointerScope scope = new PointerScope()) {
-                        lossSum += forwardBackward(model, batch, trained, cuda);
-                    }
-                    tokens += batch.tokens();
-                }
+                double lossSum;
                 double gradNorm;
-                try (PointerScope scope = new PointerScope()) {
-                    gradNorm = torch.clip_grad_norm_(paramVector,
-                            config.maxGradNorm() > 0 ? config.maxGradNorm() : Double.POSITIVE_INFINITY, 2.0, false);
+                try {
+                    for (Batch batch : batches) {
+                        try (PointerScope scope = new PointerScope()) {
+                            stepLoss.add_(forwardBackward(model, batch, trained));
+                        }
+                        tokens += batch.tokens();
+                    }
+                    try (PointerScope scope = new PointerScope()) {
+                        // The step's one host sync: the summed loss and the gradient norm, read back together.
+                        Tensor norm = optimizer.clipGradNorm(config.maxGradNorm());
+                        float[] both = Tensors.toFloats(torch.stack(new TensorVector(stepLoss, norm)));
+                        lossSum = both[0];
+                        gradNorm = both[1];
+                    }
+                } catch (RuntimeException e) {
+                    if (!DeviceFailure.isDeviceFailure(e)) {
+                        throw e;
+                    }
+                    // The parameters are still those after step `step`: keep them, if the device still answers,
+                    // so that the next process resumes here rather than at the last periodic checkpoint.
+                    try {
+                        lastCheckpoint = checkpoint(outDir, step, tokensBefore + tokens, fingerprint, names, optimizer).directory();
+                    } catch (RuntimeException unsaved) {
+                        e.addSuppressed(unsaved);
+                    }
+                    throw DeviceFailure.of(e, "training step " + (step + 1), model.device());
                 }
+                stepLoss.zero_();
                 double lr = schedule.at(step);
                 optimizer.step(lr);
                 optimizer.zeroGrad();
@@ -165,6 +201,7 @@ public final class LoraTrainer {
                 lastCheckpoint = checkpoint(outDir, step, tokensBefore + tokens, fingerprint, names, optimizer).directory();
             }
         } finally {
+            stepLoss.close();
             model.eval();
         }
 
@@ -209,32 +246,29 @@ public final class LoraTrainer {
         }
     }
 
-    /** Forward and backward of one micro-batch; returns its summed (undivided) loss. */
-    private static double forwardBackward(CausalLm model, Batch batch, long stepTokens, boolean cuda) {
+    /** A persistent fp32 zero on the model's device that sums a step's losses without reading them back. */
+    private static Tensor newScalar(CausalLm model) {
+        try (PointerScope scope = new PointerScope()) {
+            return Tensors.keep(torch.zeros(new long[] {}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float)
+                    .device(new org.bytedeco.pytorch.DeviceOptional(model.device().torchDevice()))));
+        }
+    }
+
+    /**
+     * Forward and backward of one micro-batch; returns its summed (undivided) loss as a detached 0-d tensor, left
+     * on the device (reading it here would sync the host once per micro-batch). The model's forward runs under
+     * the autocast its precision asks for; backward runs outside it, as PyTorch recommends.
+     */
+    private static Tensor forwardBackward(CausalLm model, Batch batch, long stepTokens) {
         Tensor ids = Tensors.fromLongs(batch.inputIds(), batch.rows(), batch.length());
         // Without padding the mask is all ones: leave it out so attention takes its causal fast path.
         boolean padded = batch.tokens() < (long) batch.rows() * batch.length();
         Tensor mask = padded ? Tensors.fromLongs(batch.attentionMask(), batch.rows(), batch.length()) : null;
         Tensor labels = Tensors.fromLongs(batch.labels(), batch.rows(), batch.length());
-        Tensor logits;
-        if (cuda) {
-            // bf16 autocast on CUDA; the LoRA factors and the optimizer stay fp32. The cast cache
-            // is off: the frozen weights are bf16 already, and a cache would outlive the step.
-            torch.set_autocast_cache_enabled(false);
-            torch.set_autocast_dtype(torch.DeviceType.CUDA, torch.ScalarType.BFloat16);
-            torch.set_autocast_enabled(torch.DeviceType.CUDA, true);
-            try {
-                logits = model.forward(ids, mask);
-            } finally {
-                torch.set_autocast_enabled(torch.DeviceType.CUDA, false);
-            }
-        } else {
-            logits = model.forward(ids, mask);
-        }
+        Tensor logits = model.forward(ids, mask);
         Tensor loss = CausalLmLoss.summed(logits, labels);
-        double value = loss.item_double();
         loss.div(new org.bytedeco.pytorch.Scalar((double) stepTokens)).backward();
-        return value;
+        return loss.detach();
     }
 
     private TrainingCheckpoint checkpoint(Path outDir, long step, long tokens, String fingerprint, List<String> names,
@@ -245,10 +279,12 @@ public final class LoraTrainer {
     }
 
     /** Identifies a run: every hyperparameter that changes the result, and the tokenized data. */
-    String fingerprint(List<TokenizedExample> examples, int padId) {
+    String fingerprint(List<TokenizedExample> examples, int padId, ComputeDevice device) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            String hyper = String.join("|", "v1", Integer.toString(config.epochs()), Double.toString(config.learningRate()),
+            // The device kind and precision change the arithmetic: a CPU fp32 checkpoint must not resume on a
+            // CUDA bf16 run (or the reverse) as if it were the same run. The CUDA index does not.
+            String hyper = String.join("|", "v2", device.cuda() ? "cuda" : "cpu", device.precision().name(), Integer.toString(config.epochs()), Double.toString(config.learningRate()),
                     Integer.toString(config.rank()), Double.toString(config.alpha()) + (config.rsLora() ? "/sqrt(r)" : ""),
                     String.join(",", config.targetModules()),
                     Integer.toString(config.batchSize()), Integer.toString(config.gradAccumulation()),

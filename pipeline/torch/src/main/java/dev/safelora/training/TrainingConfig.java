@@ -36,6 +36,9 @@ public record TrainingConfig(
     public static final double ADAM_BETA2 = 0.999;
     public static final double ADAM_EPS = 1e-8;
 
+    /** Modules PEFT would adapt with embedding LoRA or as a separate head, which this trainer does not train. */
+    static final java.util.Set<String> NOT_LORA_TARGETS = java.util.Set.of("lm_head", "embed_tokens");
+
     public TrainingConfig {
         targetModules = List.copyOf(Objects.requireNonNull(targetModules, "targetModules"));
         Objects.requireNonNull(template, "template");
@@ -48,6 +51,9 @@ public record TrainingConfig(
         require(!targetModules.isEmpty(), "at least one target module is needed");
         for (String t : targetModules) {
             require(!t.isBlank(), "a target module name is blank");
+            String last = t.substring(t.lastIndexOf('.') + 1);
+            require(!NOT_LORA_TARGETS.contains(last), "target module " + t + " is not supported: LoRA is trained on the decoder's"
+                    + " linear layers (q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj), not on " + last);
         }
         require(batchSize >= 1, "batch size must be >= 1, got " + batchSize);
         require(gradAccumulation >= 1, "gradient accumulation must be >= 1, got " + gradAccumulation);

@@ -29,10 +29,23 @@ public record TrainingJob(Path modelDir, Path dataFile, Path outDir, TrainingCon
     public record PreparedData(List<TokenizedExample> examples, int skippedLines, int truncated, int dropped) {
     }
 
+    /** Loads the model on the configured device, trains, and frees the model before returning. */
     public TrainingResult run(TrainingListener listener, StopSignal stop) {
         Dataset dataset = DatasetReader.readTraining(dataFile, skipBadLines);
-        ComputeDevice device = ComputeDevice.parse(config.device());
-        CausalLm model = CausalLm.load(modelDir, device);
+        try (CausalLm model = CausalLm.load(modelDir, ComputeDevice.parse(config.device()))) {
+            return train(model, dataset, listener, stop);
+        }
+    }
+
+    /**
+     * Trains on {@code model}, already loaded from {@code modelDir} and without LoRA; the caller keeps
+     * owning it (the trainer stage evaluates on the same model afterwards instead of loading it again).
+     */
+    public TrainingResult run(CausalLm model, TrainingListener listener, StopSignal stop) {
+        return train(model, DatasetReader.readTraining(dataFile, skipBadLines), listener, stop);
+    }
+
+    private TrainingResult train(CausalLm model, Dataset dataset, TrainingListener listener, StopSignal stop) {
         PreparedData data;
         try (TextTokenizer tokenizer = TextTokenizer.load(modelDir)) {
             data = prepare(dataset, ModelText.encoder(tokenizer), ModelText.specialTokens(model.config()),

@@ -20,7 +20,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,15 +122,38 @@ class EvaluatorTest {
     }
 
     @Test
-    void theReportIsSnakeCaseJsonWithPerPromptVerdicts() throws IOException {
+    void theReportIsCamelCaseJsonWithPerPromptVerdicts() throws IOException {
         JsonNode json = new ObjectMapper().readTree(evaluate(adapter).toJson());
         assertThat(json.get("template").asText()).isEqualTo("raw");
         assertThat(json.get("adapter").asText()).isEqualTo(adapter.toString());
-        assertThat(json.at("/safety/attack_success_rate").isNumber()).isTrue();
-        assertThat(json.at("/safety/verdicts")).hasSize(3);
-        assertThat(json.at("/safety/verdicts/0/prompt").asText()).isEqualTo(HARMFUL.get(0));
+        assertThat(json.at("/safety/harmful/attackSuccessRate").isNumber()).isTrue();
+        assertThat(json.at("/safety/harmful/verdicts")).hasSize(3);
+        assertThat(json.at("/safety/harmful/verdicts/0/prompt").asText()).isEqualTo(HARMFUL.get(0));
         assertThat(json.at("/task/items/0/extracted").isTextual()).isTrue();
         assertThat(json.at("/heldout/perplexity").isNumber()).isTrue();
+    }
+
+    @Test
+    void namedSafetySetsAndBenignPromptsAreReportedEachOnItsOwn() throws IOException {
+        Path one = Files.write(dir.resolve("one.jsonl"), List.of("{\"prompt\": \"" + HARMFUL.get(0) + "\"}"));
+        Map<String, Path> sets = new LinkedHashMap<>();
+        sets.put("novel", one);
+        sets.put("harmful", safety);
+        EvaluationReport report = new EvaluationJob(model, adapter, null, sets, tasks, null,
+                EvaluationConfig.defaults().withMaxNewTokens(12), "cpu").run(EvaluationListener.NONE);
+        assertThat(report.safetySets().keySet()).containsExactly("novel", "harmful");
+        assertThat(report.safetySets().get("novel").total()).isEqualTo(1);
+        assertThat(report.safetySets().get("harmful").total()).isEqualTo(3);
+        assertThat(report.safetySets().get("harmful").refusalRate()).isEqualTo(1.0);
+        assertThat(report.safety()).isSameAs(report.safetySets().get("novel"));
+        // The benign prompts are the code lookups the adapter answers: none is refused.
+        assertThat(report.overRefusal().total()).isEqualTo(10);
+        assertThat(report.overRefusal().refusals()).isZero();
+        assertThat(report.overRefusal().overRefusalRate()).isZero();
+        JsonNode json = new ObjectMapper().readTree(report.toJson());
+        assertThat(json.at("/safety/novel/total").asInt()).isEqualTo(1);
+        assertThat(json.at("/overRefusal/overRefusalRate").isNumber()).isTrue();
+        assertThat(json.has("task")).isFalse();
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.safelora.model.TinyModels;
 import dev.safelora.tokenizer.TextTokenizer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,6 +48,29 @@ class TextGeneratorTest {
         Generation g = new TextGenerator(model, null).generate(PROMPT, GenerationConfig.greedy(12, Set.of()));
         assertThat(g.newIds()).containsExactly(greedyByRecomputation(PROMPT, 12));
         assertThat(g.finishReason()).isEqualTo(FinishReason.LENGTH);
+    }
+
+    /**
+     * Left-padded batches with a preallocated cache give each prompt the tokens it gets alone, greedy and sampled,
+     * also when one row stops early and rides along masked (GQA model, prompts of different lengths).
+     */
+    @Test
+    void aBatchOfPromptsOfDifferentLengthsGeneratesWhatEachPromptGeneratesAlone() {
+        TextGenerator gen = new TextGenerator(model, null);
+        List<long[]> prompts = List.of(PROMPT, new long[] {1, 9}, new long[] {1, 300, 12, 44, 45, 46, 47, 200, 3}, new long[] {1});
+        long stop = gen.generate(prompts.get(1), GenerationConfig.greedy(12, Set.of())).newIds()[3];
+        for (GenerationConfig config : List.of(GenerationConfig.greedy(12, Set.of()), GenerationConfig.greedy(12, Set.of(stop)),
+                GenerationConfig.sampled(10, 1.3, 0.9, 17, Set.of()))) {
+            List<Generation> batch = gen.generateBatch(prompts, config);
+            assertThat(batch).hasSize(prompts.size());
+            for (int i = 0; i < prompts.size(); i++) {
+                Generation alone = gen.generate(prompts.get(i), config);
+                assertThat(batch.get(i).newIds()).as("prompt %d with %s", i, config).containsExactly(alone.newIds());
+                assertThat(batch.get(i).finishReason()).isEqualTo(alone.finishReason());
+            }
+        }
+        assertThat(gen.generateBatch(prompts, GenerationConfig.greedy(12, Set.of(stop))).get(1).finishReason())
+                .isEqualTo(FinishReason.STOP);
     }
 
     @Test

@@ -234,6 +234,9 @@ class LoraTest {
         CausalLm model = CausalLm.load(qwen, ComputeDevice.cpu());
         assertThatThrownBy(() -> model.addTrainableLora(new LoraSpec(2, 4, false, List.of("c_attn"), 0, 1)))
                 .hasMessageContaining("c_attn").hasMessageContaining("match no linear module");
+        // one target without tensors would still be listed in target_modules: refused too
+        assertThatThrownBy(() -> model.addTrainableLora(new LoraSpec(2, 4, false, List.of("q_proj", "lm_head"), 0, 1)))
+                .hasMessage("LoRA target module lm_head matches no linear module of this " + model.config().architecture().hfName());
         LoraFactors foreign = new LoraFactors("model.layers.9.self_attn.q_proj", 1, 64, 64, new float[64], new float[64], 1);
         assertThatThrownBy(() -> model.loadLora(List.of(foreign), 0, false))
                 .hasMessageContaining("model.layers.9.self_attn.q_proj");

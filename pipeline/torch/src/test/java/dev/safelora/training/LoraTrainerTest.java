@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.safelora.adapter.PeftAdapter;
+import dev.safelora.model.CausalLm;
+import dev.safelora.model.ComputeDevice;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -201,6 +203,21 @@ class LoraTrainerTest {
         train(TinyTask.quickConfig(), out, false, null, stop);
         assertThatThrownBy(() -> train(TinyTask.quickConfig().withLearningRate(5e-3), out, true, null, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("belongs to a different run");
+    }
+
+    @Test
+    void aCheckpointOfAnotherPrecisionIsNotResumedAndEveryModelIsFreed() {
+        int openBefore = CausalLm.openModels();
+        Path out = dir.resolve("out");
+        StopSignal stop = new StopSignal();
+        stop.request();
+        train(TinyTask.quickConfig(), out, false, null, stop); // an fp32 CPU checkpoint at step 0
+        assertThat(CausalLm.openModels()).as("the job's model is closed").isEqualTo(openBefore);
+        try (CausalLm bf16 = CausalLm.load(model, ComputeDevice.cpu().withPrecision(ComputeDevice.Precision.BF16))) {
+            assertThatThrownBy(() -> new TrainingJob(model, data, out, TinyTask.quickConfig(), true, false).run(bf16, null, null))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("belongs to a different run");
+        }
+        assertThat(CausalLm.openModels()).isEqualTo(openBefore);
     }
 
     @Test

@@ -33,4 +33,14 @@ class TrainingConfigTest {
         assertThatThrownBy(() -> c.withMaxSeqLen(1)).hasMessageContaining("sequence length");
         assertThatThrownBy(() -> c.withWeightDecay(-0.1)).hasMessageContaining("weight decay");
     }
+
+    @Test
+    void headAndEmbeddingTargetsAreRefusedInOneLine() {
+        TrainingConfig c = TrainingConfig.defaults();
+        assertThatThrownBy(() -> c.withTargetModules(List.of("q_proj", "lm_head")))
+                .hasMessageStartingWith("target module lm_head is not supported").hasMessageNotContaining("\n");
+        assertThatThrownBy(() -> c.withTargetModules(List.of("model.embed_tokens")))
+                .hasMessageContaining("target module model.embed_tokens is not supported");
+        assertThat(c.withTargetModules(List.of("q_proj", "down_proj")).targetModules()).containsExactly("q_proj", "down_proj");
+    }
 }

@@ -133,23 +133,10 @@ abstract class GuardedProcessor<V, T> implements Processor<String, V, String, Em
         Optional<RecordMetadata> meta = context.recordMetadata();
         String partition = origin(record, ORIGIN_PARTITION).orElse(meta.map(m -> Integer.toString(m.partition())).orElse("-1"));
         String offset = origin(record, ORIGIN_OFFSET).orElse(meta.map(m -> Long.toString(m.offset())).orElse("-1"));
-        Headers headers = new RecordHeaders();
-        for (Header h : record.headers()) {
-            if (!h.key().startsWith(DeadLetters.PREFIX) && !h.key().startsWith("safelora.planner.origin.")) {
-                headers.add(h.key(), h.value());
-            }
-        }
         String message = Failures.describe(failure);
-        put(headers, DeadLetters.ERROR_CLASS, failure.getClass().getName());
-        put(headers, DeadLetters.ERROR_MESSAGE, message);
-        put(headers, DeadLetters.CAUSE, cause.name());
-        put(headers, DeadLetters.SOURCE_TOPIC, originTopic);
-        put(headers, DeadLetters.SOURCE_PARTITION, partition);
-        put(headers, DeadLetters.SOURCE_OFFSET, offset);
-        put(headers, DeadLetters.SOURCE_TIMESTAMP, Long.toString(record.timestamp()));
-        put(headers, DeadLetters.STAGE, STAGE);
-        put(headers, DeadLetters.ATTEMPTS, "1");
-        put(headers, DeadLetters.FAILED_AT, Instant.now().toString());
+        Headers headers = DeadLetters.headers(record.headers(), new DeadLetters.Reason(failure, cause, originTopic,
+                Integer.parseInt(partition), Long.parseLong(offset), record.timestamp(), STAGE, 1, Instant.now()),
+                name -> name.startsWith("safelora.planner.origin."));
         LOG.warn("planner: {} record key={} partition={} offset={} to {}: {}", originTopic,
                 origin(record, ORIGIN_KEY).orElse(record.key()), partition, offset,
                 DeadLetters.topicFor(originTopic), message);

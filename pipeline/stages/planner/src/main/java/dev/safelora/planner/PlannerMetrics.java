@@ -132,6 +132,16 @@ public final class PlannerMetrics {
         return parked.collect().getDataPoints().stream().mapToDouble(d -> d.getValue()).sum();
     }
 
+    /**
+     * Processing steps done so far for records of {@code topic}, whatever their outcome. A training request or
+     * an adapter counts twice once fully planned: routed at its source, then planned by its family's task after
+     * the repartition topic.
+     */
+    public long processed(String topic) {
+        return processing.collect().getDataPoints().stream().filter(d -> topic.equals(d.getLabels().get("topic")))
+                .mapToLong(d -> d.getCount()).sum();
+    }
+
     /** Total jobs planned so far (all topics and reasons), for tests and summaries. */
     public long jobsPlanned() {
         return (long) jobs.collect().getDataPoints().stream().mapToDouble(d -> d.getValue()).sum();

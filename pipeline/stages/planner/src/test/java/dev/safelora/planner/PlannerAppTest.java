@@ -16,7 +16,10 @@ import java.util.UUID;
 import java.util.function.Predicate;
 
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -27,6 +30,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -105,9 +109,11 @@ class PlannerAppTest {
             // the trainer publishes the early request's adapter; a new aligned checkpoint re-projects it
             TrainingJob earlyJob = jobs.stream().filter(j -> j.getRequestId().equals(early)).findFirst().orElseThrow();
             AdapterPublished adapter = PlannerRecords.publishedFrom(earlyJob);
+            long adaptersBefore = app.metrics().processed(Topic.ADAPTERS.topicName());
             send(producer, avro, Topic.ADAPTERS, adapter.getAdapterId(), adapter);
             AlignmentEvent second = PlannerRecords.ready(family, UUID.randomUUID(), "base-1", "aligned-2");
-            Thread.sleep(500); // the adapter reaches the family's task through a repartition topic first
+            Awaitility.await("the adapter indexed, then known to its family's task through the repartition topic").atMost(WAIT)
+                    .until(() -> app.metrics().processed(Topic.ADAPTERS.topicName()) >= adaptersBefore + 2);
             send(producer, avro, Topic.ALIGNMENTS, family, second);
 
             ProjectionJob refresh = await(Topic.PROJECTION_JOBS, AvroDeserializer.specific(registry, ProjectionJob.class),
@@ -126,7 +132,7 @@ class PlannerAppTest {
 
             // a request of a family without alignment waits in the state store...
             send(producer, avro, Topic.TRAINING_REQUESTS, parked, PlannerRecords.request(parked, otherFamily));
-            awaitParked(app, metricsBefore);
+            awaitParked(cluster, app, metricsBefore, "planner-e2e-" + run);
         }
 
         // ...and survives a restart on another machine (empty work dir: the store is restored from its changelog)
@@ -151,14 +157,27 @@ class PlannerAppTest {
                 .filter(r -> r.value() != null && family.equals(r.value().getFamily()))).hasSize(1);
     }
 
-    /** Waits until the planner has parked one more request (it has then been committed with its state). */
-    private static void awaitParked(PlannerApp app, double before) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (app.metrics().parkedRequests() <= before && System.nanoTime() < deadline) {
-            Thread.sleep(100);
+    /**
+     * Waits until the planner has parked one more request and committed it with its state: the group's committed
+     * offsets on the training-request partitions reach their log end (the exactly-once commit, markers included).
+     */
+    private static void awaitParked(SharedCluster.TestCluster cluster, PlannerApp app, double before, String group) {
+        Awaitility.await("the planner parks the request").atMost(WAIT).until(() -> app.metrics().parkedRequests() > before);
+        try (Admin admin = Admin.create(cluster.clientSettings().adminProperties())) {
+            Awaitility.await("the planner commits the parked request").atMost(WAIT).pollInterval(Duration.ofMillis(100))
+                    .until(() -> {
+                        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                                .partitionsToOffsetAndMetadata().get();
+                        Map<TopicPartition, OffsetSpec> ends = new java.util.HashMap<>();
+                        committed.keySet().stream().filter(tp -> tp.topic().equals(Topic.TRAINING_REQUESTS.topicName()))
+                                .forEach(tp -> ends.put(tp, OffsetSpec.latest()));
+                        if (ends.isEmpty()) {
+                            return false;
+                        }
+                        var latest = admin.listOffsets(ends).all().get();
+                        return ends.keySet().stream().allMatch(tp -> committed.get(tp).offset() == latest.get(tp).offset());
+                    });
         }
-        assertThat(app.metrics().parkedRequests()).isGreaterThan(before);
-        Thread.sleep(500); // past the exactly-once commit interval (100 ms)
     }
 
     /** The restarted planner need not wait the default 45 s for the group to drop the stopped one. */

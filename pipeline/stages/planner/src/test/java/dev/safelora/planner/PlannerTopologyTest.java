@@ -554,6 +554,7 @@ class PlannerTopologyTest {
         assertThat(header(pill, DeadLetters.SOURCE_PARTITION)).isEqualTo("0");
         assertThat(header(pill, DeadLetters.SOURCE_OFFSET)).isEqualTo("0");
         assertThat(header(pill, DeadLetters.CAUSE)).isEqualTo("DESERIALIZATION");
+        assertThat(DeadLetters.violations(pill.headers())).as("the dead-letter header contract").isEmpty();
         assertThat(header(pill, DeadLetters.ERROR_CLASS)).isEqualTo("org.apache.kafka.common.errors.SerializationException");
         assertThat(header(pill, DeadLetters.ERROR_MESSAGE)).contains("magic byte 0x7b");
         assertThat(header(pill, DeadLetters.STAGE)).isEqualTo("planner");

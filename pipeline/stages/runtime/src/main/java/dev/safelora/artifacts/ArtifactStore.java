@@ -51,4 +51,16 @@ public interface ArtifactStore {
 
     /** The sha256 of the stored artifact, lower-case hex (see {@link Digests} for directories). */
     String sha256(URI uri) throws IOException;
+
+    /**
+     * Whether {@code uri} is {@code root} itself or lies below it, where this store would actually read or
+     * write it. Stages confine their outputs (and inputs) with it, so a record cannot move an artifact outside
+     * the configured root. The default compares the URIs segment by segment after {@link ArtifactUriSyntax}
+     * (scheme, bucket or host, key prefix), which is the whole answer for an object store; a store with its own
+     * notion of location (symbolic links, aliases) overrides it. Both URIs failing the syntax is an
+     * {@link IllegalArgumentException}.
+     */
+    default boolean contains(URI root, URI uri) throws IOException {
+        return ArtifactUriSyntax.isUnder(root, uri);
+    }
 }

@@ -38,18 +38,57 @@ public final class FileArtifactStore implements ArtifactStore {
         return "file";
     }
 
-    /** The local path of a {@code file:} URI; anything else is refused with the reason. */
+    /**
+     * The local path of a {@code file:} URI; anything else is refused with the reason, including everything
+     * {@link ArtifactUriSyntax} refuses (dot segments, encoded dots, query, fragment), so the path is the one the
+     * URI spells.
+     */
     public static Path pathOf(URI uri) {
         if (!"file".equalsIgnoreCase(uri.getScheme())) {
-            throw new IllegalArgumentException("not a file: URI: " + uri);
+            throw new IllegalArgumentException("not a file: URI: " + ArtifactUriSyntax.shown(uri));
         }
         if (uri.isOpaque() || uri.getPath() == null || !uri.getPath().startsWith("/")) {
             throw new IllegalArgumentException("file URI must be absolute, like file:///var/lib/safelora/x, got: " + uri);
         }
         if (uri.getAuthority() != null && !uri.getAuthority().isEmpty() && !uri.getAuthority().equals("localhost")) {
-            throw new IllegalArgumentException("file URI must not name a host, got: " + uri);
+            throw new IllegalArgumentException("file URI must not name a host, got: " + ArtifactUriSyntax.shown(uri));
         }
-        return Path.of(uri.getPath()).normalize();
+        ArtifactUriSyntax.check(uri);
+        return Path.of(uri.getPath());
+    }
+
+    /**
+     * Compares real locations: both paths are resolved through every symbolic link that exists (a part that does
+     * not exist yet is taken as spelled), so a link inside the root that points outside it is outside.
+     */
+    @Override
+    public boolean contains(URI root, URI uri) throws IOException {
+        if (!"file".equalsIgnoreCase(root.getScheme()) || !"file".equalsIgnoreCase(uri.getScheme())) {
+            return false;
+        }
+        return realLocation(pathOf(uri)).startsWith(realLocation(pathOf(root)));
+    }
+
+    /**
+     * {@code path} with its longest existing prefix replaced by that prefix's real path. A dangling symbolic link
+     * on the way is an IOException: where it would lead cannot be known.
+     */
+    static Path realLocation(Path path) throws IOException {
+        Path abs = path.toAbsolutePath().normalize();
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return abs;
+        }
+        Path real;
+        try {
+            real = existing.toRealPath();
+        } catch (NoSuchFileException e) {
+            throw new IOException(abs + " goes through a symbolic link that leads nowhere", e);
+        }
+        return real.resolve(existing.relativize(abs).toString());
     }
 
     @Override

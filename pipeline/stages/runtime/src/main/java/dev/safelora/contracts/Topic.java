@@ -1,8 +1,8 @@
 package dev.safelora.contracts;
 
 import dev.safelora.schema.AdapterPublished;
+import dev.safelora.schema.AuditAnchor;
 import dev.safelora.schema.AlignmentEvent;
-import dev.safelora.schema.DeadLetter;
 import dev.safelora.schema.EvaluationCompleted;
 import dev.safelora.schema.LayerSelection;
 import dev.safelora.schema.ModelRegistration;
@@ -33,7 +33,8 @@ public enum Topic {
     PROJECTION_JOBS("safelora.projection-jobs.v1", "source adapter id", ProjectionJob.class, false),
     TRAINING_PROGRESS("safelora.training-progress.v1", "request id", TrainingProgress.class, false),
     ADAPTERS("safelora.adapters.v1", "adapter id", AdapterPublished.class, false),
-    EVALUATIONS("safelora.evaluations.v1", "adapter id", EvaluationCompleted.class, false);
+    EVALUATIONS("safelora.evaluations.v1", "adapter id", EvaluationCompleted.class, false),
+    AUDIT_ANCHORS("safelora.audit-anchors.v1", "ledger id/topic/partition", AuditAnchor.class, true);
 
     /** Suffix of every dead-letter topic: {@code <input topic>.dlq}. */
     public static final String DLQ_SUFFIX = ".dlq";
@@ -97,11 +98,11 @@ public enum Topic {
                 .toList();
     }
 
-    /** The value schema of any topic name, dead-letter topics included. */
+    /**
+     * The value schema of any topic name; for a dead-letter topic its source topic's, since a dead letter keeps
+     * the original value bytes (when they were Avro at all).
+     */
     public static Optional<Schema> valueSchemaOf(String name) {
-        if (byDlqName(name).isPresent()) {
-            return Optional.of(DeadLetter.getClassSchema());
-        }
-        return byName(name).map(Topic::valueSchema);
+        return byName(name).or(() -> byDlqName(name)).map(Topic::valueSchema);
     }
 }

@@ -26,7 +26,7 @@ import org.apache.avro.SchemaParseException;
  * {@link SchemaRegistryClient} over HTTP(S) with {@code java.net.http}, speaking the Confluent
  * Schema Registry REST API (also served by Karapace, Redpanda, Apicurio's ccompat API and
  * {@link SchemaRegistryServer}). Connect errors, timeouts and 5xx answers are retried with
- * exponential backoff up to {@link RegistryClientConfig#maxAttempts()} attempts; 4xx answers are
+ * exponential backoff with jitter ({@link dev.safelora.retry.Backoff}) up to {@link RegistryClientConfig#maxAttempts()} attempts; 4xx answers are
  * never retried and surface as a {@link RegistryException} carrying the registry's
  * {@code error_code} and message.
  */
@@ -259,7 +259,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         Exception lastCause = null;
         for (int attempt = 1; attempt <= config.maxAttempts(); attempt++) {
             if (attempt > 1) {
-                sleep(config.backoffAfter(attempt - 1));
+                sleep(config.backoff().delay(attempt - 1));
             }
             HttpResponse<String> response;
             try {

@@ -1,5 +1,7 @@
 package dev.safelora.registry;
 
+import dev.safelora.retry.Backoff;
+
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +17,7 @@ import java.util.Objects;
  * @param connectTimeout TCP connect timeout per attempt
  * @param requestTimeout whole-request timeout per attempt
  * @param maxAttempts    attempts in all (1 = no retry) for connect errors, timeouts and 5xx; never for 4xx
- * @param initialBackoff wait before the second attempt; doubled each time up to {@code maxBackoff}
+ * @param initialBackoff longest wait before the second attempt; doubled each time up to {@code maxBackoff}, jittered ({@link Backoff})
  * @param maxBackoff     the longest wait between attempts
  */
 public record RegistryClientConfig(
@@ -113,10 +115,14 @@ public record RegistryClientConfig(
         return new RegistryClientConfig(url, userInfo, tls, connect, request, maxAttempts, initialBackoff, maxBackoff);
     }
 
-    /** The wait after failed attempt number {@code attempt} (1-based). */
+    /** The retry policy: {@code maxAttempts}, exponential from {@code initialBackoff} to {@code maxBackoff}, jittered. */
+    public Backoff backoff() {
+        return Backoff.exponential(initialBackoff, maxBackoff.compareTo(initialBackoff) < 0 ? initialBackoff : maxBackoff, maxAttempts);
+    }
+
+    /** The longest wait after failed attempt number {@code attempt} (1-based); the actual wait is jittered below it. */
     public Duration backoffAfter(int attempt) {
-        long millis = initialBackoff.toMillis() << Math.min(attempt - 1, 30);
-        return Duration.ofMillis(Math.min(Math.max(millis, 0), maxBackoff.toMillis()));
+        return backoff().ceiling(attempt);
     }
 
     @Override

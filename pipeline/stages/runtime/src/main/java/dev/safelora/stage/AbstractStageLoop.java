@@ -14,15 +14,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -53,27 +50,37 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
     private final Serializer<O> outputSerializer;
     protected final Consumer<byte[], byte[]> consumer;
     protected final Producer<byte[], byte[]> producer;
+    /** {@code safelora-<stage>-<instance>}: stable across restarts, not dependent on how many loops were built before. */
+    protected final String clientId;
 
     /** Partitions paused for a retry, with the time they may resume. */
     private final Map<TopicPartition, Long> retryAt = new HashMap<>();
-    /** Failed attempts of the record at the head of each partition: offset, all attempts, unexpected ones. */
-    private final Map<TopicPartition, long[]> attempts = new HashMap<>();
+    /** Failed attempts of the record at the head of each partition. */
+    private final Map<TopicPartition, Attempts> attempts = new HashMap<>();
     private final Set<TopicPartition> lagLabelled = new HashSet<>();
     /** The highest offset counted as consumed per partition, so re-reads after a seek-back count once. */
     private final Map<TopicPartition, Long> countedUpTo = new HashMap<>();
+    /** The group's committed offset per assigned partition, as last read or committed by this loop. */
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
     private long nextLagRefresh;
 
     protected volatile boolean stopRequested;
     protected volatile boolean halted;
     private volatile Throwable failure;
     private final CountDownLatch terminated = new CountDownLatch(1);
-    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     /** A record outcome for the caller: done (commit it) or to be retried (partition paused, sought back). */
     enum Outcome { DONE, RETRY }
 
+    /** The failed attempts so far of the record at {@code offset}: all of them, and the unexpected ones. */
+    record Attempts(long offset, int all, int unexpected) {
+        Attempts next(Failures.Verdict verdict) {
+            return new Attempts(offset, all + 1, unexpected + (verdict == Failures.Verdict.UNEXPECTED ? 1 : 0));
+        }
+    }
+
     AbstractStageLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer,
-                      StageMetrics metrics, Failures failures) {
+                      StageMetrics metrics, Failures failures, StageClients clients) {
         this.config = config;
         this.stage = config.stageName();
         this.valueDeserializer = valueDeserializer;
@@ -81,9 +88,9 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
         this.metrics = metrics;
         this.failures = failures;
         this.health = new StageHealth(stage, config.healthStaleAfter());
-        String clientId = "safelora-" + stage + "-" + INSTANCES.incrementAndGet();
-        this.consumer = new KafkaConsumer<>(KafkaClients.consumer(config, clientId));
-        this.producer = new KafkaProducer<>(KafkaClients.producer(config, clientId));
+        this.clientId = KafkaClients.clientId(config);
+        this.consumer = clients.consumers().apply(KafkaClients.consumer(config, clientId));
+        this.producer = clients.producers().apply(KafkaClients.producer(config, clientId));
         metrics.inFlight.labelValues(stage).set(0);
     }
 
@@ -129,18 +136,11 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
     public final void run() {
         log.info("stage {} consuming {} as group {}", stage, config.inputTopics(), config.groupId());
         try {
-            onStart();
-            consumer.subscribe(config.inputTopics(), new Rebalance());
+            begin();
             while (!stopRequested) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
-                health.polled();
-                if (halted) {
+                if (!step()) {
                     break;
                 }
-                onRecords(records);
-                afterPoll();
-                resumeDueRetries();
-                refreshLag(false);
             }
             if (!halted) {
                 drain();
@@ -160,6 +160,30 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
             terminated.countDown();
             log.info("stage {} stopped", stage);
         }
+    }
+
+    /** Before the first poll: the subclass's start, then the subscription. */
+    void begin() {
+        onStart();
+        consumer.subscribe(config.inputTopics(), new Rebalance());
+    }
+
+    /**
+     * One turn of the loop: a poll and everything that follows it (records, job completions, commits, retries
+     * due, lag); false when the loop was halted meanwhile. Unit tests drive the loop with this, turn by turn.
+     */
+    boolean step() {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(config.pollTimeout());
+        health.polled();
+        if (halted) {
+            return false;
+        }
+        onRecords(records);
+        afterPoll();
+        commitPositions();
+        resumeDueRetries();
+        refreshLag(false);
+        return true;
     }
 
     /** Before the first poll, on the loop thread. */
@@ -186,6 +210,14 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
     /** Whether a partition paused for a retry may resume now (the job loop keeps busy ones paused). */
     protected boolean mayResume(TopicPartition tp) {
         return !stopRequested;
+    }
+
+    /**
+     * Whether everything this loop has read from {@code tp} is done, so that the consumer's position may be
+     * committed (the job loop's partition with a running job is not).
+     */
+    protected boolean settled(TopicPartition tp) {
+        return true;
     }
 
     /** The offset lag is counted from; the job loop counts a running record as not done. */
@@ -270,14 +302,20 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
     protected Outcome fail(ConsumerRecord<byte[], byte[]> r, Throwable failure, boolean duringDecode, long startNanos) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
         Failures.Verdict verdict = failures.classify(failure, duringDecode);
-        long[] counts = recordAttempt(tp, r.offset(), verdict);
-        int attempt = (int) counts[1];
+        if (verdict == Failures.Verdict.PROCESS_FAULT) {
+            metrics.failed.labelValues(stage, r.topic(), "process_fault").inc();
+            // Ends the loop (run() halts it: nothing committed, nothing dead-lettered) and the process with it.
+            throw new ProcessFaultException("stage " + stage + ": " + position(r) + " hit a fault of this process, stopping"
+                    + " without committing it so that a fresh process redoes it: " + Failures.describe(failure), failure);
+        }
+        Attempts counts = recordAttempt(tp, r.offset(), verdict);
+        int attempt = counts.all();
         String kind = verdict.name().toLowerCase(java.util.Locale.ROOT);
         metrics.failed.labelValues(stage, r.topic(), kind).inc();
         metrics.observeDuration(stage, r.topic(), kind, Duration.ofNanos(System.nanoTime() - startNanos));
         // Only unexpected failures use up max.attempts: an outage retried meanwhile says nothing about the record.
         boolean giveUp = verdict == Failures.Verdict.BAD_INPUT
-                || (verdict == Failures.Verdict.UNEXPECTED && counts[2] >= config.maxAttempts());
+                || (verdict == Failures.Verdict.UNEXPECTED && config.backoff().exhausted(counts.unexpected()));
         if (giveUp) {
             BadInputException.Cause cause = Failures.category(failure, duringDecode);
             if (deadLetter(r, failure, cause, attempt)) {
@@ -308,24 +346,18 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
         }
     }
 
-    /** Counts a failed attempt; returns {offset, attempts so far, unexpected failures so far}. */
-    private long[] recordAttempt(TopicPartition tp, long offset, Failures.Verdict verdict) {
-        long[] a = attempts.get(tp);
-        if (a == null || a[0] != offset) {
-            a = new long[] {offset, 0, 0};
-            attempts.put(tp, a);
-        }
-        a[1]++;
-        if (verdict == Failures.Verdict.UNEXPECTED) {
-            a[2]++;
-        }
-        return a;
+    /** Counts a failed attempt of the record at {@code offset}. */
+    private Attempts recordAttempt(TopicPartition tp, long offset, Failures.Verdict verdict) {
+        Attempts before = attempts.get(tp);
+        Attempts now = (before == null || before.offset() != offset ? new Attempts(offset, 0, 0) : before).next(verdict);
+        attempts.put(tp, now);
+        return now;
     }
 
     /** Unexpected failures so far of the record at {@code offset} of {@code tp} (0 for a record not failed yet). */
     protected int unexpectedFailures(TopicPartition tp, long offset) {
-        long[] a = attempts.get(tp);
-        return a == null || a[0] != offset ? 0 : (int) a[2];
+        Attempts a = attempts.get(tp);
+        return a == null || a.offset() != offset ? 0 : a.unexpected();
     }
 
     protected void clearAttempts(TopicPartition tp) {
@@ -333,11 +365,9 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
     }
 
     protected void retryLater(TopicPartition tp, long offset, int attempt) {
-        long base = config.retryBackoffInitial().toMillis();
-        long delay = Math.min(config.retryBackoffMax().toMillis(), base << Math.min(attempt - 1, 20));
         consumer.seek(tp, offset);
         consumer.pause(List.of(tp));
-        retryAt.put(tp, System.nanoTime() + delay * 1_000_000);
+        retryAt.put(tp, System.nanoTime() + config.backoff().delay(attempt).toNanos());
     }
 
     protected boolean retrying(TopicPartition tp) {
@@ -362,18 +392,64 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
         }
     }
 
+    /**
+     * Commits the consumer's position of every settled partition where it is ahead of the last commit. The
+     * position, not the last record's offset + 1: on a topic written in transactions the position moves past
+     * the commit markers too, so an idle group's committed offset reaches the log end and its lag, as Kafka's
+     * tools, KEDA and Burrow compute it, returns to 0.
+     */
+    protected void commitPositions() {
+        if (halted) {
+            return;
+        }
+        Set<TopicPartition> assigned = consumer.assignment();
+        Set<TopicPartition> unknown = new HashSet<>(assigned);
+        unknown.removeAll(committed.keySet());
+        if (!unknown.isEmpty()) {
+            // What the group had committed before this assignment (none counts as 0): only progress is committed.
+            try {
+                Map<TopicPartition, OffsetAndMetadata> before = consumer.committed(unknown, Duration.ofSeconds(2));
+                unknown.forEach(tp -> committed.put(tp, before.get(tp) == null ? 0L : before.get(tp).offset()));
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                return;
+            }
+        }
+        Map<TopicPartition, OffsetAndMetadata> ahead = new HashMap<>();
+        for (TopicPartition tp : assigned) {
+            if (!settled(tp)) {
+                continue;
+            }
+            long position;
+            try {
+                position = consumer.position(tp, Duration.ofMillis(200));
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                continue;
+            }
+            if (position > committed.get(tp)) {
+                ahead.put(tp, new OffsetAndMetadata(position));
+            }
+        }
+        commit(ahead);
+    }
+
     protected void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
         if (offsets.isEmpty() || halted) {
             return;
         }
         try {
             consumer.commitSync(offsets);
+            committed(offsets);
         } catch (CommitFailedException e) {
             // The group moved on (a rebalance completed without us): the new owner redoes these records.
             log.warn("stage {}: commit of {} refused after a rebalance; the records will be redone", stage, offsets.keySet());
         } catch (org.apache.kafka.common.errors.TimeoutException | org.apache.kafka.common.errors.RebalanceInProgressException e) {
             log.warn("stage {}: commit of {} failed ({}); a later commit or a redo covers it", stage, offsets, e.toString());
         }
+    }
+
+    /** Notes offsets committed (also those committed in a transaction). */
+    protected void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        offsets.forEach((tp, o) -> committed.merge(tp, o.offset(), Math::max));
     }
 
     protected void commit(TopicPartition tp, long nextOffset) {
@@ -440,6 +516,7 @@ abstract class AbstractStageLoop<V, O> implements StageLoop {
                 retryAt.remove(tp);
                 attempts.remove(tp);
                 countedUpTo.remove(tp);
+                committed.remove(tp);
                 if (lagLabelled.remove(tp)) {
                     metrics.lag.remove(stage, tp.topic(), Integer.toString(tp.partition()));
                 }

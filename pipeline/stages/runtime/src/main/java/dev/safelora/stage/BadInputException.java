@@ -3,11 +3,11 @@ package dev.safelora.stage;
 /**
  * The record can never be processed (invalid field, missing checkpoint, NaN weights...): it goes to the
  * dead-letter topic with this message and the loop moves on. {@link #cause()} names the category, using
- * the symbols of the {@code DeadLetterCause} enum of the contracts.
+ * the values of the {@code safelora.dlq.cause} header ({@link DeadLetters#CONTRACT}).
  */
 public class BadInputException extends RuntimeException {
 
-    /** Categories of bad input, spelled as {@code dev.safelora.schema.DeadLetterCause}. */
+    /** Categories of bad input, written as the {@code safelora.dlq.cause} header of a dead letter. */
     public enum Cause { DESERIALIZATION, UNKNOWN_SCHEMA, VALIDATION, ARTIFACT, PROCESSING, OTHER }
 
     private final Cause category;

@@ -15,6 +15,8 @@ import org.apache.kafka.common.errors.TransactionAbortableException;
  * Decides what a failure means for the record. The cause chain is walked from the outside in, and the
  * first link that says something wins:
  * <ul>
+ *   <li>{@link ProcessFaultException} - a fault of this process (a CUDA error): stop the loop without committing
+ *       or dead-lettering, so that a fresh process redoes the record;</li>
  *   <li>{@link BadInputException} - bad input: dead-letter it now;</li>
  *   <li>{@link TransientException}, Kafka's {@link RetriableException} and {@link TransactionAbortableException},
  *       an unreachable registry (or a 5xx, 429, 401 or 403 from it), a retryable S3 error, connection refused,
@@ -27,7 +29,7 @@ import org.apache.kafka.common.errors.TransactionAbortableException;
  */
 public final class Failures {
 
-    public enum Verdict { BAD_INPUT, TRANSIENT, UNEXPECTED }
+    public enum Verdict { BAD_INPUT, TRANSIENT, UNEXPECTED, PROCESS_FAULT }
 
     private final Predicate<Throwable> extraTransient;
 
@@ -51,6 +53,9 @@ public final class Failures {
 
     public Verdict classify(Throwable failure, boolean duringDecode) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ProcessFaultException) {
+                return Verdict.PROCESS_FAULT;
+            }
             if (t instanceof BadInputException) {
                 return Verdict.BAD_INPUT;
             }

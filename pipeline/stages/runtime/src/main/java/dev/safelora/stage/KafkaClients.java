@@ -53,17 +53,26 @@ final class KafkaClients {
     }
 
     /**
-     * A transactional producer for exactly-once output. The id is stable per instance and loop
-     * ({@code safelora-<group>-<instance>-<n>}, the instance being {@code stage.instance.id} or else the host name),
-     * so a restarted pod aborts what its predecessor left open; two processes of one stage on one host need
-     * their own {@code stage.instance.id}, or they fence each other.
+     * A transactional producer for exactly-once output. The id is stable per instance ({@code safelora-<group>-<instance>},
+     * the instance being {@code stage.instance.id} or else the host name), so a restarted pod aborts what its
+     * predecessor left open; two processes (or two loops) of one stage on one host need their own
+     * {@code stage.instance.id}, or they fence each other.
      */
-    static Map<String, Object> transactionalProducer(StageConfig config, String clientId, int loopIndex) {
+    static Map<String, Object> transactionalProducer(StageConfig config, String clientId) {
         Map<String, Object> p = producer(config, clientId + "-tx");
-        String instance = config.settings().getOrDefault("instance.id", "").isBlank() ? hostName()
-                : config.settings().get("instance.id").strip().replaceAll("[^A-Za-z0-9._-]", "_");
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "safelora-" + config.groupId() + "-" + instance + "-" + loopIndex);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "safelora-" + config.groupId() + "-" + instance(config));
         return p;
+    }
+
+    /** {@code safelora-<stage>-<instance>}: the client id of a loop's clients (the producers add a suffix). */
+    static String clientId(StageConfig config) {
+        return "safelora-" + config.stageName() + "-" + instance(config);
+    }
+
+    /** {@code stage.instance.id}, or else the host name, as a name part (letters, digits, {@code ._-}). */
+    static String instance(StageConfig config) {
+        String configured = config.settings().getOrDefault("instance.id", "");
+        return configured.isBlank() ? hostName() : configured.strip().replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
     static String hostName() {

@@ -20,12 +20,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -73,7 +71,6 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
     /** With {@code stage.exactly.once}: outputs and the offset go out in one transaction. */
     private final Producer<byte[], byte[]> txProducer;
     private static final int COMMIT_ATTEMPTS = 5;
-    private static final Map<String, AtomicInteger> LOOPS_PER_GROUP = new java.util.concurrent.ConcurrentHashMap<>();
 
     public LongJobLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer,
                        LongJob<V, O> job, StageMetrics metrics) {
@@ -82,17 +79,16 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
 
     public LongJobLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer,
                        LongJob<V, O> job, StageMetrics metrics, Failures failures) {
-        this(config, valueDeserializer, outputSerializer, job, metrics, failures, KafkaProducer::new);
+        this(config, valueDeserializer, outputSerializer, job, metrics, failures, StageClients.kafka());
     }
 
-    /** @param txProducers makes the transactional producer from its properties (tests wrap the real one) */
-    LongJobLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer, LongJob<V, O> job,
-                StageMetrics metrics, Failures failures, Function<Map<String, Object>, Producer<byte[], byte[]>> txProducers) {
-        super(config, valueDeserializer, outputSerializer, metrics, failures);
+    /** @param clients makes the consumer and the producers (the transactional one with {@code stage.exactly.once}) */
+    public LongJobLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer, LongJob<V, O> job,
+                       StageMetrics metrics, Failures failures, StageClients clients) {
+        super(config, valueDeserializer, outputSerializer, metrics, failures, clients);
         this.job = job;
         if (config.exactlyOnce()) {
-            int index = LOOPS_PER_GROUP.computeIfAbsent(config.groupId(), g -> new AtomicInteger()).incrementAndGet();
-            this.txProducer = txProducers.apply(KafkaClients.transactionalProducer(config, "safelora-" + config.stageName(), index));
+            this.txProducer = clients.producers().apply(KafkaClients.transactionalProducer(config, clientId));
         } else {
             this.txProducer = null;
         }
@@ -114,11 +110,13 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
         List<Output<O>> outputs;
         List<Future<RecordMetadata>> acks;
         long republishAt;
+        /** Failed attempts to publish the outputs (each waits longer before the next). */
+        int publishFailures;
 
         RunningJob(TopicPartition tp, ConsumerRecord<byte[], byte[]> record) {
             this.tp = tp;
             this.record = record;
-            this.finalAttempt = unexpectedFailures(tp, record.offset()) + 1 >= config.maxAttempts();
+            this.finalAttempt = config.backoff().exhausted(unexpectedFailures(tp, record.offset()) + 1);
         }
 
         @Override
@@ -288,7 +286,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
             metrics.failed.labelValues(stage, j.record.topic(), "transient").inc();
             log.warn("stage {}: publishing the outputs of {} failed, publishing again: {}", stage, position(j.record), Failures.describe(e));
             j.acks = null;
-            j.republishAt = System.nanoTime() + config.retryBackoffInitial().toNanos();
+            j.republishAt = System.nanoTime() + config.backoff().delay(++j.publishFailures).toNanos();
         } else {
             jobFailed(j, e);
         }
@@ -312,8 +310,10 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
             for (ProducerRecord<byte[], byte[]> r : records) {
                 txProducer.send(r);
             }
-            txProducer.sendOffsetsToTransaction(Map.of(j.tp, new OffsetAndMetadata(j.record.offset() + 1)), consumer.groupMetadata());
+            Map<TopicPartition, OffsetAndMetadata> offsets = Map.of(j.tp, new OffsetAndMetadata(j.record.offset() + 1));
+            txProducer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
             commitTransaction(j);
+            committed(offsets);
         } catch (KafkaException e) {
             try {
                 txProducer.abortTransaction();
@@ -328,7 +328,7 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
                 log.warn("stage {}: the group refused the offsets of {} ({}); its outputs were aborted and go out again unless"
                         + " the partition moves", stage, position(j.record), Failures.describe(e));
                 metrics.failed.labelValues(stage, j.record.topic(), "transient").inc();
-                j.republishAt = System.nanoTime() + config.retryBackoffInitial().toNanos();
+                j.republishAt = System.nanoTime() + config.backoff().delay(++j.publishFailures).toNanos();
                 return;
             }
             publishFailed(j, e);
@@ -415,6 +415,11 @@ public final class LongJobLoop<V, O> extends AbstractStageLoop<V, O> {
     @Override
     protected boolean mayResume(TopicPartition tp) {
         return !stopRequested && !running.containsKey(tp);
+    }
+
+    @Override
+    protected boolean settled(TopicPartition tp) {
+        return !running.containsKey(tp);
     }
 
     @Override

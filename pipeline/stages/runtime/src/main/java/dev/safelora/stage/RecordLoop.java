@@ -1,12 +1,9 @@
 package dev.safelora.stage;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serializer;
@@ -14,7 +11,8 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * The record-at-a-time loop for short work: poll, decode with the stage's deserializer, call the
  * {@link RecordHandler}, publish its outputs and wait for the broker's acknowledgement, and once a poll's
- * records are done commit their offsets (commitSync). At-least-once, no transactions: a crash between
+ * records are done commit the consumer's position (commitSync; the position, so that lag reaches 0 past
+ * transaction markers). At-least-once, no transactions: a crash between
  * publishing and committing redoes those records, so outputs must be idempotent (same key, same content).
  *
  * <p>A record that cannot be decoded, or whose handler throws {@link BadInputException}, goes to
@@ -33,7 +31,13 @@ public final class RecordLoop<V, O> extends AbstractStageLoop<V, O> {
 
     public RecordLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer,
                       RecordHandler<V, O> handler, StageMetrics metrics, Failures failures) {
-        super(refuseExactlyOnce(config), valueDeserializer, outputSerializer, metrics, failures);
+        this(config, valueDeserializer, outputSerializer, handler, metrics, failures, StageClients.kafka());
+    }
+
+    /** @param clients makes the consumer and the producer */
+    public RecordLoop(StageConfig config, Deserializer<V> valueDeserializer, Serializer<O> outputSerializer,
+                      RecordHandler<V, O> handler, StageMetrics metrics, Failures failures, StageClients clients) {
+        super(refuseExactlyOnce(config), valueDeserializer, outputSerializer, metrics, failures, clients);
         this.handler = handler;
     }
 
@@ -47,7 +51,6 @@ public final class RecordLoop<V, O> extends AbstractStageLoop<V, O> {
 
     @Override
     protected void onRecords(ConsumerRecords<byte[], byte[]> records) {
-        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
         for (TopicPartition tp : records.partitions()) {
             for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
                 if (stopRequested) {
@@ -58,10 +61,9 @@ public final class RecordLoop<V, O> extends AbstractStageLoop<V, O> {
                 if (process(tp, r) == Outcome.RETRY) {
                     break;
                 }
-                done.put(tp, new OffsetAndMetadata(r.offset() + 1));
             }
         }
-        commit(done);
+        // Every record not sought back is done: the positions are committed after the poll (commitPositions).
     }
 
     private Outcome process(TopicPartition tp, ConsumerRecord<byte[], byte[]> r) {

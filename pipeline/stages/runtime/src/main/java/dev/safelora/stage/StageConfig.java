@@ -69,6 +69,12 @@ public record StageConfig(
         Map<String, String> settings) {
 
     public static final int DEFAULT_METRICS_PORT = 9404;
+    /** Default of {@code stage.shutdown.deadline}: how long running jobs may go on after SIGTERM. */
+    public static final Duration DEFAULT_SHUTDOWN_DEADLINE = Duration.ofSeconds(60);
+    /** Default of {@code stage.shutdown.cancel.grace}: how long a cancelled job has to return (and checkpoint). */
+    public static final Duration DEFAULT_SHUTDOWN_CANCEL_GRACE = Duration.ofSeconds(10);
+    /** What {@link StageProcess#close} allows past deadline and cancel grace for the loops to close their clients. */
+    public static final Duration SHUTDOWN_CLOSE_SLACK = Duration.ofSeconds(10);
     public static final String PREFIX = "stage.";
 
     /** The stage keys the environment can set, as SAFELORA_&lt;KEY with dots as underscores&gt;. */
@@ -142,8 +148,8 @@ public record StageConfig(
                 Arrays.stream(p.getOrDefault("topics", "").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList(),
                 integer(p, "metrics.port", DEFAULT_METRICS_PORT),
                 Path.of(p.getOrDefault("work.dir", "safelora-work")),
-                duration(p, "shutdown.deadline", "60s"),
-                duration(p, "shutdown.cancel.grace", "10s"),
+                duration(p, "shutdown.deadline", DEFAULT_SHUTDOWN_DEADLINE.toSeconds() + "s"),
+                duration(p, "shutdown.cancel.grace", DEFAULT_SHUTDOWN_CANCEL_GRACE.toSeconds() + "s"),
                 duration(p, "poll.timeout", "250ms"),
                 duration(p, "retry.backoff.initial", "500ms"),
                 duration(p, "retry.backoff.max", "30s"),
@@ -162,7 +168,25 @@ public record StageConfig(
         return settings.keySet().stream().filter(k -> !ENV_KEYS.contains(k) && !stageKeys.contains(k)).sorted().toList();
     }
 
+    /**
+     * The longest a stage process takes from SIGTERM to exit: {@code shutdown.deadline} for running jobs, then
+     * {@code shutdown.cancel.grace} for cancelled ones, then {@link #SHUTDOWN_CLOSE_SLACK}. A pod's
+     * {@code terminationGracePeriodSeconds} must be at least this (k8s/, checked by the deployment tests).
+     */
+    public Duration shutdownBudget() {
+        return shutdownDeadline.plus(shutdownCancelGrace).plus(SHUTDOWN_CLOSE_SLACK);
+    }
+
     /** A copy reading other input topics (the demo and tests wire stages to their own topics). */
+    /**
+     * The retry policy of the loop: waits from {@code stage.retry.backoff.initial} doubling to
+     * {@code stage.retry.backoff.max}, jittered; {@code stage.max.attempts} bounds the unexpected failures of a record.
+     */
+    public dev.safelora.retry.Backoff backoff() {
+        Duration max = retryBackoffMax.compareTo(retryBackoffInitial) < 0 ? retryBackoffInitial : retryBackoffMax;
+        return dev.safelora.retry.Backoff.exponential(retryBackoffInitial, max, maxAttempts);
+    }
+
     public StageConfig withInputTopics(List<String> topics) {
         return new StageConfig(stageName, client, groupId, topics, metricsPort, workDir, shutdownDeadline,
                 shutdownCancelGrace, pollTimeout, retryBackoffInitial, retryBackoffMax, maxAttempts, maxConcurrentJobs,

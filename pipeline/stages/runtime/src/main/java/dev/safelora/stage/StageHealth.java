@@ -22,12 +22,12 @@ public final class StageHealth {
         return stage;
     }
 
-    void polled() {
+    public void polled() {
         lastPollNanos = System.nanoTime();
         running = true;
     }
 
-    void stopped() {
+    public void stopped() {
         running = false;
     }
 

@@ -100,7 +100,7 @@ public final class StageProcess implements AutoCloseable {
         for (StageLoop loop : loops) {
             loop.shutdown();
         }
-        Duration wait = config.shutdownDeadline().plus(config.shutdownCancelGrace()).plusSeconds(10);
+        Duration wait = config.shutdownBudget();
         try {
             for (StageLoop loop : loops) {
                 if (!loop.awaitTermination(wait)) {

@@ -115,7 +115,9 @@ class FileArtifactStoreTest {
     void refusesRelativeAndRemoteFileUris() {
         assertThatThrownBy(() -> FileArtifactStore.pathOf(URI.create("file:artifacts/x"))).hasMessageContaining("absolute");
         assertThatThrownBy(() -> FileArtifactStore.pathOf(URI.create("file://nas/share/x"))).hasMessageContaining("host");
-        assertThat(FileArtifactStore.pathOf(URI.create("file:///a/b/../c"))).isEqualTo(Path.of("/a/c"));
+        assertThatThrownBy(() -> FileArtifactStore.pathOf(URI.create("file:///a/b/../c"))).hasMessageContaining("dot segment");
+        assertThatThrownBy(() -> FileArtifactStore.pathOf(URI.create("file:///var/%2e%2e/etc/passwd"))).hasMessageContaining("dot segment");
+        assertThat(FileArtifactStore.pathOf(URI.create("file:///a/c"))).isEqualTo(Path.of("/a/c"));
     }
 
     @Test

@@ -3,7 +3,6 @@ package dev.safelora.contracts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.safelora.schema.AlignmentEvent;
-import dev.safelora.schema.DeadLetter;
 import dev.safelora.schema.LayerSelection;
 import dev.safelora.schema.TrainingRequest;
 import java.util.Arrays;
@@ -23,21 +22,22 @@ class TopicTest {
                         "safelora.projection-jobs.v1",
                         "safelora.training-progress.v1",
                         "safelora.adapters.v1",
-                        "safelora.evaluations.v1");
+                        "safelora.evaluations.v1",
+                        "safelora.audit-anchors.v1");
     }
 
     @Test
     void onlyKeyedStateIsCompacted() {
         assertThat(Arrays.stream(Topic.values()).filter(Topic::compacted))
-                .containsExactly(Topic.ALIGNMENTS, Topic.LAYER_SELECTIONS);
+                .containsExactly(Topic.ALIGNMENTS, Topic.LAYER_SELECTIONS, Topic.AUDIT_ANCHORS);
     }
 
     @Test
     void dlqNamesAppendSuffixAndCarryDeadLetters() {
         assertThat(Topic.TRAINING_REQUESTS.dlqName()).isEqualTo("safelora.training-requests.v1.dlq");
         assertThat(Topic.byDlqName("safelora.alignments.v1.dlq")).contains(Topic.ALIGNMENTS);
-        assertThat(Topic.valueSchemaOf("safelora.alignments.v1.dlq")).contains(DeadLetter.getClassSchema());
-        assertThat(Topic.allTopicNames()).hasSize(18).doesNotHaveDuplicates();
+        assertThat(Topic.valueSchemaOf("safelora.alignments.v1.dlq")).as("the original value bytes").contains(dev.safelora.schema.AlignmentEvent.getClassSchema());
+        assertThat(Topic.allTopicNames()).hasSize(20).doesNotHaveDuplicates();
     }
 
     @Test

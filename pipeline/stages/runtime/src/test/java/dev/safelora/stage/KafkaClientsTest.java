@@ -14,16 +14,19 @@ class KafkaClientsTest {
     }
 
     @Test
-    void theTransactionalIdNamesGroupInstanceAndLoopAndTwoInstancesOnOneHostDiffer() {
-        String onHost = (String) KafkaClients.transactionalProducer(config(Map.of()), "c", 0).get(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
-        assertThat(onHost).isEqualTo("safelora-safelora-trainer-" + KafkaClients.hostName() + "-0");
+    void theTransactionalIdNamesGroupAndInstanceWhateverWasBuiltBeforeAndTwoInstancesOnOneHostDiffer() {
+        String onHost = (String) KafkaClients.transactionalProducer(config(Map.of()), "c").get(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+        assertThat(onHost).isEqualTo("safelora-safelora-trainer-" + KafkaClients.hostName());
+        assertThat(KafkaClients.transactionalProducer(config(Map.of()), "c").get(ProducerConfig.TRANSACTIONAL_ID_CONFIG))
+                .as("stable: a second build of the same stage gets the same id").isEqualTo(onHost);
 
-        String gpu0 = (String) KafkaClients.transactionalProducer(config(Map.of("SAFELORA_INSTANCE_ID", "gpu 0")), "c", 1)
+        String gpu0 = (String) KafkaClients.transactionalProducer(config(Map.of("SAFELORA_INSTANCE_ID", "gpu 0")), "c")
                 .get(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
-        String gpu1 = (String) KafkaClients.transactionalProducer(config(Map.of("SAFELORA_INSTANCE_ID", "gpu-1")), "c", 1)
+        String gpu1 = (String) KafkaClients.transactionalProducer(config(Map.of("SAFELORA_INSTANCE_ID", "gpu-1")), "c")
                 .get(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
-        assertThat(gpu0).isEqualTo("safelora-safelora-trainer-gpu_0-1");
-        assertThat(gpu1).isEqualTo("safelora-safelora-trainer-gpu-1-1");
+        assertThat(gpu0).isEqualTo("safelora-safelora-trainer-gpu_0");
+        assertThat(gpu1).isEqualTo("safelora-safelora-trainer-gpu-1");
+        assertThat(KafkaClients.clientId(config(Map.of("SAFELORA_INSTANCE_ID", "gpu-1")))).isEqualTo("safelora-trainer-gpu-1");
     }
 
     @Test
@@ -31,7 +34,7 @@ class KafkaClientsTest {
         StageConfig withOverride = StageConfig.of("trainer",
                 new ClientSettings("localhost:9092", ClientSettings.plaintext("localhost:9092", "http://localhost:8081").registry(),
                         Map.of("producer.transactional.id", "mine")), Map.of("topics", "jobs", "instance.id", "a"));
-        assertThat(KafkaClients.transactionalProducer(withOverride, "c", 0).get(ProducerConfig.TRANSACTIONAL_ID_CONFIG))
-                .isEqualTo("safelora-safelora-trainer-a-0");
+        assertThat(KafkaClients.transactionalProducer(withOverride, "c").get(ProducerConfig.TRANSACTIONAL_ID_CONFIG))
+                .isEqualTo("safelora-safelora-trainer-a");
     }
 }

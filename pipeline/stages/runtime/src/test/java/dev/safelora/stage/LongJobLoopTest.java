@@ -299,6 +299,30 @@ class LongJobLoopTest {
     }
 
     @Test
+    void aProcessFaultEndsTheLoopWithoutRetryingDeadLetteringOrCommittingTheRecord() throws Exception {
+        String in = unique("jobs");
+        createTopics(1, in, in + ".dlq");
+        produce(List.of(rec(in, 0, "on-a-broken-gpu", intBytes(1))));
+        String group = unique("group");
+        AtomicInteger runs = new AtomicInteger();
+        StageMetrics metrics = new StageMetrics();
+        LongJobLoop<Integer, String> loop = start("trainer", group, in, Map.of("max.attempts", "3"), (r, ctx) -> {
+            runs.incrementAndGet();
+            throw new ProcessFaultException("the device failed",
+                    new RuntimeException("CUDA error: an illegal memory access was encountered"));
+        }, metrics);
+
+        await("the loop's end", Duration.ofSeconds(30), () -> loop.failure().isPresent());
+        assertThat(loop.awaitTermination(Duration.ofSeconds(10))).isTrue();
+        assertThat(loop.failure().get()).isInstanceOf(ProcessFaultException.class).hasMessageContaining("fresh process");
+        assertThat(loop.health().healthy()).isFalse(); // /health reports DOWN until the process exits
+        assertThat(runs.get()).isEqualTo(1); // not retried in this process
+        assertThat(readAll(in + ".dlq")).isEmpty(); // not the record's fault
+        assertThat(committedOrEmpty(group, in)).isEmpty(); // a fresh process redoes it
+        assertThat(metrics.failed.labelValues("trainer", in, "process_fault").get()).isEqualTo(1.0);
+    }
+
+    @Test
     void aJobKnowsWhenAnUnexpectedFailureWouldBeItsRecordsLastAndTransientFailuresDoNotBringThatCloser() throws Exception {
         String in = unique("jobs");
         createTopics(1, in, in + ".dlq");
@@ -481,7 +505,7 @@ class LongJobLoopTest {
         LongJobLoop<Integer, String> loop = new LongJobLoop<>(config, new IntegerDeserializer(), new StringSerializer(), (r, ctx) -> {
             runs.incrementAndGet();
             return List.of(Output.of(out, r.key(), "trained " + r.key()));
-        }, new StageMetrics(), Failures.standard(), producers);
+        }, new StageMetrics(), Failures.standard(), StageClients.kafka().withTransactionalProducers(producers));
         loops.add(loop);
         loop.start();
         return loop;

@@ -90,6 +90,7 @@ class RecordLoopTest {
         assertThat(DeadLetters.header(dead.headers(), DeadLetters.ERROR_CLASS)).isEqualTo("org.apache.kafka.common.errors.SerializationException");
         assertThat(DeadLetters.header(dead.headers(), DeadLetters.ERROR_MESSAGE)).contains("IntegerDeserializer is not 4");
         assertThat(DeadLetters.header(dead.headers(), DeadLetters.CAUSE)).isEqualTo("DESERIALIZATION");
+        assertThat(DeadLetters.violations(dead.headers())).as("the dead-letter header contract").isEmpty();
         assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_TOPIC)).isEqualTo(in);
         assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_PARTITION)).isEqualTo("0");
         assertThat(DeadLetters.header(dead.headers(), DeadLetters.SOURCE_OFFSET)).isEqualTo("1");

@@ -90,6 +90,16 @@ class StageConfigTest {
     }
 
     @Test
+    void shutdownBudgetIsDeadlinePlusCancelGracePlusCloseSlack() {
+        // defaults: 60 s + 10 s + 10 s
+        assertThat(StageConfig.load("projector", List.of("t"), null, Map.of()).shutdownBudget()).isEqualTo(Duration.ofSeconds(80));
+        // the trainer's settings in k8s/trainer.yaml: 30 s + 120 s + 10 s
+        assertThat(StageConfig.load("trainer", List.of("t"), null,
+                Map.of("SAFELORA_SHUTDOWN_DEADLINE", "30s", "SAFELORA_SHUTDOWN_CANCEL_GRACE", "2m")).shutdownBudget())
+                .isEqualTo(Duration.ofSeconds(160));
+    }
+
+    @Test
     void defaultsWithoutFile() {
         StageConfig c = StageConfig.load("alignment", List.of("a", "b"), null, Map.of());
         assertThat(c.groupId()).isEqualTo("safelora-alignment");

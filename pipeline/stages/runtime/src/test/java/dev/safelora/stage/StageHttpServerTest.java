@@ -29,8 +29,8 @@ class StageHttpServerTest {
             assertThat(up.status()).isEqualTo(200);
             assertThat(up.body()).startsWith("{\"status\":\"UP\"");
 
-            Thread.sleep(400);
-            StageTestKit.Http stale = StageTestKit.get(http.port(), "/health");
+            StageTestKit.Http stale = org.awaitility.Awaitility.await("the planner's last poll goes stale").atMost(Duration.ofSeconds(10))
+                    .until(() -> StageTestKit.get(http.port(), "/health"), r -> r.status() == 503);
             assertThat(stale.status()).as("planner stopped polling").isEqualTo(503);
             assertThat(stale.body()).contains("\"stage\":\"planner\",\"healthy\":false").contains("\"stage\":\"trainer\",\"healthy\":true");
 

@@ -61,6 +61,8 @@ final class StageTestKit {
      * A configuration for tests: free metrics port, quick polls and backoffs, the given extra stage keys;
      * {@code kafka.}-prefixed extras go to the client settings (without the prefix).
      */
+    private static final java.util.concurrent.atomic.AtomicInteger INSTANCES = new java.util.concurrent.atomic.AtomicInteger();
+
     static StageConfig config(String stage, String group, String topic, Path workDir, Map<String, String> extra) {
         Map<String, String> p = new HashMap<>();
         p.put("group.id", group);
@@ -73,6 +75,8 @@ final class StageTestKit {
         p.put("shutdown.deadline", "10s");
         p.put("shutdown.cancel.grace", "5s");
         p.put("health.stale.after", "5s");
+        // Several loops of one group run in this JVM: each its own instance, so their transactional ids differ.
+        p.put("instance.id", "test-" + INSTANCES.incrementAndGet());
         Map<String, String> kafka = new HashMap<>();
         kafka.put("consumer.session.timeout.ms", "6000");
         kafka.put("consumer.heartbeat.interval.ms", "500");
@@ -143,13 +147,8 @@ final class StageTestKit {
     }
 
     static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for: " + what);
-            }
-            Thread.sleep(50);
-        }
+        org.awaitility.Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(50))
+                .until(condition::getAsBoolean);
     }
 
     record Http(int status, String body) {}

@@ -66,6 +66,7 @@ class TopicBootstrapTest {
         assertThat(policy.get("safelora.alignments.v1")).isEqualTo("compact");
         assertThat(policy.get("safelora.layer-selections.v1")).isEqualTo("compact");
         assertThat(policy.get("_schemas")).isEqualTo("compact");
+        assertThat(policy.get("safelora.audit-anchors.v1")).isEqualTo("compact");
         for (String name : List.of("safelora.model-registrations.v1", "safelora.training-requests.v1",
                 "safelora.training-jobs.v1", "safelora.projection-jobs.v1", "safelora.training-progress.v1",
                 "safelora.adapters.v1", "safelora.evaluations.v1", "safelora.alignments.v1.dlq")) {

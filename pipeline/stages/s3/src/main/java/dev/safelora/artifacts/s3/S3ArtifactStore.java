@@ -128,6 +128,7 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
      * Whether {@code uri} is {@code root} or below it: the same bucket and the root's key a whole-segment prefix
      * of its key, both URIs strictly formed ({@link S3Location}). The s3 side of confining a stage's outputs.
      */
+    @Override
     public boolean contains(URI root, URI uri) {
         return S3Location.parse(root).contains(S3Location.parse(uri));
     }

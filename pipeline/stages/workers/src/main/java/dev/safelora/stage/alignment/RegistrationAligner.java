@@ -118,8 +118,8 @@ public final class RegistrationAligner implements LongJob<ModelRegistration, Spe
                 return stored.manifest();
             }
         }
-        Path base = artifacts.local(artifacts.parse(reg.getBaseUri(), "baseUri"), "base checkpoint");
-        Path aligned = artifacts.local(artifacts.parse(reg.getAlignedUri(), "alignedUri"), "aligned checkpoint");
+        Path base = artifacts.local(artifacts.input(reg.getBaseUri(), "baseUri"), "base checkpoint");
+        Path aligned = artifacts.local(artifacts.input(reg.getAlignedUri(), "alignedUri"), "aligned checkpoint");
         Set<String> targets = new LinkedHashSet<>(reg.getTargetModules());
         Path out = scratchRoot.resolve("tmp").resolve(reg.getRegistrationId() + "-" + UUID.randomUUID());
         try {

@@ -18,6 +18,9 @@ import org.slf4j.LoggerFactory;
  *   <tr><th>file</th><th>environment</th><th>default</th></tr>
  *   <tr><td>stage.artifacts.uri</td><td>SAFELORA_ARTIFACTS_URI</td><td>file://&lt;work dir&gt;/artifacts (the planner's key too:
  *       one value in a shared file puts alignments and adapters under one root)</td></tr>
+ *   <tr><td>stage.inputs.allowed</td><td>SAFELORA_INPUTS_ALLOWED</td><td>none: inputs only from the artifacts root. A
+ *       comma-separated list of roots (file:///srv/models, s3://datasets/team-a) that checkpoints, data sets and
+ *       evaluation sets may also come from; anything else named by a record is dead-lettered</td></tr>
  *   <tr><td>stage.topic.alignments / .adapters / .evaluations / .progress</td><td>-</td>
  *       <td>the pipeline's topics (safelora.alignments.v1 ...)</td></tr>
  *   <tr><td>stage.device</td><td>SAFELORA_DEVICE</td><td>cpu (cuda, cuda:1 on GPU nodes)</td></tr>
@@ -27,12 +30,12 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>stage.eval.max.new.tokens</td><td>SAFELORA_EVAL_MAX_NEW_TOKENS</td><td>128</td></tr>
  * </table>
  */
-public record WorkerSettings(URI artifactsRoot, String alignmentsTopic, String adaptersTopic, String evaluationsTopic,
+public record WorkerSettings(URI artifactsRoot, List<URI> inputsAllowed, String alignmentsTopic, String adaptersTopic, String evaluationsTopic,
                              String progressTopic, String device, String template, int checkpointEvery,
                              Duration progressInterval, int evalMaxNewTokens) {
 
     /** The stage keys (without {@code stage.}) read here. */
-    public static final List<String> KEYS = List.of("artifacts.uri", "topic.alignments", "topic.adapters", "topic.evaluations",
+    public static final List<String> KEYS = List.of("artifacts.uri", "inputs.allowed", "topic.alignments", "topic.adapters", "topic.evaluations",
             "topic.progress", "device", "template", "checkpoint.every", "progress.interval", "eval.max.new.tokens");
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerSettings.class);
@@ -43,6 +46,7 @@ public record WorkerSettings(URI artifactsRoot, String alignmentsTopic, String a
             LOG.warn("stage {}: unknown setting stage.{} is ignored (known here: {})", config.stageName(), unknown, KEYS);
         }
         return new WorkerSettings(config.artifactsRoot(),
+                uris(value(s, env, "inputs.allowed", "SAFELORA_INPUTS_ALLOWED", ""), "stage.inputs.allowed"),
                 s.getOrDefault("topic.alignments", Topic.ALIGNMENTS.topicName()),
                 s.getOrDefault("topic.adapters", Topic.ADAPTERS.topicName()),
                 s.getOrDefault("topic.evaluations", Topic.EVALUATIONS.topicName()),
@@ -61,6 +65,26 @@ public record WorkerSettings(URI artifactsRoot, String alignmentsTopic, String a
         }
         v = settings.get(key);
         return v == null || v.isBlank() ? fallback : v.strip();
+    }
+
+    public WorkerSettings {
+        inputsAllowed = List.copyOf(inputsAllowed);
+    }
+
+    private static List<URI> uris(String text, String key) {
+        List<URI> out = new java.util.ArrayList<>();
+        for (String part : text.split(",")) {
+            String t = part.strip();
+            if (t.isEmpty()) {
+                continue;
+            }
+            try {
+                out.add(dev.safelora.artifacts.ArtifactUriSyntax.parse(t));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(key + ": " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     private static int integer(String text, String key) {

@@ -50,7 +50,7 @@ public final class ProjectionJobRunner implements LongJob<ProjectionJob, Specifi
     @Override
     public List<Output<SpecificRecord>> run(InputRecord<ProjectionJob> record, JobContext<SpecificRecord> context) throws Exception {
         ProjectionJob job = record.value();
-        URI prefix = artifacts.parse(job.getOutputUri(), "outputUri");
+        URI prefix = artifacts.output(job.getOutputUri(), "outputUri");
         URI markerUri = PublishedOutputs.location(artifacts, prefix);
         Optional<List<Output<SpecificRecord>>> earlier = PublishedOutputs.earlierOutputs(artifacts, markerUri, record,
                 job.getAdapterId(), context.scratchDir());
@@ -62,9 +62,9 @@ public final class ProjectionJobRunner implements LongJob<ProjectionJob, Specifi
         try {
             progress.phase(TrainingPhase.PROJECTING, "re-projecting " + job.getSourceAdapterId() + " (" + job.getReason() + ")");
             Selection selection = SelectionPolicies.toSelection(job.getSelection());
-            URI rawUri = artifacts.parse(job.getRawAdapterUri(), "rawAdapterUri");
+            URI rawUri = artifacts.input(job.getRawAdapterUri(), "rawAdapterUri");
             PeftAdapter raw = ProjectionStep.readAdapter(artifacts.local(rawUri, "raw adapter"), "raw adapter " + rawUri);
-            URI alignmentUri = artifacts.parse(job.getAlignment().getAlignmentUri(), "alignment.alignmentUri");
+            URI alignmentUri = artifacts.input(job.getAlignment().getAlignmentUri(), "alignment.alignmentUri");
             ProjectionStep.Projected projected = ProjectionStep.projectAndStore(artifacts, raw, alignmentUri, selection, prefix,
                     context.scratchDir(), context);
             long projectionMs = (System.nanoTime() - start) / 1_000_000;

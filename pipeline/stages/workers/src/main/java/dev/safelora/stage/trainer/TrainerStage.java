@@ -1,6 +1,7 @@
 package dev.safelora.stage.trainer;
 
 import dev.safelora.contracts.Topic;
+import dev.safelora.model.ComputeDevice;
 import dev.safelora.registry.HttpSchemaRegistryClient;
 import dev.safelora.schema.TrainingJob;
 import dev.safelora.serde.AvroDeserializer;
@@ -45,9 +46,12 @@ public final class TrainerStage {
     public static LongJobLoop<TrainingJob, SpecificRecord> loop(StageConfig config, StageMetrics metrics, Map<String, String> env) {
         WorkerSettings settings = WorkerSettings.from(config, env);
         PromptTemplate.fromName(settings.template()); // a bad template fails at start, not on every job
+        // A node without a working GPU refuses to start (one line naming driver and runtime) instead of
+        // taking jobs it can only fail; the CLI exits 1 and the pod never reports healthy.
+        ComputeDevice device = ComputeDevice.requireWorking(settings.device());
         StageArtifacts artifacts = StageArtifacts.of(config, settings, env);
         HttpSchemaRegistryClient registry = config.client().registryClient();
         return new LongJobLoop<>(config, AvroDeserializer.specific(registry, TrainingJob.class), new AvroSerializer<>(registry, true),
-                new TrainingJobRunner(artifacts, settings, config.workDir().resolve(NAME).resolve("runs")), metrics);
+                new TrainingJobRunner(artifacts, settings, config.workDir().resolve(NAME).resolve("runs"), device), metrics);
     }
 }

@@ -30,6 +30,10 @@ import dev.safelora.stage.jobs.ProjectionStep;
 import dev.safelora.stage.jobs.PublishedOutputs;
 import dev.safelora.stage.jobs.SelectionPolicies;
 import dev.safelora.files.FileTrees;
+import dev.safelora.model.CausalLm;
+import dev.safelora.model.ComputeDevice;
+import dev.safelora.model.DeviceFailure;
+import dev.safelora.stage.ProcessFaultException;
 import dev.safelora.stage.jobs.StageArtifacts;
 import dev.safelora.stage.jobs.WorkerSettings;
 import dev.safelora.training.LoraTrainer;
@@ -76,11 +80,14 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
     private final StageArtifacts artifacts;
     private final WorkerSettings settings;
     private final Path runsDir;
+    private final ComputeDevice device;
 
-    public TrainingJobRunner(StageArtifacts artifacts, WorkerSettings settings, Path runsDir) {
+    /** @param device checked once when the stage starts (a node without a working GPU never takes a job) */
+    public TrainingJobRunner(StageArtifacts artifacts, WorkerSettings settings, Path runsDir, ComputeDevice device) {
         this.artifacts = artifacts;
         this.settings = settings;
         this.runsDir = runsDir;
+        this.device = device;
     }
 
     /** What training left behind (stored as {@value #TRAINING_SUMMARY}). */
@@ -90,7 +97,7 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
     @Override
     public List<Output<SpecificRecord>> run(InputRecord<TrainingJob> record, JobContext<SpecificRecord> context) throws Exception {
         TrainingJob job = record.value();
-        URI prefix = artifacts.parse(job.getOutputUri(), "outputUri");
+        URI prefix = artifacts.output(job.getOutputUri(), "outputUri");
         URI markerUri = PublishedOutputs.location(artifacts, prefix);
         Optional<List<Output<SpecificRecord>>> earlier = PublishedOutputs.earlierOutputs(artifacts, markerUri, record,
                 job.getAdapterId(), context.scratchDir());
@@ -105,6 +112,12 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         } catch (JobCancelledException e) {
             throw e;
         } catch (Exception e) {
+            if (DeviceFailure.isDeviceFailure(e)) {
+                // The node's fault, not the job's: end the process (training checkpointed what it could), never
+                // retry on this possibly poisoned CUDA context, never dead-letter.
+                throw new ProcessFaultException("training job " + job.getJobId() + " hit a device failure on " + device + ": "
+                        + Failures.describe(e), e);
+            }
             if (Failures.standard().endsTheRecord(e, context)) {
                 progress.phase(TrainingPhase.FAILED, Failures.describe(e));
             }
@@ -123,65 +136,27 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         Path runDir = runsDir.resolve(Digests.sha256Hex(job.getAdapterId()).substring(0, 24));
 
         progress.phase(TrainingPhase.LOADING, "resolving the base checkpoint and data sets");
-        Path baseDir = artifacts.local(artifacts.parse(job.getAlignment().getBaseUri(), "alignment.baseUri"), "base checkpoint");
-        Path dataset = artifacts.local(artifacts.parse(request.getDatasetUri(), "request.datasetUri"), "dataset");
+        Path baseDir = artifacts.local(artifacts.input(job.getAlignment().getBaseUri(), "alignment.baseUri"), "base checkpoint");
+        Path dataset = artifacts.local(artifacts.input(request.getDatasetUri(), "request.datasetUri"), "dataset");
         Path evaluationSet = request.getEvaluationSetUri() == null ? null
-                : artifacts.local(artifacts.parse(request.getEvaluationSetUri(), "request.evaluationSetUri"), "evaluation set");
+                : artifacts.local(artifacts.input(request.getEvaluationSetUri(), "request.evaluationSetUri"), "evaluation set");
         Path safetySet = request.getSafetyEvaluationSetUri() == null ? null
-                : artifacts.local(artifacts.parse(request.getSafetyEvaluationSetUri(), "request.safetyEvaluationSetUri"), "safety set");
+                : artifacts.local(artifacts.input(request.getSafetyEvaluationSetUri(), "request.safetyEvaluationSetUri"), "safety set");
         EvaluationData data = EvaluationData.prepare(dataset, evaluationSet, safetySet, runDir.resolve("data"));
 
-        URI rawUri = artifacts.child(prefix, RAW);
-        URI summaryUri = artifacts.child(prefix, TRAINING_SUMMARY);
-        Path rawLocal;
-        TrainingSummary summary;
-        if (artifacts.exists(artifacts.child(rawUri, PeftAdapter.WEIGHTS_FILE)) && artifacts.exists(summaryUri)) {
-            LOG.info("training job {}: raw adapter already stored at {}; not training again", job.getJobId(), rawUri);
-            rawLocal = artifacts.local(rawUri, "raw adapter");
-            summary = JSON.readValue(artifacts.local(summaryUri, "training summary").toFile(), TrainingSummary.class);
-        } else {
-            long trainStart = System.nanoTime();
-            TrainingResult result;
-            try {
-                result = new dev.safelora.training.TrainingJob(baseDir, data.train(), runDir.resolve("train"), config, true, false)
-                        .run(progress, stop);
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                throw new BadInputException(BadInputException.Cause.PROCESSING, "training failed: " + e.getMessage(), e);
-            }
-            if (result.stopped()) {
-                LOG.info("training job {}: stopped at step {} of {}; checkpoint {}", job.getJobId(), result.steps(), result.totalSteps(),
-                        result.checkpointDir());
-                throw new JobCancelledException(context.cancelReason().orElse(JobContext.CancelReason.SHUTDOWN));
-            }
-            summary = new TrainingSummary(result.finalLoss(), result.steps(), result.tokens(), (System.nanoTime() - trainStart) / 1_000_000);
-            rawLocal = runDir.resolve(RAW);
-            Files.createDirectories(rawLocal);
-            for (String file : List.of(PeftAdapter.CONFIG_FILE, PeftAdapter.WEIGHTS_FILE, LoraTrainer.LOG_FILE)) {
-                Files.copy(result.adapterDir().resolve(file), rawLocal.resolve(file), StandardCopyOption.REPLACE_EXISTING);
-            }
-            artifacts.put(rawLocal, rawUri);
-            Path summaryFile = runDir.resolve(TRAINING_SUMMARY);
-            JSON.writeValue(summaryFile.toFile(), summary);
-            artifacts.put(summaryFile, summaryUri);
+        Evaluated done;
+        // One model per job, freed when the job ends: trained on, then evaluated with the raw and the
+        // projected adapter swapped in (a 7B model is ~13.5 GB of weights; a copy per phase would not fit).
+        try (CausalLm model = loadBase(baseDir)) {
+            done = trainAndEvaluate(model, record, job, prefix, runDir, baseDir, data, config, selection, progress, stop, context);
         }
-        context.checkCancelled();
-
-        progress.phase(TrainingPhase.PROJECTING, "projecting with alignment " + job.getAlignment().getAlignmentId());
-        long projectStart = System.nanoTime();
-        PeftAdapter raw = ProjectionStep.readAdapter(rawLocal, "raw adapter " + rawUri);
-        ProjectionStep.Projected projected = ProjectionStep.projectAndStore(artifacts, raw,
-                artifacts.parse(job.getAlignment().getAlignmentUri(), "alignment.alignmentUri"), selection, prefix,
-                runDir.resolve("out"), context);
-        long projectionMs = (System.nanoTime() - projectStart) / 1_000_000;
-
-        progress.phase(TrainingPhase.EVALUATING, "evaluating the raw and the projected adapter");
-        long evalStart = System.nanoTime();
-        EvaluationConfig evalConfig = new EvaluationConfig(config.template(), settings.evalMaxNewTokens(),
-                KeywordJudge.DEFAULT_REFUSAL_PHRASES, config.batchSize(), config.maxSeqLen());
-        EvaluationListener cancellable = (phase, done, total) -> context.checkCancelled();
-        EvaluationReport before = evaluate(baseDir, rawLocal, data, evalConfig, cancellable);
-        EvaluationReport after = evaluate(baseDir, projected.local(), data, evalConfig, cancellable);
-        long evaluationMs = (System.nanoTime() - evalStart) / 1_000_000;
+        TrainingSummary summary = done.summary();
+        ProjectionStep.Projected projected = done.projected();
+        EvaluationReport before = done.before();
+        EvaluationReport after = done.after();
+        long projectionMs = done.projectionMs();
+        long evaluationMs = done.evaluationMs();
+        URI rawUri = artifacts.child(prefix, RAW);
 
         URI reportUri = artifacts.child(prefix, REPORT);
         Path reportFile = runDir.resolve(REPORT);
@@ -211,11 +186,85 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         return outputs;
     }
 
-    private EvaluationReport evaluate(Path baseDir, Path adapterDir, EvaluationData data, EvaluationConfig config,
+    /** What the model was needed for: the trained raw adapter, its projection, and both evaluations. */
+    private record Evaluated(TrainingSummary summary, ProjectionStep.Projected projected, EvaluationReport before,
+                             EvaluationReport after, long projectionMs, long evaluationMs) {
+    }
+
+    private Evaluated trainAndEvaluate(CausalLm model, InputRecord<TrainingJob> record, TrainingJob job, URI prefix, Path runDir,
+                                       Path baseDir, EvaluationData data, TrainingConfig config, Selection selection,
+                                       TrainingProgressReporter progress, StopSignal stop, JobContext<SpecificRecord> context)
+            throws Exception {
+        URI rawUri = artifacts.child(prefix, RAW);
+        URI summaryUri = artifacts.child(prefix, TRAINING_SUMMARY);
+        Path rawLocal;
+        TrainingSummary summary;
+        if (artifacts.exists(artifacts.child(rawUri, PeftAdapter.WEIGHTS_FILE)) && artifacts.exists(summaryUri)) {
+            LOG.info("training job {}: raw adapter already stored at {}; not training again", job.getJobId(), rawUri);
+            rawLocal = artifacts.local(rawUri, "raw adapter");
+            summary = JSON.readValue(artifacts.local(summaryUri, "training summary").toFile(), TrainingSummary.class);
+        } else {
+            long trainStart = System.nanoTime();
+            TrainingResult result;
+            try {
+                result = new dev.safelora.training.TrainingJob(baseDir, data.train(), runDir.resolve("train"), config, true, false)
+                        .run(model, progress, stop);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new BadInputException(BadInputException.Cause.PROCESSING, "training failed: " + e.getMessage(), e);
+            }
+            if (result.stopped()) {
+                LOG.info("training job {}: stopped at step {} of {}; checkpoint {}", job.getJobId(), result.steps(), result.totalSteps(),
+                        result.checkpointDir());
+                throw new JobCancelledException(context.cancelReason().orElse(JobContext.CancelReason.SHUTDOWN));
+            }
+            summary = new TrainingSummary(result.finalLoss(), result.steps(), result.tokens(), (System.nanoTime() - trainStart) / 1_000_000);
+            rawLocal = runDir.resolve(RAW);
+            Files.createDirectories(rawLocal);
+            for (String file : List.of(PeftAdapter.CONFIG_FILE, PeftAdapter.WEIGHTS_FILE, LoraTrainer.LOG_FILE)) {
+                Files.copy(result.adapterDir().resolve(file), rawLocal.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+            }
+            artifacts.put(rawLocal, rawUri);
+            Path summaryFile = runDir.resolve(TRAINING_SUMMARY);
+            JSON.writeValue(summaryFile.toFile(), summary);
+            artifacts.put(summaryFile, summaryUri);
+        }
+        context.checkCancelled();
+
+        model.removeLora();
+        model.device().releaseCachedMemory();
+        progress.phase(TrainingPhase.PROJECTING, "projecting with alignment " + job.getAlignment().getAlignmentId());
+        long projectStart = System.nanoTime();
+        PeftAdapter raw = ProjectionStep.readAdapter(rawLocal, "raw adapter " + rawUri);
+        ProjectionStep.Projected projected = ProjectionStep.projectAndStore(artifacts, raw,
+                artifacts.input(job.getAlignment().getAlignmentUri(), "alignment.alignmentUri"), selection, prefix,
+                runDir.resolve("out"), context);
+        long projectionMs = (System.nanoTime() - projectStart) / 1_000_000;
+
+        progress.phase(TrainingPhase.EVALUATING, "evaluating the raw and the projected adapter");
+        long evalStart = System.nanoTime();
+        EvaluationConfig evalConfig = new EvaluationConfig(config.template(), settings.evalMaxNewTokens(),
+                KeywordJudge.DEFAULT_REFUSAL_PHRASES, config.batchSize(), config.maxSeqLen());
+        EvaluationListener cancellable = (phase, done, total) -> context.checkCancelled();
+        model.device().releaseCachedMemory();
+        EvaluationReport before = evaluate(model, baseDir, rawLocal, data, evalConfig, cancellable);
+        EvaluationReport after = evaluate(model, baseDir, projected.local(), data, evalConfig, cancellable);
+        long evaluationMs = (System.nanoTime() - evalStart) / 1_000_000;
+        return new Evaluated(summary, projected, before, after, projectionMs, evaluationMs);
+    }
+
+    private CausalLm loadBase(Path baseDir) {
+        try {
+            return CausalLm.load(baseDir, device);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new BadInputException(BadInputException.Cause.PROCESSING, "loading the base checkpoint failed: " + e.getMessage(), e);
+        }
+    }
+
+    private EvaluationReport evaluate(CausalLm model, Path baseDir, Path adapterDir, EvaluationData data, EvaluationConfig config,
                                       EvaluationListener listener) {
         try {
             return new EvaluationJob(baseDir, adapterDir, data.task() ? data.heldout() : null, data.safety(), data.heldout(), config,
-                    settings.device()).run(listener);
+                    model.device().spec()).run(model, listener);
         } catch (IllegalArgumentException e) {
             throw new BadInputException(BadInputException.Cause.PROCESSING, "evaluation failed: " + e.getMessage(), e);
         }

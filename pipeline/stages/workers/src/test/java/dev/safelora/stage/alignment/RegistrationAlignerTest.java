@@ -60,7 +60,7 @@ class RegistrationAlignerTest {
         TinyCheckpoints.writePair(base, aligned, 1, 3, DType.F32);
         Path notADirectory = Files.writeString(dir.resolve("scratch-is-a-file"), "x"); // the aligner cannot write its output
         StageArtifacts artifacts = new StageArtifacts(ArtifactStores.standard(Map.of(), dir.resolve("cache")),
-                dir.resolve("artifacts").toUri());
+                dir.resolve("artifacts").toUri(), List.of(dir.toUri()));
         RegistrationAligner aligner = new RegistrationAligner(artifacts, "alignments", notADirectory);
         ModelRegistration reg = registration(base, aligned);
 

@@ -88,6 +88,8 @@ public final class WorkerStageKit {
         p.put("shutdown.deadline", "20s");
         p.put("shutdown.cancel.grace", "10s");
         p.put("artifacts.uri", artifactsRoot().toString());
+        // The tests' checkpoints and data sets live in JUnit temporary directories next to the work dir.
+        p.put("inputs.allowed", Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().toUri().toString());
         p.put("topic.alignments", alignments);
         p.put("topic.adapters", adapters);
         p.put("topic.evaluations", evaluations);

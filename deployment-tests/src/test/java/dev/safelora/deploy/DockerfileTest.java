@@ -1,0 +1,86 @@
+package dev.safelora.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** docker/Dockerfile: reproducible, non-root, built with ./mvnw inside, one CUDA stack matching the -Pgpu build. */
+class DockerfileTest {
+
+    private static final Pattern ARG = Pattern.compile("(?m)^ARG (\\w+)=(\\S+)$");
+    private static final Pattern FROM = Pattern.compile("(?m)^FROM (\\S+)(?: AS (\\S+))?$");
+    private static final Pattern PINNED = Pattern.compile("[^@\\s]+:[^@\\s]+@sha256:[0-9a-f]{64}");
+
+    private final String dockerfile = read("docker/Dockerfile");
+
+    @Test
+    void everyBaseImageIsPinnedByDigest() {
+        Map<String, String> args = new HashMap<>();
+        Matcher arg = ARG.matcher(dockerfile);
+        while (arg.find()) {
+            args.put(arg.group(1), arg.group(2));
+        }
+        Set<String> stages = new HashSet<>();
+        List<String> bases = new ArrayList<>();
+        Matcher from = FROM.matcher(dockerfile);
+        while (from.find()) {
+            String image = from.group(1);
+            if (image.startsWith("${")) {
+                image = args.getOrDefault(image.substring(2, image.length() - 1), image);
+            }
+            if (!stages.contains(image)) {
+                bases.add(image);
+            }
+            if (from.group(2) != null) {
+                stages.add(from.group(2));
+            }
+        }
+        assertThat(bases).isNotEmpty().allMatch(b -> PINNED.matcher(b).matches(), "pinned as name:tag@sha256:<digest>");
+        assertThat(stages).contains("cpu", "planner", "cuda");
+    }
+
+    @Test
+    void theImagesBuildWithTheWrapperAndCacheTheDependencies() {
+        int goOffline = dockerfile.indexOf("./mvnw -B -q -Dmaven.repo.local=/m2 dependency:go-offline");
+        int sources = dockerfile.indexOf("COPY pipeline/ pipeline/");
+        assertThat(goOffline).isPositive().isLessThan(sources);
+        assertThat(dockerfile).contains("-Pgpu -DskipTests package").contains("target/lib-planner/");
+    }
+
+    @Test
+    void theRuntimeIsNonRootWithAWritableJavaCppCache() {
+        assertThat(dockerfile).containsPattern("(?m)^USER 10001:10001$").doesNotContainPattern("(?m)^USER [a-z]");
+        assertThat(dockerfile).contains("-Dorg.bytedeco.javacpp.cachedir=/var/cache/javacpp")
+                .contains("chown 10001:10001").contains("-XX:MaxRAMPercentage=").contains("OMP_NUM_THREADS=");
+    }
+
+    @Test
+    void theCudaImageHasOneCudaStackMatchingTheGpuBuild() throws IOException {
+        Matcher cuda = Pattern.compile("<cuda.version>(\\d+\\.\\d+)-(\\d+\\.\\d+)-").matcher(read("pom.xml"));
+        assertThat(cuda.find()).isTrue();
+        assertThat(dockerfile).contains("CUDA " + cuda.group(1)).contains("cuDNN " + cuda.group(2))
+                .doesNotContainPattern("(?m)^FROM nvidia/cuda").doesNotContainPattern("(?m)^ARG \\w+=nvidia/cuda")
+                .contains("NVIDIA_REQUIRE_CUDA=\"cuda>=" + cuda.group(1).split("\\.")[0] + ".0\"")
+                .contains("driver >= 580");
+        assertThat(read("docker/README.md")).contains("580");
+        assertThat(read("k8s/README.md")).contains("580");
+    }
+
+    private static String read(String path) {
+        try {
+            return Files.readString(Repository.root().resolve(path));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package dev.safelora.projection;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.stream.IntStream;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The two streaming products of the factored projection with the JDK's Vector API (SIMD fused
+ * multiply-adds over float lanes), in float with double accumulation across row blocks.
+ * Hand-written because core may depend on nothing but Jackson and slf4j (no BLAS binding), and the
+ * JIT does not vectorise floating-point dot products on its own. Loaded only through
+ * {@link FloatKernels#available()}.
+ */
+final class VectorKernels implements FloatKernels {
+
+    private static final VectorSpecies<Float> LANES = FloatVector.SPECIES_PREFERRED;
+
+    /** Columns per task block of {@code V^T B}: r rows of this width stay in L1 while V streams past. */
+    private static final int COLUMN_BLOCK = 512;
+
+    /** Rows of V summed in float before the block is added into the double result. */
+    private static final int ROW_BLOCK = 64;
+
+    /**
+     * Runs the kernels on small inputs until the JIT has compiled them: the Vector API is
+     * very slow until then, and a first 4096 x 4096 module would otherwise take seconds.
+     */
+    VectorKernels() {
+        int m = 32;
+        int n = 2 * COLUMN_BLOCK + 3;
+        int r = 8;
+        float[] v = new float[m * n];
+        float[] b = new float[m * r];
+        java.util.Arrays.fill(v, 0.5f);
+        java.util.Arrays.fill(b, 0.25f);
+        for (int i = 0; i < WARM_UP_CALLS; i++) {
+            projectB(v, m, n, 1, b, r);
+        }
+    }
+
+    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.kernels.warmup", 50);
+
+    @Override
+    public double[] projectB(float[] v, int m, int n, double norm, float[] b, int r) {
+        return vTimes(v, m, n, vTransposeB(v, m, n, b, r), r, norm);
+    }
+
+    /** {@code (V^T B)^T} as r x n floats. */
+    static float[] vTransposeB(float[] v, int m, int n, float[] b, int r) {
+        double[] pt = new double[r * n];
+        int blocks = (n + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+        int tasks = Math.min(parallelism(), blocks);
+        IntStream.range(0, tasks).parallel().forEach(t -> {
+            float[] acc = new float[r * COLUMN_BLOCK];
+            for (int blk = blocks * t / tasks; blk < blocks * (t + 1) / tasks; blk++) {
+                int j0 = blk * COLUMN_BLOCK;
+                int len = Math.min(COLUMN_BLOCK, n - j0);
+                int bound = LANES.loopBound(len);
+                for (int i0 = 0; i0 < m; i0 += ROW_BLOCK) {
+                    java.util.Arrays.fill(acc, 0f);
+                    for (int i = i0; i < Math.min(m, i0 + ROW_BLOCK); i++) {
+                        int src = i * n + j0;
+                        for (int k = 0; k < r; k++) {
+                            float bik = b[i * r + k];
+                            if (bik == 0) {
+                                continue;
+                            }
+                            FloatVector bv = FloatVector.broadcast(LANES, bik);
+                            int dst = k * COLUMN_BLOCK;
+                            int j = 0;
+                            for (; j < bound; j += LANES.length()) {
+                                FloatVector.fromArray(LANES, v, src + j).fma(bv, FloatVector.fromArray(LANES, acc, dst + j))
+                                        .intoArray(acc, dst + j);
+                            }
+                            for (; j < len; j++) {
+                                acc[dst + j] += bik * v[src + j];
+                            }
+                        }
+                    }
+                    for (int k = 0; k < r; k++) {
+                        for (int j = 0; j < len; j++) {
+                            pt[k * n + j0 + j] += acc[k * COLUMN_BLOCK + j];
+                        }
+                    }
+                }
+            }
+        });
+        float[] out = new float[pt.length];
+        for (int i = 0; i < pt.length; i++) {
+            out[i] = (float) pt[i];
+        }
+        return out;
+    }
+
+    /** {@code V P / scale} as m x r doubles, where {@code pt} is {@code P^T} (r x n). */
+    static double[] vTimes(float[] v, int m, int n, float[] pt, int r, double scale) {
+        double[] out = new double[m * r];
+        int tasks = Math.min(parallelism(), Math.max(1, m / 16));
+        int bound = LANES.loopBound(n);
+        IntStream.range(0, tasks).parallel().forEach(t -> {
+            for (int i = (int) ((long) m * t / tasks); i < (int) ((long) m * (t + 1) / tasks); i++) {
+                int src = i * n;
+                int k = 0;
+                // four dot products per pass over the row of V
+                for (; k + 3 < r; k += 4) {
+                    int p0 = k * n;
+                    int p1 = p0 + n;
+                    int p2 = p1 + n;
+                    int p3 = p2 + n;
+                    FloatVector s0 = FloatVector.zero(LANES);
+                    FloatVector s1 = s0;
+                    FloatVector s2 = s0;
+                    FloatVector s3 = s0;
+                    int j = 0;
+                    for (; j < bound; j += LANES.length()) {
+                        FloatVector x = FloatVector.fromArray(LANES, v, src + j);
+                        s0 = x.fma(FloatVector.fromArray(LANES, pt, p0 + j), s0);
+                        s1 = x.fma(FloatVector.fromArray(LANES, pt, p1 + j), s1);
+                        s2 = x.fma(FloatVector.fromArray(LANES, pt, p2 + j), s2);
+                        s3 = x.fma(FloatVector.fromArray(LANES, pt, p3 + j), s3);
+                    }
+                    double d0 = s0.reduceLanes(VectorOperators.ADD);
+                    double d1 = s1.reduceLanes(VectorOperators.ADD);
+                    double d2 = s2.reduceLanes(VectorOperators.ADD);
+                    double d3 = s3.reduceLanes(VectorOperators.ADD);
+                    for (; j < n; j++) {
+                        double x = v[src + j];
+                        d0 += x * pt[p0 + j];
+                        d1 += x * pt[p1 + j];
+                        d2 += x * pt[p2 + j];
+                        d3 += x * pt[p3 + j];
+                    }
+                    out[i * r + k] = d0 / scale;
+                    out[i * r + k + 1] = d1 / scale;
+                    out[i * r + k + 2] = d2 / scale;
+                    out[i * r + k + 3] = d3 / scale;
+                }
+                for (; k < r; k++) {
+                    int p = k * n;
+                    FloatVector s = FloatVector.zero(LANES);
+                    int j = 0;
+                    for (; j < bound; j += LANES.length()) {
+                        s = FloatVector.fromArray(LANES, v, src + j).fma(FloatVector.fromArray(LANES, pt, p + j), s);
+                    }
+                    double d = s.reduceLanes(VectorOperators.ADD);
+                    for (; j < n; j++) {
+                        d += (double) v[src + j] * pt[p + j];
+                    }
+                    out[i * r + k] = d / scale;
+                }
+            }
+        });
+        return out;
+    }
+
+    private static int parallelism() {
+        return Math.max(1, ForkJoinPool.getCommonPoolParallelism() + 1);
+    }
+}

@@ -1,0 +1,101 @@
+package dev.safelora.audit.ledger;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Properties;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+
+/**
+ * Where the ledger lives: a JDBC URL ({@code jdbc:sqlite:FILE} embedded, {@code jdbc:postgresql://...} in
+ * production) and optional credentials. {@link #migrate} brings the schema up to date with the Flyway
+ * migrations in {@code db/audit}, the same files for both databases.
+ */
+public record AuditDatabase(String jdbcUrl, String user, String password) {
+
+    public AuditDatabase {
+        if (jdbcUrl == null || jdbcUrl.isBlank()) {
+            throw new IllegalArgumentException("the audit database needs a JDBC URL (stage.audit.jdbc.url)");
+        }
+        if (!isSqlite(jdbcUrl) && !jdbcUrl.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("audit JDBC URL must start with jdbc:sqlite: or jdbc:postgresql:, got "
+                    + jdbcUrl.replaceAll("\\?.*", "?..."));
+        }
+    }
+
+    public static AuditDatabase of(String jdbcUrl) {
+        return new AuditDatabase(jdbcUrl, null, null);
+    }
+
+    public boolean sqlite() {
+        return isSqlite(jdbcUrl);
+    }
+
+    private static boolean isSqlite(String url) {
+        return url.startsWith("jdbc:sqlite:");
+    }
+
+    /** Applies the pending migrations; returns how many ran. */
+    public int migrate() {
+        createSqliteDirectory();
+        try {
+            return Flyway.configure()
+                    .dataSource(jdbcUrl, user, password)
+                    .locations("classpath:db/audit")
+                    .placeholders(Map.of("bytes", sqlite() ? "BLOB" : "BYTEA"))
+                    .loggers("slf4j")
+                    .load()
+                    .migrate()
+                    .migrationsExecuted;
+        } catch (FlywayException e) {
+            throw new IllegalStateException("cannot migrate the audit database " + redacted() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Connection connect() throws SQLException {
+        createSqliteDirectory();
+        Properties p = new Properties();
+        if (user != null) {
+            p.setProperty("user", user);
+        }
+        if (password != null) {
+            p.setProperty("password", password);
+        }
+        Connection c = DriverManager.getConnection(jdbcUrl, p);
+        if (sqlite()) {
+            try (var s = c.createStatement()) {
+                // a reader (the HTTP pages, audit commands) waits for the writer instead of failing
+                s.execute("PRAGMA busy_timeout = 10000");
+                s.execute("PRAGMA foreign_keys = ON");
+            }
+        }
+        return c;
+    }
+
+    /** The URL without query parameters (which may carry credentials), for messages. */
+    public String redacted() {
+        return jdbcUrl.replaceAll("\\?.*", "");
+    }
+
+    private void createSqliteDirectory() {
+        if (!sqlite()) {
+            return;
+        }
+        String file = jdbcUrl.substring("jdbc:sqlite:".length()).replaceAll("\\?.*", "");
+        if (file.isEmpty() || file.startsWith(":memory:") || file.startsWith("file:")) {
+            return;
+        }
+        Path parent = Path.of(file).toAbsolutePath().getParent();
+        try {
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot create the directory of the audit database " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
