@@ -60,10 +60,14 @@ final class S3Errors {
         return new IOException(operation + " " + uri + " failed: " + t, t);
     }
 
-    /** Network failures and timeouts may pass; a missing credential or a bad request will not. */
+    /**
+     * Network failures and timeouts may pass (connection refused, reset, a connection-pool acquire timeout under
+     * load); a missing credential or a bad request will not.
+     */
     private static boolean noAnswer(SdkClientException e) {
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof IOException || c instanceof ApiCallTimeoutException || c instanceof ApiCallAttemptTimeoutException) {
+            if (c instanceof IOException || c instanceof ApiCallTimeoutException || c instanceof ApiCallAttemptTimeoutException
+                    || c instanceof java.util.concurrent.TimeoutException) {
                 return true;
             }
         }

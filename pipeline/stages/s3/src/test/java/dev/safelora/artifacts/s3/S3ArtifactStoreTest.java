@@ -287,7 +287,7 @@ class S3ArtifactStoreTest {
             assertThatThrownBy(() -> dead.exists(URI.create("s3://bkt/a.txt")))
                     .isInstanceOfSatisfying(RemoteStoreException.class, e -> {
                         assertThat(e.status()).isZero();
-                        assertThat(e.retryable()).isTrue();
+                        assertThat(e.retryable()).as(e.getMessage()).isTrue();
                         assertThat(e.attempts()).isEqualTo(3);
                     });
         }
