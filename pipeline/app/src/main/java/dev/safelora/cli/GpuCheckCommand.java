@@ -25,7 +25,7 @@ final class GpuCheckCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--device", defaultValue = "cuda:0", paramLabel = "cuda[:N]", description = "The device to check (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", converter = DeviceSyntax.class, defaultValue = "cuda:0", paramLabel = "cuda[:N]", description = "The device to check (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Option(names = "--model", paramLabel = "DIR", description = "An HF model directory to check with instead of the generated one.")

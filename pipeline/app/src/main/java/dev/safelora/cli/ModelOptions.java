@@ -16,7 +16,7 @@ final class ModelOptions {
     @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory to apply")
     Path adapter;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda|cuda:N", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--device", converter = DeviceSyntax.class, defaultValue = "cpu", paramLabel = "cpu|cuda|cuda:N", description = "default: ${DEFAULT-VALUE}")
     String device;
 
     /** The model on its device with the adapter applied, if one was given. */

@@ -124,7 +124,7 @@ final class ProjectCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "64", paramLabel = "N", description = "auto: generation budget (default: ${DEFAULT-VALUE})")
     int maxNewTokens;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda|cuda:N", description = "auto: default ${DEFAULT-VALUE}")
+    @Option(names = "--device", converter = DeviceSyntax.class, defaultValue = "cpu", paramLabel = "cpu|cuda|cuda:N", description = "auto: default ${DEFAULT-VALUE}")
     String device;
 
     @picocli.CommandLine.Mixin

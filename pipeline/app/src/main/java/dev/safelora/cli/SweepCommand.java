@@ -78,7 +78,7 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "64", paramLabel = "N", description = "generation budget (default: ${DEFAULT-VALUE})")
     int maxNewTokens;
 
-    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda|cuda:N", description = "default: ${DEFAULT-VALUE}")
+    @Option(names = "--device", converter = DeviceSyntax.class, defaultValue = "cpu", paramLabel = "cpu|cuda|cuda:N", description = "default: ${DEFAULT-VALUE}")
     String device;
 
     @Mixin

@@ -100,7 +100,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-grad-norm", paramLabel = "X", description = "clip the global gradient norm; 0 = off (default 1.0)")
     Double maxGradNorm;
 
-    @Option(names = "--device", paramLabel = "cpu|cuda|cuda:N", description = "default cpu (fp32); cuda trains with bf16 autocast")
+    @Option(names = "--device", converter = DeviceSyntax.class, paramLabel = "cpu|cuda|cuda:N", description = "default cpu (fp32); cuda trains with bf16 autocast")
     String device;
 
     @Override

@@ -70,6 +70,14 @@ class ModelCommandsTest {
     }
 
     @Test
+    void aMalformedDeviceIsAUsageErrorBeforeAnythingLoads() {
+        CliRun r = run("logits", "--model", model.toString(), "--ids", "1", "--device", "tpu");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("'tpu' is not a device (cpu, cuda or cuda:N)");
+        assertThat(run("logits", "--model", model.toString(), "--ids", "1", "--device", "CPU").exitCode()).isZero();
+    }
+
+    @Test
     void adapterChangesTheLogitsTheSameWhetherMergedOrNot() throws Exception {
         Path plain = tmp.resolve("plain.json");
         Path onTheFly = tmp.resolve("lora.json");
