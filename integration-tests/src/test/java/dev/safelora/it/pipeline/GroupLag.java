@@ -7,7 +7,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
@@ -36,16 +38,24 @@ final class GroupLag implements AutoCloseable {
         this.admin = Admin.create(cluster.adminProperties());
     }
 
-    /** {@code topic-partition -> log end - committed} for every partition the group has committed. */
+    /**
+     * {@code topic-partition -> log end - committed} for every partition of every topic the group has committed
+     * offsets in; a partition without a committed offset counts from 0 (as a group reading from the earliest does).
+     */
     Map<String, Long> adminLag(String group) {
         try {
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                     .partitionsToOffsetAndMetadata().get();
-            Map<TopicPartition, OffsetSpec> latest = committed.keySet().stream()
-                    .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
+            Set<String> topics = committed.keySet().stream().map(TopicPartition::topic).collect(Collectors.toSet());
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            admin.describeTopics(topics).allTopicNames().get().forEach((topic, description) -> description.partitions()
+                    .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest())));
             Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get();
             Map<String, Long> lag = new TreeMap<>();
-            committed.forEach((tp, o) -> lag.put(tp.toString(), ends.get(tp).offset() - (o == null ? 0 : o.offset())));
+            ends.forEach((tp, end) -> {
+                OffsetAndMetadata at = committed.get(tp);
+                lag.put(tp.toString(), end.offset() - (at == null ? 0 : at.offset()));
+            });
             return lag;
         } catch (ExecutionException e) {
             throw new IllegalStateException("reading the offsets of group " + group + ": " + e.getCause(), e.getCause());

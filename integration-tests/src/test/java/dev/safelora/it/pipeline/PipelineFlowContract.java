@@ -136,7 +136,7 @@ abstract class PipelineFlowContract {
 
         // Committed offset = log end offset on every partition, transaction markers included (the planner and
         // the trainer write in transactions, so an offset + 1 commit would stay one behind for good).
-        awaitIdle();
+        awaitIdle("safelora-alignment", "safelora-planner", "safelora-trainer");
         try (GroupLag lag = new GroupLag(cluster.clientSettings())) {
             // What each stage reports on /metrics agrees with what the Admin client computes.
             for (Map.Entry<String, Integer> stage : stages.stageMetricsPorts().entrySet()) {
@@ -148,7 +148,8 @@ abstract class PipelineFlowContract {
                             assertThat(reported).as("lag series of " + stage.getKey()).isNotEmpty();
                             reported.forEach((tp, l) -> {
                                 assertThat(l).as(stage.getKey() + " " + tp + " on /metrics").isZero();
-                                assertThat(admin).as("Admin-computed lag of " + stage.getKey()).containsEntry(tp, l);
+                                // a topic the group never committed in (the projector, if no projection job came yet) has no entry
+                                assertThat(admin.getOrDefault(tp, 0L)).as("Admin-computed lag of " + stage.getKey() + " " + tp).isEqualTo(l);
                             });
                         });
             }
@@ -335,16 +336,19 @@ abstract class PipelineFlowContract {
 
     /**
      * Waits until every stage group has committed everything on its input topics (lag 0 per partition, computed
-     * as Kafka's tools do): nothing is in flight, so nothing more will be published.
+     * as Kafka's tools do): nothing is in flight, so nothing more will be published. {@code groupsThatConsumed}
+     * must have committed offsets at all (a group that never had a record has none).
      */
-    void awaitIdle() {
+    void awaitIdle(String... groupsThatConsumed) {
         try (GroupLag lag = new GroupLag(cluster.clientSettings())) {
             for (String group : STAGE_GROUPS) {
                 Awaitility.await("lag 0 on every partition of " + group).atMost(Duration.ofMinutes(1))
                         .pollInterval(Duration.ofMillis(250))
                         .untilAsserted(() -> {
                             Map<String, Long> perPartition = lag.adminLag(group);
-                            assertThat(perPartition).as("committed partitions of " + group).isNotEmpty();
+                            if (List.of(groupsThatConsumed).contains(group)) {
+                                assertThat(perPartition).as("partitions of " + group).isNotEmpty();
+                            }
                             assertThat(perPartition).as("log end - committed, per partition, of " + group)
                                     .allSatisfy((tp, l) -> assertThat(l).isZero());
                         });

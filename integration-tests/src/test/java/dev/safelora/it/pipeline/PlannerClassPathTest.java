@@ -29,6 +29,7 @@ class PlannerClassPathTest {
         assertThat(jars).noneMatch(j -> j.startsWith("pytorch-") || j.startsWith("javacpp-") || j.startsWith("openblas-"))
                 .noneMatch(j -> j.startsWith("tokenizers-") || j.startsWith("api-0"))
                 .noneMatch(j -> j.startsWith("safelora-torch-") || j.startsWith("safelora-workers-") || j.startsWith("safelora-embedded-"))
-                .noneMatch(j -> j.startsWith("kafka_2.13-") || j.startsWith("scala-"));
+                .noneMatch(j -> j.startsWith("kafka_2.13-") || j.startsWith("scala-"))
+                .noneMatch(j -> j.startsWith("safelora-artifacts-s3-") || j.startsWith("s3-2") || j.startsWith("sdk-core-") || j.startsWith("netty-"));
     }
 }

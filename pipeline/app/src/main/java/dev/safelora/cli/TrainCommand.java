@@ -33,6 +33,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory (config.json, safetensors, tokenizer.json)")
     Path model;
 
+    @Option(names = "--base-model", paramLabel = "NAME", description = "base_model_name_or_path to write: the hub id or name"
+            + " serving loads the base model by (default: the --model directory)")
+    String baseModelName;
+
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "training data, JSONL")
     Path data;
 
@@ -119,7 +123,7 @@ final class TrainCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         TrainingResult result;
         try {
-            result = new TrainingJob(model, data, out, config, resume, skipBadLines)
+            result = new TrainingJob(model, data, out, config, resume, skipBadLines, baseModelName)
                     .run(ConsoleProgressBar.forConsole(err), stop);
         } finally {
             finished.countDown();

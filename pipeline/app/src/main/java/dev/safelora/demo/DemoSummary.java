@@ -40,6 +40,11 @@ final class DemoSummary {
                 number(evaluation.getHeldOutLossAfter()));
         metrics(s, "task", evaluation.getTaskMetricsBefore(), evaluation.getTaskMetricsAfter());
         metrics(s, "safety", evaluation.getSafetyMetricsBefore(), evaluation.getSafetyMetricsAfter());
+        if (evaluation.getTimings() != null) {
+            line(s, "  %-28s training %.1f s, projection %.1f s, evaluation %.1f s (raw and projected)", "phase times",
+                    evaluation.getTimings().getTrainingMs() / 1000.0, evaluation.getTimings().getProjectionMs() / 1000.0,
+                    evaluation.getTimings().getEvaluationMs() / 1000.0);
+        }
         s.append('\n');
         line(s, "  artifacts (under %s):", paths.root());
         location(s, "projected adapter", adapter.getUri(), paths);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.safelora.adapter.PeftAdapter;
+import dev.safelora.adapter.ServingConformance;
 import dev.safelora.projection.ProjectionReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,6 +45,10 @@ class DemoCommandTest {
             PeftAdapter peft = PeftAdapter.read(adapter);
             assertThat(peft.modules().keySet()).containsExactlyElementsOf(MODULES);
             assertThat(peft.config().r()).isEqualTo(8);
+            assertThat(ServingConformance.check(adapter, ServingConformance.Loader.PEFT, null, 16)).as(adapter.toString()).isEmpty();
+            assertThat(ServingConformance.check(adapter, ServingConformance.Loader.VLLM, null, 16)).as(adapter.toString()).isEmpty();
+            // no registration baseModelName: the base checkpoint's URI, not a path of the training node
+            assertThat(peft.config().baseModelPath()).startsWith("file:");
         }
         JsonNode report = new ObjectMapper().readTree(projected.resolve(ProjectionReport.FILE).toFile());
         List<String> reported = new ArrayList<>();

@@ -40,7 +40,7 @@ class TrainEvalCommandTest {
                 "--epochs", "2", "--lr", "1e-2", "--rank", "4", "--alpha", "8", "--targets", "q_proj,v_proj,down_proj",
                 "--batch-size", "5", "--grad-accum", "1", "--max-seq-len", "64", "--template", "plain", "--seed", "3",
                 "--checkpoint-every", "2", "--warmup", "1", "--schedule", "cosine", "--weight-decay", "0.01",
-                "--dropout", "0.1", "--device", "cpu");
+                "--dropout", "0.1", "--device", "cpu", "--base-model", "org/tiny-llama");
         assertThat(train.exitCode()).as(train.err()).isZero();
         assertThat(train.out()).contains("adapter " + out).contains("4 steps");
         assertThat(train.err()).contains("step 4/4").contains("10 examples (0 unreadable lines skipped, 0 truncated, 0 dropped");
@@ -49,6 +49,7 @@ class TrainEvalCommandTest {
         assertThat(adapter.config().alpha()).isEqualTo(8.0);
         assertThat(adapter.config().targetModules()).containsExactly("q_proj", "v_proj", "down_proj");
         assertThat(adapter.modules()).hasSize(6);
+        assertThat(adapter.config().baseModelPath()).isEqualTo("org/tiny-llama");
         // as both serving loaders read it, shapes checked against the base model's config.json
         assertThat(ServingConformance.check(out, ServingConformance.Loader.PEFT, model.resolve("config.json"), 16)).isEmpty();
         assertThat(ServingConformance.check(out, ServingConformance.Loader.VLLM, model.resolve("config.json"), 16)).isEmpty();

@@ -62,6 +62,13 @@ public final class Checkpoint implements AutoCloseable {
         if (Files.isRegularFile(single)) {
             return single(dir, single);
         }
+        for (Path named : List.of(index, single)) {
+            if (Files.exists(named)) {
+                // say what it is: "has model.safetensors but no model.safetensors" misleads, and opening a FIFO blocks
+                throw new CheckpointUnavailableException(CheckpointUnavailableException.Reason.UNSUPPORTED_FORMAT, named
+                        + ": not a regular file (" + (Files.isDirectory(named) ? "a directory" : "a FIFO, socket or device") + ")");
+            }
+        }
         List<String> listing = listing(dir);
         List<String> safetensors = listing.stream().filter(n -> n.endsWith(".safetensors")).toList();
         List<String> pickles = listing.stream().filter(Checkpoint::isPickle).toList();

@@ -193,8 +193,21 @@ public final class CausalLm implements AutoCloseable {
         // The precision setting alone decides autocast, on the CPU as on CUDA, for training and evaluation alike.
         try (Autocast autocast = Autocast.enter(device)) {
             Tensor h = torch.embedding(embedTokens, ids);
+            PointerScope outer = PointerScope.getInnerScope();
             for (DecoderLayer layer : layers) {
-                h = layer.forward(h, cosSin[0], cosSin[1], mask, causal, cache, training);
+                if (outer == null) {
+                    h = layer.forward(h, cosSin[0], cosSin[1], mask, causal, cache, training);
+                    continue;
+                }
+                // A scope per layer: the Java handles of the layer's intermediates go when it ends, so libtorch
+                // frees every one that autograd did not save (and all of them under no-grad), as PyTorch would;
+                // only the layer's output moves to the caller's scope. Without this every intermediate of every
+                // layer lived until the step's scope closed, after backward.
+                try (PointerScope layerScope = new PointerScope()) {
+                    Tensor out = layer.forward(h, cosSin[0], cosSin[1], mask, causal, cache, training);
+                    outer.attach(out);
+                    h = out;
+                }
             }
             if (cache != null) {
                 cache.advance(tokens);

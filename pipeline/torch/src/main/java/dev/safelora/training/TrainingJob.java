@@ -14,9 +14,16 @@ import java.util.Objects;
  * {@code train} and the trainer stage call.
  *
  * @param skipBadLines skip (and count) dataset lines that cannot be parsed instead of failing
+ * @param baseModelName what the adapter's {@code base_model_name_or_path} says (the name serving loads the base
+ *                      model by); null writes {@code modelDir}
  */
 public record TrainingJob(Path modelDir, Path dataFile, Path outDir, TrainingConfig config, boolean resume,
-                          boolean skipBadLines) {
+                          boolean skipBadLines, String baseModelName) {
+
+    /** A job whose adapter names the local {@code modelDir} as its base model. */
+    public TrainingJob(Path modelDir, Path dataFile, Path outDir, TrainingConfig config, boolean resume, boolean skipBadLines) {
+        this(modelDir, dataFile, outDir, config, resume, skipBadLines, null);
+    }
 
     public TrainingJob {
         Objects.requireNonNull(modelDir, "modelDir");
@@ -56,7 +63,7 @@ public record TrainingJob(Path modelDir, Path dataFile, Path outDir, TrainingCon
             listener.onData(data.examples().size(), data.skippedLines(), data.truncated(), data.dropped());
         }
         return new LoraTrainer(config, listener, stop).train(model, data.examples(), ModelText.padId(model.config()),
-                modelDir.toString(), outDir, resume);
+                baseModelName != null ? baseModelName : modelDir.toString(), outDir, resume);
     }
 
     /**

@@ -44,7 +44,7 @@ class DatasetReaderTest {
         Path f = file("{\"prompt\": \"a\", \"response\": \"b\"}", "", "{\"prompt\": \"a\", \"response\": ", "{}");
         assertThatThrownBy(() -> DatasetReader.readTraining(f, false))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("line 3:").hasMessageContaining("truncated JSON");
+                .hasMessageContaining("line 3:").hasMessageContaining("not valid JSON");
     }
 
     @Test

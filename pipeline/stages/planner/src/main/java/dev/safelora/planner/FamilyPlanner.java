@@ -19,6 +19,7 @@ import dev.safelora.schema.AlignmentReady;
 import dev.safelora.schema.LayerSelection;
 import dev.safelora.schema.LineageReason;
 import dev.safelora.schema.ProjectionJob;
+import dev.safelora.schema.SelectionMode;
 import dev.safelora.schema.SelectionPolicy;
 import dev.safelora.schema.TrainingJob;
 import dev.safelora.schema.TrainingRequest;
@@ -187,7 +188,13 @@ final class FamilyPlanner {
             refreshing.put(adapter.getAdapterId(), alignment.getAlignmentId().toString());
             planTraining(retrain, alignment, adapter.getSelection(), LineageReason.BASE_CHANGED, adapter.getAdapterId(), at);
         } else {
-            ProjectionJob job = jobs.projection(adapter, JobFactory.ref(alignment), adapter.getSelection(),
+            SelectionPolicy policy = reprojectionPolicy(adapter);
+            if (policy == null) {
+                LOG.info("planner: adapter {} was chosen by AUTO with no module remedied; a new aligned checkpoint changes"
+                        + " nothing in it, so it is not re-projected", adapter.getAdapterId());
+                return;
+            }
+            ProjectionJob job = jobs.projection(adapter, JobFactory.ref(alignment), policy,
                     LineageReason.ALIGNMENT_CHANGED, at);
             refreshing.put(adapter.getAdapterId(), alignment.getAlignmentId().toString());
             metrics.job(Topic.PROJECTION_JOBS.topicName(), job.getReason().name());
@@ -195,6 +202,23 @@ final class FamilyPlanner {
                     adapter.getAdapterId(), alignment.getAlignmentId(), job.getAdapterId(), job.getReason());
             output.forward(job.getSourceAdapterId(), new Emit.Projection(job), at.toEpochMilli());
         }
+    }
+
+    /**
+     * The policy a re-projection applies: the adapter's own, except that AUTO (whose search needs the model and
+     * evaluation sets, which the projector does not have) becomes TOP_K with the K the search chose, with the
+     * same remedy; null when that K is 0.
+     */
+    static SelectionPolicy reprojectionPolicy(AdapterPublished adapter) {
+        SelectionPolicy policy = adapter.getSelection();
+        if (policy.getMode() != SelectionMode.AUTO) {
+            return policy;
+        }
+        int k = adapter.getProjectedModules().size();
+        if (k == 0) {
+            return null;
+        }
+        return SelectionPolicy.newBuilder(policy).setMode(SelectionMode.TOP_K).setTopK(k).build();
     }
 
     private void planTraining(TrainingRequest request, AlignmentEvent alignment, SelectionPolicy selection,

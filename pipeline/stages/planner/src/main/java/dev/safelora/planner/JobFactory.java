@@ -47,6 +47,7 @@ final class JobFactory {
                 .setAlignmentUri(ready.getAlignmentUri())
                 .setBaseUri(alignment.getBaseUri())
                 .setAlignedUri(alignment.getAlignedUri())
+                .setBaseModelName(alignment.getBaseModelName())
                 .build();
     }
 

@@ -53,6 +53,11 @@ final class SelectionProcessor extends InputProcessor<LayerSelection> {
             policies.put(selection.getTarget(), selection);
             return;
         }
+        if (selection.getPolicy().getMode() == dev.safelora.schema.SelectionMode.AUTO) {
+            throw new BadInputException(BadInputException.Cause.VALIDATION, "layer selection " + selection.getSelectionId()
+                    + " asks for AUTO on adapter '" + selection.getTarget() + "': the AUTO search needs the model and evaluation"
+                    + " sets, which re-projection does not have; use AUTO in a training request (retrainOf the adapter) or a FAMILY policy");
+        }
         AdapterPublished adapter = adapters.get(selection.getTarget());
         if (adapter == null) {
             throw new BadInputException(BadInputException.Cause.VALIDATION, "layer selection " + selection.getSelectionId()

@@ -38,6 +38,7 @@ final class PlannerRecords {
                 .setFamily(family)
                 .setBaseUri("file:///models/" + family + "/base-" + baseFingerprint)
                 .setAlignedUri("file:///models/" + family + "/aligned-" + alignedFingerprint)
+                .setBaseModelName("org/" + family)
                 .setTargetModules(List.of("q_proj", "v_proj"))
                 .setCompletedAt(T0)
                 .setOutcome(AlignmentReady.newBuilder()

@@ -45,6 +45,7 @@ import dev.safelora.schema.LayerSelection;
 import dev.safelora.schema.LineageReason;
 import dev.safelora.schema.ProjectionJob;
 import dev.safelora.schema.SelectionMode;
+import dev.safelora.schema.SelectionPolicy;
 import dev.safelora.schema.TrainingJob;
 import dev.safelora.schema.TrainingRequest;
 import dev.safelora.serde.AvroDeserializer;
@@ -142,6 +143,7 @@ class PlannerTopologyTest {
         assertThat(job.getAlignment().getRegistrationId()).isEqualTo(alignment.getRegistrationId());
         assertThat(job.getAlignment().getAlignmentUri()).isEqualTo(((AlignmentReady) alignment.getOutcome()).getAlignmentUri());
         assertThat(job.getAlignment().getBaseUri()).isEqualTo(alignment.getBaseUri());
+        assertThat(job.getAlignment().getBaseModelName()).isEqualTo(alignment.getBaseModelName()).isNotNull();
         assertThat(job.getAlignment().getAlignedUri()).isEqualTo(alignment.getAlignedUri());
         assertThat(job.getSelection().getMode()).isEqualTo(mode);
         assertThat(job.getReason()).isEqualTo(reason);
@@ -349,6 +351,31 @@ class PlannerTopologyTest {
         // a third aligned checkpoint refreshes only the head of the lineage (v2), not v1
         send(alignments, "llama-a", ready("llama-a", id("a3"), "base-1", "aligned-3"));
         assertThat(projectionJobs.readValuesToList()).extracting(ProjectionJob::getSourceAdapterId).containsExactly(v2.getAdapterId());
+    }
+
+    @Test
+    void anAutoAdapterIsReprojectedWithTheKItsSearchChoseAndAnAdapterScopedAutoIsADeadLetter() {
+        AlignmentEvent first = ready("llama-a", id("a1"), "base-1", "aligned-1");
+        send(alignments, "llama-a", first);
+        SelectionPolicy auto = SelectionPolicy.newBuilder().setMode(SelectionMode.AUTO).setRemedy("SHRINK").build();
+        send(requests, "req-1", request("req-1", "llama-a", auto));
+        AdapterPublished v1 = AdapterPublished.newBuilder(publishedFrom(trainingJobs.readValue()))
+                .setProjectedModules(List.of("model.layers.0.self_attn.q_proj", "model.layers.1.self_attn.v_proj")).build();
+        send(adapters, v1.getAdapterId(), v1);
+
+        send(alignments, "llama-a", ready("llama-a", id("a2"), "base-1", "aligned-2"));
+        ProjectionJob refresh = projectionJobs.readValue();
+        assertThat(refresh.getSelection().getMode()).isEqualTo(SelectionMode.TOP_K);
+        assertThat(refresh.getSelection().getTopK()).isEqualTo(2);
+        assertThat(refresh.getSelection().getRemedy()).isEqualTo("SHRINK");
+
+        send(selections, v1.getAdapterId(), adapterSelection(v1.getAdapterId(), auto));
+        assertThat(projectionJobs.isEmpty()).isTrue();
+        assertThat(header(selectionDlq.readRecord(), DeadLetters.ERROR_MESSAGE)).contains("AUTO").contains("retrainOf");
+
+        // an AUTO adapter with no module remedied has nothing a new aligned checkpoint could change
+        AdapterPublished none = AdapterPublished.newBuilder(v1).setAdapterId("adapter-none").setProjectedModules(List.of()).build();
+        assertThat(FamilyPlanner.reprojectionPolicy(none)).isNull();
     }
 
     @Test

@@ -12,7 +12,8 @@ import java.util.UUID;
  * {"family": "tiny-llama", "baseUri": "file:///models/base", "alignedUri": "file:///models/chat",
  *  "registeredBy": "alice",
  *  optional: "targetModules": ["q_proj", "v_proj"], "registrationId": UUID, "registeredAt": ISO-8601,
- *            "description": "...", "labels": {"team": "nlp"}}
+ *            "description": "...", "labels": {"team": "nlp"},
+ *            "baseModelName": "meta-llama/Llama-3.1-8B" (written into adapters as base_model_name_or_path)}
  * }</pre>
  */
 final class RegistrationRequests {
@@ -43,6 +44,12 @@ final class RegistrationRequests {
         var registeredAt = f.instant("registeredAt").orElseGet(context.clock()::instant);
         Optional<String> description = f.string("description");
         Map<String, String> labels = f.stringMap("labels").orElse(Map.of());
+        Optional<String> baseModelName = f.string("baseModelName");
+        baseModelName.ifPresent(name -> {
+            if (name.isBlank() || name.length() > 256 || !name.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                problems.add("baseModelName", "must be 1-256 printable characters without spaces (a hub id such as org/model)");
+            }
+        });
         f.rejectUnknownFields();
         if (!problems.isEmpty()) {
             return null;
@@ -57,6 +64,7 @@ final class RegistrationRequests {
                 .setRegisteredAt(registeredAt)
                 .setDescription(description.orElse(null))
                 .setLabels(labels)
+                .setBaseModelName(baseModelName.orElse(null))
                 .build();
     }
 

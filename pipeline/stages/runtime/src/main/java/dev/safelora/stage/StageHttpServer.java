@@ -55,6 +55,7 @@ public final class StageHttpServer implements AutoCloseable {
     private final Thread selectorThread;
     private final StageMetrics metrics;
     private final List<StageHealth> watched = new CopyOnWriteArrayList<>();
+    private final java.util.Map<String, StagePages.Page> pages = new java.util.concurrent.ConcurrentHashMap<>();
     private final Deque<SelectionKey> open = new ArrayDeque<>();
     private volatile boolean closed;
 
@@ -109,9 +110,9 @@ public final class StageHttpServer implements AutoCloseable {
         return metrics;
     }
 
-    /** Serves {@code handler} under {@code path} too (a stage's own pages, e.g. {@code /audit/}). */
-    public void route(String path, com.sun.net.httpserver.HttpHandler handler) {
-        server.createContext(path, handler);
+    /** Serves {@code page} for GETs of paths under {@code prefix} too (a stage's own pages, e.g. {@code /audit/}). */
+    public void route(String prefix, StagePages.Page page) {
+        pages.put(prefix, page);
     }
 
     /** Adds a loop to what {@code /health} reports. */
@@ -233,7 +234,15 @@ public final class StageHttpServer implements AutoCloseable {
         String target = parts[1];
         int query = target.indexOf('?');
         String path = query < 0 ? target : target.substring(0, query);
-        if (!path.equals("/health") && !path.equals("/metrics")) {
+        StagePages.Page page = pages.entrySet().stream().filter(e -> path.startsWith(e.getKey())).map(java.util.Map.Entry::getValue)
+                .findFirst().orElse(null);
+        if (page != null) {
+            if (!method.equals("GET")) {
+                respondLater(channel, 405, "text/plain", "method not allowed (GET only)\n");
+            } else {
+                submit(channel, () -> pageReply(page, path));
+            }
+        } else if (!path.equals("/health") && !path.equals("/metrics")) {
             respondLater(channel, 404, "text/plain", "not found (this port serves GET /health and GET /metrics)\n");
         } else if (!method.equals("GET")) {
             respondLater(channel, 405, "text/plain", "method not allowed (GET only)\n");
@@ -246,7 +255,10 @@ public final class StageHttpServer implements AutoCloseable {
         submit(channel, () -> new Reply(status, type, body.getBytes(StandardCharsets.UTF_8)));
     }
 
-    private record Reply(int status, String contentType, byte[] body) {
+    private record Reply(int status, String contentType, byte[] body, String extraHeaders) {
+        Reply(int status, String contentType, byte[] body) {
+            this(status, contentType, body, "");
+        }
     }
 
     private interface ReplySource {
@@ -270,6 +282,7 @@ public final class StageHttpServer implements AutoCloseable {
                     + "Content-Type: " + reply.contentType() + "\r\n"
                     + "Content-Length: " + reply.body().length + "\r\n"
                     + (reply.status() == 405 ? "Allow: GET\r\n" : "")
+                    + reply.extraHeaders()
                     + "Connection: close\r\n\r\n";
             ByteBuffer out = ByteBuffer.allocate(head.length() + reply.body().length);
             out.put(head.getBytes(StandardCharsets.ISO_8859_1)).put(reply.body()).flip();
@@ -286,6 +299,18 @@ public final class StageHttpServer implements AutoCloseable {
             closeQuietly(channel);
         }
     }
+
+    private static Reply pageReply(StagePages.Page page, String path) {
+        try {
+            StagePages.Response r = page.get(path);
+            return new Reply(r.status(), r.contentType(), r.body(), PAGE_HEADERS);
+        } catch (Exception e) {
+            return new Reply(500, "text/plain", "the page failed\n".getBytes(StandardCharsets.UTF_8), "");
+        }
+    }
+
+    private static final String PAGE_HEADERS = "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'; img-src data:\r\n"
+            + "X-Content-Type-Options: nosniff\r\n";
 
     private Reply health() {
         boolean up = !watched.isEmpty() && watched.stream().allMatch(StageHealth::healthy);

@@ -40,7 +40,7 @@ class AvroJsonTest {
                 + "\"alignedUri\":\"file:///a\",\"targetModules\":[\"q_proj\"],\"completedAt\":\"2026-01-02T03:04:05.678Z\","
                 + "\"outcome\":{\"AlignmentReady\":{\"alignmentUri\":\"file:///v\",\"baseFingerprint\":\"ab\",\"alignedFingerprint\":\"cd\","
                 + "\"modules\":[{\"module\":\"model.layers.0.self_attn.q_proj\",\"rows\":4,\"columns\":8,\"frobeniusNorm\":1.5}],"
-                + "\"durationMs\":12}}}");
+                + "\"durationMs\":12}},\"baseModelName\":null}");
         JsonNode failure = new ObjectMapper().readTree(AvroJson.toJson(failed)).get("outcome");
         assertThat(failure.get("AlignmentFailed").get("errorCode").asText()).isEqualTo("MISSING_MODULE");
     }

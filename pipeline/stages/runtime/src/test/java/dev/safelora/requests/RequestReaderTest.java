@@ -178,9 +178,11 @@ class RequestReaderTest {
     void givenIdsAndTimesAreKeptAndUuidRequestIdsAreLowerCased() {
         String registration = """
                 {"registrationId": "0F8FAD5B-D9CB-469F-A165-70867728950E", "registeredAt": "2025-06-30T23:59:59.123Z",
-                 "family": "llama-2-7b", "baseUri": "s3://models/base", "alignedUri": "s3://models/chat", "registeredBy": "ci"}
+                 "family": "llama-2-7b", "baseUri": "s3://models/base", "alignedUri": "s3://models/chat", "registeredBy": "ci",
+                 "baseModelName": "meta-llama/Llama-2-7b-hf"}
                 """;
         ModelRegistration r = (ModelRegistration) reader().read(RequestKind.REGISTRATION, registration, "inline").value();
+        assertThat(r.getBaseModelName()).isEqualTo("meta-llama/Llama-2-7b-hf");
         assertThat(r.getRegistrationId().toString()).isEqualTo("0f8fad5b-d9cb-469f-a165-70867728950e");
         assertThat(r.getRegisteredAt()).isEqualTo(Instant.parse("2025-06-30T23:59:59.123Z"));
 

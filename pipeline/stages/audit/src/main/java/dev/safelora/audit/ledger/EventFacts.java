@@ -43,7 +43,7 @@ public final class EventFacts {
                 String source = text(h, "safelora.dlq.source.topic");
                 yield source == null ? eventKey
                         : text(event, "topic") + "/" + source + "/" + text(h, "safelora.dlq.source.partition") + "/"
-                                + text(h, "safelora.dlq.source.offset") + "/" + text(h, "safelora.dlq.stage");
+                                + text(h, "safelora.dlq.source.offset") + "/" + text(h, "safelora.dlq.stage") + "/" + text(event, "valueSha256");
             }
             case UNDECODABLE -> eventKey;
         };

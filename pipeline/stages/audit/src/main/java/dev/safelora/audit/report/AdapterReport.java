@@ -131,8 +131,11 @@ public final class AdapterReport {
         b.append("<table id='metrics'><tr><th>kind</th><th>metric</th><th>raw</th><th>projected</th><th>change</th></tr>");
         for (Map.Entry<String, Map<String, Double[]>> kind : List.of(Map.entry("safety", e.safety()), Map.entry("task", e.task()))) {
             kind.getValue().forEach((name, pair) -> {
-                names.add(name);
-                values.add(pair);
+                if (isRate(pair[0]) && isRate(pair[1])) {
+                    // the chart's axis is 0..1: rates and scores; unbounded metrics (perplexity) stay in the table
+                    names.add(name);
+                    values.add(pair);
+                }
                 String change = pair[0] == null || pair[1] == null ? "n/a" : (pair[1] - pair[0] >= 0 ? "+" : "") + fmt(pair[1] - pair[0]);
                 b.append("<tr><td>").append(kind.getKey()).append("</td><td>").append(esc(name)).append("</td><td class='num'>")
                         .append(pair[0] == null ? "n/a" : fmt(pair[0])).append("</td><td class='num'>")
@@ -145,9 +148,13 @@ public final class AdapterReport {
         }
         b.append("</table>");
         if (!names.isEmpty()) {
-            b.append(Charts.pairedBars("metrics-chart", "Metrics of the raw and the projected adapter", "value (rate or score, 0 to 1)",
+            b.append(Charts.pairedBars("metrics-chart", "Rates and scores of the raw and the projected adapter", "value (rate or score, 0 to 1)",
                     names, values));
         }
+    }
+
+    private static boolean isRate(Double v) {
+        return v == null || (v >= 0 && v <= 1);
     }
 
     static String urlPart(String s) {

@@ -1,11 +1,8 @@
 package dev.safelora.audit.report;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import dev.safelora.audit.ledger.AuditDatabase;
 import dev.safelora.audit.query.AuditQueries;
-import java.io.IOException;
-import java.io.OutputStream;
+import dev.safelora.stage.StagePages;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -14,10 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code /audit/} on the stage's HTTP port, read-only (GET and HEAD): the family index, {@code /audit/family/<name>}
+ * {@code /audit/} on the stage's HTTP port, read-only (GET): the family index, {@code /audit/family/<name>}
  * and {@code /audit/adapter/<id>}. Each request reads the ledger on its own connection.
  */
-public final class AuditPages implements HttpHandler {
+public final class AuditPages implements StagePages.Page {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuditPages.class);
     public static final String PATH = "/audit/";
@@ -29,34 +26,28 @@ public final class AuditPages implements HttpHandler {
     }
 
     @Override
-    public void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            String method = ex.getRequestMethod();
-            if (!method.equals("GET") && !method.equals("HEAD")) {
-                ex.getResponseHeaders().add("Allow", "GET, HEAD");
-                send(ex, 405, "text/plain", "the audit pages are read-only\n");
-                return;
+    public StagePages.Response get(String path) {
+        String rest = path.length() > PATH.length() ? path.substring(PATH.length()) : "";
+        try (Connection c = database.connect()) {
+            AuditQueries q = new AuditQueries(c);
+            if (rest.isEmpty()) {
+                return html(index(q));
+            } else if (rest.startsWith("family/")) {
+                return html(FamilyReport.render(q, decode(rest.substring("family/".length()))));
+            } else if (rest.startsWith("adapter/")) {
+                return html(AdapterReport.render(q, decode(rest.substring("adapter/".length()))));
             }
-            String path = ex.getRequestURI().getRawPath();
-            String rest = path.length() > PATH.length() ? path.substring(PATH.length()) : "";
-            try (Connection c = database.connect()) {
-                AuditQueries q = new AuditQueries(c);
-                if (rest.isEmpty()) {
-                    send(ex, 200, "text/html; charset=utf-8", index(q));
-                } else if (rest.startsWith("family/")) {
-                    send(ex, 200, "text/html; charset=utf-8", FamilyReport.render(q, decode(rest.substring("family/".length()))));
-                } else if (rest.startsWith("adapter/")) {
-                    send(ex, 200, "text/html; charset=utf-8", AdapterReport.render(q, decode(rest.substring("adapter/".length()))));
-                } else {
-                    send(ex, 404, "text/plain", "no such audit page\n");
-                }
-            } catch (IllegalArgumentException e) {
-                send(ex, 404, "text/plain", e.getMessage() + "\n");
-            } catch (Exception e) {
-                LOG.warn("audit page {} failed: {}", path, e.toString());
-                send(ex, 500, "text/plain", "cannot read the audit ledger\n");
-            }
+            return StagePages.Response.text(404, "text/plain", "no such audit page\n");
+        } catch (IllegalArgumentException e) {
+            return StagePages.Response.text(404, "text/plain", e.getMessage() + "\n");
+        } catch (Exception e) {
+            LOG.warn("audit page {} failed: {}", path, e.toString());
+            return StagePages.Response.text(500, "text/plain", "cannot read the audit ledger\n");
         }
+    }
+
+    private static StagePages.Response html(String body) {
+        return StagePages.Response.text(200, "text/html; charset=utf-8", body);
     }
 
     private static String index(AuditQueries q) throws Exception {
@@ -70,19 +61,5 @@ public final class AuditPages implements HttpHandler {
 
     private static String decode(String s) {
         return URLDecoder.decode(s, StandardCharsets.UTF_8);
-    }
-
-    private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().add("Content-Type", type);
-        ex.getResponseHeaders().add("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
-        ex.getResponseHeaders().add("X-Content-Type-Options", "nosniff");
-        boolean head = ex.getRequestMethod().equals("HEAD");
-        ex.sendResponseHeaders(status, head ? -1 : bytes.length);
-        if (!head) {
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(bytes);
-            }
-        }
     }
 }

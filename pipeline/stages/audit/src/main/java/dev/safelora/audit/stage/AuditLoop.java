@@ -72,7 +72,7 @@ public final class AuditLoop implements StageLoop, dev.safelora.stage.StagePages
 
     /** The reports, read-only, under {@code /audit/}. */
     @Override
-    public Map<String, com.sun.net.httpserver.HttpHandler> pages() {
+    public Map<String, dev.safelora.stage.StagePages.Page> pages() {
         return Map.of(dev.safelora.audit.report.AuditPages.PATH, new dev.safelora.audit.report.AuditPages(database));
     }
 

@@ -23,12 +23,16 @@ class ChartsTest {
     @Test
     void timeTicksFallOnRoundUtcTimes() {
         double t0 = java.time.Instant.parse("2026-11-02T10:00:10Z").toEpochMilli();
-        double[] t = Charts.timeTicks(t0, t0 + 115_000);
+        double[] t = Charts.timeTicks(t0, t0 + 110_000);
         assertThat(t).hasSize(5);
         assertThat(java.util.Arrays.stream(t).mapToObj(Charts.timeFormat(t)::apply))
                 .containsExactly("10:00:00", "10:00:30", "10:01:00", "10:01:30", "10:02:00");
-        double[] days = Charts.timeTicks(t0, t0 + 3 * 86_400_000.0);
-        assertThat(Charts.timeFormat(days).apply(days[0])).isEqualTo("2026-11-02");
+        double[] halfDays = Charts.timeTicks(t0, t0 + 3 * 86_400_000.0);
+        assertThat(halfDays[1] - halfDays[0]).isEqualTo(43_200_000.0);
+        assertThat(Charts.timeFormat(halfDays).apply(halfDays[0])).isEqualTo("11-02 00:00");
+        double[] weeks = Charts.timeTicks(t0, t0 + 30 * 86_400_000.0);
+        assertThat(weeks[1] - weeks[0]).isEqualTo(604_800_000.0);
+        assertThat(Charts.timeFormat(weeks).apply(weeks[0])).matches("\\d{4}-\\d\\d-\\d\\d");
     }
 
     @Test

@@ -70,7 +70,8 @@ abstract class AuditStageContract {
             headers.add(DeadLetters.CAUSE, "VALIDATION".getBytes(StandardCharsets.UTF_8));
             headers.add(DeadLetters.ERROR_MESSAGE, "lora.r must be positive, got 0".getBytes(StandardCharsets.UTF_8));
             headers.add(DeadLetters.SOURCE_TOPIC, Topic.TRAINING_REQUESTS.topicName().getBytes(StandardCharsets.UTF_8));
-            headers.add(DeadLetters.SOURCE_OFFSET, "17".getBytes(StandardCharsets.UTF_8));
+            headers.add(DeadLetters.SOURCE_PARTITION, "0".getBytes(StandardCharsets.UTF_8));
+            headers.add(DeadLetters.SOURCE_OFFSET, Long.toString(System.nanoTime() & 0xffffff).getBytes(StandardCharsets.UTF_8));
             headers.add(DeadLetters.STAGE, "planner".getBytes(StandardCharsets.UTF_8));
             producer.send(new ProducerRecord<>(Topic.TRAINING_REQUESTS.dlqName(), null, ("dlq-" + u).getBytes(StandardCharsets.UTF_8),
                     dlqValue, headers)).get();

@@ -98,6 +98,7 @@ public final class RegistrationAligner implements LongJob<ModelRegistration, Spe
                 .setFamily(reg.getFamily())
                 .setBaseUri(reg.getBaseUri())
                 .setAlignedUri(reg.getAlignedUri())
+                .setBaseModelName(reg.getBaseModelName())
                 .setTargetModules(reg.getTargetModules())
                 .setCompletedAt(Instant.now())
                 .setOutcome(outcome)

@@ -24,6 +24,9 @@ import java.nio.file.Path;
 public final class ProjectionStep {
 
     public static final String PROJECTED = "projected";
+    /** Where {@code stage.export.vllm} puts the projected adapter's vLLM form, next to {@link #PROJECTED}. */
+    public static final String VLLM = "vllm";
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProjectionStep.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
@@ -66,6 +69,26 @@ public final class ProjectionStep {
         artifacts.put(local, uri);
         String sha = Digests.fileSha256(local.resolve(PeftAdapter.WEIGHTS_FILE));
         return new Projected(result.report(), result.adapter(), local, uri, sha, artifacts.child(uri, ProjectionReport.FILE));
+    }
+
+    /**
+     * Writes the projected adapter's vLLM form ({@code safelora export --for vllm}) to {@code <prefix>/vllm/}. The
+     * PEFT form stays the product: an adapter whose rank exceeds {@code maxLoraRank} is logged and not exported.
+     */
+    public static java.util.Optional<URI> exportForVllm(StageArtifacts artifacts, Projected projected, URI prefix, Path scratch,
+                                                         int maxLoraRank) throws IOException {
+        dev.safelora.adapter.ServingExport.Result result;
+        try {
+            result = dev.safelora.adapter.ServingExport.forVllm(projected.adapter(), maxLoraRank, null);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("adapter {}: no vLLM export: {}", projected.uri(), e.getMessage());
+            return java.util.Optional.empty();
+        }
+        Path local = scratch.resolve(VLLM);
+        result.adapter().write(local);
+        URI uri = artifacts.child(prefix, VLLM);
+        artifacts.put(local, uri);
+        return java.util.Optional.of(uri);
     }
 
     /** Reads a PEFT adapter directory; an unreadable one is bad input. */

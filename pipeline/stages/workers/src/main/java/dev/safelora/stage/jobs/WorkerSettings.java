@@ -32,17 +32,31 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>stage.job.max.duration</td><td>SAFELORA_JOB_MAX_DURATION</td><td>24h of training per job; a job still training
  *       then is stopped and fails with a FAILED event saying so</td></tr>
  *   <tr><td>stage.eval.max.new.tokens</td><td>SAFELORA_EVAL_MAX_NEW_TOKENS</td><td>128</td></tr>
+ *   <tr><td>stage.export.vllm</td><td>SAFELORA_EXPORT_VLLM</td><td>false (true: also write {@code <adapter>/vllm/}, the
+ *       projected adapter as {@code safelora export --for vllm} writes it)</td></tr>
+ *   <tr><td>stage.export.vllm.max.lora.rank</td><td>SAFELORA_EXPORT_VLLM_MAX_LORA_RANK</td><td>16 (the server's --max-lora-rank)</td></tr>
  * </table>
  */
 public record WorkerSettings(URI artifactsRoot, List<URI> inputsAllowed, String alignmentsTopic, String adaptersTopic, String evaluationsTopic,
                              String progressTopic, String device, String template, int checkpointEvery,
-                             Duration progressInterval, int evalMaxNewTokens, long jobMaxSteps, Duration jobMaxDuration) {
+                             Duration progressInterval, int evalMaxNewTokens, long jobMaxSteps, Duration jobMaxDuration,
+                             boolean exportVllm, int vllmMaxLoraRank) {
 
     /** The stage keys (without {@code stage.}) read here. */
     public static final List<String> KEYS = List.of("artifacts.uri", "inputs.allowed", "topic.alignments", "topic.adapters", "topic.evaluations",
-            "topic.progress", "device", "template", "checkpoint.every", "progress.interval", "eval.max.new.tokens", "job.max.steps", "job.max.duration");
+            "topic.progress", "device", "template", "checkpoint.every", "progress.interval", "eval.max.new.tokens", "job.max.steps",
+            "job.max.duration", "export.vllm", "export.vllm.max.lora.rank");
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerSettings.class);
+
+    /** Settings with the default job budget and without the vLLM export ({@code stage.export.vllm=false}). */
+    public WorkerSettings(URI artifactsRoot, List<URI> inputsAllowed, String alignmentsTopic, String adaptersTopic,
+                          String evaluationsTopic, String progressTopic, String device, String template, int checkpointEvery,
+                          Duration progressInterval, int evalMaxNewTokens) {
+        this(artifactsRoot, inputsAllowed, alignmentsTopic, adaptersTopic, evaluationsTopic, progressTopic, device, template,
+                checkpointEvery, progressInterval, evalMaxNewTokens, 1_000_000L, Duration.ofHours(24), false,
+                dev.safelora.adapter.ServingExport.VLLM_DEFAULT_MAX_LORA_RANK);
+    }
 
     public static WorkerSettings from(StageConfig config, Map<String, String> env) {
         Map<String, String> s = config.settings();
@@ -61,7 +75,18 @@ public record WorkerSettings(URI artifactsRoot, List<URI> inputsAllowed, String 
                 StageConfig.parseDuration("stage.progress.interval", value(s, env, "progress.interval", "SAFELORA_PROGRESS_INTERVAL", "5s")),
                 integer(value(s, env, "eval.max.new.tokens", "SAFELORA_EVAL_MAX_NEW_TOKENS", "128"), "stage.eval.max.new.tokens"),
                 positiveLong(value(s, env, "job.max.steps", "SAFELORA_JOB_MAX_STEPS", "1000000"), "stage.job.max.steps"),
-                StageConfig.parseDuration("stage.job.max.duration", value(s, env, "job.max.duration", "SAFELORA_JOB_MAX_DURATION", "24h")));
+                StageConfig.parseDuration("stage.job.max.duration", value(s, env, "job.max.duration", "SAFELORA_JOB_MAX_DURATION", "24h")),
+                bool(value(s, env, "export.vllm", "SAFELORA_EXPORT_VLLM", "false"), "stage.export.vllm"),
+                integer(value(s, env, "export.vllm.max.lora.rank", "SAFELORA_EXPORT_VLLM_MAX_LORA_RANK",
+                        String.valueOf(dev.safelora.adapter.ServingExport.VLLM_DEFAULT_MAX_LORA_RANK)), "stage.export.vllm.max.lora.rank"));
+    }
+
+    private static boolean bool(String text, String key) {
+        return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(key + " must be true or false, got '" + text + "'");
+        };
     }
 
     private static String value(Map<String, String> settings, Map<String, String> env, String key, String envName, String fallback) {

@@ -68,6 +68,9 @@ public final class ProjectionJobRunner implements LongJob<ProjectionJob, Specifi
             ProjectionStep.Projected projected = ProjectionStep.projectAndStore(artifacts, raw, alignmentUri, selection,
                 SelectionPolicies.remedy(job.getSelection()), SelectionPolicies.subspaceRank(job.getSelection()), prefix,
                     context.scratchDir(), context);
+            if (settings.exportVllm()) {
+                ProjectionStep.exportForVllm(artifacts, projected, prefix, context.scratchDir(), settings.vllmMaxLoraRank());
+            }
             long projectionMs = (System.nanoTime() - start) / 1_000_000;
 
             AdapterEvents.Lineage lineage = new AdapterEvents.Lineage(job.getAdapterId(), job.getRequestId(), job.getFamily(),

@@ -227,8 +227,11 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
             TrainingResult result;
             JobBudget budget = new JobBudget(settings.jobMaxSteps(), settings.jobMaxDuration(), stop);
             try {
-                result = new dev.safelora.training.TrainingJob(baseDir, data.train(), runDir.resolve("train"), config, true, false)
-                        .run(model, dev.safelora.training.TrainingListener.all(List.of(progress, budget)), stop);
+                // base_model_name_or_path: the name serving loads the base by, else the base URI (never this node's path)
+                String baseName = job.getAlignment().getBaseModelName() != null
+                        ? job.getAlignment().getBaseModelName() : job.getAlignment().getBaseUri();
+                result = new dev.safelora.training.TrainingJob(baseDir, data.train(), runDir.resolve("train"), config, true, false,
+                        baseName).run(model, dev.safelora.training.TrainingListener.all(List.of(progress, budget)), stop);
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new BadInputException(BadInputException.Cause.PROCESSING, "training failed: " + e.getMessage(), e);
             }
@@ -280,6 +283,9 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         } else {
             projected = ProjectionStep.projectAndStore(artifacts, raw, alignmentUri, plan.selection(), plan.remedy(), plan.subspaceRank(),
                     prefix, runDir.resolve("out"), context);
+        }
+        if (settings.exportVllm()) {
+            ProjectionStep.exportForVllm(artifacts, projected, prefix, runDir.resolve("out"), settings.vllmMaxLoraRank());
         }
         long projectionMs = (System.nanoTime() - projectStart) / 1_000_000;
 

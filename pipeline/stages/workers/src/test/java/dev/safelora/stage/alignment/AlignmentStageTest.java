@@ -71,6 +71,7 @@ class AlignmentStageTest {
                 .setTargetModules(List.of("q_proj", "v_proj"))
                 .setRegisteredBy("test")
                 .setRegisteredAt(Instant.ofEpochMilli(1_700_000_000_000L))
+                .setBaseModelName("org/" + family)
                 .build();
     }
 
@@ -101,6 +102,7 @@ class AlignmentStageTest {
         assertThat(event.getAlignmentId()).isEqualTo(RegistrationAligner.alignmentId(reg.getRegistrationId()))
                 .isEqualTo(events.get(1).getAlignmentId());
         assertThat(event.getBaseUri()).isEqualTo(reg.getBaseUri());
+        assertThat(event.getBaseModelName()).isEqualTo("org/tiny-llama");
         assertThat(event.getTargetModules()).containsExactly("q_proj", "v_proj");
         assertThat(event.getOutcome()).isInstanceOf(AlignmentReady.class);
         AlignmentReady ready = (AlignmentReady) event.getOutcome();

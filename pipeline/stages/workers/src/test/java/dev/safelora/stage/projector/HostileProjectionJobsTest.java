@@ -49,6 +49,14 @@ class HostileProjectionJobsTest {
     @TempDir
     Path work;
 
+    /** A first attempt of a job that nobody cancels. */
+    private record Attempt(Path scratch) implements dev.safelora.stage.JobContext<SpecificRecord> {
+        @Override public boolean cancelled() { return false; }
+        @Override public java.util.Optional<CancelReason> cancelReason() { return java.util.Optional.empty(); }
+        @Override public void publish(dev.safelora.stage.Output<SpecificRecord> output) { }
+        @Override public Path scratchDir() { return scratch; }
+    }
+
     private static PeftAdapter adapter(float poison) {
         List<LoraWeights> weights = new ArrayList<>();
         for (int layer = 0; layer < 2; layer++) {
@@ -126,8 +134,27 @@ class HostileProjectionJobsTest {
                 rootUri + "/adapters/h8"), "duplicate key"});
         cases.put("outputUri with user information", new Object[] {job("h9", good.toUri().toString(), alignmentUri,
                 "file://admin:secret@localhost" + root + "/adapters/h9"), "user information"});
+        // Every case against the job runner itself (milliseconds each): the exception the loop dead-letters.
+        dev.safelora.stage.jobs.StageArtifacts artifacts = new dev.safelora.stage.jobs.StageArtifacts(
+                new dev.safelora.artifacts.ArtifactStores().register("file", FileArtifactStore::new), kit.artifactsRoot(),
+                List.of(Path.of(System.getProperty("java.io.tmpdir")).toUri()));
+        ProjectionJobRunner runner = new ProjectionJobRunner(artifacts,
+                dev.safelora.stage.jobs.WorkerSettings.from(kit.config(ProjectorStage.NAME, Map.of()), Map.of()));
         for (Map.Entry<String, Object[]> c : cases.entrySet()) {
-            kit.produce(c.getKey(), (ProjectionJob) c.getValue()[0]);
+            ProjectionJob hostile = (ProjectionJob) c.getValue()[0];
+            long caseStart = System.nanoTime();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> runner.run(new dev.safelora.stage.InputRecord<>(kit.input, 0, 0L, 0L,
+                            c.getKey(), hostile, new org.apache.kafka.common.header.internals.RecordHeaders()), new Attempt(work.resolve("scratch"))))
+                    .as(c.getKey()).isInstanceOf(dev.safelora.stage.BadInputException.class)
+                    .hasMessageContaining((String) c.getValue()[1]).hasMessageNotContaining("secret").hasMessageNotContaining("root:x:0:0");
+            assertThat(Duration.ofNanos(System.nanoTime() - caseStart)).as(c.getKey()).isLessThan(Duration.ofSeconds(10));
+        }
+
+        // A few through the running stage: dead-lettered with the reason, and the good job after them still published.
+        List<String> throughTheStage = List.of("outputUri through a symlink out of the root", "rawAdapterUri /etc/passwd",
+                "raw adapter with NaN");
+        for (String name : throughTheStage) {
+            kit.produce(name, (ProjectionJob) cases.get(name)[0]);
         }
         kit.produce("good", job("adapter-1-p1", good.toUri().toString(), alignmentUri, rootUri + "/adapters/adapter-1-p1"));
 
@@ -135,7 +162,7 @@ class HostileProjectionJobsTest {
         long start = System.nanoTime();
         loop.start();
         try {
-            kit.awaitCommitted(cases.size() + 1, Duration.ofSeconds(120));
+            kit.awaitCommitted(throughTheStage.size() + 1, Duration.ofSeconds(120));
         } finally {
             loop.shutdown();
             assertThat(loop.awaitTermination(Duration.ofSeconds(30))).isTrue();
@@ -146,9 +173,9 @@ class HostileProjectionJobsTest {
         for (ConsumerRecord<byte[], byte[]> dead : records(kit.input + ".dlq")) {
             reasons.put(new String(dead.key(), StandardCharsets.UTF_8), DeadLetters.header(dead.headers(), DeadLetters.ERROR_MESSAGE));
         }
-        for (Map.Entry<String, Object[]> c : cases.entrySet()) {
-            assertThat(reasons.get(c.getKey())).as(c.getKey()).isNotNull().contains((String) c.getValue()[1])
-                    .doesNotContain("secret").doesNotContain("root:x:0:0");
+        assertThat(reasons.keySet()).containsExactlyInAnyOrderElementsOf(throughTheStage);
+        for (String name : throughTheStage) {
+            assertThat(reasons.get(name)).as(name).contains((String) cases.get(name)[1]).doesNotContain("root:x:0:0");
         }
         assertThat(events(kit.adapters, AdapterPublished.class)).extracting(AdapterPublished::getAdapterId).containsExactly("adapter-1-p1");
         try (Stream<Path> files = Files.walk(outside)) {

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.safelora.adapter.LoraConfig;
 import dev.safelora.adapter.LoraWeights;
 import dev.safelora.adapter.PeftAdapter;
+import dev.safelora.adapter.ServingConformance;
 import dev.safelora.alignment.Aligner;
 import dev.safelora.alignment.AlignmentArtifact;
 import dev.safelora.alignment.Progress;
@@ -121,7 +122,7 @@ class ProjectorStageTest {
         kit.produce("adapter-1", good); // delivered twice
 
         LongJobLoop<ProjectionJob, SpecificRecord> loop = ProjectorStage.loop(
-                kit.config(ProjectorStage.NAME, Map.of("exactly.once", "true")), new StageMetrics(), Map.of());
+                kit.config(ProjectorStage.NAME, Map.of("exactly.once", "true", "export.vllm", "true")), new StageMetrics(), Map.of());
         loop.start();
         try {
             kit.awaitCommitted(3, Duration.ofSeconds(60));
@@ -157,6 +158,19 @@ class ProjectorStageTest {
         expected.adapter().modules().forEach((name, w) -> {
             assertThat(stored.modules().get(name).b()).as(name).isEqualTo(w.b());
             assertThat(stored.modules().get(name).a()).as(name).isEqualTo(raw.modules().get(name).a());
+        });
+        // what the serving loaders require, checked against the base model's shapes; and the vLLM form beside it
+        Path vllmDir = root.resolve("adapters/adapter-1-p1/vllm");
+        assertThat(ServingConformance.check(projectedDir, ServingConformance.Loader.PEFT, base.resolve("config.json"), 16)).isEmpty();
+        assertThat(ServingConformance.check(vllmDir, ServingConformance.Loader.VLLM, base.resolve("config.json"), 16)).isEmpty();
+        PeftAdapter vllm = PeftAdapter.read(vllmDir);
+        assertThat(vllm.config().rankPattern()).isEmpty();
+        assertThat(vllm.config().scale()).isEqualTo(1.0);
+        stored.modules().forEach((name, w) -> {
+            float[] folded = vllm.modules().get(name).b();
+            for (int i = 0; i < w.b().length; i++) {
+                assertThat(folded[i]).as(name).isCloseTo((float) (stored.config().scale(name) * w.b()[i]), org.assertj.core.data.Offset.offset(1e-6f));
+            }
         });
 
         EvaluationCompleted evaluation = evaluations.get(0);

@@ -327,9 +327,12 @@ class TrainerStageTest {
      */
     @Test
     void tenJobsInARowKeepModelsNativeTensorsAndResidentMemoryFlat() throws Exception {
-        WorkerSettings settings = new WorkerSettings(work.resolve("artifacts").toUri(), java.util.List.of(), "alignments", "adapters", "evaluations",
-                "progress", "cpu", "raw", 0, Duration.ofHours(1), 4, 1_000_000L, Duration.ofHours(24));
-        StageArtifacts artifacts = new StageArtifacts(ArtifactStores.standard(Map.of(), work.resolve("cache")), settings.artifactsRoot());
+        dev.safelora.schema.SchemaClasses.trust(); // the loop's deserializer does this before any job runs
+        // The fixtures (models, data) live under the class's temporary directory: allow it as an input root.
+        WorkerSettings settings = new WorkerSettings(work.resolve("artifacts").toUri(), List.of(models.toUri()), "alignments",
+                "adapters", "evaluations", "progress", "cpu", "raw", 0, Duration.ofHours(1), 4);
+        StageArtifacts artifacts = new StageArtifacts(ArtifactStores.standard(Map.of(), work.resolve("cache")), settings.artifactsRoot(),
+                settings.inputsAllowed());
         TrainingJobRunner runner = new TrainingJobRunner(artifacts, settings, work.resolve("runs"), ComputeDevice.requireWorking("cpu"));
         int openBefore = CausalLm.openModels();
         long[] pointers = new long[10];
