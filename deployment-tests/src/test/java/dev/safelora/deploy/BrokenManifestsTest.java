@@ -160,6 +160,53 @@ class BrokenManifestsTest {
         assertThat(rules(changed, kafka)).singleElement().asString().contains("safelora:latest");
     }
 
+    @Test
+    void twoAuditReplicasBreakTheRules() {
+        List<Manifest> changed = replace(app, "Deployment", "safelora-audit", o -> ((ObjectNode) o.path("spec")).put("replicas", 2));
+        assertThat(rules(changed, kafka)).singleElement().asString().contains("2 replicas").contains("single writer");
+    }
+
+    @Test
+    void aRollingAuditStageBreaksTheRules() {
+        List<Manifest> changed = replace(app, "Deployment", "safelora-audit", o -> ((ObjectNode) o.path("spec")).remove("strategy"));
+        assertThat(rules(changed, kafka)).singleElement().asString().contains("two audit writers").contains("Recreate");
+    }
+
+    @Test
+    void anAuditUserThatCannotReadADeadLetterTopicBreaksTheRules() {
+        List<Manifest> changed = replace(kafka, "KafkaUser", "safelora-audit", o -> {
+            ArrayNode acls = (ArrayNode) o.path("spec").path("authorization").path("acls");
+            for (int i = 0; i < acls.size(); i++) {
+                if (acls.get(i).path("resource").path("name").asText().equals("safelora.training-jobs.v1.dlq")) {
+                    acls.remove(i);
+                    return;
+                }
+            }
+            throw new AssertionError("the audit user has no ACL for safelora.training-jobs.v1.dlq");
+        });
+        assertThat(CHECKS.problems(changed)).isEmpty();
+        assertThat(rules(app, changed)).singleElement().asString()
+                .contains("consumes safelora.training-jobs.v1.dlq but may not Read it");
+    }
+
+    @Test
+    void anotherUserWritingTheAnchorsTopicBreaksTheRules() {
+        List<Manifest> changed = replace(kafka, "KafkaUser", "safelora-projector", o -> {
+            ObjectNode acl = ((ArrayNode) o.path("spec").path("authorization").path("acls")).addObject();
+            acl.putObject("resource").put("type", "topic").put("name", "safelora.audit-").put("patternType", "prefix");
+            acl.putArray("operations").add("Write");
+        });
+        assertThat(CHECKS.problems(changed)).isEmpty();
+        assertThat(rules(app, changed)).singleElement().asString().contains("safelora-projector").contains("only the audit stage");
+    }
+
+    @Test
+    void anAuditDatabaseKeyMissingFromThePrerequisitesBreaksTheRules() {
+        List<Manifest> changed = replace(app, "Deployment", "safelora-audit",
+                o -> ((ObjectNode) container(o).path("env").get(4).path("valueFrom").path("secretKeyRef")).put("key", "url"));
+        assertThat(rules(changed, kafka)).singleElement().asString().contains("secret safelora-audit-db key url is not listed");
+    }
+
     private static List<String> rules(List<Manifest> appManifests, List<Manifest> kafkaManifests) {
         return DeploymentRules.check(appManifests, kafkaManifests, prerequisites, Repository.imageTag());
     }

@@ -1,6 +1,7 @@
 package dev.safelora.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.safelora.audit.stage.AuditSettings;
 import dev.safelora.contracts.Topic;
 import dev.safelora.stage.StageConfig;
 import java.time.Duration;
@@ -19,8 +20,8 @@ import java.util.regex.Pattern;
  * The project's own rules for k8s/, beyond what the API server checks: every pod under the "restricted" Pod
  * Security Standard with a read-only root filesystem and explicit writable mounts, every referenced secret or
  * config map defined (never a committed Secret) or listed as a prerequisite, one image tag, the trainer's GPU and
- * lifecycle, grace periods covering the stage runtime's shutdown budget, and a KafkaTopic and KafkaUser for what
- * the stages use.
+ * lifecycle, the audit ledger's single writer and its KafkaUser's ACLs, grace periods covering the stage runtime's
+ * shutdown budget, and a KafkaTopic and KafkaUser for what the stages use.
  */
 final class DeploymentRules {
 
@@ -57,6 +58,7 @@ final class DeploymentRules {
         }
         rules.noCommittedSecrets();
         rules.trainer();
+        rules.audit();
         rules.autoscaling();
         rules.disruptionBudgets();
         rules.topics();
@@ -300,6 +302,95 @@ final class DeploymentRules {
         if (of(app, "PodDisruptionBudget").stream().noneMatch(pdb -> selects(pdb.object().path("spec").path("selector"), m))) {
             problem(m, "no PodDisruptionBudget covers the trainer");
         }
+    }
+
+    /**
+     * The audit stage: one replica, never two at once (its ledger's per-partition hash chains have a single writer:
+     * LedgerStore caches the chain heads), and a KafkaUser that may read everything the stage consumes by default
+     * (AuditSettings.defaultTopics), use its group and write the anchors topic, which no other user may write.
+     */
+    private void audit() {
+        List<Manifest> audits = of(app, "Deployment").stream().filter(d -> runsStage(d, "audit")).toList();
+        if (audits.size() != 1) {
+            problems.add(audits.size() + " Deployments run the audit stage; its ledger needs exactly one writer");
+        }
+        for (Manifest m : audits) {
+            JsonNode spec = m.object().path("spec");
+            if (spec.path("replicas").asInt(1) != 1) {
+                problem(m, "the audit stage runs " + spec.path("replicas").asText() + " replicas; its ledger needs a single writer");
+            }
+            String strategy = spec.path("strategy").path("type").asText("RollingUpdate");
+            if (!strategy.equals("Recreate") && !spec.path("strategy").path("rollingUpdate").path("maxSurge").asText("").equals("0")) {
+                problem(m, "a rolling update with surge runs two audit writers at once: use strategy Recreate or maxSurge 0");
+            }
+            for (Manifest so : of(app, "ScaledObject")) {
+                if (so.object().path("spec").path("scaleTargetRef").path("name").asText().equals(m.name())) {
+                    problem(so, "scales the audit stage, whose ledger needs a single writer");
+                }
+            }
+            String user = credentials(m).orElse(null);
+            Optional<Manifest> ku = user == null ? Optional.empty() : named(kafka, "KafkaUser", user);
+            if (ku.isEmpty()) {
+                continue; // users() names the missing KafkaUser
+            }
+            for (String topic : AuditSettings.defaultTopics()) {
+                if (!allows(ku.get(), "topic", topic, "Read")) {
+                    problem(ku.get(), "the audit stage consumes " + topic + " but may not Read it");
+                }
+            }
+            if (!allows(ku.get(), "group", "safelora-audit", "Read")) {
+                problem(ku.get(), "the audit stage may not Read its consumer group safelora-audit");
+            }
+            if (!allows(ku.get(), "topic", Topic.AUDIT_ANCHORS.topicName(), "Write")) {
+                problem(ku.get(), "the audit stage may not Write its anchors to " + Topic.AUDIT_ANCHORS.topicName());
+            }
+        }
+        for (Manifest u : of(kafka, "KafkaUser")) {
+            boolean auditUser = audits.stream().anyMatch(a -> credentials(a).filter(u.name()::equals).isPresent());
+            if (!auditUser && allows(u, "topic", Topic.AUDIT_ANCHORS.topicName(), "Write")) {
+                problem(u, "may write " + Topic.AUDIT_ANCHORS.topicName() + ": only the audit stage may, or a rewritten ledger could be re-anchored");
+            }
+        }
+    }
+
+    private static boolean runsStage(Manifest deployment, String stage) {
+        for (JsonNode c : deployment.object().path("spec").path("template").path("spec").path("containers")) {
+            JsonNode args = c.path("args");
+            if (args.size() >= 2 && args.get(0).asText().equals("stage") && args.get(1).asText().equals(stage)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The KafkaUser a Deployment logs in as: the secret its sasl.jaas.config comes from. */
+    private static Optional<String> credentials(Manifest deployment) {
+        for (JsonNode c : deployment.object().path("spec").path("template").path("spec").path("containers")) {
+            for (JsonNode e : c.path("env")) {
+                JsonNode ref = e.path("valueFrom").path("secretKeyRef");
+                if ("sasl.jaas.config".equals(ref.path("key").asText())) {
+                    return Optional.of(ref.path("name").asText());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether a KafkaUser's simple ACLs allow {@code operation} (or All) on the named resource, literal or by prefix. */
+    private static boolean allows(Manifest user, String type, String name, String operation) {
+        for (JsonNode acl : user.object().path("spec").path("authorization").path("acls")) {
+            JsonNode r = acl.path("resource");
+            if (!r.path("type").asText().equals(type) || acl.path("type").asText("allow").equals("deny")) {
+                continue;
+            }
+            String pattern = r.path("name").asText();
+            boolean matches = r.path("patternType").asText("literal").equals("prefix") ? name.startsWith(pattern)
+                    : pattern.equals("*") || pattern.equals(name);
+            if (matches && (contains(acl.path("operations"), operation) || contains(acl.path("operations"), "All"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void autoscaling() {

@@ -65,6 +65,24 @@ class DockerfileTest {
     }
 
     @Test
+    void theWorkerImagesEnableTheVectorApiAndThePlannerDoesNot() {
+        String vector = "ENTRYPOINT [\"java\", \"--add-modules\", \"jdk.incubator.vector\"";
+        for (String stage : List.of("cpu", "cuda")) {
+            assertThat(stageBody(stage)).as("image " + stage).contains(vector);
+        }
+        assertThat(stageBody("planner")).doesNotContain("ENTRYPOINT");
+        assertThat(stageBody("runtime")).doesNotContain("jdk.incubator.vector");
+    }
+
+    /** The lines of one build stage, from its FROM to the next FROM. */
+    private String stageBody(String name) {
+        Matcher from = Pattern.compile("(?m)^FROM \\S+ AS " + Pattern.quote(name) + "$").matcher(dockerfile);
+        assertThat(from.find()).as("stage " + name).isTrue();
+        int next = dockerfile.indexOf("\nFROM ", from.end());
+        return dockerfile.substring(from.start(), next < 0 ? dockerfile.length() : next);
+    }
+
+    @Test
     void theCudaImageHasOneCudaStackMatchingTheGpuBuild() throws IOException {
         Matcher cuda = Pattern.compile("<cuda.version>(\\d+\\.\\d+)-(\\d+\\.\\d+)-").matcher(read("pom.xml"));
         assertThat(cuda.find()).isTrue();
