@@ -65,21 +65,10 @@ class DockerfileTest {
     }
 
     @Test
-    void theWorkerImagesEnableTheVectorApiAndThePlannerDoesNot() {
-        String vector = "ENTRYPOINT [\"java\", \"--add-modules\", \"jdk.incubator.vector\"";
-        for (String stage : List.of("cpu", "cuda")) {
-            assertThat(stageBody(stage)).as("image " + stage).contains(vector);
-        }
-        assertThat(stageBody("planner")).doesNotContain("ENTRYPOINT");
-        assertThat(stageBody("runtime")).doesNotContain("jdk.incubator.vector");
-    }
-
-    /** The lines of one build stage, from its FROM to the next FROM. */
-    private String stageBody(String name) {
-        Matcher from = Pattern.compile("(?m)^FROM \\S+ AS " + Pattern.quote(name) + "$").matcher(dockerfile);
-        assertThat(from.find()).as("stage " + name).isTrue();
-        int next = dockerfile.indexOf("\nFROM ", from.end());
-        return dockerfile.substring(from.start(), next < 0 ? dockerfile.length() : next);
+    void noImageRequiresTheIncubatorVectorModule() {
+        // The JRE base images ship a subset of the JDK's modules; --add-modules of a module the runtime lacks stops the
+        // JVM before main. The projection kernels fall back to their exact path without it (FloatKernels).
+        assertThat(dockerfile).doesNotContain("jdk.incubator.vector");
     }
 
     @Test
