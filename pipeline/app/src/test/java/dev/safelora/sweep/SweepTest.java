@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.safelora.adapter.LoraConfig;
 import dev.safelora.adapter.LoraWeights;
 import dev.safelora.adapter.PeftAdapter;
-import dev.safelora.alignment.AlignmentMatrix;
 import dev.safelora.alignment.AlignmentSource;
-import dev.safelora.alignment.ModuleShape;
 import dev.safelora.projection.Remedy;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -68,35 +66,11 @@ class SweepTest {
     }
 
     static AlignmentSource alignment() {
-        Map<String, AlignmentMatrix> map = new TreeMap<>();
+        dev.safelora.testsupport.MapAlignment alignment = new dev.safelora.testsupport.MapAlignment();
         for (int layer = 0; layer < COSINES.length; layer++) {
-            map.put(module(layer), new AlignmentMatrix(module(layer), 2, 2, new float[] {1, 0, 0, 0}, 1));
+            alignment.put(module(layer), 2, 2, 1, 0, 0, 0);
         }
-        return new AlignmentSource() {
-            @Override
-            public List<String> modules() {
-                return List.copyOf(map.keySet());
-            }
-
-            @Override
-            public boolean contains(String module) {
-                return map.containsKey(module);
-            }
-
-            @Override
-            public ModuleShape shape(String module) {
-                return new ModuleShape(2, 2);
-            }
-
-            @Override
-            public AlignmentMatrix load(String module) {
-                return map.get(module);
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return alignment;
     }
 
     SweepResult sweep() {

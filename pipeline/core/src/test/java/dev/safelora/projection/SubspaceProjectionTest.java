@@ -6,14 +6,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.safelora.adapter.LoraWeights;
 import dev.safelora.adapter.PeftAdapter;
-import dev.safelora.alignment.AlignmentMatrix;
 import dev.safelora.alignment.AlignmentSource;
-import dev.safelora.alignment.ModuleShape;
 import dev.safelora.alignment.Progress;
+import dev.safelora.testsupport.MapAlignment;
 import dev.safelora.testsupport.TinyCheckpoints;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -107,36 +104,11 @@ class SubspaceProjectionTest {
     /** One random V per module, fixed for the test. */
     private static AlignmentSource randomAlignment(PeftAdapter adapter, long seed) {
         Random rnd = new Random(seed);
-        Map<String, AlignmentMatrix> map = new HashMap<>();
+        MapAlignment alignment = new MapAlignment();
         for (LoraWeights w : adapter.modules().values()) {
-            float[] v = TinyCheckpoints.gaussian(rnd, w.out() * w.in(), 1);
-            map.put(w.module(), new AlignmentMatrix(w.module(), w.out(), w.in(), v, AlignmentMatrix.frobeniusNorm(v)));
+            alignment.put(w.module(), w.out(), w.in(), TinyCheckpoints.gaussian(rnd, w.out() * w.in(), 1));
         }
-        return new AlignmentSource() {
-            @Override
-            public List<String> modules() {
-                return List.copyOf(map.keySet());
-            }
-
-            @Override
-            public boolean contains(String module) {
-                return map.containsKey(module);
-            }
-
-            @Override
-            public ModuleShape shape(String module) {
-                return new ModuleShape(map.get(module).rows(), map.get(module).cols());
-            }
-
-            @Override
-            public AlignmentMatrix load(String module) {
-                return map.get(module);
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        return alignment;
     }
 
     @Property(tries = 6)
