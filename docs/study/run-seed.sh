@@ -2,13 +2,12 @@
 # One seed of the SafeLoRA effect study (docs/safelora-effect.md): generates the toy family, aligns q_proj/v_proj,
 # fine-tunes the aligned model on harmful, benign and mixed data (LoRA r 8 on q_proj/v_proj, the paper's setting),
 # projects each adapter with TOP_K (the model has 4 q/v modules, so every THRESHOLD tau selects one of these K-sets)
-# and evaluates; the controls zero or shrink the update of the same modules at K = 2. A step whose output exists is
+# and evaluates; the controls zero or shrink the update of the same modules at K = 2 and 3 (`project --remedy zero|shrink`). A step whose output exists is
 # skipped, so an interrupted run continues.
-# usage: docs/study/run-seed.sh SEED WORK_DIR      (from the repository root, after ./mvnw -q -DskipTests package)
+# usage: docs/study/run-seed.sh SEED WORK_DIR      (from the repository root, after ./mvnw -o -q -B package -DskipTests -pl pipeline/app -am)
 set -euo pipefail
 S=$1; W=$2/seed-$S; D=$W/family/data
 mkdir -p "$W/eval"
-here="$(cd "$(dirname "$0")" && pwd)"
 [[ -f $W/family/family.json ]] || ./safelora toy-family --out "$W/family" --seed "$S" 2> "$W/toy-family.log"
 [[ -f $W/align/alignment.json ]] || ./safelora align --base "$W/family/base" --aligned "$W/family/aligned" --modules q_proj,v_proj \
   --out "$W/align" > /dev/null 2>&1
@@ -29,8 +28,12 @@ projected() { # FT K TASKFILE
     --out "$W/proj-$1-k$2" --mode top-k --top-k "$2" > /dev/null 2>&1
   evaluate "$1-k$2" "$W/family/aligned" "$W/proj-$1-k$2" "$3"
 }
-controls() { # FT K TASKFILE
-  python3 "$here/controls.py" "$W/ft-$1" "$W/proj-$1-k$2" "$W/zero-$1-k$2" "$W/shrink-$1-k$2" > /dev/null
+controls() { # FT K TASKFILE: the product's --remedy zero|shrink on the same cosine-selected K modules
+  local r
+  for r in zero shrink; do
+    [[ -f $W/$r-$1-k$2/safelora_report.json ]] || ./safelora project --adapter "$W/ft-$1" --alignment "$W/align" \
+      --out "$W/$r-$1-k$2" --mode top-k --top-k "$2" --remedy "$r" > /dev/null 2>&1
+  done
   evaluate "$1-k$2-zero" "$W/family/aligned" "$W/zero-$1-k$2" "$3"
   evaluate "$1-k$2-shrink" "$W/family/aligned" "$W/shrink-$1-k$2" "$3"
 }
