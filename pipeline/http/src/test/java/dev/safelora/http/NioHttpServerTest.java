@@ -1,0 +1,57 @@
+package dev.safelora.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class NioHttpServerTest {
+
+    /** Echoes the body; refuses /private from the head alone. */
+    private static final HttpService ECHO = new HttpService() {
+        @Override
+        public Optional<HttpReply> screen(HttpRequest head) {
+            return head.path().equals("/private") ? Optional.of(HttpReply.text(403, "no")) : Optional.empty();
+        }
+
+        @Override
+        public HttpReply respond(HttpRequest request) {
+            return new HttpReply(200, "application/octet-stream", request.body());
+        }
+
+        @Override
+        public HttpReply refusal(int status, String message) {
+            return HttpReply.text(status, "refused: " + message);
+        }
+    };
+
+    private static final HttpLimits LIMITS = new HttpLimits(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5),
+            4096, 1 << 20, 16, 2, 8);
+
+    @Test
+    void javaHttpClientRequestsWithBodiesChunkedOrExpectingContinueRoundTrip() throws Exception {
+        try (NioHttpServer server = NioHttpServer.start("test", "127.0.0.1", 0, LIMITS, ECHO, null)) {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            URI uri = URI.create("http://127.0.0.1:" + server.port() + "/echo");
+            byte[] body = new byte[300_000];
+            new java.util.Random(7).nextBytes(body);
+            var fixed = java.net.http.HttpRequest.newBuilder(uri).POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build();
+            assertThat(client.send(fixed, HttpResponse.BodyHandlers.ofByteArray()).body()).isEqualTo(body);
+            // no length known up front: sent chunked
+            var chunked = java.net.http.HttpRequest.newBuilder(uri).expectContinue(true)
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))).build();
+            HttpResponse<byte[]> echoed = client.send(chunked, HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(echoed.statusCode()).isEqualTo(200);
+            assertThat(echoed.body()).isEqualTo(body);
+            var screened = java.net.http.HttpRequest.newBuilder(uri.resolve("/private")).GET().build();
+            HttpResponse<String> refused = client.send(screened, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            assertThat(refused.statusCode()).isEqualTo(403);
+            assertThat(refused.headers().firstValue("Connection")).hasValue("close");
+        }
+    }
+}
