@@ -462,7 +462,10 @@ public final class SchemaRegistryServer implements AutoCloseable {
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new RestError(400, 400, "Malformed JSON: " + e.getOriginalMessage());
+            // Position only: Jackson's message quotes the offending token of the body.
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            throw new RestError(400, 400, "Malformed JSON" + (at == null || at.getLineNr() < 0 ? ""
+                    : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
         }
     }
 
