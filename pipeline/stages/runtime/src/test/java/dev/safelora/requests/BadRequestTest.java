@@ -39,7 +39,7 @@ class BadRequestTest {
                 Arguments.of("a passwd file", "root:x:0:0:root:/root:/bin/bash\n",
                         "malformed JSON in model registration req.json at line 1, column 5: an unrecognized token"),
                 Arguments.of("a secret in a bare word", "{\"family\": s3cretvalue}",
-                        "malformed JSON in model registration req.json at line 1, column 22: an unrecognized token"),
+                        "malformed JSON in model registration req.json at line 1, column 23: an unrecognized token"),
                 Arguments.of("empty file", "", "malformed JSON in model registration req.json: the file is empty"),
                 Arguments.of("only whitespace", "  \n ", "malformed JSON in model registration req.json: the file is empty"));
     }
