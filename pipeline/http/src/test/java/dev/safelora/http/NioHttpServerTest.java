@@ -54,4 +54,37 @@ class NioHttpServerTest {
             assertThat(refused.headers().firstValue("Connection")).hasValue("close");
         }
     }
+
+    @Test
+    void aClientTricklingItsHeadIsClosedAtTheRequestTimeoutThoughNeverIdle() throws Exception {
+        HttpLimits limits = LIMITS.withIdleTimeout(Duration.ofMillis(800)).withRequestTimeout(Duration.ofMillis(1500));
+        try (NioHttpServer server = NioHttpServer.start("test", "127.0.0.1", 0, limits, ECHO, null);
+             java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+            java.util.concurrent.ScheduledExecutorService trickle = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+            long start = System.nanoTime();
+            try {
+                s.getOutputStream().write("GET /echo HTTP/1.1\r\nX-Slow: ".getBytes(StandardCharsets.ISO_8859_1));
+                // one byte every 200 ms: never silent for the idle timeout, never done either
+                trickle.scheduleAtFixedRate(() -> {
+                    try {
+                        s.getOutputStream().write('a');
+                    } catch (java.io.IOException closed) {
+                        throw new java.io.UncheckedIOException(closed);
+                    }
+                }, 200, 200, java.util.concurrent.TimeUnit.MILLISECONDS);
+                s.setSoTimeout(10_000);
+                int first;
+                try {
+                    first = s.getInputStream().read();
+                } catch (java.net.SocketException reset) {
+                    first = -1; // a trickled byte arrived after the server's last read: closed with a reset
+                }
+                assertThat(first).as("closed unanswered").isEqualTo(-1);
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(1400))
+                        .isLessThan(Duration.ofSeconds(5));
+            } finally {
+                trickle.shutdownNow();
+            }
+        }
+    }
 }
