@@ -54,6 +54,11 @@ public final class NioHttpServer implements AutoCloseable {
     private final Thread selectorThread;
     /** Connections still delivering their request, oldest first; touched by the selector thread only. */
     private final Deque<SelectionKey> open = new ArrayDeque<>();
+    /** Connections answered before their body was read, whose rest is read and dropped for a while; selector thread only. */
+    private final Deque<SelectionKey> draining = new ArrayDeque<>();
+    /** Answered connections that workers hand back to the selector for draining. */
+    private final java.util.Queue<SocketChannel> toDrain = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ByteBuffer discard = ByteBuffer.allocate(1 << 16);
     private volatile boolean closed;
 
     /** One connection while its request arrives. */
@@ -75,6 +80,19 @@ public final class NioHttpServer implements AutoCloseable {
     private interface ReplySource {
         HttpReply get() throws Exception;
     }
+
+    /**
+     * A connection answered early (a refusal from the head, or 413) while the client may still be sending: closing it
+     * with unread bytes would make the kernel send a reset, and the client could lose the answer. So the server reads
+     * and drops what follows, up to {@link #LINGER_BYTES} or {@link #LINGER}, and closes when the client does.
+     */
+    private static final class Drain {
+        final long deadlineNanos = System.nanoTime() + LINGER.toNanos();
+        long dropped;
+    }
+
+    static final java.time.Duration LINGER = java.time.Duration.ofSeconds(2);
+    static final long LINGER_BYTES = 1 << 20;
 
     private NioHttpServer(String name, HttpLimits limits, HttpService service, HttpTls tls, ServerSocketChannel server, Selector selector) {
         this.name = name;
@@ -134,6 +152,7 @@ public final class NioHttpServer implements AutoCloseable {
         while (!closed) {
             try {
                 selector.select(tickMillis);
+                adoptDrains();
                 Iterator<SelectionKey> keys = selector.selectedKeys().iterator();
                 while (keys.hasNext()) {
                     SelectionKey key = keys.next();
@@ -143,6 +162,8 @@ public final class NioHttpServer implements AutoCloseable {
                     }
                     if (key.isAcceptable()) {
                         accept();
+                    } else if (key.attachment() instanceof Drain drain) {
+                        drain(key, drain);
                     } else if (key.isReadable() || key.isWritable()) {
                         ready(key);
                     }
@@ -197,7 +218,7 @@ public final class NioHttpServer implements AutoCloseable {
                     Optional<HttpReply> early = service.screen(head);
                     if (early.isPresent()) {
                         HttpReply reply = early.get();
-                        hand(key, c, () -> reply);
+                        hand(key, c, () -> reply, !c.reader.done());
                         return;
                     }
                     c.reader.advance(); // the body: refused here when its declared length is over the cap
@@ -207,14 +228,49 @@ public final class NioHttpServer implements AutoCloseable {
                 }
                 if (c.reader.done()) {
                     HttpRequest request = c.reader.request();
-                    hand(key, c, () -> service.respond(request));
+                    hand(key, c, () -> service.respond(request), false);
                     return;
                 }
             } while (n > 0);
             key.interestOps(c.transport.wantsWrite() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
         } catch (HttpRefusal refusal) {
-            hand(key, c, () -> service.refusal(refusal.status, refusal.getMessage()));
+            hand(key, c, () -> service.refusal(refusal.status, refusal.getMessage()), true);
         } catch (IOException | RuntimeException e) {
+            drop(key);
+        }
+    }
+
+    /** Registers connections workers handed back for draining (their old keys were cancelled a selection ago). */
+    private void adoptDrains() {
+        SocketChannel channel;
+        while ((channel = toDrain.poll()) != null) {
+            try {
+                draining.removeIf(k -> !k.isValid());
+                if (draining.size() >= limits.maxConnections()) {
+                    drop(draining.pollFirst());
+                }
+                draining.addLast(channel.register(selector, SelectionKey.OP_READ, new Drain()));
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(channel);
+            }
+        }
+    }
+
+    private void drain(SelectionKey key, Drain drain) {
+        SocketChannel channel = (SocketChannel) key.channel();
+        try {
+            int n;
+            do {
+                discard.clear();
+                n = channel.read(discard);
+                drain.dropped += Math.max(n, 0);
+            } while (n > 0 && drain.dropped <= LINGER_BYTES);
+            if (n < 0 || drain.dropped > LINGER_BYTES) {
+                draining.remove(key);
+                drop(key);
+            }
+        } catch (IOException | RuntimeException e) {
+            draining.remove(key);
             drop(key);
         }
     }
@@ -222,6 +278,13 @@ public final class NioHttpServer implements AutoCloseable {
     /** Closes connections that went silent, or have taken too long in all, before completing their request. */
     private void expire() {
         long now = System.nanoTime();
+        for (Iterator<SelectionKey> it = draining.iterator(); it.hasNext(); ) {
+            SelectionKey key = it.next();
+            if (!key.isValid() || now - ((Drain) key.attachment()).deadlineNanos > 0) {
+                it.remove();
+                drop(key);
+            }
+        }
         long idle = limits.idleTimeout().toNanos();
         long total = limits.requestTimeout().toNanos();
         for (Iterator<SelectionKey> it = open.iterator(); it.hasNext(); ) {
@@ -238,18 +301,20 @@ public final class NioHttpServer implements AutoCloseable {
         }
     }
 
-    private void hand(SelectionKey key, Connection c, ReplySource source) {
+    /** {@code unread}: the client may still be sending a body that was not read (see {@link Drain}). */
+    private void hand(SelectionKey key, Connection c, ReplySource source, boolean unread) {
         key.cancel();
         open.remove(key);
         try {
-            workers.execute(() -> answer(c, source));
+            workers.execute(() -> answer(c, source, unread));
         } catch (RejectedExecutionException e) {
             closeQuietly(c.channel); // more complete requests waiting than the pool serves: shed this one
         }
     }
 
-    private void answer(Connection c, ReplySource source) {
+    private void answer(Connection c, ReplySource source, boolean unread) {
         ScheduledFuture<?> deadline = null;
+        boolean drain = false;
         try {
             HttpReply reply;
             try {
@@ -261,13 +326,22 @@ public final class NioHttpServer implements AutoCloseable {
             deadline = deadlines.schedule(() -> closeQuietly(c.channel), limits.writeTimeout().toMillis(), TimeUnit.MILLISECONDS);
             c.transport.writeFully(ByteBuffer.wrap(render(reply)));
             c.transport.closeOutbound();
+            if (unread && !closed) {
+                c.channel.shutdownOutput(); // the answer is complete; what the client still sends is read and dropped
+                drain = true;
+            }
         } catch (IOException | RuntimeException e) {
             // the client went away or took too long: nothing to tell it
         } finally {
             if (deadline != null) {
                 deadline.cancel(false);
             }
-            closeQuietly(c.channel);
+            if (drain && c.channel.isOpen()) {
+                toDrain.add(c.channel);
+                selector.wakeup();
+            } else {
+                closeQuietly(c.channel);
+            }
         }
     }
 
@@ -339,6 +413,7 @@ public final class NioHttpServer implements AutoCloseable {
             // nothing left
         }
         left.forEach(NioHttpServer::drop);
+        toDrain.forEach(NioHttpServer::closeQuietly);
         closeQuietly(selector);
         closeQuietly(server);
         workers.shutdown();

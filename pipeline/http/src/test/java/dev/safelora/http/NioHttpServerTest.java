@@ -87,4 +87,22 @@ class NioHttpServerTest {
             }
         }
     }
+
+    @Test
+    void aRequestRefusedFromItsHeadStillGetsItsAnswerWhileTheBodyIsOnItsWay() throws Exception {
+        try (NioHttpServer server = NioHttpServer.start("test", "127.0.0.1", 0, LIMITS, ECHO, null)) {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            byte[] body = new byte[400_000];
+            for (int i = 0; i < 5; i++) {
+                var refused = java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/private"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                assertThat(client.send(refused, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(403);
+                var tooLarge = java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/echo"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[(1 << 20) + 1])).build();
+                HttpResponse<String> answer = client.send(tooLarge, HttpResponse.BodyHandlers.ofString());
+                assertThat(answer.statusCode()).isEqualTo(413);
+                assertThat(answer.body()).startsWith("refused: request body larger than");
+            }
+        }
+    }
 }
