@@ -102,6 +102,8 @@ final class RegistryConformance {
             Case.of("subject config", "PUT", "/config/{p}b", "{\"compatibility\":\"FULL\"}", 200, "{\"compatibility\":\"FULL\"}"),
             Case.of("deleting it returns the old level", "DELETE", "/config/{p}b", null, 200, "{\"compatibilityLevel\":\"FULL\"}"),
             Case.error("no subject config left", "GET", "/config/{p}b", null, 404, 40408),
+            Case.error("a path the registry does not have", "GET", "/subjects/{p}b/versions/1/nothing", null, 404, 404),
+            Case.error("a method the path does not take", "PUT", "/subjects", "{}", 405, 405),
             Case.of("read-only subject", "PUT", "/mode/{p}b", "{\"mode\":\"READONLY\"}", 200, "{\"mode\":\"READONLY\"}"),
             Case.of("its mode", "GET", "/mode/{p}b", null, 200, "{\"mode\":\"READONLY\"}"),
             Case.error("registering under a read-only subject", "POST", "/subjects/{p}b/versions", V2, 422, 42205),

@@ -55,6 +55,10 @@ public final class DevClusterCommand implements Callable<Integer> {
             description = "Host name to listen on and advertise (default: ${DEFAULT-VALUE}).")
     String host;
 
+    @Option(names = "--registry-bind", paramLabel = "HOST",
+            description = "Interface the schema registry listens on, e.g. 127.0.0.1 or 0.0.0.0 (default: the --host value).")
+    String registryBind;
+
     @Option(names = "--no-register",
             description = "Do not register the topics' value schemas under <topic>-value at start.")
     boolean noRegister;
@@ -75,7 +79,7 @@ public final class DevClusterCommand implements Callable<Integer> {
 
         EmbeddedCluster.Settings settings = new EmbeddedCluster.Settings(
                 new BrokerSettings(dir, host, kafkaPort, 0, partitions, false, java.util.Map.of()),
-                host, registryPort,
+                registryBind == null ? host : registryBind, registryPort,
                 TopicSettings.defaults().withPartitions(partitions).withReplicationFactor((short) 1));
         PrintWriter out = spec.commandLine().getOut();
         EmbeddedCluster cluster = EmbeddedCluster.start(settings);

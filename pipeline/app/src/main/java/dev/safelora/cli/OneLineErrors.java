@@ -45,6 +45,8 @@ final class OneLineErrors implements CommandLine.IExecutionExceptionHandler, Com
         if (message == null || message.isBlank()) {
             message = ex.getClass().getSimpleName();
         }
+        // a parse error wrapped with its text would quote the file it came from: keep its position only
+        message = dev.safelora.files.StrictJson.withoutContent(message, ex);
         return message.replaceAll("\\s*\\R\\s*", " ").strip();
     }
 

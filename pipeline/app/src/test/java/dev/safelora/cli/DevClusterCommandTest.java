@@ -127,7 +127,8 @@ class DevClusterCommandTest {
     void withoutADataDirTheTemporaryOneIsDeletedOnStop() throws Exception {
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try {
-            Running running = startWith(executor);
+            Running running = startWith(executor, "--registry-bind", "127.0.0.1");
+            assertThat(running.registry()).as("--registry-bind").startsWith("http://127.0.0.1:");
             Path temporary = Path.of(running.find("\\(data in (\\S+), deleted on exit\\)"));
             assertThat(temporary).isDirectory().isNotEqualTo(dataDir);
 

@@ -164,6 +164,33 @@ class HostileInputCorpusTest {
             cases.add(new Case("submit training --file /dev/zero", d -> new String[] {"submit", "training", "--file", "/dev/zero", "--dry-run"},
                     1, "is larger than 1048576 bytes", List.of()));
         }
+        // JSON read from user files: one line naming the file and the position, never the file's bytes
+        List<String> passwdBytes = List.of("root", "bash", "nologin", "Unrecognized token");
+        cases.add(new Case("submit training --file <a passwd file>", d -> new String[] {"submit", "training", "--file", passwd.toString(),
+                "--dry-run"}, 1, "malformed JSON in training request " + passwd + " at line 1, column 5: an unrecognized token", passwdBytes));
+        cases.add(new Case("project --adapter <adapter_config.json holds a passwd file>", d -> project(adapter(d,
+                "root:x:0:0:root:/root:/bin/bash\n", 0), d.resolve("out")), 1, "adapter_config.json: not valid JSON at line 1", passwdBytes));
+        cases.add(new Case("logits --model <config.json holds a passwd file>", d -> {
+            Path m = d.resolve("m");
+            try {
+                Files.createDirectories(m);
+                Files.copy(model.resolve("model.safetensors"), m.resolve("model.safetensors"));
+                Files.copy(passwd, m.resolve("config.json"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return new String[] {"logits", "--model", m.toString(), "--ids", "1"};
+        }, 1, "config.json: not valid JSON at line 1", passwdBytes));
+        cases.add(new Case("eval --safety <a passwd file>", d -> new String[] {"eval", "--model", model.toString(), "--safety",
+                passwd.toString()}, 1, "line 1: not valid JSON at line 1", passwdBytes));
+        cases.add(new Case("train --data <a bare word in a JSONL line>", d -> {
+            try {
+                Path data = Files.writeString(d.resolve("data.jsonl"), "{\"prompt\": \"hi\", \"response\": hunter2}\n");
+                return new String[] {"train", "--model", model.toString(), "--data", data.toString(), "--out", d.resolve("out").toString()};
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, 1, "line 1: not valid JSON at line 1", List.of("hunter2")));
         cases.add(new Case("align --base <NaN weights> leaves no --out", d -> new String[] {"align", "--base", nanModel.toString(),
                 "--aligned", model.toString(), "--modules", "q_proj,v_proj,down_proj", "--out", d.resolve("out").toString()},
                 1, "NaN", List.of()));

@@ -163,7 +163,7 @@ public final class Aligner {
         try {
             return JSON.readValue(file.toFile(), AlignmentManifest.class);
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": not a valid alignment manifest: " + e.getMessage().lines().findFirst().orElse(""));
+            throw new IllegalArgumentException(file + ": not a valid alignment manifest: " + dev.safelora.files.StrictJson.reason(e), e);
         }
     }
 }

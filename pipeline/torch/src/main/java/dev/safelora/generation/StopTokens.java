@@ -31,7 +31,7 @@ public final class StopTokens {
                     stop.add(eos.asLong());
                 }
             } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException(file + ": " + dev.safelora.files.StrictJson.reason(e), e);
             }
         }
         return Set.copyOf(stop);

@@ -54,7 +54,8 @@ public record ModelConfig(Architecture architecture, int vocabSize, int hiddenSi
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("model directory " + dir + " has no config.json");
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(e instanceof com.fasterxml.jackson.core.JsonProcessingException
+                    ? file + ": " + dev.safelora.files.StrictJson.reason(e) : "cannot read " + file + ": " + e.getMessage(), e);
         }
         try {
             return fromJson(root);

@@ -83,7 +83,8 @@ record TrainingCheckpoint(Path directory, long step, long tokens, String fingerp
                     return Optional.of(new TrainingCheckpoint(dirs.get(i), node.get("step").asLong(),
                             node.get("tokens").asLong(), node.get("fingerprint").asText()));
                 } catch (IOException | NullPointerException e) {
-                    throw new IllegalStateException("checkpoint state " + state + " is unreadable: " + e.getMessage(), e);
+                    throw new IllegalStateException("checkpoint state " + state + " is unreadable: "
+                            + (e instanceof IOException io ? dev.safelora.files.StrictJson.reason(io) : "a field is missing"), e);
                 }
             }
         }

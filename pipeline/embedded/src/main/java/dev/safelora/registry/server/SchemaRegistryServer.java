@@ -1,10 +1,8 @@
 package dev.safelora.registry.server;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -13,21 +11,18 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
-import javax.net.ssl.SSLParameters;
+import dev.safelora.http.HttpReply;
+import dev.safelora.http.HttpRequest;
+import dev.safelora.http.HttpService;
+import dev.safelora.http.HttpTls;
+import dev.safelora.http.NioHttpServer;
 
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
@@ -49,6 +44,11 @@ import org.slf4j.LoggerFactory;
  * IMPORT). Errors carry the Confluent body {@code {"error_code":..,"message":..}}. Avro schema references
  * ({@code references: [{name, subject, version}]}) are resolved on registration, served back with the schema,
  * listed by {@code GET /subjects/{s}/versions/{v}/referencedby}, and a referenced version cannot be deleted (42206).
+ *
+ * <p>Served by the shared {@link NioHttpServer} under {@link RegistryServerSettings#limits()}: slow or idle clients
+ * are closed after the idle timeout and never hold a worker, a body over the cap is answered 413 before it is read,
+ * and only the paths and methods above are routed (others get Confluent's 404 and 405 bodies without their body
+ * being read).
  */
 public final class SchemaRegistryServer implements AutoCloseable {
 
@@ -57,59 +57,33 @@ public final class SchemaRegistryServer implements AutoCloseable {
 
     private final RegistryServerSettings settings;
     private final SchemaStore store;
-    private final HttpServer http;
-    private final ExecutorService executor;
     private final ObjectMapper json = new ObjectMapper();
-    private final String url;
+    private NioHttpServer http;
+    private String url;
     private boolean closed;
 
-    /** The largest request body accepted (see {@link #boundedBody}). */
-    static final int MAX_BODY_BYTES = 1 << 20;
+    /** The largest request body accepted by default (see {@link RegistryServerSettings#DEFAULT_LIMITS}). */
+    static final int MAX_BODY_BYTES = RegistryServerSettings.DEFAULT_LIMITS.maxBodyBytes();
 
-    private SchemaRegistryServer(RegistryServerSettings settings, SchemaStore store, HttpServer http, ExecutorService executor) {
+    private SchemaRegistryServer(RegistryServerSettings settings, SchemaStore store) {
         this.settings = settings;
         this.store = store;
-        this.http = http;
-        this.executor = executor;
-        String host = settings.host().equals("0.0.0.0") ? "localhost" : settings.host();
-        this.url = (settings.tls() == null ? "http://" : "https://") + host + ":" + http.getAddress().getPort();
     }
 
     /** Replays the schema topic (creating it if missing) and starts serving. */
     public static SchemaRegistryServer start(RegistryServerSettings settings) {
         SchemaStore store = SchemaStore.open(settings.bootstrapServers(), settings.topic(), settings.defaultCompatibility());
-        HttpServer http;
+        SchemaRegistryServer server = new SchemaRegistryServer(settings, store);
+        HttpTls tls = settings.tls() == null ? null : new HttpTls(settings.tls().context(), settings.tls().needClientAuth());
         try {
-            InetSocketAddress address = new InetSocketAddress(settings.host(), settings.port());
-            if (settings.tls() == null) {
-                http = HttpServer.create(address, 64);
-            } else {
-                HttpsServer https = HttpsServer.create(address, 64);
-                boolean clientAuth = settings.tls().needClientAuth();
-                https.setHttpsConfigurator(new HttpsConfigurator(settings.tls().context()) {
-                    @Override
-                    public void configure(HttpsParameters params) {
-                        SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
-                        ssl.setNeedClientAuth(clientAuth);
-                        params.setSSLParameters(ssl);
-                    }
-                });
-                http = https;
-            }
-        } catch (IOException e) {
+            server.http = NioHttpServer.start("schema-registry", settings.host(), settings.port(), settings.limits(), server.new Service(), tls);
+        } catch (RuntimeException e) {
             store.close();
             throw new IllegalStateException("schema registry cannot listen on " + settings.host() + ":" + settings.port()
-                    + ": " + e.getMessage(), e);
+                    + ": " + (e.getCause() == null ? e.getMessage() : e.getCause().getMessage()), e);
         }
-        ExecutorService executor = Executors.newFixedThreadPool(4, runnable -> {
-            Thread thread = new Thread(runnable, "schema-registry-http");
-            thread.setDaemon(true);
-            return thread;
-        });
-        SchemaRegistryServer server = new SchemaRegistryServer(settings, store, http, executor);
-        http.createContext("/", server::handle);
-        http.setExecutor(executor);
-        http.start();
+        String host = settings.host().equals("0.0.0.0") ? "localhost" : settings.host();
+        server.url = (settings.tls() == null ? "http://" : "https://") + host + ":" + server.http.port();
         LOG.info("schema registry serving {} (schemas in topic '{}' on {})", server.url, settings.topic(), settings.bootstrapServers());
         return server;
     }
@@ -120,27 +94,21 @@ public final class SchemaRegistryServer implements AutoCloseable {
     }
 
     public int port() {
-        return http.getAddress().getPort();
+        return http.port();
     }
 
     public RegistryServerSettings settings() {
         return settings;
     }
 
-    /** Stops serving (waits up to a second for requests in flight) and closes the store's producer. */
+    /** Stops serving (gives requests in flight a second) and closes the store's producer. */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        http.stop(1);
-        executor.shutdownNow(); // what is left after stop() are handlers stuck on dead connections
-        try {
-            executor.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        http.close();
         store.close();
         LOG.info("schema registry at {} stopped", url);
     }
@@ -148,87 +116,65 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private record Reply(int status, JsonNode body) {
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        Reply reply;
-        try {
-            authorize(exchange);
-            reply = route(exchange.getRequestMethod(), exchange.getRequestURI(), boundedBody(exchange));
-        } catch (RestError e) {
-            reply = error(e.status, e.code, e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.warn("schema registry failed on {} {}", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-            reply = error(500, 50001, "internal error: " + e);
-        }
-        byte[] bytes = reply.body().toString().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
-        exchange.sendResponseHeaders(reply.status(), bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
+    private final class Service implements HttpService {
 
-    /**
-     * The request body, refused past {@link #MAX_BODY_BYTES}: schemas are stored as records of a Kafka topic whose
-     * records are at most about 1 MB, so a larger body can never be a schema worth parsing (a 38 MB body with 3M keys
-     * took 14.5 s to reject before).
-     */
-    private static InputStream boundedBody(HttpExchange exchange) {
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
+        /** Authentication, then exact paths and methods, before any of the body is read. */
+        @Override
+        public Optional<HttpReply> screen(HttpRequest head) {
             try {
-                if (Long.parseLong(length.strip()) > MAX_BODY_BYTES) {
-                    throw tooLarge();
+                authorize(head);
+                Set<String> allowed = Routes.methods(segments(head.path()));
+                if (allowed.isEmpty()) {
+                    throw new RestError(404, 404, "HTTP 404 Not Found");
                 }
-            } catch (NumberFormatException e) {
-                throw new RestError(400, 400, "Content-Length is not a number");
+                if (!allowed.contains(head.method())) {
+                    return Optional.of(render(error(405, 405, "HTTP 405 Method Not Allowed")).withHeader("Allow", String.join(", ", allowed)));
+                }
+                return Optional.empty();
+            } catch (RestError e) {
+                HttpReply reply = render(error(e.status, e.code, e.getMessage()));
+                return Optional.of(e.status == 401 ? reply.withHeader("WWW-Authenticate", "Basic realm=\"schema-registry\"") : reply);
             }
         }
-        InputStream body = exchange.getRequestBody();
-        return new java.io.FilterInputStream(body) {
-            private long read;
 
-            @Override
-            public int read() throws IOException {
-                int b = super.read();
-                count(b < 0 ? 0 : 1);
-                return b;
+        @Override
+        public HttpReply respond(HttpRequest request) {
+            Reply reply;
+            try {
+                reply = route(request.method(), request.path(), request.rawQuery(), new ByteArrayInputStream(request.body()));
+            } catch (RestError e) {
+                reply = error(e.status, e.code, e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("schema registry failed on {} {}", request.method(), request.path(), e);
+                reply = error(500, 50001, "internal error: " + e);
             }
+            return render(reply);
+        }
 
-            @Override
-            public int read(byte[] buffer, int offset, int length) throws IOException {
-                int n = super.read(buffer, offset, length);
-                count(Math.max(n, 0));
-                return n;
-            }
-
-            private void count(int n) {
-                read += n;
-                if (read > MAX_BODY_BYTES) {
-                    throw tooLarge();
-                }
-            }
-        };
+        @Override
+        public HttpReply refusal(int status, String message) {
+            return render(error(status, status, message));
+        }
     }
 
-    private static RestError tooLarge() {
-        return new RestError(413, 413, "request body larger than " + MAX_BODY_BYTES + " bytes");
+    private static HttpReply render(Reply reply) {
+        return new HttpReply(reply.status(), CONTENT_TYPE, reply.body().toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private void authorize(HttpExchange exchange) {
+    private void authorize(HttpRequest head) {
         if (settings.userInfo() == null) {
             return;
         }
         String expected = "Basic " + Base64.getEncoder().encodeToString(settings.userInfo().getBytes(StandardCharsets.UTF_8));
-        String given = exchange.getRequestHeaders().getFirst("Authorization");
+        String given = head.header("Authorization");
         if (given == null || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8))) {
-            exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"schema-registry\"");
             throw new RestError(401, RestError.UNAUTHORIZED, "Unauthorized");
         }
     }
 
-    private Reply route(String method, URI uri, InputStream body) throws IOException {
-        List<String> path = segments(uri);
-        Map<String, String> query = query(uri);
+    private Reply route(String method, String rawPath, String rawQuery, InputStream body) throws IOException {
+        List<String> path = segments(rawPath);
+        Map<String, String> query = query(rawQuery);
         boolean deleted = "true".equals(query.get("deleted"));
         boolean permanent = "true".equals(query.get("permanent"));
         int n = path.size();
@@ -375,7 +321,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 // falls through to 404
             }
         }
-        throw new RestError(404, 404, "HTTP 404 Not Found: no " + method + " " + uri.getPath());
+        throw new RestError(404, 404, "HTTP 404 Not Found");
     }
 
     private Reply lookup(String subject, SchemaRequest request, boolean deleted) {
@@ -516,7 +462,10 @@ public final class SchemaRegistryServer implements AutoCloseable {
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new RestError(400, 400, "Malformed JSON: " + e.getOriginalMessage());
+            // Position only: Jackson's message quotes the offending token of the body.
+            com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+            throw new RestError(400, 400, "Malformed JSON" + (at == null || at.getLineNr() < 0 ? ""
+                    : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
         }
     }
 
@@ -536,25 +485,32 @@ public final class SchemaRegistryServer implements AutoCloseable {
         }
     }
 
-    private static List<String> segments(URI uri) {
+    private static List<String> segments(String rawPath) {
         List<String> segments = new ArrayList<>();
-        for (String raw : uri.getRawPath().split("/")) {
+        for (String raw : rawPath.split("/")) {
             if (!raw.isEmpty()) {
-                segments.add(URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
+                try {
+                    segments.add(URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
+                } catch (IllegalArgumentException e) {
+                    throw new RestError(404, 404, "HTTP 404 Not Found");
+                }
             }
         }
         return segments;
     }
 
-    private static Map<String, String> query(URI uri) {
+    private static Map<String, String> query(String raw) {
         Map<String, String> params = new java.util.HashMap<>();
-        String raw = uri.getRawQuery();
         if (raw != null) {
             for (String pair : raw.split("&")) {
                 int eq = pair.indexOf('=');
-                String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-                params.put(key, value);
+                try {
+                    String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                    String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                    params.put(key, value);
+                } catch (IllegalArgumentException e) {
+                    throw new RestError(400, 400, "malformed query string");
+                }
             }
         }
         return params;

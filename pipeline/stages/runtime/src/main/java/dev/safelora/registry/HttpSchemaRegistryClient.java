@@ -327,7 +327,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             return json.readTree(body);
         } catch (JsonProcessingException e) {
             throw new RegistryException("schema registry at " + url() + " sent invalid JSON for " + method + " "
-                    + pathAndQuery + ": " + e.getOriginalMessage(), e);
+                    + pathAndQuery + ": " + dev.safelora.files.StrictJson.problem(e) + dev.safelora.files.StrictJson.position(e), e);
         }
     }
 

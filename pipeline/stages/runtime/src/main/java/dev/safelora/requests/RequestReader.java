@@ -1,6 +1,5 @@
 package dev.safelora.requests;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -108,12 +107,9 @@ public final class RequestReader {
         try {
             tree = JSON.readTree(text);
         } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
-            // Jackson names nested locations as "[Source: ...; line: 1, column: 1]": keep only the position.
-            String reason = e.getOriginalMessage().lines().findFirst().orElse("").strip()
-                    .replaceAll("\\[Source: [^;]*; line: (\\d+), column: (\\d+)]", "line $1, column $2");
-            throw new InvalidRequestException(prefix + where + ": " + reason, List.of(reason));
+            // Position only: Jackson's message quotes the offending token, i.e. the bytes of whatever file this is.
+            String reason = dev.safelora.files.StrictJson.problem(e);
+            throw new InvalidRequestException(prefix + dev.safelora.files.StrictJson.position(e) + ": " + reason, List.of(reason));
         } catch (IOException e) {
             throw new InvalidRequestException(prefix + ": " + e.getMessage(), List.of(String.valueOf(e.getMessage())));
         }

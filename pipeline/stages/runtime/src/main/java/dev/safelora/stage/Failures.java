@@ -116,6 +116,8 @@ public final class Failures {
         if (root != failure && root.getMessage() != null && !message.contains(root.getMessage())) {
             message += " (caused by " + root.getClass().getName() + ": " + root.getMessage() + ")";
         }
+        // a parse error's own text quotes the file it came from, and this line goes into DLQ headers and failure events
+        message = dev.safelora.files.StrictJson.withoutContent(message, failure);
         message = message.replace('\n', ' ');
         return message.length() > 4000 ? message.substring(0, 4000) + "..." : message;
     }

@@ -85,6 +85,37 @@ class RegistryTlsTest {
     }
 
     @Test
+    void stalledHandshakesDoNotDelayAMutualTlsClientAndAreClosedAfterTheIdleTimeout() throws Exception {
+        java.time.Duration idle = java.time.Duration.ofSeconds(2);
+        RegistryServerSettings settings = https(new TlsSettings(serverTrust, PASSWORD, "PKCS12", serverKeys, PASSWORD, "PKCS12", null))
+                .withLimits(RegistryServerSettings.DEFAULT_LIMITS.withWorkers(2).withIdleTimeout(idle));
+        try (SchemaRegistryServer server = SchemaRegistryServer.start(settings)) {
+            java.util.List<java.net.Socket> stalled = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 8; i++) {
+                    java.net.Socket s = new java.net.Socket("localhost", server.port());
+                    // the start of a TLS record announcing 512 bytes of ClientHello, and nothing more
+                    s.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00});
+                    s.getOutputStream().flush();
+                    stalled.add(s);
+                }
+                TlsSettings clientTls = new TlsSettings(clientTrust, PASSWORD, null, clientKeys, PASSWORD, null, null);
+                HttpSchemaRegistryClient client = new HttpSchemaRegistryClient(RegistryClientConfig.of(server.url()).withTls(clientTls));
+                assertThat(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5),
+                        () -> client.register("stall-value", SCHEMA))).isPositive();
+                for (java.net.Socket s : stalled) {
+                    s.setSoTimeout((int) idle.plusSeconds(5).toMillis());
+                    assertThat(s.getInputStream().read()).as("closed after the idle timeout").isEqualTo(-1);
+                }
+            } finally {
+                for (java.net.Socket s : stalled) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
     void aMissingStoreIsAClearConfigurationError() {
         TlsSettings broken = new TlsSettings(dir.resolve("nope.p12"), PASSWORD, null, null, null, null, null);
         assertThatThrownBy(() -> new HttpSchemaRegistryClient(RegistryClientConfig.of("https://localhost:1").withTls(broken)))

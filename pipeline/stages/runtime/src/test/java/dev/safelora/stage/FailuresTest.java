@@ -76,4 +76,35 @@ class FailuresTest {
         assertThat(Failures.describe(new IllegalStateException())).isEqualTo("IllegalStateException");
         assertThat(Failures.describe(new RuntimeException("line1\nline2"))).isEqualTo("line1 line2");
     }
+
+    @Test
+    void aParseErrorBehindAFailureIsDescribedByPositionNotByTheFilesBytes() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("config", ".json");
+        try {
+            java.nio.file.Files.writeString(file, "root:x:0:0:root:/root:/bin/bash\n");
+            // as ModelConfig and StrictJson.read report it: one line naming the file, the parse error kept as the cause
+            Throwable failure;
+            try {
+                dev.safelora.files.StrictJson.read(file);
+                throw new AssertionError("a passwd file parsed as JSON");
+            } catch (IllegalArgumentException e) {
+                failure = new IllegalStateException("cannot load the model", e);
+            }
+            String line = Failures.describe(failure);
+            assertThat(line).startsWith("cannot load the model").contains("not valid JSON at line 1, column ")
+                    .doesNotContain("root").doesNotContain("bash").doesNotContain("Unrecognized token");
+            // and a Jackson message wrapped with its text is cut out too
+            Throwable wrapped;
+            try {
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"k\": hunter2}");
+                throw new AssertionError("parsed");
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                wrapped = new IllegalArgumentException("cannot read x.json: " + e.getMessage(), e);
+            }
+            assertThat(Failures.describe(wrapped)).startsWith("cannot read x.json: not valid JSON at line 1, column ")
+                    .doesNotContain("hunter2");
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
 }
