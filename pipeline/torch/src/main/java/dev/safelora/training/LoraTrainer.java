@@ -243,6 +243,11 @@ public final class LoraTrainer {
         return new LoraTrainer(config, listener, stop, true);
     }
 
+    /** This trainer reporting to {@code listener} instead. */
+    public LoraTrainer withListener(TrainingListener listener) {
+        return new LoraTrainer(config, listener, stop, explicitPaddingMask);
+    }
+
     /** The PEFT adapter of the model's current LoRA factors. */
     public PeftAdapter adapter(CausalLm model, String baseModel) {
         return Adapters.export(model, loraConfig(baseModel));
