@@ -40,13 +40,6 @@ public final class TrainingBenchmark {
     public record Settings(int hidden, int intermediate, int layers, int heads, int seqLen, int batchSize,
                            int gradAccumulation, int steps, int warmupSteps, int threads, List<String> targets,
                            int rank, long seed, boolean mixedLengths) {
-
-        public Settings(int hidden, int intermediate, int layers, int heads, int seqLen, int batchSize,
-                        int gradAccumulation, int steps, int warmupSteps, int threads, List<String> targets,
-                        int rank, long seed) {
-            this(hidden, intermediate, layers, heads, seqLen, batchSize, gradAccumulation, steps, warmupSteps, threads,
-                    targets, rank, seed, false);
-        }
     }
 
     /**

@@ -292,7 +292,7 @@ public final class LoraTrainer {
      * loss and exactly zero to every gradient. Attention then takes the kernel's causal fast path for every batch,
      * where a boolean mask would send it to the general (slower, on CUDA memory-hungrier) kernel.
      */
-    static Tensor forwardBackward(CausalLm model, Batch batch, long stepTokens, boolean explicitPaddingMask) {
+    private static Tensor forwardBackward(CausalLm model, Batch batch, long stepTokens, boolean explicitPaddingMask) {
         Tensor ids = Tensors.fromLongs(batch.inputIds(), batch.rows(), batch.length());
         boolean padded = batch.tokens() < (long) batch.rows() * batch.length();
         Tensor mask = explicitPaddingMask && padded ? Tensors.fromLongs(batch.attentionMask(), batch.rows(), batch.length()) : null;
