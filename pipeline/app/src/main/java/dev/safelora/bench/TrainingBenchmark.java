@@ -36,37 +36,72 @@ import org.bytedeco.pytorch.global.torch;
  */
 public final class TrainingBenchmark {
 
-    /** The benchmark's shape and loop. */
+    /** The benchmark's shape and loop; {@code mixedLengths} draws each example's length (see {@link #exampleLengths}). */
     public record Settings(int hidden, int intermediate, int layers, int heads, int seqLen, int batchSize,
                            int gradAccumulation, int steps, int warmupSteps, int threads, List<String> targets,
-                           int rank, long seed) {
+                           int rank, long seed, boolean mixedLengths) {
+    }
+
+    /**
+     * How the trainer batches and attends. {@link #BEFORE} is how it ran before length grouping and the causal fast
+     * path (shuffled batches, the padding mask passed to attention); {@link #TRAINER} is how it runs now.
+     */
+    public enum Mode {
+        BEFORE("shuffled batches, padding mask to attention"),
+        CAUSAL("shuffled batches, causal fast path"),
+        TRAINER("grouped by length, causal fast path");
+
+        public final String description;
+
+        Mode(String description) {
+            this.description = description;
+        }
     }
 
     /**
      * Tokens per second over the timed steps (after {@code warmupSteps} untimed ones), and from the
-     * median step time, which a busy machine disturbs less.
+     * median step time, which a busy machine disturbs less. Tokens are real ones, padding not counted.
+     * {@code paddedTokens} is what the timed steps computed, padding included. {@code peakRssKb}: the process's
+     * peak resident set, {@code startRssKb} its resident set before the model was loaded; both 0 where /proc is
+     * unavailable.
      */
     public record Result(double tokensPerSecond, double medianTokensPerSecond, double tokensPerCpuSecond, long timedTokens,
-                         double timedSeconds, List<Double> losses, List<Double> stepSeconds) {
+                         double timedSeconds, List<Double> losses, List<Double> stepSeconds, long paddedTokens,
+                         long startRssKb, long peakRssKb) {
     }
 
     private TrainingBenchmark() {
     }
 
-    /** Writes the model and the baseline's inputs into {@code dir}, then trains and times. */
+    /** Writes the model and the baseline's inputs into {@code dir}, then trains and times as the trainer runs now. */
     public static Result run(Settings s, Path dir) {
+        return run(s, dir, Mode.TRAINER);
+    }
+
+    /**
+     * Writes the model and the baseline's inputs (the micro-batches of {@code mode}) into {@code dir}, then trains
+     * and times in that mode. The peak resident set is the process's: give each mode a process of its own to compare
+     * them (freed native memory stays with the allocator, so a second run in the same process would look smaller).
+     */
+    public static Result run(Settings s, Path dir, Mode mode) {
         torch.set_num_threads(s.threads());
         Path modelDir = dir.resolve("model");
         ModelConfig config = TinyModels.write(modelDir,
                 TinyModels.Shape.llama().withLayers(s.layers()).withSize(s.hidden(), s.intermediate(), s.heads(), s.heads()), s.seed());
         int examples = s.batchSize() * s.gradAccumulation() * s.steps();
-        List<TokenizedExample> data = syntheticExamples(examples, s.seqLen(), config.vocabSize(), s.seed());
+        List<TokenizedExample> data = syntheticExamples(exampleLengths(s, examples), config.vocabSize(), s.seed());
         TrainingConfig training = TrainingConfig.defaults().withEpochs(1).withLearningRate(1e-3).withRank(s.rank())
                 .withAlpha(2.0 * s.rank()).withTargetModules(s.targets()).withBatchSize(s.batchSize())
                 .withGradAccumulation(s.gradAccumulation()).withMaxSeqLen(s.seqLen()).withSeed(s.seed()).withDropout(0)
-                .withWarmupSteps(2);
+                .withWarmupSteps(2).withGroupByLength(mode == Mode.TRAINER);
         writeBaselineInputs(dir, s, training, data, modelDir, config);
+        LoraTrainer trainer = new LoraTrainer(training, null, null);
+        return timed(s, mode == Mode.BEFORE ? trainer.withExplicitPaddingMask() : trainer, training, data, modelDir, config,
+                dir.resolve("java-out"));
+    }
 
+    private static Result timed(Settings s, LoraTrainer untimed, TrainingConfig training, List<TokenizedExample> data,
+                                Path modelDir, ModelConfig config, Path out) {
         List<Double> losses = new ArrayList<>();
         long[] timedTokens = {0};
         long[] timedStart = {0};
@@ -103,9 +138,12 @@ public final class TrainingBenchmark {
                 }
             }
         };
-        CausalLm model = CausalLm.load(modelDir, ComputeDevice.cpu());
-        new LoraTrainer(training, timer, null).train(model, data, ModelText.padId(config), modelDir.toString(),
-                dir.resolve("java-out"), false);
+        LoraTrainer trainer = untimed.withListener(timer);
+        long startRss = ResidentSet.currentKb();
+        try (CausalLm model = CausalLm.load(modelDir, ComputeDevice.cpu())) {
+            trainer.train(model, data, ModelText.padId(config), modelDir.toString(), out, false);
+        }
+        long peakRss = ResidentSet.peakKb();
         double seconds = (timedEnd[0] - timedStart[0]) / 1e9;
         List<Double> perStep = new ArrayList<>();
         for (int i = 0; i < stepSeconds.size(); i++) {
@@ -115,14 +153,45 @@ public final class TrainingBenchmark {
         double median = perStep.isEmpty() ? Double.NaN : perStep.get(perStep.size() / 2);
         double cpuSeconds = (cpuEnd[0] - cpuStart[0]) / 1e9;
         return new Result(timedTokens[0] / seconds, median, timedTokens[0] / cpuSeconds, timedTokens[0], seconds, losses,
-                stepSeconds);
+                stepSeconds, paddedTokens(LoraTrainer.plan(training, data), data, s.warmupSteps()), startRss, peakRss);
     }
 
-    /** Random prompts of a quarter of the length and responses for the rest, all full length. */
-    static List<TokenizedExample> syntheticExamples(int count, int length, int vocab, long seed) {
+    /** Positions the timed steps compute, padding included: rows x the longest row, per micro-batch. */
+    private static long paddedTokens(TrainingPlan plan, List<TokenizedExample> data, int warmupSteps) {
+        long total = 0;
+        for (long step = warmupSteps; step < plan.totalSteps(); step++) {
+            for (int[] m : plan.microBatches(step)) {
+                int longest = 0;
+                for (int i : m) {
+                    longest = Math.max(longest, data.get(i).length());
+                }
+                total += (long) longest * m.length;
+            }
+        }
+        return total;
+    }
+
+    /**
+     * Every example {@code seqLen} tokens, or with {@code mixedLengths} a length drawn from a log-normal
+     * distribution cut to [16, seqLen] with median seqLen / 4 and sigma 0.8 (seeded): mostly short examples and
+     * a long tail, the shape of instruction-tuning sets (Alpaca, GSM8K, chat turns), whose median is a small
+     * fraction of the usual 512- or 1024-token cut.
+     */
+    static int[] exampleLengths(Settings s, int count) {
+        int[] lengths = new int[count];
+        Random random = new Random(s.seed() * 31 + 7);
+        for (int i = 0; i < count; i++) {
+            lengths[i] = !s.mixedLengths() ? s.seqLen()
+                    : (int) Math.max(16, Math.min(s.seqLen(), Math.round(s.seqLen() / 4.0 * Math.exp(0.8 * random.nextGaussian()))));
+        }
+        return lengths;
+    }
+
+    /** Random prompts of a quarter of each length and responses for the rest. */
+    static List<TokenizedExample> syntheticExamples(int[] lengths, int vocab, long seed) {
         Random random = new Random(seed);
         List<TokenizedExample> out = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
+        for (int length : lengths) {
             int[] ids = new int[length];
             int[] labels = new int[length];
             for (int t = 0; t < length; t++) {
@@ -137,7 +206,7 @@ public final class TrainingBenchmark {
     private static void writeBaselineInputs(Path dir, Settings s, TrainingConfig training, List<TokenizedExample> data,
                                             Path modelDir, ModelConfig config) {
         ObjectMapper json = new ObjectMapper();
-        TrainingPlan plan = new TrainingPlan(data.size(), training.batchSize(), training.gradAccumulation(), 1, training.seed());
+        TrainingPlan plan = LoraTrainer.plan(training, data);
         LearningRateSchedule schedule = new LearningRateSchedule(training.learningRate(), training.warmupSteps(),
                 plan.totalSteps(), training.decay());
         ObjectNode root = json.createObjectNode();

@@ -70,8 +70,9 @@ public final class Evaluator {
         for (int from = 0; from < examples.size(); from += config.batchSize()) {
             Batch batch = Batch.of(examples.subList(from, Math.min(from + config.batchSize(), examples.size())), padId);
             try (PointerScope scope = new PointerScope(); NoGradGuard noGrad = new NoGradGuard()) {
-                Tensor logits = model.forward(Tensors.fromLongs(batch.inputIds(), batch.rows(), batch.length()),
-                        Tensors.fromLongs(batch.attentionMask(), batch.rows(), batch.length()));
+                // Right padding under the causal mask: no real token sees a pad and pads have no label, so the
+                // padding mask can stay out and attention keeps its causal fast path (as in training).
+                Tensor logits = model.forward(Tensors.fromLongs(batch.inputIds(), batch.rows(), batch.length()), null);
                 Tensor labels = Tensors.fromLongs(batch.labels(), batch.rows(), batch.length());
                 lossSum += CausalLmLoss.summed(logits, labels).item_double();
             }

@@ -40,6 +40,8 @@ public final class CausalLm implements AutoCloseable {
     private final RotaryEmbedding rope;
     private boolean training;
     private boolean closed;
+    private long causalForwards;
+    private long maskedForwards;
 
     private CausalLm(ModelConfig config, ComputeDevice device, Tensor embedTokens, Tensor finalNorm, Tensor lmHead,
                      List<DecoderLayer> layers) {
@@ -188,6 +190,11 @@ public final class CausalLm implements AutoCloseable {
         int window = config.slidingWindow() > 0 && keys > config.slidingWindow() ? config.slidingWindow() : 0;
         Tensor mask = attentionMask(attentionMask, tokens, past, window, dev);
         boolean causal = mask == null && past == 0 && tokens > 1;
+        if (mask != null) {
+            maskedForwards++;
+        } else if (causal) {
+            causalForwards++;
+        }
         Tensor[] cosSin = positions == null ? rope.table(past, tokens)
                 : rope.rows(positions.to(dev, torch.ScalarType.Long), maxPosition);
         // The precision setting alone decides autocast, on the CPU as on CUDA, for training and evaluation alike.
@@ -216,6 +223,16 @@ public final class CausalLm implements AutoCloseable {
             Tensor logits = torch.linear(h, lmHead);
             return logits.scalar_type().value == torch.ScalarType.Float.value ? logits : logits.to(torch.ScalarType.Float);
         }
+    }
+
+    /** Forwards whose attention took the kernel's causal flag and no mask (the fast path), since the model was built. */
+    public long causalForwards() {
+        return causalForwards;
+    }
+
+    /** Forwards whose attention was given an explicit boolean mask (padding, a sliding window, a cache), since built. */
+    public long maskedForwards() {
+        return maskedForwards;
     }
 
     /**

@@ -48,8 +48,14 @@ public final class LoraTrainer {
     private final TrainingConfig config;
     private final TrainingListener listener;
     private final StopSignal stop;
+    private final boolean explicitPaddingMask;
 
     public LoraTrainer(TrainingConfig config, TrainingListener listener, StopSignal stop) {
+        this(config, listener, stop, false);
+    }
+
+    private LoraTrainer(TrainingConfig config, TrainingListener listener, StopSignal stop, boolean explicitPaddingMask) {
+        this.explicitPaddingMask = explicitPaddingMask;
         this.config = config;
         this.listener = listener == null ? new TrainingListener() { } : listener;
         this.stop = stop == null ? new StopSignal() : stop;
@@ -70,8 +76,7 @@ public final class LoraTrainer {
                 throw new IllegalArgumentException("example " + i + " has no response token to train on");
             }
         }
-        TrainingPlan plan = new TrainingPlan(examples.size(), config.batchSize(), config.gradAccumulation(),
-                config.epochs(), config.seed());
+        TrainingPlan plan = plan(config, examples);
         long totalSteps = plan.totalSteps();
         LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(), config.warmupSteps(),
                 totalSteps, config.decay());
@@ -150,7 +155,7 @@ public final class LoraTrainer {
                 try {
                     for (Batch batch : batches) {
                         try (PointerScope scope = new PointerScope()) {
-                            stepLoss.add_(forwardBackward(model, batch, trained));
+                            stepLoss.add_(forwardBackward(model, batch, trained, explicitPaddingMask));
                         }
                         tokens += batch.tokens();
                     }
@@ -220,6 +225,29 @@ public final class LoraTrainer {
         return result;
     }
 
+    /** The plan of a run: grouped by length when the config asks for it (the default). */
+    public static TrainingPlan plan(TrainingConfig config, List<TokenizedExample> examples) {
+        if (!config.groupByLength()) {
+            return new TrainingPlan(examples.size(), config.batchSize(), config.gradAccumulation(), config.epochs(),
+                    config.seed());
+        }
+        return TrainingPlan.byLength(examples.stream().mapToInt(TokenizedExample::length).toArray(), config.batchSize(),
+                config.gradAccumulation(), config.epochs(), config.seed());
+    }
+
+    /**
+     * Passes every padded micro-batch's padding mask to attention, as this trainer did before it used the causal
+     * fast path: the same results within float rounding, slower. For benchmarks and tests that compare the two.
+     */
+    public LoraTrainer withExplicitPaddingMask() {
+        return new LoraTrainer(config, listener, stop, true);
+    }
+
+    /** This trainer reporting to {@code listener} instead. */
+    public LoraTrainer withListener(TrainingListener listener) {
+        return new LoraTrainer(config, listener, stop, explicitPaddingMask);
+    }
+
     /** The PEFT adapter of the model's current LoRA factors. */
     public PeftAdapter adapter(CausalLm model, String baseModel) {
         return Adapters.export(model, loraConfig(baseModel));
@@ -258,12 +286,16 @@ public final class LoraTrainer {
      * Forward and backward of one micro-batch; returns its summed (undivided) loss as a detached 0-d tensor, left
      * on the device (reading it here would sync the host once per micro-batch). The model's forward runs under
      * the autocast its precision asks for; backward runs outside it, as PyTorch recommends.
+     *
+     * <p>No padding mask reaches attention: a batch is padded on the right, so under the causal mask a real token
+     * never sees a pad (pads come after it), and the pads' own outputs have label IGNORE, so they add nothing to the
+     * loss and exactly zero to every gradient. Attention then takes the kernel's causal fast path for every batch,
+     * where a boolean mask would send it to the general (slower, on CUDA memory-hungrier) kernel.
      */
-    private static Tensor forwardBackward(CausalLm model, Batch batch, long stepTokens) {
+    private static Tensor forwardBackward(CausalLm model, Batch batch, long stepTokens, boolean explicitPaddingMask) {
         Tensor ids = Tensors.fromLongs(batch.inputIds(), batch.rows(), batch.length());
-        // Without padding the mask is all ones: leave it out so attention takes its causal fast path.
         boolean padded = batch.tokens() < (long) batch.rows() * batch.length();
-        Tensor mask = padded ? Tensors.fromLongs(batch.attentionMask(), batch.rows(), batch.length()) : null;
+        Tensor mask = explicitPaddingMask && padded ? Tensors.fromLongs(batch.attentionMask(), batch.rows(), batch.length()) : null;
         Tensor labels = Tensors.fromLongs(batch.labels(), batch.rows(), batch.length());
         Tensor logits = model.forward(ids, mask);
         Tensor loss = CausalLmLoss.summed(logits, labels);
@@ -284,7 +316,7 @@ public final class LoraTrainer {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             // The device kind and precision change the arithmetic: a CPU fp32 checkpoint must not resume on a
             // CUDA bf16 run (or the reverse) as if it were the same run. The CUDA index does not.
-            String hyper = String.join("|", "v2", device.cuda() ? "cuda" : "cpu", device.precision().name(), Integer.toString(config.epochs()), Double.toString(config.learningRate()),
+            String hyper = String.join("|", "v3", config.groupByLength() ? "by-length" : "shuffled", device.cuda() ? "cuda" : "cpu", device.precision().name(), Integer.toString(config.epochs()), Double.toString(config.learningRate()),
                     Integer.toString(config.rank()), Double.toString(config.alpha()) + (config.rsLora() ? "/sqrt(r)" : ""),
                     String.join(",", config.targetModules()),
                     Integer.toString(config.batchSize()), Integer.toString(config.gradAccumulation()),

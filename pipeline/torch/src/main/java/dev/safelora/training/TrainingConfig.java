@@ -11,6 +11,8 @@ import java.util.Objects;
  * @param checkpointEvery optimizer steps between checkpoints; 0 writes none
  * @param warmupSteps     optimizer steps of linear warm-up
  * @param maxGradNorm     clip the global gradient norm to this; 0 disables clipping
+ * @param groupByLength   put examples of similar length into the same optimizer step (see {@link TrainingPlan}), so
+ *                        batches carry little padding; the order of the steps stays random
  */
 public record TrainingConfig(
         int epochs,
@@ -30,7 +32,8 @@ public record TrainingConfig(
         double weightDecay,
         double dropout,
         double maxGradNorm,
-        String device) {
+        String device,
+        boolean groupByLength) {
 
     public static final double ADAM_BETA1 = 0.9;
     public static final double ADAM_BETA2 = 0.999;
@@ -68,27 +71,29 @@ public record TrainingConfig(
     /** The same defaults as a training request's (examples/requests/README.md): one recipe, CLI or pipeline. */
     public static TrainingConfig defaults() {
         return new TrainingConfig(3, 2e-4, 8, 16, false, List.of("q_proj", "v_proj"), 4, 1, 512,
-                PromptTemplate.RAW, 42, 0, 0, LearningRateSchedule.Decay.LINEAR, 0.0, 0.05, 1.0, "cpu");
+                PromptTemplate.RAW, 42, 0, 0, LearningRateSchedule.Decay.LINEAR, 0.0, 0.05, 1.0, "cpu", true);
     }
 
-    public TrainingConfig withEpochs(int v) { return new TrainingConfig(v, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withLearningRate(double v) { return new TrainingConfig(epochs, v, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withRank(int v) { return new TrainingConfig(epochs, learningRate, v, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withAlpha(double v) { return new TrainingConfig(epochs, learningRate, rank, v, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withRsLora(boolean v) { return new TrainingConfig(epochs, learningRate, rank, alpha, v, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withTargetModules(List<String> v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, v, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withBatchSize(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, v, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withGradAccumulation(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, v, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withMaxSeqLen(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, v, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withTemplate(PromptTemplate v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, v, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withSeed(long v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, v, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withCheckpointEvery(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, v, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withWarmupSteps(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, v, decay, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withDecay(LearningRateSchedule.Decay v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, v, weightDecay, dropout, maxGradNorm, device); }
-    public TrainingConfig withWeightDecay(double v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, v, dropout, maxGradNorm, device); }
-    public TrainingConfig withDropout(double v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, v, maxGradNorm, device); }
-    public TrainingConfig withMaxGradNorm(double v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, v, device); }
-    public TrainingConfig withDevice(String v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, v); }
+    public TrainingConfig withEpochs(int v) { return new TrainingConfig(v, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withLearningRate(double v) { return new TrainingConfig(epochs, v, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withRank(int v) { return new TrainingConfig(epochs, learningRate, v, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withAlpha(double v) { return new TrainingConfig(epochs, learningRate, rank, v, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withRsLora(boolean v) { return new TrainingConfig(epochs, learningRate, rank, alpha, v, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withTargetModules(List<String> v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, v, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withBatchSize(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, v, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withGradAccumulation(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, v, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withMaxSeqLen(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, v, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withTemplate(PromptTemplate v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, v, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withSeed(long v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, v, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withCheckpointEvery(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, v, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withWarmupSteps(int v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, v, decay, weightDecay, dropout, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withDecay(LearningRateSchedule.Decay v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, v, weightDecay, dropout, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withWeightDecay(double v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, v, dropout, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withDropout(double v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, v, maxGradNorm, device, groupByLength); }
+    public TrainingConfig withMaxGradNorm(double v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, v, device, groupByLength); }
+    public TrainingConfig withDevice(String v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, v, groupByLength); }
+
+    public TrainingConfig withGroupByLength(boolean v) { return new TrainingConfig(epochs, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device, v); }
 
     private static void require(boolean ok, String message) {
         if (!ok) {
