@@ -100,9 +100,8 @@ final class DemoSummary {
     private static void modules(StringBuilder s, DemoFineTune f, DemoResult.RequestResult r) {
         EvaluationCompleted evaluation = r.evaluation();
         AdapterPublished adapter = r.adapter();
-        line(s, "  %s fine-tune: %d of %d modules projected%s; Pdst %.4f", f.name(), adapter.getProjectedModules().size(),
-                evaluation.getModules().size(), adapter.getProjectedModules().isEmpty() ? ""
-                        : " (" + String.join(", ", adapter.getProjectedModules()) + ")", evaluation.getPdst());
+        line(s, "  %s fine-tune: %d of %d modules projected; Pdst %.4f", f.name(), adapter.getProjectedModules().size(),
+                evaluation.getModules().size(), evaluation.getPdst());
         int width = evaluation.getModules().stream().mapToInt(m -> m.getModule().length()).max().orElse(6);
         line(s, "    %-" + width + "s  %9s  %12s  %s", "module", "cosine", "signed score", "projected");
         for (ModuleEvaluation m : evaluation.getModules()) {
@@ -130,16 +129,17 @@ final class DemoSummary {
     }
 
     private static String reason(AutoSelection auto) {
-        String target = String.format(Locale.ROOT, "%.2f", auto.getTargetRefusal());
+        // the event's targetRefusal is the aligned model's refusal on the search half minus epsilon (AutoSelection.search)
+        String target = String.format(Locale.ROOT, "%.2f (the aligned model's %.2f minus epsilon %s)", auto.getTargetRefusal(),
+                auto.getTargetRefusal() + auto.getEpsilon(), trim(auto.getEpsilon()));
         return switch (auto.getStopReason()) {
-            case SAFE -> "SAFE, its refusal reached the target (the aligned model's " + target + " minus epsilon "
-                    + trim(auto.getEpsilon()) + ")";
-            case UTILITY_BUDGET -> "UTILITY_BUDGET, the next K lost more than delta " + trim(auto.getDelta())
-                    + " task accuracy below the raw adapter's" + (auto.getRawTaskAccuracy() == null ? ""
-                    : String.format(Locale.ROOT, " %.2f", auto.getRawTaskAccuracy())) + " before refusal reached the aligned model's "
-                    + target + " minus epsilon; the chosen K is the most refusing K within budget";
-            case EXHAUSTED -> "EXHAUSTED, every module was projected and refusal never reached the aligned model's " + target
-                    + " minus epsilon " + trim(auto.getEpsilon()) + "; the chosen K is the most refusing one";
+            case SAFE -> "SAFE, its refusal reached the target " + target;
+            case UTILITY_BUDGET -> "UTILITY_BUDGET, K=" + auto.getCurve().get(auto.getCurve().size() - 1).getK()
+                    + " lost more than delta " + trim(auto.getDelta()) + " of task accuracy" + (auto.getRawTaskAccuracy() == null ? ""
+                    : String.format(Locale.ROOT, " (raw %.2f)", auto.getRawTaskAccuracy()))
+                    + " before refusal reached the target " + target + "; the most refusing K within budget is kept";
+            case EXHAUSTED -> "EXHAUSTED, every module was projected and refusal never reached the target " + target
+                    + "; the most refusing K is kept";
             default -> auto.getStopReason().name();
         };
     }
