@@ -60,7 +60,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One training job, start to publish: train a LoRA on the family's base checkpoint, project it with the
+ * One training job, start to publish: train a LoRA on the family's base checkpoint (or its aligned checkpoint, with
+ * {@code stage.train.from=aligned}: SafeLoRA's setting, see {@link WorkerSettings}), project it with the
  * job's alignment and selection, evaluate the raw and the projected adapter, store everything under the
  * job's {@code outputUri} and return the {@code AdapterPublished}, {@code EvaluationCompleted} and COMPLETED
  * progress events for the loop to publish (progress events go out while it trains).
