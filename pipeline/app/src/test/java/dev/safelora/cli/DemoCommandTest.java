@@ -74,8 +74,8 @@ class DemoCommandTest {
             assertThat(peft.config().r()).isEqualTo(8);
             assertThat(ServingConformance.check(adapter, ServingConformance.Loader.PEFT, null, 16)).as(adapter.toString()).isEmpty();
             assertThat(ServingConformance.check(adapter, ServingConformance.Loader.VLLM, null, 16)).as(adapter.toString()).isEmpty();
-            // no registration baseModelName: the base checkpoint's URI, not a path of the training node
-            assertThat(peft.config().baseModelPath()).startsWith("file:");
+            // the trainer fine-tuned the aligned checkpoint (stage.train.from=aligned): its URI, not a path of the training node
+            assertThat(peft.config().baseModelPath()).startsWith("file:").endsWith("/family/aligned");
         }
         JsonNode report = new ObjectMapper().readTree(projected.resolve(ProjectionReport.FILE).toFile());
         List<String> reported = new ArrayList<>();
