@@ -2,6 +2,7 @@ package dev.safelora.planner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.safelora.testkit.SharedCluster;
 import java.time.Duration;
@@ -24,6 +25,9 @@ class PlannerPartitionsTest {
         try (Admin admin = Admin.create(SharedCluster.get().clientSettings().adminProperties())) {
             admin.createTopics(List.of(new NewTopic(a, 2, (short) 1), new NewTopic(b, 2, (short) 1), new NewTopic(c, 3, (short) 1)))
                     .all().get();
+            // A created topic reaches every broker's metadata a moment later; describe only once all three are seen.
+            await().atMost(TIMEOUT).ignoreExceptions()
+                    .until(() -> admin.describeTopics(List.of(a, b, c)).allTopicNames().get().size() == 3);
 
             assertThat(PlannerPartitions.common(admin, List.of(a, b), TIMEOUT)).isEqualTo(2);
             assertThatThrownBy(() -> PlannerPartitions.common(admin, List.of(a, b, c), TIMEOUT))
