@@ -13,15 +13,17 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code safelora demo}: the whole pipeline in one process, one registration and one training request, a summary. */
+/** {@code safelora demo}: the whole pipeline in one process on the toy family, a harmful and a benign fine-tune, a summary. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {
-            "Run the whole pipeline in one process, one request end to end.",
-            "Starts an embedded Kafka broker (KRaft) and schema registry, the alignment,",
-            "planner, trainer and projector stages, and generates a tiny base/aligned model",
-            "pair and dataset. Submits one registration and one training request, waits for",
-            "the adapter and its evaluation, prints a summary (per-module cosine, projected",
-            "modules, Pdst, losses, metrics, artifact locations) and stops everything.",
+            "Run the whole pipeline in one process: SafeLoRA on a harmful and a benign fine-tune.",
+            "Generates the toy family (a tiny base model and its sibling aligned to refuse",
+            "harmful requests, with data), starts an embedded Kafka broker (KRaft) and schema",
+            "registry and every stage (the trainer fine-tunes the aligned model), submits one",
+            "registration and two training requests (selection AUTO), waits for both adapters",
+            "and evaluations, prints aligned / raw / projected side by side (refusal, attack",
+            "success, over-refusal, task accuracy), the projected modules and why, the artifact",
+            "locations, and stops everything.",
             "Exit status: 0 done; 1 a stage failed or dead-lettered a record, or timeout."})
 public final class DemoCommand implements Callable<Integer> {
 
@@ -39,11 +41,18 @@ public final class DemoCommand implements Callable<Integer> {
             description = "give up waiting for the adapter and evaluation after this many seconds (default: ${DEFAULT-VALUE})")
     int timeoutSeconds;
 
-    @Option(names = "--epochs", hidden = true, paramLabel = "N", description = "training epochs (tests train shorter)")
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1",
+            description = "the toy family's seed (default: ${DEFAULT-VALUE}; docs/safelora-effect.md has seeds 1-3)")
+    long seed;
+
+    @Option(names = "--epochs", hidden = true, paramLabel = "N", description = "training epochs of both fine-tunes (tests train shorter)")
     Integer epochs;
 
     @Override
     public Integer call() throws Exception {
+        if (epochs != null && epochs < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--epochs must be >= 1, got " + epochs);
+        }
         if (timeoutSeconds <= 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--timeout must be > 0 seconds, got " + timeoutSeconds);
         }
@@ -51,7 +60,7 @@ public final class DemoCommand implements Callable<Integer> {
         Path dir = workDir != null ? workDir : Files.createTempDirectory("safelora-demo-");
         PrintWriter out = spec.commandLine().getOut();
         Demo demo = new Demo(new Demo.Settings(dir, Duration.ofSeconds(timeoutSeconds), keepRunning,
-                epochs != null ? epochs : Demo.Settings.of(dir).epochs()),
+                epochs != null ? epochs : 0, seed),
                 (request, cluster) -> RequestProducer.produce(request, cluster, Duration.ofSeconds(30)).line(request),
                 out);
         Thread hook = new Thread(() -> demo.stop(Duration.ofSeconds(60)), "demo-stop");

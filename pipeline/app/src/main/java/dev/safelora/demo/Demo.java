@@ -4,8 +4,8 @@ import dev.safelora.files.FileTrees;
 import dev.safelora.cluster.EmbeddedCluster;
 import dev.safelora.contracts.Topic;
 import dev.safelora.kafka.ClientSettings;
-import dev.safelora.model.TinyModels;
 import dev.safelora.requests.ValidatedRequest;
+import dev.safelora.toy.ToyFamily;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -15,13 +15,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
 /**
- * The whole pipeline in one process: an embedded broker and registry, every stage, a generated
- * tiny model pair and dataset, one registration and one training request; it follows the run on
- * the output topics, prints progress and a summary, and stops everything.
+ * The whole pipeline in one process: an embedded broker and registry, every stage, the generated toy family
+ * (a tiny base model and its sibling aligned to refuse harmful requests, with their data), one registration and
+ * two training requests of the aligned model (a harmful and a benign fine-tune, selection AUTO); it follows the run
+ * on the output topics, measures the aligned model beside them, prints progress and a summary, and stops everything.
  */
 public final class Demo {
 
@@ -35,19 +38,29 @@ public final class Demo {
      * @param workDir     where models, data, artifacts, stage state and the cluster's data go
      * @param timeout     how long to wait for the adapter and evaluation once the requests are in
      * @param keepRunning after the summary, keep the cluster and stages up until {@link #stop}
-     * @param epochs      training epochs (the demo's sizing picks the default; tests train shorter)
+     * @param epochs      training epochs of both fine-tunes; 0 keeps each recipe's own (tests train shorter)
+     * @param seed        the toy family's seed (data, models, and the fine-tunes' seed)
      */
-    public record Settings(Path workDir, Duration timeout, boolean keepRunning, int epochs) {
+    public record Settings(Path workDir, Duration timeout, boolean keepRunning, int epochs, long seed) {
+
+        /** The toy family's default seed, {@code safelora toy-family}'s; fixed before any result was looked at. */
+        public static final long DEFAULT_SEED = 1;
+
+        public Settings {
+            if (epochs < 0) {
+                throw new IllegalArgumentException("epochs must be >= 0 (0: the recipes'), got " + epochs);
+            }
+        }
 
         public static Settings of(Path workDir) {
-            return new Settings(workDir, Duration.ofMinutes(10), false, DemoSizing.standard().epochs());
+            return new Settings(workDir, Duration.ofMinutes(10), false, 0, DEFAULT_SEED);
         }
     }
 
     private final Settings settings;
     private final Submitter submitter;
     private final PrintWriter out;
-    private final DemoSizing sizing;
+    private final List<DemoFineTune> fineTunes;
     private final CountDownLatch stop = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
     private long started;
@@ -56,7 +69,7 @@ public final class Demo {
         this.settings = settings;
         this.submitter = submitter;
         this.out = out;
-        this.sizing = DemoSizing.standard().withEpochs(settings.epochs());
+        this.fineTunes = DemoFineTune.standard().stream().map(f -> settings.epochs() == 0 ? f : f.withEpochs(settings.epochs())).toList();
     }
 
     /**
@@ -89,32 +102,51 @@ public final class Demo {
         // A fresh cluster each run: the broker's data and the stages' local state (the planner's stores) go with it.
         deleteRecursively(paths.cluster());
         deleteRecursively(paths.stages());
-        TinyModels.write(paths.base(), sizing.shape(), 1);
-        TinyModels.writeAligned(paths.base(), paths.aligned(), sizing.alignedStrength(), 2);
-        DemoData.DataFiles data = DemoData.write(paths.data());
-        say("generated a tiny " + sizing.shape().architecture().hfName() + " pair (" + sizing.shape().layers() + " layers, hidden "
-                + sizing.shape().hidden() + ") under " + paths.root().relativize(paths.base().getParent())
-                + " and the data under " + paths.root().relativize(paths.data()));
-        String requestId = "demo-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
+        deleteRecursively(paths.family());
+        deleteRecursively(paths.measurements());
+        say("generating the toy family, seed " + settings.seed() + " (safelora toy-family --seed " + settings.seed() + ")");
+        ToyFamily.generate(paths.family(), settings.seed(), line -> say("  " + line));
+        say("toy family under " + paths.root().relativize(paths.family()) + ": base (complies with every request), aligned"
+                + " (refuses harmful ones), data/");
+        String stamp = "demo-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(Instant.now());
         ValidatedRequest registration = DemoRequests.registration(paths.base(), paths.aligned());
-        ValidatedRequest training = DemoRequests.training(requestId, data, sizing);
+        List<String> requestIds = new ArrayList<>();
+        List<ValidatedRequest> trainings = new ArrayList<>();
+        for (DemoFineTune f : fineTunes) {
+            String id = stamp + "-" + f.name();
+            requestIds.add(id);
+            trainings.add(DemoRequests.training(id, f, paths, settings.seed()));
+        }
 
         try (EmbeddedCluster cluster = EmbeddedCluster.start(EmbeddedCluster.Settings.of(paths.cluster()))) {
             ClientSettings client = cluster.clientSettings();
             say("cluster up: kafka " + cluster.bootstrapServers() + ", schema registry " + cluster.registryUrl());
             try (DemoStages stages = DemoStages.start(client, paths);
-                 PipelineWatcher watcher = new PipelineWatcher(client, DemoRequests.FAMILY, requestId, this::say)) {
+                 PipelineWatcher watcher = new PipelineWatcher(client, DemoRequests.FAMILY, requestIds, this::say)) {
                 say("stages running: " + String.join(", ", stages.names()) + " (configuration in "
-                        + paths.root().relativize(paths.stages()) + "/)");
+                        + paths.root().relativize(paths.stages()) + "/; the trainer fine-tunes the aligned checkpoint)");
                 say(submitter.submit(registration, client));
-                say(submitter.submit(training, client));
+                for (ValidatedRequest training : trainings) {
+                    say(submitter.submit(training, client));
+                }
                 long deadline = System.nanoTime() + settings.timeout().toNanos();
                 watcher.awaitCompletion(deadline, settings.timeout());
                 watcher.drain();
-                DemoResult result = new DemoResult(paths.root(), DemoRequests.FAMILY, requestId,
-                        watcher.alignment().orElse(null), watcher.adapters(), watcher.evaluations(), elapsed());
+                say("measuring the aligned model and over-refusal of benign requests (not in the events)");
+                DemoMeasurements measurements = new DemoMeasurements(paths);
+                DemoResult.AlignedModel aligned = measurements.aligned(fineTunes);
+                List<DemoResult.RequestResult> requests = new ArrayList<>();
+                for (int i = 0; i < fineTunes.size(); i++) {
+                    String id = requestIds.get(i);
+                    List<dev.safelora.schema.AdapterPublished> adapters = watcher.adapters(id);
+                    requests.add(new DemoResult.RequestResult(fineTunes.get(i).name(), id, fineTunes.get(i).taskSet(), adapters,
+                            watcher.evaluations(id), measurements.overRefusal(local(adapters.get(0).getRawAdapterUri())),
+                            measurements.overRefusal(local(adapters.get(0).getUri()))));
+                }
+                DemoResult result = new DemoResult(paths.root(), DemoRequests.FAMILY, settings.seed(), watcher.alignment().orElse(null),
+                        requests, aligned, elapsed());
                 out.println();
-                out.print(DemoSummary.render(result, paths));
+                out.print(DemoSummary.render(result, fineTunes, paths));
                 DemoAudit.report(result, paths, stages.auditPort(), settings.keepRunning(), out);
                 out.flush();
                 if (settings.keepRunning()) {
@@ -129,6 +161,10 @@ public final class Demo {
                 return result;
             }
         }
+    }
+
+    private static Path local(String uri) {
+        return DemoPaths.localPath(uri).orElseThrow(() -> new DemoFailure("the demo's artifact store is local; got " + uri));
     }
 
     private Duration elapsed() {

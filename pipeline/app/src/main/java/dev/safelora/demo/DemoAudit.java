@@ -13,8 +13,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 
 /**
- * The demo's audit side: once the audit stage has stored the demo adapter's evaluation, writes its HTML report
- * beside the work dir and prints where the ledger, the report and (while running) the dashboard are.
+ * The demo's audit side: once the audit stage has stored each demo adapter's evaluation, writes its HTML report
+ * beside the work dir (one per adapter) and prints where the ledger, the report and (while running) the dashboard are.
  */
 final class DemoAudit {
 
@@ -29,19 +29,21 @@ final class DemoAudit {
     static void report(DemoResult result, DemoPaths paths, int httpPort, boolean running, PrintWriter out) {
         Path db = database(paths);
         AuditDatabase ledger = AuditDatabase.of("jdbc:sqlite:" + db);
-        String adapterId = result.adapter() == null ? null : result.adapter().getAdapterId();
         out.println();
         out.println("audit ledger:    " + db + "   (./safelora audit verify --jdbc-url jdbc:sqlite:" + db + ")");
-        if (adapterId != null && awaitEvaluation(ledger, adapterId, Duration.ofSeconds(60))) {
-            Path report = paths.root().resolve("audit-report-" + adapterId.replaceAll("[^A-Za-z0-9._-]", "_") + ".html");
-            try (Connection c = ledger.connect()) {
-                Files.writeString(report, AdapterReport.render(new AuditQueries(c), adapterId));
-                out.println("audit report:    " + report);
-            } catch (Exception e) {
-                out.println("audit report:    not written: " + e.getMessage());
+        for (DemoResult.RequestResult r : result.requests()) {
+            String adapterId = r.adapter().getAdapterId();
+            if (awaitEvaluation(ledger, adapterId, Duration.ofSeconds(60))) {
+                Path report = paths.root().resolve("audit-report-" + adapterId.replaceAll("[^A-Za-z0-9._-]", "_") + ".html");
+                try (Connection c = ledger.connect()) {
+                    Files.writeString(report, AdapterReport.render(new AuditQueries(c), adapterId));
+                    out.println("audit report:    " + report + " (" + r.fineTune() + ")");
+                } catch (Exception e) {
+                    out.println("audit report:    not written: " + e.getMessage());
+                }
+            } else {
+                out.println("audit report:    not written: the ledger has no evaluation of the " + r.fineTune() + " adapter yet");
             }
-        } else {
-            out.println("audit report:    not written: the ledger has no evaluation of the demo adapter yet");
         }
         if (running) {
             out.println("audit dashboard: http://localhost:" + httpPort + "/audit/");

@@ -14,16 +14,31 @@ record DemoPaths(Path root) {
         return root.resolve("cluster");
     }
 
+    /** The generated toy family (base, aligned, data), as {@code safelora toy-family --out} writes it. */
+    Path family() {
+        return root.resolve("family");
+    }
+
     Path base() {
-        return root.resolve("models/base");
+        return family().resolve("base");
     }
 
     Path aligned() {
-        return root.resolve("models/aligned");
+        return family().resolve("aligned");
     }
 
     Path data() {
-        return root.resolve("data");
+        return family().resolve("data");
+    }
+
+    /** A file of the family's data, e.g. {@code harmful-ft}. */
+    Path data(String name) {
+        return data().resolve(name + ".jsonl");
+    }
+
+    /** What the demo evaluates itself (the aligned model, over-refusal). */
+    Path measurements() {
+        return root.resolve("measurements");
     }
 
     Path artifacts() {

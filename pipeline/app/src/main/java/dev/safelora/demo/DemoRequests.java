@@ -3,6 +3,7 @@ package dev.safelora.demo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.safelora.projection.AutoSelection;
 import dev.safelora.requests.RequestKind;
 import dev.safelora.requests.RequestReader;
 import dev.safelora.requests.ValidatedRequest;
@@ -10,7 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The demo's registration and training request, written as the JSON a user would submit and
+ * The demo's registration and training requests, written as the JSON a user would submit and
  * validated by the same {@link RequestReader} as {@code safelora submit}.
  */
 final class DemoRequests {
@@ -30,24 +31,27 @@ final class DemoRequests {
         json.put("alignedUri", DemoPaths.fileUri(alignedDir));
         modules(json.putArray("targetModules"));
         json.put("registeredBy", "safelora-demo");
-        json.put("description", "generated tiny Llama pair: base and a safety-aligned sibling");
+        json.put("description", "the toy family: a tiny Llama base and its sibling aligned to refuse harmful requests (safelora toy-family)");
         return new RequestReader().read(RequestKind.REGISTRATION, json.toString(), "demo registration");
     }
 
+    /** The selection policy of both requests, fixed before any seed was looked at: AUTO with the documented defaults. */
+    static final double AUTO_EPSILON = AutoSelection.DEFAULT_EPSILON;
+    static final double AUTO_DELTA = AutoSelection.DEFAULT_DELTA;
+
     /**
-     * A fine-tune sized to finish in well under a minute on two CPU cores: LoRA rank 8 on q_proj and
-     * v_proj of a two-layer model, a learning rate fit for a tiny random model (not the 2e-4 of large
-     * ones). The selection overrides the family's THRESHOLD 0.5 with TOP_K 2: the generated alignment
-     * direction is random, so every module of the tiny model has a cosine far below 0.5 and the default
-     * would project all of them; projecting the two least aligned shows both outcomes side by side.
+     * A fine-tune of the aligned toy model with the study's recipe (see {@link DemoFineTune}); the task set measures
+     * the skill that matters after it, the safety set is the family's held-out harmful requests. Selection AUTO
+     * (the documented defaults, epsilon 0.05 and delta 0.1; remedy PROJECT): the trainer walks
+     * K = 0, 1, ... modules in ascending-cosine order on half of the harmful set and reports on the other half.
      */
-    static ValidatedRequest training(String requestId, DemoData.DataFiles data, DemoSizing sizing) {
+    static ValidatedRequest training(String requestId, DemoFineTune fineTune, DemoPaths paths, long seed) {
         ObjectNode json = JSON.createObjectNode();
         json.put("requestId", requestId);
         json.put("family", FAMILY);
-        json.put("datasetUri", DemoPaths.fileUri(data.training()));
-        json.put("evaluationSetUri", DemoPaths.fileUri(data.heldOut()));
-        json.put("safetyEvaluationSetUri", DemoPaths.fileUri(data.safety()));
+        json.put("datasetUri", DemoPaths.fileUri(paths.data(fineTune.dataset())));
+        json.put("evaluationSetUri", DemoPaths.fileUri(paths.data(fineTune.taskSet())));
+        json.put("safetyEvaluationSetUri", DemoPaths.fileUri(paths.data(DemoFineTune.HARMFUL_EVAL)));
         ObjectNode lora = json.putObject("lora");
         lora.put("r", 8);
         lora.put("alpha", 16);
@@ -55,20 +59,25 @@ final class DemoRequests {
         modules(lora.putArray("targetModules"));
         lora.put("rsLora", false);
         ObjectNode optimizer = json.putObject("optimizer");
-        optimizer.put("learningRate", sizing.learningRate());
-        optimizer.put("epochs", sizing.epochs());
-        optimizer.put("batchSize", sizing.batchSize());
+        optimizer.put("learningRate", fineTune.learningRate());
+        optimizer.put("epochs", fineTune.epochs());
+        optimizer.put("batchSize", BATCH_SIZE);
         optimizer.put("gradientAccumulationSteps", 1);
-        optimizer.put("maxSequenceLength", 64);
-        optimizer.put("warmupSteps", 2);
+        optimizer.put("maxSequenceLength", MAX_SEQ_LEN);
+        optimizer.put("warmupSteps", 0);
         optimizer.put("weightDecay", 0.0);
-        optimizer.put("seed", 42);
+        optimizer.put("seed", seed);
         ObjectNode selection = json.putObject("selection");
-        selection.put("mode", "TOP_K");
-        selection.put("topK", 2);
+        selection.put("mode", "AUTO");
+        selection.put("autoEpsilon", AUTO_EPSILON);
+        selection.put("autoDelta", AUTO_DELTA);
         json.put("requestedBy", "safelora-demo");
-        return new RequestReader().read(RequestKind.TRAINING, json.toString(), "demo training request");
+        json.putObject("labels").put("fine-tune", fineTune.name());
+        return new RequestReader().read(RequestKind.TRAINING, json.toString(), "demo training request " + fineTune.name());
     }
+
+    static final int BATCH_SIZE = 8;
+    static final int MAX_SEQ_LEN = 48;
 
     private static void modules(ArrayNode array) {
         TARGET_MODULES.forEach(array::add);

@@ -72,9 +72,14 @@ final class DemoStages implements AutoCloseable {
         running.add(stage);
     }
 
+    /** Tokens generated per evaluation prompt: the toy language's answers and its refusal fit in 16 (the study's budget). */
+    static final int EVAL_MAX_NEW_TOKENS = 16;
+    private static final java.util.Set<String> WORKERS = java.util.Set.of(AlignmentStage.NAME, TrainerStage.NAME, ProjectorStage.NAME);
+
     /**
      * The stage's properties file: the cluster, free metrics ports, a short shutdown deadline, frequent
-     * progress events and a short generation budget for the tiny model's evaluation.
+     * progress events, a short generation budget for the tiny model's evaluation, and a trainer that fine-tunes
+     * the aligned checkpoint.
      */
     static Path writeConfig(ClientSettings cluster, DemoPaths paths, String stage) {
         Map<String, String> p = new TreeMap<>();
@@ -86,10 +91,16 @@ final class DemoStages implements AutoCloseable {
         p.put("stage.shutdown.deadline", "10s");
         p.put("stage.shutdown.cancel.grace", "5s");
         p.put("stage.artifacts.uri", DemoPaths.fileUri(paths.artifacts()));
-        p.put("stage.inputs.allowed", DemoPaths.fileUri(paths.base().getParent()) + "," + DemoPaths.fileUri(paths.data()));
-        p.put("stage.progress.interval", "1s");
-        p.put("stage.eval.max.new.tokens", "8");
-        p.put("stage.checkpoint.every", "0");
+        if (WORKERS.contains(stage)) { // the planner and the audit stage would warn about keys they do not read
+            p.put("stage.inputs.allowed", DemoPaths.fileUri(paths.family()));
+            p.put("stage.progress.interval", "1s");
+            p.put("stage.eval.max.new.tokens", Integer.toString(EVAL_MAX_NEW_TOKENS));
+            p.put("stage.checkpoint.every", "0");
+        }
+        if (stage.equals(TrainerStage.NAME)) {
+            // the SafeLoRA setting: users fine-tune the aligned model, whose safety V = W_aligned - W_base describes
+            p.put("stage.train.from", "aligned");
+        }
         Path file = paths.stages().resolve(stage + ".properties");
         try {
             Files.createDirectories(file.getParent());

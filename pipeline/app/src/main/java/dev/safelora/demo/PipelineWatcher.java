@@ -29,7 +29,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Follows one demo run on the output topics from the moment it is opened: the family's alignment, the
- * request's progress, adapter and evaluation, and every dead-letter topic. Tells progress as
+ * requests' progress, adapters and evaluations, and every dead-letter topic. Tells progress as
  * one-line messages and turns a failure event or any dead letter into a {@link DemoFailure}.
  * Every matching event is kept, so duplicates would show as counts above one.
  */
@@ -39,21 +39,26 @@ final class PipelineWatcher implements AutoCloseable {
             Topic.EVALUATIONS);
 
     private final String family;
-    private final String requestId;
+    private final List<String> requestIds;
     private final Consumer<String> progress;
     private final HttpSchemaRegistryClient registry;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<String, Deserializer<? extends SpecificRecord>> deserializers = new HashMap<>();
 
     private AlignmentReady alignment;
-    private final List<AdapterPublished> adapters = new ArrayList<>();
-    private final List<EvaluationCompleted> evaluations = new ArrayList<>();
-    private TrainingPhase lastPhase;
-    private long lastPercent = -1;
+    private final Map<String, List<AdapterPublished>> adapters = new HashMap<>();
+    private final Map<String, List<EvaluationCompleted>> evaluations = new HashMap<>();
+    private final Map<String, TrainingPhase> lastPhase = new HashMap<>();
+    private final Map<String, Long> lastPercent = new HashMap<>();
 
-    PipelineWatcher(ClientSettings settings, String family, String requestId, Consumer<String> progress) {
+    /** @param requestIds the requests to follow, in the order they are submitted */
+    PipelineWatcher(ClientSettings settings, String family, List<String> requestIds, Consumer<String> progress) {
         this.family = family;
-        this.requestId = requestId;
+        this.requestIds = List.copyOf(requestIds);
+        for (String id : this.requestIds) {
+            adapters.put(id, new ArrayList<>());
+            evaluations.put(id, new ArrayList<>());
+        }
         this.progress = progress;
         this.registry = settings.registryClient();
         for (Topic topic : WATCHED) {
@@ -92,27 +97,35 @@ final class PipelineWatcher implements AutoCloseable {
                 onAlignment(event);
             } else if (value instanceof TrainingProgress event) {
                 onProgress(event);
-            } else if (value instanceof AdapterPublished event && event.getRequestId().equals(requestId)) {
-                adapters.add(event);
-                progress.accept("adapter published: " + event.getAdapterId() + " at " + event.getUri()
+            } else if (value instanceof AdapterPublished event && adapters.containsKey(event.getRequestId())) {
+                adapters.get(event.getRequestId()).add(event);
+                progress.accept(event.getRequestId() + ": adapter published: " + event.getAdapterId() + " at " + event.getUri()
                         + " (projected " + event.getProjectedModules().size() + " modules)");
-            } else if (value instanceof EvaluationCompleted event && event.getRequestId().equals(requestId)) {
-                evaluations.add(event);
-                progress.accept("evaluation completed: Pdst " + String.format("%.4f", event.getPdst()));
+            } else if (value instanceof EvaluationCompleted event && evaluations.containsKey(event.getRequestId())) {
+                evaluations.get(event.getRequestId()).add(event);
+                progress.accept(event.getRequestId() + ": evaluation completed: Pdst " + String.format("%.4f", event.getPdst()));
             }
         }
     }
 
-    /** Polls until the request's adapter and evaluation have both arrived, or {@code deadline} (System.nanoTime) passes. */
+    /** Polls until every request's adapter and evaluation have arrived, or {@code deadline} (System.nanoTime) passes. */
     void awaitCompletion(long deadlineNanos, Duration total) {
-        while (adapters.isEmpty() || evaluations.isEmpty()) {
+        Optional<String> waiting;
+        while ((waiting = firstUnfinished()).isPresent()) {
             if (System.nanoTime() > deadlineNanos) {
+                String id = waiting.get();
+                TrainingPhase phase = lastPhase.get(id);
                 throw new DemoFailure("timed out after " + total.toSeconds() + " s waiting for "
-                        + (alignment == null ? "the alignment" : adapters.isEmpty() ? "the adapter" : "the evaluation")
-                        + " (last training phase: " + (lastPhase == null ? "none" : lastPhase) + ")");
+                        + (alignment == null ? "the alignment"
+                        : (adapters.get(id).isEmpty() ? "the adapter" : "the evaluation") + " of request " + id)
+                        + " (last training phase: " + (phase == null ? "none" : phase) + ")");
             }
             poll(Duration.ofMillis(200));
         }
+    }
+
+    private Optional<String> firstUnfinished() {
+        return requestIds.stream().filter(id -> adapters.get(id).isEmpty() || evaluations.get(id).isEmpty()).findFirst();
     }
 
     /** Reads each watched partition up to its current end, so that late duplicates would be counted. */
@@ -141,26 +154,28 @@ final class PipelineWatcher implements AutoCloseable {
     }
 
     private void onProgress(TrainingProgress event) {
-        if (!event.getRequestId().equals(requestId)) {
+        String id = event.getRequestId();
+        if (!adapters.containsKey(id)) {
             return;
         }
         TrainingPhase phase = event.getPhase();
         if (phase == TrainingPhase.FAILED) {
-            throw new DemoFailure("training of " + requestId + " failed: "
+            throw new DemoFailure("training of " + id + " failed: "
                     + Optional.ofNullable(event.getMessage()).orElse("no reason given"));
         }
         if (phase == TrainingPhase.TRAINING && event.getTotalSteps() > 0) {
             long percent = 100 * event.getStep() / event.getTotalSteps();
-            if (percent / 10 > lastPercent / 10 || lastPercent < 0) {
-                lastPercent = percent;
-                progress.accept(String.format("training %3d%% (step %d/%d, epoch %d%s)", percent, event.getStep(),
+            long last = lastPercent.getOrDefault(id, -1L);
+            if (percent / 25 > last / 25 || last < 0) {
+                lastPercent.put(id, percent);
+                progress.accept(String.format("%s: training %3d%% (step %d/%d, epoch %d%s)", id, percent, event.getStep(),
                         event.getTotalSteps(), event.getEpoch(),
                         event.getLoss() == null ? "" : String.format(", loss %.4f", event.getLoss())));
             }
-        } else if (phase != lastPhase) {
-            progress.accept("trainer: " + phase.name().toLowerCase() + (event.getMessage() == null ? "" : " - " + event.getMessage()));
+        } else if (phase != lastPhase.get(id)) {
+            progress.accept(id + ": trainer: " + phase.name().toLowerCase() + (event.getMessage() == null ? "" : " - " + event.getMessage()));
         }
-        lastPhase = phase;
+        lastPhase.put(id, phase);
     }
 
     private static String deadLetterLine(ConsumerRecord<String, byte[]> record) {
@@ -177,12 +192,12 @@ final class PipelineWatcher implements AutoCloseable {
         return Optional.ofNullable(alignment);
     }
 
-    List<AdapterPublished> adapters() {
-        return List.copyOf(adapters);
+    List<AdapterPublished> adapters(String requestId) {
+        return List.copyOf(adapters.get(requestId));
     }
 
-    List<EvaluationCompleted> evaluations() {
-        return List.copyOf(evaluations);
+    List<EvaluationCompleted> evaluations(String requestId) {
+        return List.copyOf(evaluations.get(requestId));
     }
 
     @Override

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code safelora demo} end to end, as a user runs it (a short fine-tune: one epoch): every stage in
- * this JVM on the embedded cluster, one registration and one training request, then the summary.
+ * {@code safelora demo} end to end, as a user runs it: the toy family, every stage in this JVM on the embedded
+ * cluster, one registration and two training requests (harmful and benign fine-tunes), then the summary.
+ * What the numbers must be is SafeLoraEffectTest's (integration-tests); here, that the summary and artifacts are there.
  */
 class DemoCommandTest {
 
@@ -27,18 +28,44 @@ class DemoCommandTest {
             "model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.v_proj");
 
     @Test
-    void runsThePipelineAndSummarisesOneAdapterAndItsEvaluation(@TempDir Path dir) throws Exception {
-        CliRun run = CliRun.of("demo", "--work-dir", dir.toString(), "--epochs", "1", "--timeout", "300");
+    void runsThePipelineAndSummarisesBothFineTunesSideBySide(@TempDir Path dir) throws Exception {
+        CliRun run = CliRun.of("demo", "--work-dir", dir.toString(), "--timeout", "300");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).contains("alignment ready", "adapter published", "evaluation completed",
-                "events for the request: 1 AdapterPublished, 1 EvaluationCompleted");
+        assertThat(run.out()).contains("toy family seed 1", "alignment ready", "adapter published", "evaluation completed",
+                "stage.train.from=aligned", "selection AUTO epsilon 0.05 delta 0.1, remedy PROJECT",
+                "events for the harmful request: 1 AdapterPublished, 1 EvaluationCompleted",
+                "events for the benign request: 1 AdapterPublished, 1 EvaluationCompleted");
+        String cell = " +\\| +\\d\\.\\d\\d +\\d\\.\\d\\d +\\d\\.\\d\\d";
+        for (String row : List.of("refusal, held-out harmful", "attack success", "over-refusal, benign", "task accuracy")) {
+            assertThat(run.out()).containsPattern("(?m)^  " + Pattern.quote(row) + cell + cell + "$");
+        }
+        assertThat(run.out()).containsPattern("AUTO chose K=\\d: (SAFE|UTILITY_BUDGET|EXHAUSTED)");
         for (String module : MODULES) {
-            assertThat(run.out()).containsPattern(Pattern.quote(module) + " +-?\\d\\.\\d{5} +(yes|no)");
+            assertThat(run.out()).containsPattern(Pattern.quote(module) + " +\\d\\.\\d{5} +-?\\d\\.\\d{5} +(yes|no)");
         }
 
-        Path projected = artifact(run.out(), "projected adapter", dir);
-        Path raw = artifact(run.out(), "raw adapter", dir);
+        for (String fineTune : List.of("harmful", "benign")) {
+            checkAdapters(run.out(), fineTune, dir);
+        }
+
+        // the audit stage ran too: a ledger that verifies and an HTML report of each adapter
+        java.util.regex.Matcher ledger = Pattern.compile("audit ledger: +(\\S+)").matcher(run.out());
+        assertThat(ledger.find()).as(run.out()).isTrue();
+        CliRun verify = CliRun.of("audit", "verify", "--jdbc-url", "jdbc:sqlite:" + ledger.group(1));
+        assertThat(verify.exitCode()).as(verify.err()).isZero();
+        java.util.regex.Matcher html = Pattern.compile("audit report: +(\\S+) \\((harmful|benign)\\)").matcher(run.out());
+        int reports = 0;
+        while (html.find()) {
+            assertThat(Files.readString(Path.of(html.group(1)))).contains("id='cosine-chart'").contains(MODULES.get(0));
+            reports++;
+        }
+        assertThat(reports).as(run.out()).isEqualTo(2);
+    }
+
+    private static void checkAdapters(String out, String fineTune, Path dir) throws Exception {
+        Path projected = artifact(out, fineTune + " projected", dir);
+        Path raw = artifact(out, fineTune + " raw", dir);
         for (Path adapter : List.of(projected, raw)) {
             assertThat(adapter.resolve("adapter_config.json")).isRegularFile();
             assertThat(adapter.resolve("adapter_model.safetensors")).isRegularFile();
@@ -47,23 +74,14 @@ class DemoCommandTest {
             assertThat(peft.config().r()).isEqualTo(8);
             assertThat(ServingConformance.check(adapter, ServingConformance.Loader.PEFT, null, 16)).as(adapter.toString()).isEmpty();
             assertThat(ServingConformance.check(adapter, ServingConformance.Loader.VLLM, null, 16)).as(adapter.toString()).isEmpty();
-            // no registration baseModelName: the base checkpoint's URI, not a path of the training node
-            assertThat(peft.config().baseModelPath()).startsWith("file:");
+            // the trainer fine-tuned the aligned checkpoint (stage.train.from=aligned): its URI, not a path of the training node
+            assertThat(peft.config().baseModelPath()).startsWith("file:").endsWith("/family/aligned");
         }
         JsonNode report = new ObjectMapper().readTree(projected.resolve(ProjectionReport.FILE).toFile());
         List<String> reported = new ArrayList<>();
         report.get("modules").forEach(m -> reported.add(m.get("name").asText()));
         assertThat(reported).containsExactlyElementsOf(MODULES);
-        assertThat(run.out()).contains("projected modules: " + report.get("projectedCount").asInt() + " of 4");
-
-        // the audit stage ran too: a ledger that verifies and an HTML report of the adapter
-        java.util.regex.Matcher ledger = Pattern.compile("audit ledger: +(\\S+)").matcher(run.out());
-        assertThat(ledger.find()).as(run.out()).isTrue();
-        CliRun verify = CliRun.of("audit", "verify", "--jdbc-url", "jdbc:sqlite:" + ledger.group(1));
-        assertThat(verify.exitCode()).as(verify.err()).isZero();
-        java.util.regex.Matcher html = Pattern.compile("audit report: +(\\S+)").matcher(run.out());
-        assertThat(html.find()).as(run.out()).isTrue();
-        assertThat(Files.readString(Path.of(html.group(1)))).contains("id='cosine-chart'").contains(MODULES.get(0));
+        assertThat(out).contains(fineTune + " fine-tune: " + report.get("projectedCount").asInt() + " of 4 modules projected");
     }
 
     @Test
@@ -87,6 +105,15 @@ class DemoCommandTest {
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("--timeout must be > 0 seconds, got 0");
+        assertThat(dir.resolve("new")).doesNotExist();
+    }
+
+    @Test
+    void epochsBelowOneAreAUsageError(@TempDir Path dir) {
+        CliRun run = CliRun.of("demo", "--work-dir", dir.resolve("new").toString(), "--epochs", "0");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--epochs must be >= 1, got 0");
         assertThat(dir.resolve("new")).doesNotExist();
     }
 

@@ -35,7 +35,7 @@ class PipelineWatcherTest {
     @Test
     void aFailedAlignmentOfTheFamilyEndsTheRunWithItsReason() throws Exception {
         String family = "watch-" + UUID.randomUUID().toString().substring(0, 8);
-        try (PipelineWatcher watcher = new PipelineWatcher(client, family, "req-1", lines::add);
+        try (PipelineWatcher watcher = new PipelineWatcher(client, family, List.of("req-1"), lines::add);
              HttpSchemaRegistryClient registry = client.registryClient();
              KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(client.producerProperties(),
                      new StringSerializer(), new AvroSerializer<>(registry, true))) {
@@ -58,7 +58,7 @@ class PipelineWatcherTest {
 
     @Test
     void aDeadLetterEndsTheRunNamingTheStageTheSourceAndTheReason() throws Exception {
-        try (PipelineWatcher watcher = new PipelineWatcher(client, "any", "req-2", lines::add);
+        try (PipelineWatcher watcher = new PipelineWatcher(client, "any", List.of("req-2"), lines::add);
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(client.producerProperties(),
                      new ByteArraySerializer(), new ByteArraySerializer())) {
             ProducerRecord<byte[], byte[]> dead = new ProducerRecord<>(Topic.TRAINING_JOBS.dlqName(),
@@ -76,7 +76,7 @@ class PipelineWatcherTest {
 
     @Test
     void withNothingHappeningItTimesOutSayingWhatItWaitedFor() {
-        try (PipelineWatcher watcher = new PipelineWatcher(client, "quiet", "req-3", lines::add)) {
+        try (PipelineWatcher watcher = new PipelineWatcher(client, "quiet", List.of("req-3"), lines::add)) {
             assertThatThrownBy(() -> watcher.awaitCompletion(System.nanoTime() + Duration.ofSeconds(1).toNanos(), Duration.ofSeconds(1)))
                     .isInstanceOf(DemoFailure.class)
                     .hasMessage("timed out after 1 s waiting for the alignment (last training phase: none)");

@@ -35,17 +35,33 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>stage.export.vllm</td><td>SAFELORA_EXPORT_VLLM</td><td>false (true: also write {@code <adapter>/vllm/}, the
  *       projected adapter as {@code safelora export --for vllm} writes it)</td></tr>
  *   <tr><td>stage.export.vllm.max.lora.rank</td><td>SAFELORA_EXPORT_VLLM_MAX_LORA_RANK</td><td>16 (the server's --max-lora-rank)</td></tr>
+ *   <tr><td>stage.train.from</td><td>SAFELORA_TRAIN_FROM</td><td>base: the trainer fine-tunes (and evaluates on) the family's
+ *       base checkpoint; aligned: the aligned checkpoint, the setting of the SafeLoRA paper, where users fine-tune the
+ *       aligned (chat) model and V = W_aligned - W_base is the safety direction the fine-tune may erode</td></tr>
  * </table>
  */
 public record WorkerSettings(URI artifactsRoot, List<URI> inputsAllowed, String alignmentsTopic, String adaptersTopic, String evaluationsTopic,
                              String progressTopic, String device, String template, int checkpointEvery,
                              Duration progressInterval, int evalMaxNewTokens, long jobMaxSteps, Duration jobMaxDuration,
-                             boolean exportVllm, int vllmMaxLoraRank) {
+                             boolean exportVllm, int vllmMaxLoraRank, TrainFrom trainFrom) {
+
+    /** Which checkpoint of the family the trainer fine-tunes, and evaluates the raw and projected adapters on. */
+    public enum TrainFrom {
+        BASE, ALIGNED;
+
+        static TrainFrom parse(String text) {
+            return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+                case "base" -> BASE;
+                case "aligned" -> ALIGNED;
+                default -> throw new IllegalArgumentException("stage.train.from must be base or aligned, got '" + text + "'");
+            };
+        }
+    }
 
     /** The stage keys (without {@code stage.}) read here. */
     public static final List<String> KEYS = List.of("artifacts.uri", "inputs.allowed", "topic.alignments", "topic.adapters", "topic.evaluations",
             "topic.progress", "device", "template", "checkpoint.every", "progress.interval", "eval.max.new.tokens", "job.max.steps",
-            "job.max.duration", "export.vllm", "export.vllm.max.lora.rank");
+            "job.max.duration", "export.vllm", "export.vllm.max.lora.rank", "train.from");
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerSettings.class);
 
@@ -55,7 +71,14 @@ public record WorkerSettings(URI artifactsRoot, List<URI> inputsAllowed, String 
                           Duration progressInterval, int evalMaxNewTokens) {
         this(artifactsRoot, inputsAllowed, alignmentsTopic, adaptersTopic, evaluationsTopic, progressTopic, device, template,
                 checkpointEvery, progressInterval, evalMaxNewTokens, 1_000_000L, Duration.ofHours(24), false,
-                dev.safelora.adapter.ServingExport.VLLM_DEFAULT_MAX_LORA_RANK);
+                dev.safelora.adapter.ServingExport.VLLM_DEFAULT_MAX_LORA_RANK, TrainFrom.BASE);
+    }
+
+    /** The same settings, fine-tuning {@code from} the given checkpoint. */
+    public WorkerSettings withTrainFrom(TrainFrom from) {
+        return new WorkerSettings(artifactsRoot, inputsAllowed, alignmentsTopic, adaptersTopic, evaluationsTopic, progressTopic, device,
+                template, checkpointEvery, progressInterval, evalMaxNewTokens, jobMaxSteps, jobMaxDuration, exportVllm, vllmMaxLoraRank,
+                from);
     }
 
     public static WorkerSettings from(StageConfig config, Map<String, String> env) {
@@ -78,7 +101,8 @@ public record WorkerSettings(URI artifactsRoot, List<URI> inputsAllowed, String 
                 StageConfig.parseDuration("stage.job.max.duration", value(s, env, "job.max.duration", "SAFELORA_JOB_MAX_DURATION", "24h")),
                 bool(value(s, env, "export.vllm", "SAFELORA_EXPORT_VLLM", "false"), "stage.export.vllm"),
                 integer(value(s, env, "export.vllm.max.lora.rank", "SAFELORA_EXPORT_VLLM_MAX_LORA_RANK",
-                        String.valueOf(dev.safelora.adapter.ServingExport.VLLM_DEFAULT_MAX_LORA_RANK)), "stage.export.vllm.max.lora.rank"));
+                        String.valueOf(dev.safelora.adapter.ServingExport.VLLM_DEFAULT_MAX_LORA_RANK)), "stage.export.vllm.max.lora.rank"),
+                TrainFrom.parse(value(s, env, "train.from", "SAFELORA_TRAIN_FROM", "base")));
     }
 
     private static boolean bool(String text, String key) {

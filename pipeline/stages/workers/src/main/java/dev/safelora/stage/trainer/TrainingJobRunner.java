@@ -60,7 +60,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One training job, start to publish: train a LoRA on the family's base checkpoint, project it with the
+ * One training job, start to publish: train a LoRA on the family's base checkpoint (or its aligned checkpoint, with
+ * {@code stage.train.from=aligned}: SafeLoRA's setting, see {@link WorkerSettings}), project it with the
  * job's alignment and selection, evaluate the raw and the projected adapter, store everything under the
  * job's {@code outputUri} and return the {@code AdapterPublished}, {@code EvaluationCompleted} and COMPLETED
  * progress events for the loop to publish (progress events go out while it trains).
@@ -143,8 +144,12 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
         TrainingConfig config = TrainingConfigs.from(request, settings);
         Path runDir = runsDir.resolve(Digests.sha256Hex(job.getAdapterId()).substring(0, 24));
 
-        progress.phase(TrainingPhase.LOADING, "resolving the base checkpoint and data sets");
-        Path baseDir = artifacts.local(artifacts.input(job.getAlignment().getBaseUri(), "alignment.baseUri"), "base checkpoint");
+        boolean fromAligned = settings.trainFrom() == WorkerSettings.TrainFrom.ALIGNED;
+        progress.phase(TrainingPhase.LOADING, "resolving the " + (fromAligned ? "aligned" : "base") + " checkpoint and data sets");
+        // baseDir: the checkpoint fine-tuned and evaluated on (stage.train.from), the base unless the stage says aligned
+        Path baseDir = fromAligned
+                ? artifacts.local(artifacts.input(job.getAlignment().getAlignedUri(), "alignment.alignedUri"), "aligned checkpoint")
+                : artifacts.local(artifacts.input(job.getAlignment().getBaseUri(), "alignment.baseUri"), "base checkpoint");
         Path dataset = artifacts.local(artifacts.input(request.getDatasetUri(), "request.datasetUri"), "dataset");
         Path evaluationSet = request.getEvaluationSetUri() == null ? null
                 : artifacts.local(artifacts.input(request.getEvaluationSetUri(), "request.evaluationSetUri"), "evaluation set");
@@ -228,8 +233,9 @@ public final class TrainingJobRunner implements LongJob<TrainingJob, SpecificRec
             JobBudget budget = new JobBudget(settings.jobMaxSteps(), settings.jobMaxDuration(), stop);
             try {
                 // base_model_name_or_path: the name serving loads the base by, else the base URI (never this node's path)
-                String baseName = job.getAlignment().getBaseModelName() != null
-                        ? job.getAlignment().getBaseModelName() : job.getAlignment().getBaseUri();
+                // (fine-tuned from the aligned checkpoint: its URI, as no serving name for it is registered)
+                String baseName = settings.trainFrom() == WorkerSettings.TrainFrom.ALIGNED ? job.getAlignment().getAlignedUri()
+                        : job.getAlignment().getBaseModelName() != null ? job.getAlignment().getBaseModelName() : job.getAlignment().getBaseUri();
                 result = new dev.safelora.training.TrainingJob(baseDir, data.train(), runDir.resolve("train"), config, true, false,
                         baseName).run(model, dev.safelora.training.TrainingListener.all(List.of(progress, budget)), stop);
             } catch (IllegalArgumentException | IllegalStateException e) {

@@ -99,4 +99,17 @@ class TrainingConfigsTest {
         assertThat(later.requested()).isTrue();
         assertThat(time.exceeded()).contains("stage.job.max.duration");
     }
+
+    @Test
+    void theTrainerFineTunesTheBaseUnlessTheStageSaysAligned() {
+        ClientSettings client = ClientSettings.plaintext("localhost:9092", "http://localhost:8081");
+        assertThat(SETTINGS.trainFrom()).isEqualTo(WorkerSettings.TrainFrom.BASE);
+        assertThat(WorkerSettings.from(StageConfig.of("trainer", client, Map.of("train.from", "aligned", "topics", "jobs")), Map.of())
+                .trainFrom()).isEqualTo(WorkerSettings.TrainFrom.ALIGNED);
+        assertThat(WorkerSettings.from(StageConfig.of("trainer", client, Map.of("train.from", "aligned", "topics", "jobs")),
+                Map.of("SAFELORA_TRAIN_FROM", "base")).trainFrom()).isEqualTo(WorkerSettings.TrainFrom.BASE);
+        assertThatThrownBy(() -> WorkerSettings.from(StageConfig.of("trainer", client, Map.of("train.from", "chat", "topics", "jobs")),
+                Map.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("stage.train.from must be base or aligned, got 'chat'");
+    }
 }
