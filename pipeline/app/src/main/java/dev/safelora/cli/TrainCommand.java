@@ -100,9 +100,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-grad-norm", paramLabel = "X", description = "clip the global gradient norm; 0 = off (default 1.0)")
     Double maxGradNorm;
 
-    @Option(names = "--shuffled-batches", description = {"fill batches in plain shuffled order instead of grouping examples of similar length",
-        "into the same optimizer step (the default: less padding, same randomness of the step order)"})
-    boolean shuffledBatches;
+    @Option(names = "--group-by-length", description = {"group examples of similar length into the same optimizer step (less padding computed,",
+        "1.7-1.9x tokens/s on mixed lengths; the step order stays random); off by default: it changes a seeded run's data order"})
+    boolean groupByLength;
 
     @Option(names = "--device", converter = DeviceSyntax.class, paramLabel = "cpu|cuda|cuda:N", description = "default cpu (fp32); cuda trains with bf16 autocast")
     String device;
@@ -169,7 +169,7 @@ final class TrainCommand implements Callable<Integer> {
         if (dropout != null) c = c.withDropout(dropout);
         if (maxGradNorm != null) c = c.withMaxGradNorm(maxGradNorm);
         if (device != null) c = c.withDevice(device);
-        if (shuffledBatches) c = c.withGroupByLength(false);
+        if (groupByLength) c = c.withGroupByLength(true);
         return c;
     }
 }

@@ -12,7 +12,9 @@ import java.util.Objects;
  * @param warmupSteps     optimizer steps of linear warm-up
  * @param maxGradNorm     clip the global gradient norm to this; 0 disables clipping
  * @param groupByLength   put examples of similar length into the same optimizer step (see {@link TrainingPlan}), so
- *                        batches carry little padding; the order of the steps stays random
+ *                        batches carry little padding; the order of the steps stays random. Off by default, as
+ *                        transformers' {@code group_by_length}: it changes which examples share a step, so a seeded
+ *                        run trains differently with it than without, and recipes tuned without it keep their results
  */
 public record TrainingConfig(
         int epochs,
@@ -71,7 +73,7 @@ public record TrainingConfig(
     /** The same defaults as a training request's (examples/requests/README.md): one recipe, CLI or pipeline. */
     public static TrainingConfig defaults() {
         return new TrainingConfig(3, 2e-4, 8, 16, false, List.of("q_proj", "v_proj"), 4, 1, 512,
-                PromptTemplate.RAW, 42, 0, 0, LearningRateSchedule.Decay.LINEAR, 0.0, 0.05, 1.0, "cpu", true);
+                PromptTemplate.RAW, 42, 0, 0, LearningRateSchedule.Decay.LINEAR, 0.0, 0.05, 1.0, "cpu", false);
     }
 
     public TrainingConfig withEpochs(int v) { return new TrainingConfig(v, learningRate, rank, alpha, rsLora, targetModules, batchSize, gradAccumulation, maxSeqLen, template, seed, checkpointEvery, warmupSteps, decay, weightDecay, dropout, maxGradNorm, device, groupByLength); }

@@ -38,12 +38,15 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>stage.train.from</td><td>SAFELORA_TRAIN_FROM</td><td>base: the trainer fine-tunes (and evaluates on) the family's
  *       base checkpoint; aligned: the aligned checkpoint, the setting of the SafeLoRA paper, where users fine-tune the
  *       aligned (chat) model and V = W_aligned - W_base is the safety direction the fine-tune may erode</td></tr>
+ *   <tr><td>stage.train.group.by.length</td><td>SAFELORA_TRAIN_GROUP_BY_LENGTH</td><td>false (true: examples of similar length
+ *       share an optimizer step, so less padding is computed; a seeded request then trains on a different data order)</td></tr>
  * </table>
  */
 public record WorkerSettings(URI artifactsRoot, List<URI> inputsAllowed, String alignmentsTopic, String adaptersTopic, String evaluationsTopic,
                              String progressTopic, String device, String template, int checkpointEvery,
                              Duration progressInterval, int evalMaxNewTokens, long jobMaxSteps, Duration jobMaxDuration,
-                             boolean exportVllm, int vllmMaxLoraRank, TrainFrom trainFrom) {
+                             boolean exportVllm, int vllmMaxLoraRank, TrainFrom trainFrom,
+                             boolean groupByLength) {
 
     /** Which checkpoint of the family the trainer fine-tunes, and evaluates the raw and projected adapters on. */
     public enum TrainFrom {
@@ -61,7 +64,7 @@ public record WorkerSettings(URI artifactsRoot, List<URI> inputsAllowed, String 
     /** The stage keys (without {@code stage.}) read here. */
     public static final List<String> KEYS = List.of("artifacts.uri", "inputs.allowed", "topic.alignments", "topic.adapters", "topic.evaluations",
             "topic.progress", "device", "template", "checkpoint.every", "progress.interval", "eval.max.new.tokens", "job.max.steps",
-            "job.max.duration", "export.vllm", "export.vllm.max.lora.rank", "train.from");
+            "job.max.duration", "export.vllm", "export.vllm.max.lora.rank", "train.from", "train.group.by.length");
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerSettings.class);
 
@@ -71,14 +74,14 @@ public record WorkerSettings(URI artifactsRoot, List<URI> inputsAllowed, String 
                           Duration progressInterval, int evalMaxNewTokens) {
         this(artifactsRoot, inputsAllowed, alignmentsTopic, adaptersTopic, evaluationsTopic, progressTopic, device, template,
                 checkpointEvery, progressInterval, evalMaxNewTokens, 1_000_000L, Duration.ofHours(24), false,
-                dev.safelora.adapter.ServingExport.VLLM_DEFAULT_MAX_LORA_RANK, TrainFrom.BASE);
+                dev.safelora.adapter.ServingExport.VLLM_DEFAULT_MAX_LORA_RANK, TrainFrom.BASE, false);
     }
 
     /** The same settings, fine-tuning {@code from} the given checkpoint. */
     public WorkerSettings withTrainFrom(TrainFrom from) {
         return new WorkerSettings(artifactsRoot, inputsAllowed, alignmentsTopic, adaptersTopic, evaluationsTopic, progressTopic, device,
                 template, checkpointEvery, progressInterval, evalMaxNewTokens, jobMaxSteps, jobMaxDuration, exportVllm, vllmMaxLoraRank,
-                from);
+                from, groupByLength);
     }
 
     public static WorkerSettings from(StageConfig config, Map<String, String> env) {
@@ -102,7 +105,8 @@ public record WorkerSettings(URI artifactsRoot, List<URI> inputsAllowed, String 
                 bool(value(s, env, "export.vllm", "SAFELORA_EXPORT_VLLM", "false"), "stage.export.vllm"),
                 integer(value(s, env, "export.vllm.max.lora.rank", "SAFELORA_EXPORT_VLLM_MAX_LORA_RANK",
                         String.valueOf(dev.safelora.adapter.ServingExport.VLLM_DEFAULT_MAX_LORA_RANK)), "stage.export.vllm.max.lora.rank"),
-                TrainFrom.parse(value(s, env, "train.from", "SAFELORA_TRAIN_FROM", "base")));
+                TrainFrom.parse(value(s, env, "train.from", "SAFELORA_TRAIN_FROM", "base")),
+                bool(value(s, env, "train.group.by.length", "SAFELORA_TRAIN_GROUP_BY_LENGTH", "false"), "stage.train.group.by.length"));
     }
 
     private static boolean bool(String text, String key) {

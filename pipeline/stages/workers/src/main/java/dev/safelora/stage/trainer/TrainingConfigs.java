@@ -40,7 +40,8 @@ final class TrainingConfigs {
                     .withSeed(opt.getSeed())
                     .withTemplate(PromptTemplate.fromName(settings.template()))
                     .withCheckpointEvery(settings.checkpointEvery())
-                    .withDevice(settings.device());
+                    .withDevice(settings.device())
+                    .withGroupByLength(settings.groupByLength());
         } catch (IllegalArgumentException e) {
             throw new BadInputException(BadInputException.Cause.VALIDATION, "training request " + request.getRequestId() + ": " + e.getMessage(), e);
         }

@@ -112,4 +112,18 @@ class TrainingConfigsTest {
                 Map.of())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("stage.train.from must be base or aligned, got 'chat'");
     }
+
+    @Test
+    void lengthGroupingIsOffUnlessTheStageTurnsItOn() {
+        ClientSettings client = ClientSettings.plaintext("localhost:9092", "http://localhost:8081");
+        TrainingRequest minimal = request("{\"r\": 4}");
+        assertThat(SETTINGS.groupByLength()).isFalse();
+        assertThat(TrainingConfigs.from(minimal, SETTINGS).groupByLength()).isFalse();
+        WorkerSettings grouped = WorkerSettings.from(StageConfig.of("trainer", client, Map.of("train.group.by.length", "true", "topics", "jobs")), Map.of());
+        assertThat(TrainingConfigs.from(minimal, grouped).groupByLength()).isTrue();
+        assertThat(WorkerSettings.from(StageConfig.of("trainer", client, Map.of("train.group.by.length", "true", "topics", "jobs")),
+                Map.of("SAFELORA_TRAIN_GROUP_BY_LENGTH", "false")).groupByLength()).isFalse();
+        assertThatThrownBy(() -> WorkerSettings.from(StageConfig.of("trainer", client, Map.of("train.group.by.length", "yes", "topics", "jobs")),
+                Map.of())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stage.train.group.by.length");
+    }
 }
