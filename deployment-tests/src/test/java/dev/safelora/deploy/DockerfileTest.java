@@ -58,6 +58,21 @@ class DockerfileTest {
     }
 
     @Test
+    void theDependencyLayerHasThePomOfEveryModuleTheRootPomLists() {
+        // Maven reads every listed module before -pl narrows the build; one missing pom fails go-offline.
+        Matcher module = Pattern.compile("<module>([^<]+)</module>").matcher(read("pom.xml"));
+        List<String> modules = new ArrayList<>();
+        while (module.find()) {
+            modules.add(module.group(1));
+        }
+        assertThat(modules).contains("pipeline/app", "pipeline/stages/s3");
+        String poms = dockerfile.substring(dockerfile.indexOf(" AS poms"), dockerfile.indexOf(" AS deps-cpu"));
+        for (String m : modules) {
+            assertThat(poms).as("the poms stage copies " + m + "/pom.xml").contains("COPY " + m + "/pom.xml " + m + "/");
+        }
+    }
+
+    @Test
     void theRuntimeIsNonRootWithAWritableJavaCppCache() {
         assertThat(dockerfile).containsPattern("(?m)^USER 10001:10001$").doesNotContainPattern("(?m)^USER [a-z]");
         assertThat(dockerfile).contains("-Dorg.bytedeco.javacpp.cachedir=/var/cache/javacpp")
