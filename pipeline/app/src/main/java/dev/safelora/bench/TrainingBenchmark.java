@@ -44,12 +44,13 @@ public final class TrainingBenchmark {
 
     /**
      * How the trainer batches and attends. {@link #BEFORE} is how it ran before length grouping and the causal fast
-     * path (shuffled batches, the padding mask passed to attention); {@link #TRAINER} is how it runs now.
+     * path (shuffled batches, the padding mask passed to attention); {@link #CAUSAL} is how it runs by default now,
+     * {@link #GROUPED} with {@code train --group-by-length}.
      */
     public enum Mode {
         BEFORE("shuffled batches, padding mask to attention"),
         CAUSAL("shuffled batches, causal fast path"),
-        TRAINER("grouped by length, causal fast path");
+        GROUPED("grouped by length, causal fast path");
 
         public final String description;
 
@@ -75,7 +76,7 @@ public final class TrainingBenchmark {
 
     /** Writes the model and the baseline's inputs into {@code dir}, then trains and times as the trainer runs now. */
     public static Result run(Settings s, Path dir) {
-        return run(s, dir, Mode.TRAINER);
+        return run(s, dir, Mode.GROUPED);
     }
 
     /**
@@ -93,7 +94,7 @@ public final class TrainingBenchmark {
         TrainingConfig training = TrainingConfig.defaults().withEpochs(1).withLearningRate(1e-3).withRank(s.rank())
                 .withAlpha(2.0 * s.rank()).withTargetModules(s.targets()).withBatchSize(s.batchSize())
                 .withGradAccumulation(s.gradAccumulation()).withMaxSeqLen(s.seqLen()).withSeed(s.seed()).withDropout(0)
-                .withWarmupSteps(2).withGroupByLength(mode == Mode.TRAINER);
+                .withWarmupSteps(2).withGroupByLength(mode == Mode.GROUPED);
         writeBaselineInputs(dir, s, training, data, modelDir, config);
         LoraTrainer trainer = new LoraTrainer(training, null, null);
         return timed(s, mode == Mode.BEFORE ? trainer.withExplicitPaddingMask() : trainer, training, data, modelDir, config,

@@ -39,8 +39,8 @@ final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--lengths", defaultValue = "fixed", paramLabel = "fixed|mixed", description = {"fixed: every example --seq-len tokens;",
         "mixed: lengths drawn (seeded) from a log-normal with median --seq-len/4, cut to [16, --seq-len] (default: ${DEFAULT-VALUE})"}) String lengths;
     @Option(names = "--compare", description = {"time the same examples three ways, each in a JVM of its own started by this command,",
-        "in turn: as the trainer ran before (shuffled batches, padding mask to attention), shuffled with the causal fast path,",
-        "and as it runs now (grouped by length, causal fast path); prints tokens/s and peak RSS of each and their ratios to the first"}) boolean compare;
+        "in turn: as the trainer ran before (shuffled batches, padding mask to attention), shuffled with the causal fast path",
+        "(the default now), and grouped by length on the causal path (--group-by-length); prints tokens/s and peak RSS of each and their ratios to the first"}) boolean compare;
     @Option(names = "--repeats", defaultValue = "1", paramLabel = "N", description = "with --compare, run the three modes in turn N times and report medians (default: ${DEFAULT-VALUE})") int repeats;
     @Option(names = "--mode", hidden = true, paramLabel = "MODE", description = "run one mode only (what --compare starts)") TrainingBenchmark.Mode mode;
 

@@ -34,7 +34,7 @@ class TrainingBenchmarkTest {
     void theModesTrainTheSameExamplesAndOnlyGroupingChangesWhatIsComputed() {
         TrainingBenchmark.Result before = TrainingBenchmark.run(tiny(48, true), dir.resolve("before"), TrainingBenchmark.Mode.BEFORE);
         TrainingBenchmark.Result causal = TrainingBenchmark.run(tiny(48, true), dir.resolve("causal"), TrainingBenchmark.Mode.CAUSAL);
-        TrainingBenchmark.Result now = TrainingBenchmark.run(tiny(48, true), dir.resolve("now"), TrainingBenchmark.Mode.TRAINER);
+        TrainingBenchmark.Result now = TrainingBenchmark.run(tiny(48, true), dir.resolve("now"), TrainingBenchmark.Mode.GROUPED);
 
         // The same shuffled batches with and without the mask: the same losses, within float rounding.
         assertThat(causal.losses()).hasSameSizeAs(before.losses());
