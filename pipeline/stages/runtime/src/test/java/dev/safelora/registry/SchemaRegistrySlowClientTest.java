@@ -33,7 +33,7 @@ class SchemaRegistrySlowClientTest {
 
     /** Two workers, so that the stalled clients below outnumber them four times; short timeouts keep the test fast. */
     private static final HttpLimits LIMITS = RegistryServerSettings.DEFAULT_LIMITS.withWorkers(2)
-            .withIdleTimeout(Duration.ofSeconds(3)).withRequestTimeout(Duration.ofSeconds(20));
+            .withIdleTimeout(Duration.ofSeconds(6)).withRequestTimeout(Duration.ofSeconds(20));
 
     private static final Schema SCHEMA = SchemaBuilder.record("Slow").namespace("test.registry").fields()
             .requiredString("name").endRecord();
@@ -83,7 +83,9 @@ class SchemaRegistrySlowClientTest {
             }
             long start = System.nanoTime();
             HttpSchemaRegistryClient client = HttpSchemaRegistryClient.of(server.url());
-            int id = assertTimeoutPreemptively(Duration.ofSeconds(2), () -> client.register("prompt-value", SCHEMA),
+            // Starved, the normal client would wait for the idle timeout to free a worker; the bound sits well under it
+            // and well above a registration's time on a loaded 2-core machine.
+            int id = assertTimeoutPreemptively(LIMITS.idleTimeout().minusSeconds(2), () -> client.register("prompt-value", SCHEMA),
                     "a normal client is answered while the stalled ones wait for their idle timeout");
             assertThat(client.schemaById(id)).isEqualTo(SCHEMA);
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(LIMITS.idleTimeout());
