@@ -73,7 +73,7 @@ final class RequestReader {
         if (state == State.HEAD && !input.hasRemaining()) {
             throw new HttpRefusal(431, "request head larger than " + limits.maxHeadBytes() + " bytes");
         }
-        if ((state == State.CHUNK_SIZE || state == State.TRAILER) && !input.hasRemaining()) {
+        if ((state == State.CHUNK_SIZE || state == State.CHUNK_END || state == State.TRAILER) && !input.hasRemaining()) {
             throw new HttpRefusal(400, "chunk header or trailer line too long");
         }
     }
@@ -189,11 +189,12 @@ final class RequestReader {
     }
 
     private boolean readChunkEnd() throws HttpRefusal {
-        String line = line();
-        if (line == null) {
+        // Exactly CRLF follows a chunk's data: decide from two bytes rather than waiting for a line, which a client
+        // could leave open until the buffer fills (a full buffer reads nothing, and the selector would spin on it).
+        if (input.remaining() < 2) {
             return false;
         }
-        if (!line.isEmpty()) {
+        if (input.get() != '\r' || input.get() != '\n') {
             throw new HttpRefusal(400, "chunk longer than its size");
         }
         state = State.CHUNK_SIZE;
