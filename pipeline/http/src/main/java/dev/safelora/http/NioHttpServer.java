@@ -68,6 +68,7 @@ public final class NioHttpServer implements AutoCloseable {
         final RequestReader reader;
         final long acceptedNanos = System.nanoTime();
         long lastReadNanos = acceptedNanos;
+        long receivedAtLastRead;
         boolean screened;
 
         Connection(SocketChannel channel, Transport transport, RequestReader reader) {
@@ -208,7 +209,8 @@ public final class NioHttpServer implements AutoCloseable {
                     drop(key);
                     return;
                 }
-                if (n > 0) {
+                if (c.transport.received() > c.receivedAtLastRead) { // raw bytes: a TLS handshake is not silence
+                    c.receivedAtLastRead = c.transport.received();
                     c.lastReadNanos = System.nanoTime();
                 }
                 c.reader.advance();
@@ -306,9 +308,27 @@ public final class NioHttpServer implements AutoCloseable {
         key.cancel();
         open.remove(key);
         try {
-            workers.execute(() -> answer(c, source, unread));
+            workers.execute(new Answer(c, source, unread));
         } catch (RejectedExecutionException e) {
             closeQuietly(c.channel); // more complete requests waiting than the pool serves: shed this one
+        }
+    }
+
+    /** A worker's task; a class, not a lambda, so that {@link #close} can close the channels of tasks it discards. */
+    private final class Answer implements Runnable {
+        final Connection connection;
+        private final ReplySource source;
+        private final boolean unread;
+
+        Answer(Connection connection, ReplySource source, boolean unread) {
+            this.connection = connection;
+            this.source = source;
+            this.unread = unread;
+        }
+
+        @Override
+        public void run() {
+            answer(connection, source, unread);
         }
     }
 
@@ -339,6 +359,9 @@ public final class NioHttpServer implements AutoCloseable {
             if (drain && c.channel.isOpen()) {
                 toDrain.add(c.channel);
                 selector.wakeup();
+                if (closed) {
+                    closeQuietly(c.channel); // close() may have emptied toDrain before this one arrived
+                }
             } else {
                 closeQuietly(c.channel);
             }
@@ -419,13 +442,21 @@ public final class NioHttpServer implements AutoCloseable {
         workers.shutdown();
         try {
             if (!workers.awaitTermination(1, TimeUnit.SECONDS)) {
-                workers.shutdownNow();
+                closeDiscarded(workers.shutdownNow());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            workers.shutdownNow();
+            closeDiscarded(workers.shutdownNow());
         }
         deadlines.shutdownNow();
+    }
+
+    private static void closeDiscarded(List<Runnable> tasks) {
+        for (Runnable task : tasks) {
+            if (task instanceof Answer a) {
+                closeQuietly(a.connection.channel);
+            }
+        }
     }
 
     @Override

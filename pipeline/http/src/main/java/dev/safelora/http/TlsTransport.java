@@ -25,6 +25,7 @@ final class TlsTransport implements Transport {
     private final ByteBuffer appIn;
     /** Encrypted bytes not yet written (read mode). */
     private ByteBuffer netOut;
+    private long received;
 
     TlsTransport(SocketChannel channel, HttpTls tls) throws SSLException {
         this.channel = channel;
@@ -39,13 +40,22 @@ final class TlsTransport implements Transport {
     }
 
     @Override
+    public long received() {
+        return received;
+    }
+
+    @Override
     public int read(ByteBuffer dst) throws IOException {
         int before = dst.position();
         Transport.flush(channel, netOut);
         move(appIn, dst);
         boolean eof = false;
         if (dst.hasRemaining()) {
-            eof = channel.read(netIn) < 0;
+            int got = channel.read(netIn);
+            eof = got < 0;
+            if (got > 0) {
+                received += got;
+            }
             try {
                 process(dst);
             } catch (SSLException e) {

@@ -15,6 +15,9 @@ interface Transport {
     /** Moves what has arrived into {@code dst} without blocking: the number of bytes added, or -1 at end of stream. */
     int read(ByteBuffer dst) throws IOException;
 
+    /** Bytes taken from the socket so far, before any decryption: what the idle timeout counts as activity. */
+    long received();
+
     /** Queues {@code bytes} to go out with the next {@link #read} or {@link #writeFully} (e.g. 100 Continue). */
     void queue(ByteBuffer bytes) throws IOException;
 
@@ -56,10 +59,21 @@ interface Transport {
             this.channel = channel;
         }
 
+        private long received;
+
         @Override
         public int read(ByteBuffer dst) throws IOException {
             flush(channel, pending);
-            return dst.hasRemaining() ? channel.read(dst) : 0;
+            int n = dst.hasRemaining() ? channel.read(dst) : 0;
+            if (n > 0) {
+                received += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long received() {
+            return received;
         }
 
         @Override

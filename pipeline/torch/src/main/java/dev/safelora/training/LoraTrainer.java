@@ -80,7 +80,7 @@ public final class LoraTrainer {
         long totalSteps = plan.totalSteps();
         LearningRateSchedule schedule = new LearningRateSchedule(config.learningRate(), config.warmupSteps(),
                 totalSteps, config.decay());
-        String fingerprint = fingerprint(examples, padId, model.device());
+        String fingerprint = fingerprint(examples, padId, model.device(), baseModel);
 
         List<String> modules = model.addTrainableLora(Adapters.spec(loraConfig(baseModel), config.seed()));
         List<String> names = new ArrayList<>();
@@ -225,7 +225,7 @@ public final class LoraTrainer {
         return result;
     }
 
-    /** The plan of a run: grouped by length when the config asks for it (the default). */
+    /** The plan of a run: grouped by length when the config asks for it (off by default), else plain shuffled batches. */
     public static TrainingPlan plan(TrainingConfig config, List<TokenizedExample> examples) {
         if (!config.groupByLength()) {
             return new TrainingPlan(examples.size(), config.batchSize(), config.gradAccumulation(), config.epochs(),
@@ -310,13 +310,16 @@ public final class LoraTrainer {
         return c;
     }
 
-    /** Identifies a run: every hyperparameter that changes the result, and the tokenized data. */
-    String fingerprint(List<TokenizedExample> examples, int padId, ComputeDevice device) {
+    /**
+     * Identifies a run: every hyperparameter that changes the result, the tokenized data, and the base model the
+     * adapter names (a trainer switched from the base to the aligned checkpoint must not resume the other's factors).
+     */
+    String fingerprint(List<TokenizedExample> examples, int padId, ComputeDevice device, String baseModel) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             // The device kind and precision change the arithmetic: a CPU fp32 checkpoint must not resume on a
             // CUDA bf16 run (or the reverse) as if it were the same run. The CUDA index does not.
-            String hyper = String.join("|", "v3", config.groupByLength() ? "by-length" : "shuffled", device.cuda() ? "cuda" : "cpu", device.precision().name(), Integer.toString(config.epochs()), Double.toString(config.learningRate()),
+            String hyper = String.join("|", "v4", baseModel, config.groupByLength() ? "by-length" : "shuffled", device.cuda() ? "cuda" : "cpu", device.precision().name(), Integer.toString(config.epochs()), Double.toString(config.learningRate()),
                     Integer.toString(config.rank()), Double.toString(config.alpha()) + (config.rsLora() ? "/sqrt(r)" : ""),
                     String.join(",", config.targetModules()),
                     Integer.toString(config.batchSize()), Integer.toString(config.gradAccumulation()),

@@ -206,6 +206,18 @@ class LoraTrainerTest {
     }
 
     @Test
+    void aCheckpointOfAnotherBaseModelIsNotResumed() {
+        Path out = dir.resolve("out");
+        StopSignal stop = new StopSignal();
+        stop.request();
+        new TrainingJob(model, data, out, TinyTask.quickConfig(), false, false, "org/base").run(null, stop);
+        assertThatThrownBy(() -> new TrainingJob(model, data, out, TinyTask.quickConfig(), true, false, "org/aligned").run(null, null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("belongs to a different run");
+        new TrainingJob(model, data, out, TinyTask.quickConfig(), true, false, "org/base").run(null, null);
+        assertThat(out.resolve(PeftAdapter.WEIGHTS_FILE)).exists();
+    }
+
+    @Test
     void aCheckpointOfAnotherPrecisionIsNotResumedAndEveryModelIsFreed() {
         int openBefore = CausalLm.openModels();
         Path out = dir.resolve("out");

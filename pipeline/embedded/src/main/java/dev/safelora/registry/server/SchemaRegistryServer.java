@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * ({@code references: [{name, subject, version}]}) are resolved on registration, served back with the schema,
  * listed by {@code GET /subjects/{s}/versions/{v}/referencedby}, and a referenced version cannot be deleted (42206).
  *
- * <p>Served by the shared {@link NioHttpServer} under {@link RegistryServerSettings#limits()}: slow or idle clients
- * are closed after the idle timeout and never hold a worker, a body over the cap is answered 413 before it is read,
+ * <p>Served by the shared {@link NioHttpServer} under {@link RegistryServerSettings#limits()}: clients slow to send
+ * are closed after the idle timeout and never hold a worker (a client that stops reading a response larger than
+ * the socket buffers does hold one, until the write timeout closes it), a body over the cap is answered 413 before it is read,
  * and only the paths and methods above are routed (others get Confluent's 404 and 405 bodies without their body
  * being read).
  */
