@@ -42,6 +42,12 @@ public final class Sweep {
         if (settings.isEmpty()) {
             throw new IllegalArgumentException("a sweep needs at least one threshold or top-k");
         }
+        // Every setting is projected before anything is evaluated, so a setting the adapter cannot take (a top-k
+        // beyond its module count) fails the sweep at once instead of after minutes of evaluation.
+        List<SafeLoraProjector.Result> projections = new ArrayList<>();
+        for (SweepSetting setting : settings) {
+            projections.add(SafeLoraProjector.project(adapter, alignment, setting.selection(), remedy, subspaceRank, Progress.NONE));
+        }
         int total = settings.size() + 2;
         int done = 0;
         Metrics aligned = evaluator.evaluate(null);
@@ -51,9 +57,9 @@ public final class Sweep {
         Map<List<String>, Metrics> bySelection = new HashMap<>();
         Map<List<String>, String> dirBySelection = new HashMap<>();
         List<SweepResult.Point> points = new ArrayList<>();
-        for (SweepSetting setting : settings) {
-            SafeLoraProjector.Result result = SafeLoraProjector.project(adapter, alignment, setting.selection(), remedy, subspaceRank,
-                    Progress.NONE);
+        for (int i = 0; i < settings.size(); i++) {
+            SweepSetting setting = settings.get(i);
+            SafeLoraProjector.Result result = projections.get(i);
             ProjectionReport report = result.report();
             List<String> selected = report.modules().stream().filter(ModuleResult::projected).map(ModuleResult::name).toList();
             String dir = dirBySelection.get(selected);

@@ -1,6 +1,7 @@
 package dev.safelora.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.safelora.adapter.LoraConfig;
@@ -97,6 +98,15 @@ class SweepTest {
         assertThat(r.points().get(3).adapter()).isEqualTo(r.points().get(1).adapter()).isEqualTo("top-k-2");
         // model alone, raw adapter, and the module sets of K = 2, K = 4 and tau 0.8: five evaluations, not seven
         assertThat(evaluated).hasSize(5);
+    }
+
+    @Test
+    void aTopKBeyondTheAdapterFailsBeforeAnythingIsEvaluated() {
+        assertThatThrownBy(() -> new Sweep(this::score, Remedy.PROJECT, 0).run(adapter, rawDir, alignment(),
+                List.of(SweepSetting.topK(2), SweepSetting.topK(8)), dir.resolve("out"), (done, total) -> { }))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("top-k asks for 8 modules but the adapter has 4");
+        assertThat(evaluated).isEmpty();
+        assertThat(dir.resolve("out")).doesNotExist();
     }
 
     @Test
