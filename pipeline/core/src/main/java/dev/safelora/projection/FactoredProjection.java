@@ -124,14 +124,34 @@ public final class FactoredProjection {
     }
 
     /**
-     * {@code C B = V (V^T B) / ||V||_F}, m x r, without forming C. Modules of real models go through
-     * the vectorised float kernels where the JVM offers them ({@link FloatKernels}: relative error
-     * about 1e-6, far below the 1e-5 rounding of the reported cosine); small ones and JVMs without
-     * the Vector API take the exact double path.
+     * The two factored products of one module: {@code btv = (V^T B)^T} (r x n, what
+     * {@link Remedies#signedScore} reads) and {@code cb = C B = V (V^T B) / ||V||_F} (m x r).
      */
+    public record Products(double[] btv, double[] cb) {
+    }
+
+    /**
+     * {@link Products} of V (m x n) and B (m x r) without forming C. Modules of real models go through
+     * the vectorised float kernels where the JVM offers them ({@link FloatKernels}: relative error
+     * about 1e-6, far below the 1e-5 rounding of the reported cosine), split across {@link #threads()}
+     * threads with results independent of their number; small ones and JVMs without the Vector API
+     * take the exact double path.
+     */
+    public static Products products(float[] v, int m, int n, double norm, float[] b, int r) {
+        FloatKernels fast = fastFor(m, n);
+        if (fast != null) {
+            int threads = threads();
+            double[] btv = fast.vTransposeB(v, m, n, b, r, threads);
+            return new Products(btv, fast.vTimes(v, m, n, narrow(btv), r, norm, threads));
+        }
+        double[] btv = vTransposeB(v, m, n, widen(b), r);
+        return new Products(btv, vTimes(v, m, n, btv, r, norm));
+    }
+
+    /** {@code C B = V (V^T B) / ||V||_F}, m x r, without forming C (the {@code cb} of {@link #products}). */
     public static double[] projectB(float[] v, int m, int n, double norm, float[] b, int r) {
-        if ((long) m * n >= FloatKernels.MIN_ELEMENTS && FloatKernels.available() != null) {
-            return FloatKernels.available().projectB(v, m, n, norm, b, r);
+        if (fastFor(m, n) != null) {
+            return products(v, m, n, norm, b, r).cb();
         }
         return exactProjectB(v, m, n, norm, b, r);
     }
@@ -139,6 +159,41 @@ public final class FactoredProjection {
     /** {@link #projectB} on the exact double path, whatever the shape. */
     public static double[] exactProjectB(float[] v, int m, int n, double norm, float[] b, int r) {
         return vTimes(v, m, n, vTransposeB(v, m, n, b, r), r, norm);
+    }
+
+    /**
+     * {@code ||V||_F} of the first {@code length} values: vectorised (float runs, double sum) for
+     * real model shapes, exact double otherwise, and exact whenever the fast sum is not finite
+     * (an overflow in float must not read as a non-finite V).
+     */
+    public static double frobeniusNorm(float[] v, int length) {
+        FloatKernels fast = length >= FloatKernels.MIN_ELEMENTS ? FloatKernels.available() : null;
+        if (fast != null) {
+            double norm = fast.frobeniusNorm(v, length, threads());
+            if (Double.isFinite(norm)) {
+                return norm;
+            }
+        }
+        double s0 = 0;
+        double s1 = 0;
+        int i = 0;
+        for (; i + 1 < length; i += 2) {
+            s0 += (double) v[i] * v[i];
+            s1 += (double) v[i + 1] * v[i + 1];
+        }
+        if (i < length) {
+            s0 += (double) v[i] * v[i];
+        }
+        return Math.sqrt(s0 + s1);
+    }
+
+    /** Threads the kernels split a module across: the common pool's parallelism plus the caller. */
+    static int threads() {
+        return Math.max(1, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1);
+    }
+
+    private static FloatKernels fastFor(int m, int n) {
+        return (long) m * n >= FloatKernels.MIN_ELEMENTS ? FloatKernels.available() : null;
     }
 
     /** {@code G = A A^T}, r x r. */

@@ -145,6 +145,15 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** The tensor widened to float (F32, F16 or BF16 only), in row-major order. */
     public float[] floats(String name) {
+        return floats(name, null);
+    }
+
+    /**
+     * As {@link #floats(String)}, but into {@code reuse} when it has exactly the tensor's length (a
+     * caller streaming equally shaped tensors keeps one array instead of allocating one per tensor);
+     * returns the array it filled.
+     */
+    public float[] floats(String name, float[] reuse) {
         TensorInfo info = info(name);
         if (!info.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException(path + ": tensor \"" + name + "\" has dtype " + info.dtype()
@@ -154,9 +163,11 @@ public final class SafetensorsFile implements AutoCloseable {
         if (numel > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(path + ": tensor \"" + name + "\" has " + numel + " elements, too many for one float array");
         }
-        float[] out = new float[(int) numel];
+        float[] out = reuse != null && reuse.length == numel ? reuse : new float[(int) numel];
         int elementSize = info.dtype().byteSize();
-        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(CHUNK, info.byteLength())).order(ByteOrder.LITTLE_ENDIAN);
+        // direct: the channel reads into it without an intermediate copy
+        ByteBuffer chunk = ByteBuffer.allocateDirect((int) Math.min(CHUNK, Math.max(1, info.byteLength()))).order(ByteOrder.LITTLE_ENDIAN);
+        short[] scratch = info.dtype().byteSize() == 2 ? new short[chunk.capacity() / 2] : null;
         long position = dataOffset + info.dataStart();
         long end = dataOffset + info.dataEnd();
         int index = 0;
@@ -168,7 +179,7 @@ public final class SafetensorsFile implements AutoCloseable {
                 position += chunk.limit();
                 chunk.flip();
                 int count = chunk.limit() / elementSize;
-                index = Floats.decode(info.dtype(), chunk, count, out, index);
+                index = Floats.decode(info.dtype(), chunk, count, out, index, scratch);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(path + ": cannot read tensor \"" + name + "\": " + e.getMessage(), e);
