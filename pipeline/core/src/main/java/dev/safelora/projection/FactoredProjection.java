@@ -162,33 +162,15 @@ public final class FactoredProjection {
     }
 
     /**
-     * {@code ||V||_F} of the first {@code length} values: vectorised (float runs, double sum) for
-     * real model shapes, exact double otherwise, and exact whenever the fast sum is not finite
-     * (an overflow in float must not read as a non-finite V).
+     * Whether the vectorised kernels are in use; the first call loads them (and pays their JIT
+     * warm-up), so a benchmark can time that apart.
      */
-    public static double frobeniusNorm(float[] v, int length) {
-        FloatKernels fast = length >= FloatKernels.MIN_ELEMENTS ? FloatKernels.available() : null;
-        if (fast != null) {
-            double norm = fast.frobeniusNorm(v, length, threads());
-            if (Double.isFinite(norm)) {
-                return norm;
-            }
-        }
-        double s0 = 0;
-        double s1 = 0;
-        int i = 0;
-        for (; i + 1 < length; i += 2) {
-            s0 += (double) v[i] * v[i];
-            s1 += (double) v[i + 1] * v[i + 1];
-        }
-        if (i < length) {
-            s0 += (double) v[i] * v[i];
-        }
-        return Math.sqrt(s0 + s1);
+    public static boolean fastKernels() {
+        return FloatKernels.available() != null;
     }
 
     /** Threads the kernels split a module across: the common pool's parallelism plus the caller. */
-    static int threads() {
+    public static int threads() {
         return Math.max(1, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1);
     }
 

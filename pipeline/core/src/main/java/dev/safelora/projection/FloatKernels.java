@@ -17,9 +17,6 @@ interface FloatKernels {
     /** {@code V P / scale} as m x r doubles, where {@code pt} is {@code P^T} (r x n), on up to {@code threads} threads. */
     double[] vTimes(float[] v, int m, int n, float[] pt, int r, double scale, int threads);
 
-    /** {@code ||V||_F} accumulated in double (in float over short runs). */
-    double frobeniusNorm(float[] v, int length, int threads);
-
     default double[] projectB(float[] v, int m, int n, double norm, float[] b, int r) {
         int threads = FactoredProjection.threads();
         return vTimes(v, m, n, FactoredProjection.narrow(vTransposeB(v, m, n, b, r, threads)), r, norm, threads);

@@ -12,8 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * JIT does not vectorise floating-point dot products on its own. Loaded only through
  * {@link FloatKernels#available()}.
  *
- * <p>Work is split into fixed blocks (columns of {@code V^T B}, rows of {@code V P}, runs of the
- * norm) whose results are combined in block order, so the output is bit-identical whatever the
+ * <p>Work is split into fixed blocks (columns of {@code V^T B}, rows of {@code V P}) whose results are combined in block order, so the output is bit-identical whatever the
  * number of threads.
  */
 final class VectorKernels implements FloatKernels {
@@ -25,9 +24,6 @@ final class VectorKernels implements FloatKernels {
 
     /** Rows of V summed in float (in registers) before the block is added into the double result. */
     private static final int ROW_BLOCK = 64;
-
-    /** Elements per partial sum of the norm. */
-    private static final int NORM_RUN = 4096;
 
     /**
      * Runs the kernels on small inputs until the JIT has compiled them: the Vector API is
@@ -43,11 +39,10 @@ final class VectorKernels implements FloatKernels {
         java.util.Arrays.fill(b, 0.25f);
         for (int i = 0; i < WARM_UP_CALLS; i++) {
             vTimes(v, m, n, FactoredProjection.narrow(vTransposeB(v, m, n, b, r, 1)), r, 1, 1);
-            frobeniusNorm(v, v.length, 1);
         }
     }
 
-    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.kernels.warmup", 30);
+    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.kernels.warmup", 10);
 
     /** {@code (V^T B)^T} as r x n doubles. */
     @Override
@@ -175,35 +170,6 @@ final class VectorKernels implements FloatKernels {
             }
         });
         return out;
-    }
-
-    @Override
-    public double frobeniusNorm(float[] v, int length, int threads) {
-        int runs = (length + NORM_RUN - 1) / NORM_RUN;
-        double[] partial = new double[runs];
-        int tasks = Math.max(1, Math.min(4 * threads, runs));
-        run(tasks, t -> {
-            for (int q = (int) ((long) runs * t / tasks); q < (int) ((long) runs * (t + 1) / tasks); q++) {
-                int from = q * NORM_RUN;
-                int to = Math.min(length, from + NORM_RUN);
-                FloatVector s = FloatVector.zero(LANES);
-                int i = from;
-                for (int bound = from + LANES.loopBound(to - from); i < bound; i += LANES.length()) {
-                    FloatVector x = FloatVector.fromArray(LANES, v, i);
-                    s = x.fma(x, s);
-                }
-                double d = s.reduceLanes(VectorOperators.ADD);
-                for (; i < to; i++) {
-                    d += (double) v[i] * v[i];
-                }
-                partial[q] = d;
-            }
-        });
-        double sum = 0;
-        for (double p : partial) {
-            sum += p;
-        }
-        return Math.sqrt(sum);
     }
 
     private static void run(int tasks, java.util.function.IntConsumer task) {
