@@ -108,6 +108,8 @@ public final class SafeLoraBenchmark {
             Aligner.align(base, aligned, Set.of("q_proj", "v_proj"), alignmentDir, Aligner.Options.defaults(), Progress.NONE);
             double alignSecs = secs(t1);
             long t2 = System.nanoTime();
+            boolean fast = FactoredProjection.fastKernels();
+            double warmUp = secs(t2);
             SafeLoraProjector.Result result;
             PeftAdapter read = PeftAdapter.read(adapterDir);
             try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
@@ -119,8 +121,16 @@ public final class SafeLoraBenchmark {
             int modules = result.report().modules().size();
             out.printf("align:   %.1f s (%d modules, %.3f s/module, incl. reading 2 checkpoints, writing the artifact (lossless dtype), sha256 of sources)%n",
                     alignSecs, modules, alignSecs / modules);
-            out.printf("project: %.1f s (%.3f s/module, incl. reading V; %d projected, Pdst %.4f)%n",
-                    projectSecs, projectSecs / modules, result.report().projectedCount(), result.report().pdst());
+            out.printf("project: %.2f s (%.3f s/module, incl. reading V and the kernels' JIT warm-up %.2f s; %s kernels on %d threads;"
+                    + " %d projected, Pdst %.4f)%n", projectSecs, projectSecs / modules, warmUp, fast ? "vector" : "scalar double",
+                    FactoredProjection.threads(), result.report().projectedCount(), result.report().pdst());
+            long t3 = System.nanoTime();
+            try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
+                SafeLoraProjector.project(PeftAdapter.read(adapterDir), artifact, Selection.threshold(0.5), Progress.NONE)
+                        .adapter().write(root.resolve("projected-again"));
+            }
+            double again = secs(t3);
+            out.printf("project again in the same process (JIT warm): %.2f s (%.3f s/module)%n", again, again / modules);
             out.printf("peak RSS during align + project: %.0f MiB%s (before: %.0f MiB)%n", rssAfter / 1024.0,
                     peakReset ? "" : " (process peak: could not reset VmHWM, includes generation)", rssBefore / 1024.0);
 
@@ -146,9 +156,11 @@ public final class SafeLoraBenchmark {
         double compute = 0;
         PeftAdapter adapter = PeftAdapter.read(adapterDir);
         try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
+            float[] buffer = null;
             for (LoraWeights w : adapter.modules().values()) {
                 long t0 = System.nanoTime();
-                AlignmentMatrix v = artifact.load(w.module());
+                AlignmentMatrix v = artifact.load(w.module(), buffer);
+                buffer = v.v();
                 long t1 = System.nanoTime();
                 factoredCosine(v, w);
                 load += (t1 - t0) / 1e9;

@@ -134,6 +134,10 @@ final class ProjectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        // the vector kernels' JIT warm-up runs on the other core while the adapter and alignment are opened
+        Thread warmUp = new Thread(dev.safelora.projection.FactoredProjection::fastKernels, "kernel-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
         Selection selection = selection();
         if (OutputPaths.sameLocation(adapterDir, out)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--out must differ from --adapter (the input adapter is never overwritten)");

@@ -89,8 +89,13 @@ public final class AlignmentArtifact implements AlignmentSource {
     /** Reads a module's V; the norm is recomputed from the stored values (exact for what projection uses). */
     @Override
     public AlignmentMatrix load(String module) {
+        return load(module, null);
+    }
+
+    @Override
+    public AlignmentMatrix load(String module, float[] reuse) {
         AlignmentManifest.Module m = entry(module);
-        float[] v = tensors.floats(module);
+        float[] v = tensors.floats(module, reuse);
         // one pass for the norm; a NaN or infinity anywhere makes it non-finite, and only then is the element looked for
         double norm = AlignmentMatrix.frobeniusNorm(v);
         if (!Double.isFinite(norm)) {

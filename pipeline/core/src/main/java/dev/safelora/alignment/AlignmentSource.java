@@ -16,6 +16,14 @@ public interface AlignmentSource extends AutoCloseable {
     /** Loads (or computes) one module's matrix. */
     AlignmentMatrix load(String module);
 
+    /**
+     * As {@link #load(String)}, but a source may fill {@code reuse} (when it has the module's size)
+     * instead of allocating: the caller must be done with the previous matrix built on it.
+     */
+    default AlignmentMatrix load(String module, float[] reuse) {
+        return load(module);
+    }
+
     /** Why a module has no matrix here, when the source knows (e.g. excluded because its V is zero); else null. */
     default String whyMissing(String module) {
         return null;

@@ -160,10 +160,16 @@ public final class CheckpointPair implements AlignmentSource {
      */
     @Override
     public AlignmentMatrix load(String module) {
+        return load(module, null);
+    }
+
+    /** As {@link #load(String)}; the base weights go through a spare array kept between calls, V into {@code reuse}. */
+    @Override
+    public AlignmentMatrix load(String module, float[] reuse) {
         ModuleShape shape = shape(module);
         String weight = TargetModules.weightOf(module);
-        float[] w0 = base.floats(weight);
-        float[] v = aligned.floats(weight);
+        float[] w0 = base.floats(weight, spareBase.getAndSet(null));
+        float[] v = aligned.floats(weight, reuse);
         dev.safelora.tensor.DType dtype = base.info(weight).dtype();
         boolean round = difference == Difference.AS_PEFT && dtype == aligned.info(weight).dtype()
                 && (dtype == dev.safelora.tensor.DType.BF16 || dtype == dev.safelora.tensor.DType.F16);
@@ -185,8 +191,12 @@ public final class CheckpointPair implements AlignmentSource {
                 s1 += (double) d * d;
             }
         }
+        spareBase.set(w0);
         return new AlignmentMatrix(module, shape.rows(), shape.cols(), v, Math.sqrt(s0 + s1));
     }
+
+    /** The base weights' array of the last load, reused by the next (a concurrent caller finds it taken and allocates). */
+    private final java.util.concurrent.atomic.AtomicReference<float[]> spareBase = new java.util.concurrent.atomic.AtomicReference<>();
 
     private CheckpointMismatchException nonFinite(String weight, int index, float baseValue, float alignedValue) {
         String where = " at element " + index;

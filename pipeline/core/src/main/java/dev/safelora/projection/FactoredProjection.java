@@ -124,14 +124,34 @@ public final class FactoredProjection {
     }
 
     /**
-     * {@code C B = V (V^T B) / ||V||_F}, m x r, without forming C. Modules of real models go through
-     * the vectorised float kernels where the JVM offers them ({@link FloatKernels}: relative error
-     * about 1e-6, far below the 1e-5 rounding of the reported cosine); small ones and JVMs without
-     * the Vector API take the exact double path.
+     * The two factored products of one module: {@code btv = (V^T B)^T} (r x n, what
+     * {@link Remedies#signedScore} reads) and {@code cb = C B = V (V^T B) / ||V||_F} (m x r).
      */
+    public record Products(double[] btv, double[] cb) {
+    }
+
+    /**
+     * {@link Products} of V (m x n) and B (m x r) without forming C. Modules of real models go through
+     * the vectorised float kernels where the JVM offers them ({@link FloatKernels}: relative error
+     * about 1e-6, far below the 1e-5 rounding of the reported cosine), split across {@link #threads()}
+     * threads with results independent of their number; small ones and JVMs without the Vector API
+     * take the exact double path.
+     */
+    public static Products products(float[] v, int m, int n, double norm, float[] b, int r) {
+        FloatKernels fast = fastFor(m, n);
+        if (fast != null) {
+            int threads = threads();
+            double[] btv = fast.vTransposeB(v, m, n, b, r, threads);
+            return new Products(btv, fast.vTimes(v, m, n, narrow(btv), r, norm, threads));
+        }
+        double[] btv = vTransposeB(v, m, n, widen(b), r);
+        return new Products(btv, vTimes(v, m, n, btv, r, norm));
+    }
+
+    /** {@code C B = V (V^T B) / ||V||_F}, m x r, without forming C (the {@code cb} of {@link #products}). */
     public static double[] projectB(float[] v, int m, int n, double norm, float[] b, int r) {
-        if ((long) m * n >= FloatKernels.MIN_ELEMENTS && FloatKernels.available() != null) {
-            return FloatKernels.available().projectB(v, m, n, norm, b, r);
+        if (fastFor(m, n) != null) {
+            return products(v, m, n, norm, b, r).cb();
         }
         return exactProjectB(v, m, n, norm, b, r);
     }
@@ -139,6 +159,23 @@ public final class FactoredProjection {
     /** {@link #projectB} on the exact double path, whatever the shape. */
     public static double[] exactProjectB(float[] v, int m, int n, double norm, float[] b, int r) {
         return vTimes(v, m, n, vTransposeB(v, m, n, b, r), r, norm);
+    }
+
+    /**
+     * Whether the vectorised kernels are in use; the first call loads them (and pays their JIT
+     * warm-up), so a benchmark can time that apart.
+     */
+    public static boolean fastKernels() {
+        return FloatKernels.available() != null;
+    }
+
+    /** Threads the kernels split a module across: the common pool's parallelism plus the caller. */
+    public static int threads() {
+        return Math.max(1, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1);
+    }
+
+    private static FloatKernels fastFor(int m, int n) {
+        return (long) m * n >= FloatKernels.MIN_ELEMENTS ? FloatKernels.available() : null;
     }
 
     /** {@code G = A A^T}, r x r. */

@@ -72,9 +72,11 @@ public final class SafeLoraProjector {
         Map<String, Double> distanceIfRemedied = new LinkedHashMap<>();
         Map<String, Double> normRatioIfRemedied = new LinkedHashMap<>();
         int done = 0;
+        float[] buffer = null; // one V array for the whole run: nothing below keeps V past its module
         for (String name : names) {
             LoraWeights w = modules.get(name);
-            AlignmentMatrix v = alignment.load(name);
+            AlignmentMatrix v = alignment.load(name, buffer);
+            buffer = v.v();
             if (v.frobeniusNorm() == 0) {
                 throw new IllegalArgumentException("module " + name + ": its alignment V is zero, so C = V V^T / ||V||_F is undefined");
             }
@@ -84,8 +86,9 @@ public final class SafeLoraProjector {
                         + ", " + v.cols() + ")");
             }
             double[] b = FactoredProjection.widen(w.b());
-            double[] btv = FactoredProjection.vTransposeB(v.v(), v.rows(), v.cols(), b, w.r());
-            double[] cb = FactoredProjection.vTimes(v.v(), v.rows(), v.cols(), btv, w.r(), v.frobeniusNorm());
+            FactoredProjection.Products products = FactoredProjection.products(v.v(), v.rows(), v.cols(), v.frobeniusNorm(), w.b(), w.r());
+            double[] btv = products.btv();
+            double[] cb = products.cb();
             double[] g = FactoredProjection.gram(w.a(), w.r(), w.in());
             double cos = FactoredProjection.cosine(cb, b, w.out(), w.r(), g);
             if (!Double.isFinite(cos)) {

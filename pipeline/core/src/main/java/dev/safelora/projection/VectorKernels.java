@@ -1,6 +1,5 @@
 package dev.safelora.projection;
 
-import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -12,15 +11,18 @@ import jdk.incubator.vector.VectorSpecies;
  * Hand-written because core may depend on nothing but Jackson and slf4j (no BLAS binding), and the
  * JIT does not vectorise floating-point dot products on its own. Loaded only through
  * {@link FloatKernels#available()}.
+ *
+ * <p>Work is split into fixed blocks (columns of {@code V^T B}, rows of {@code V P}) whose results are combined in block order, so the output is bit-identical whatever the
+ * number of threads.
  */
 final class VectorKernels implements FloatKernels {
 
     private static final VectorSpecies<Float> LANES = FloatVector.SPECIES_PREFERRED;
 
-    /** Columns per task block of {@code V^T B}: r rows of this width stay in L1 while V streams past. */
+    /** Columns per task block of {@code V^T B}. */
     private static final int COLUMN_BLOCK = 512;
 
-    /** Rows of V summed in float before the block is added into the double result. */
+    /** Rows of V summed in float (in registers) before the block is added into the double result. */
     private static final int ROW_BLOCK = 64;
 
     /**
@@ -28,7 +30,7 @@ final class VectorKernels implements FloatKernels {
      * very slow until then, and a first 4096 x 4096 module would otherwise take seconds.
      */
     VectorKernels() {
-        int m = 32;
+        int m = 2 * ROW_BLOCK + 1;
         int n = 2 * COLUMN_BLOCK + 3;
         int r = 8;
         float[] v = new float[m * n];
@@ -36,70 +38,85 @@ final class VectorKernels implements FloatKernels {
         java.util.Arrays.fill(v, 0.5f);
         java.util.Arrays.fill(b, 0.25f);
         for (int i = 0; i < WARM_UP_CALLS; i++) {
-            projectB(v, m, n, 1, b, r);
+            vTimes(v, m, n, FactoredProjection.narrow(vTransposeB(v, m, n, b, r, 1)), r, 1, 1);
         }
     }
 
-    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.kernels.warmup", 50);
+    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.kernels.warmup", 10);
 
+    /** {@code (V^T B)^T} as r x n doubles. */
     @Override
-    public double[] projectB(float[] v, int m, int n, double norm, float[] b, int r) {
-        return vTimes(v, m, n, vTransposeB(v, m, n, b, r), r, norm);
-    }
-
-    /** {@code (V^T B)^T} as r x n floats. */
-    static float[] vTransposeB(float[] v, int m, int n, float[] b, int r) {
+    public double[] vTransposeB(float[] v, int m, int n, float[] b, int r, int threads) {
         double[] pt = new double[r * n];
         int blocks = (n + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
-        int tasks = Math.min(parallelism(), blocks);
-        IntStream.range(0, tasks).parallel().forEach(t -> {
-            float[] acc = new float[r * COLUMN_BLOCK];
+        int tasks = Math.max(1, Math.min(threads, blocks));
+        run(tasks, t -> {
+            float[] tmp = new float[LANES.length()];
             for (int blk = blocks * t / tasks; blk < blocks * (t + 1) / tasks; blk++) {
                 int j0 = blk * COLUMN_BLOCK;
                 int len = Math.min(COLUMN_BLOCK, n - j0);
                 int bound = LANES.loopBound(len);
                 for (int i0 = 0; i0 < m; i0 += ROW_BLOCK) {
-                    java.util.Arrays.fill(acc, 0f);
-                    for (int i = i0; i < Math.min(m, i0 + ROW_BLOCK); i++) {
-                        int src = i * n + j0;
-                        for (int k = 0; k < r; k++) {
-                            float bik = b[i * r + k];
-                            if (bik == 0) {
-                                continue;
+                    int i1 = Math.min(m, i0 + ROW_BLOCK);
+                    int k = 0;
+                    for (; k + 3 < r; k += 4) {
+                        for (int j = 0; j < bound; j += LANES.length()) {
+                            FloatVector s0 = FloatVector.zero(LANES);
+                            FloatVector s1 = s0;
+                            FloatVector s2 = s0;
+                            FloatVector s3 = s0;
+                            for (int i = i0; i < i1; i++) {
+                                FloatVector x = FloatVector.fromArray(LANES, v, i * n + j0 + j);
+                                int bi = i * r + k;
+                                s0 = x.fma(FloatVector.broadcast(LANES, b[bi]), s0);
+                                s1 = x.fma(FloatVector.broadcast(LANES, b[bi + 1]), s1);
+                                s2 = x.fma(FloatVector.broadcast(LANES, b[bi + 2]), s2);
+                                s3 = x.fma(FloatVector.broadcast(LANES, b[bi + 3]), s3);
                             }
-                            FloatVector bv = FloatVector.broadcast(LANES, bik);
-                            int dst = k * COLUMN_BLOCK;
-                            int j = 0;
-                            for (; j < bound; j += LANES.length()) {
-                                FloatVector.fromArray(LANES, v, src + j).fma(bv, FloatVector.fromArray(LANES, acc, dst + j))
-                                        .intoArray(acc, dst + j);
-                            }
-                            for (; j < len; j++) {
-                                acc[dst + j] += bik * v[src + j];
-                            }
+                            addInto(s0, tmp, pt, k * n + j0 + j);
+                            addInto(s1, tmp, pt, (k + 1) * n + j0 + j);
+                            addInto(s2, tmp, pt, (k + 2) * n + j0 + j);
+                            addInto(s3, tmp, pt, (k + 3) * n + j0 + j);
                         }
                     }
-                    for (int k = 0; k < r; k++) {
-                        for (int j = 0; j < len; j++) {
-                            pt[k * n + j0 + j] += acc[k * COLUMN_BLOCK + j];
+                    for (; k < r; k++) {
+                        for (int j = 0; j < bound; j += LANES.length()) {
+                            FloatVector s = FloatVector.zero(LANES);
+                            for (int i = i0; i < i1; i++) {
+                                s = FloatVector.fromArray(LANES, v, i * n + j0 + j).fma(FloatVector.broadcast(LANES, b[i * r + k]), s);
+                            }
+                            addInto(s, tmp, pt, k * n + j0 + j);
+                        }
+                    }
+                    for (int j = bound; j < len; j++) {
+                        for (k = 0; k < r; k++) {
+                            float s = 0;
+                            for (int i = i0; i < i1; i++) {
+                                s += v[i * n + j0 + j] * b[i * r + k];
+                            }
+                            pt[k * n + j0 + j] += s;
                         }
                     }
                 }
             }
         });
-        float[] out = new float[pt.length];
-        for (int i = 0; i < pt.length; i++) {
-            out[i] = (float) pt[i];
+        return pt;
+    }
+
+    private static void addInto(FloatVector s, float[] tmp, double[] pt, int at) {
+        s.intoArray(tmp, 0);
+        for (int l = 0; l < tmp.length; l++) {
+            pt[at + l] += tmp[l];
         }
-        return out;
     }
 
     /** {@code V P / scale} as m x r doubles, where {@code pt} is {@code P^T} (r x n). */
-    static double[] vTimes(float[] v, int m, int n, float[] pt, int r, double scale) {
+    @Override
+    public double[] vTimes(float[] v, int m, int n, float[] pt, int r, double scale, int threads) {
         double[] out = new double[m * r];
-        int tasks = Math.min(parallelism(), Math.max(1, m / 16));
+        int tasks = Math.max(1, Math.min(4 * threads, m / 16));
         int bound = LANES.loopBound(n);
-        IntStream.range(0, tasks).parallel().forEach(t -> {
+        run(tasks, t -> {
             for (int i = (int) ((long) m * t / tasks); i < (int) ((long) m * (t + 1) / tasks); i++) {
                 int src = i * n;
                 int k = 0;
@@ -155,7 +172,11 @@ final class VectorKernels implements FloatKernels {
         return out;
     }
 
-    private static int parallelism() {
-        return Math.max(1, ForkJoinPool.getCommonPoolParallelism() + 1);
+    private static void run(int tasks, java.util.function.IntConsumer task) {
+        if (tasks == 1) {
+            task.accept(0);
+        } else {
+            IntStream.range(0, tasks).parallel().forEach(task);
+        }
     }
 }

@@ -194,6 +194,11 @@ public final class Checkpoint implements AutoCloseable {
         return file(name).floats(name);
     }
 
+    /** As {@link SafetensorsFile#floats(String, float[])}: into {@code reuse} when it has the tensor's length. */
+    public float[] floats(String name, float[] reuse) {
+        return file(name).floats(name, reuse);
+    }
+
     private SafetensorsFile file(String name) {
         SafetensorsFile f = owner.get(name);
         if (f == null) {

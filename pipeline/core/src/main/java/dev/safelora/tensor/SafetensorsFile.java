@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.util.stream.IntStream;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -145,6 +146,15 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /** The tensor widened to float (F32, F16 or BF16 only), in row-major order. */
     public float[] floats(String name) {
+        return floats(name, null);
+    }
+
+    /**
+     * As {@link #floats(String)}, but into {@code reuse} when it has exactly the tensor's length (a
+     * caller streaming equally shaped tensors keeps one array instead of allocating one per tensor);
+     * returns the array it filled.
+     */
+    public float[] floats(String name, float[] reuse) {
         TensorInfo info = info(name);
         if (!info.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException(path + ": tensor \"" + name + "\" has dtype " + info.dtype()
@@ -154,27 +164,38 @@ public final class SafetensorsFile implements AutoCloseable {
         if (numel > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(path + ": tensor \"" + name + "\" has " + numel + " elements, too many for one float array");
         }
-        float[] out = new float[(int) numel];
+        float[] out = reuse != null && reuse.length == numel ? reuse : new float[(int) numel];
         int elementSize = info.dtype().byteSize();
-        ByteBuffer chunk = ByteBuffer.allocate((int) Math.min(CHUNK, info.byteLength())).order(ByteOrder.LITTLE_ENDIAN);
-        long position = dataOffset + info.dataStart();
-        long end = dataOffset + info.dataEnd();
-        int index = 0;
-        try {
-            while (position < end) {
-                chunk.clear();
-                chunk.limit((int) Math.min(chunk.capacity(), end - position));
+        long start = dataOffset + info.dataStart();
+        long bytes = info.byteLength();
+        int chunks = (int) ((bytes + CHUNK - 1) / CHUNK);
+        // chunks are independent (positional reads into disjoint parts of out): large tensors are read on every core
+        IntStream range = IntStream.range(0, chunks);
+        (chunks >= PARALLEL_CHUNKS ? range.parallel() : range).forEach(c -> {
+            ByteBuffer chunk = CHUNK_BUFFER.get();
+            short[] scratch = SCRATCH.get();
+            long position = start + (long) c * CHUNK;
+            chunk.clear();
+            chunk.limit((int) Math.min(CHUNK, start + bytes - position));
+            try {
                 readFully(channel, chunk, position);
-                position += chunk.limit();
-                chunk.flip();
-                int count = chunk.limit() / elementSize;
-                index = Floats.decode(info.dtype(), chunk, count, out, index);
+            } catch (IOException e) {
+                throw new UncheckedIOException(path + ": cannot read tensor \"" + name + "\": " + e.getMessage(), e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(path + ": cannot read tensor \"" + name + "\": " + e.getMessage(), e);
-        }
+            chunk.flip();
+            Floats.decode(info.dtype(), chunk, chunk.limit() / elementSize, out, (int) ((long) c * CHUNK / elementSize), scratch);
+        });
         return out;
     }
+
+    /** Chunks from which {@link #floats} reads in parallel (8 MiB). */
+    private static final int PARALLEL_CHUNKS = 8;
+
+    /** One direct read buffer per thread: the channel reads into it without an intermediate copy, and it is never freed. */
+    private static final ThreadLocal<ByteBuffer> CHUNK_BUFFER =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK).order(ByteOrder.LITTLE_ENDIAN));
+
+    private static final ThreadLocal<short[]> SCRATCH = ThreadLocal.withInitial(() -> new short[CHUNK / 2]);
 
     @Override
     public void close() {

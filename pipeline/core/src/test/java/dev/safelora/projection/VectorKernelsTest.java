@@ -33,6 +33,61 @@ class VectorKernelsTest {
         assertThat(FactoredProjection.projectB(v, 8, 8, norm, b, 2)).containsExactly(FactoredProjection.exactProjectB(v, 8, 8, norm, b, 2));
     }
 
+    @Test
+    void resultsAreBitIdenticalWhateverTheThreadCount() {
+        int m = 700;
+        int n = 1500;
+        int r = 6;
+        Random rnd = new Random(5);
+        float[] v = TinyCheckpoints.gaussian(rnd, m * n, 1);
+        float[] b = TinyCheckpoints.gaussian(rnd, m * r, 1);
+        FloatKernels k = FloatKernels.available();
+        double[] one = k.vTransposeB(v, m, n, b, r, 1);
+        float[] pt = FactoredProjection.narrow(one);
+        double[] cbOne = k.vTimes(v, m, n, pt, r, 3, 1);
+        for (int threads : new int[] {2, 3, 8}) {
+            assertThat(k.vTransposeB(v, m, n, b, r, threads)).as("V^T B on %d threads", threads).containsExactly(one);
+            assertThat(k.vTimes(v, m, n, pt, r, 3, threads)).as("V P on %d threads", threads).containsExactly(cbOne);
+        }
+    }
+
+    @Test
+    void productsOnTheFastPathMatchTheExactOnesIncludingVTransposeB() {
+        int m = 1024;
+        int n = 1100;
+        int r = 8;
+        Random rnd = new Random(6);
+        float[] v = TinyCheckpoints.gaussian(rnd, m * n, 1);
+        float[] b = TinyCheckpoints.gaussian(rnd, m * r, 1);
+        double norm = AlignmentMatrix.frobeniusNorm(v);
+        FactoredProjection.Products fast = FactoredProjection.products(v, m, n, norm, b, r);
+        double[] exactBtv = FactoredProjection.vTransposeB(v, m, n, FactoredProjection.widen(b), r);
+        double[] exactCb = FactoredProjection.vTimes(v, m, n, exactBtv, r, norm);
+        assertClose(fast.btv(), exactBtv, 2e-5);
+        assertClose(fast.cb(), exactCb, 2e-5);
+        assertThat(fast.cb()).isNotEqualTo(exactCb); // it did take the float path
+    }
+
+    @Test
+    void theNormDoesNotDependOnTheRunSplitAndMatchesAPlainSum() {
+        float[] v = TinyCheckpoints.gaussian(new Random(8), (1 << 20) + 5, 1);
+        double s = 0;
+        for (float x : v) {
+            s += (double) x * x;
+        }
+        assertThat(AlignmentMatrix.frobeniusNorm(v)).isCloseTo(Math.sqrt(s), within(1e-12 * Math.sqrt(s)));
+    }
+
+    private static void assertClose(double[] got, double[] want, double relative) {
+        double scale = 0;
+        for (double x : want) {
+            scale = Math.max(scale, Math.abs(x));
+        }
+        for (int i = 0; i < want.length; i++) {
+            assertThat(got[i]).as("element %d", i).isCloseTo(want[i], within(relative * scale));
+        }
+    }
+
     private static void assertAgrees(int m, int n, int r, long seed) {
         Random rnd = new Random(seed);
         float[] v = TinyCheckpoints.gaussian(rnd, m * n, 1);
