@@ -1,10 +1,9 @@
 package dev.safelora.it.registry;
 
-import java.time.Duration;
+import dev.safelora.it.containers.ConfluentContainers;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
-import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.kafka.ConfluentKafkaContainer;
@@ -19,23 +18,14 @@ class ConfluentRegistryConformanceTest {
     private static final Network NETWORK = Network.newNetwork();
 
     @Container
-    private static final ConfluentKafkaContainer KAFKA = new ConfluentKafkaContainer("confluentinc/cp-kafka:7.8.0")
-            .withNetwork(NETWORK)
-            .withListener("kafka:19092");
+    private static final ConfluentKafkaContainer KAFKA = ConfluentContainers.kafka(NETWORK);
 
     @Container
-    private static final GenericContainer<?> REGISTRY = new GenericContainer<>("confluentinc/cp-schema-registry:7.8.0")
-            .withNetwork(NETWORK)
-            .withExposedPorts(8081)
-            .withEnv("SCHEMA_REGISTRY_HOST_NAME", "schema-registry")
-            .withEnv("SCHEMA_REGISTRY_LISTENERS", "http://0.0.0.0:8081")
-            .withEnv("SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS", "PLAINTEXT://kafka:19092")
-            .withEnv("SCHEMA_REGISTRY_MODE_MUTABILITY", "true")
-            .dependsOn(KAFKA)
-            .waitingFor(Wait.forHttp("/subjects").forStatusCode(200).withStartupTimeout(Duration.ofMinutes(2)));
+    private static final GenericContainer<?> REGISTRY = ConfluentContainers.registry(NETWORK, KAFKA)
+            .withEnv("SCHEMA_REGISTRY_MODE_MUTABILITY", "true");
 
     @Test
     void confluentsRegistryAnswersAsTheTableSays() throws Exception {
-        RegistryConformance.play("http://" + REGISTRY.getHost() + ":" + REGISTRY.getMappedPort(8081));
+        RegistryConformance.play(ConfluentContainers.url(REGISTRY));
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.safelora.contracts.Topic;
+import dev.safelora.it.containers.ConfluentContainers;
 import dev.safelora.kafka.ClientSettings;
 import dev.safelora.registry.CompatibilityLevel;
 import dev.safelora.registry.HttpSchemaRegistryClient;
@@ -34,7 +35,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
-import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 import org.testcontainers.kafka.ConfluentKafkaContainer;
@@ -49,19 +49,10 @@ class ConfluentSchemaRegistryCompatibilityTest {
     private static final Network NETWORK = Network.newNetwork();
 
     @Container
-    private static final ConfluentKafkaContainer KAFKA = new ConfluentKafkaContainer("confluentinc/cp-kafka:7.8.0")
-            .withNetwork(NETWORK)
-            .withListener("kafka:19092");
+    private static final ConfluentKafkaContainer KAFKA = ConfluentContainers.kafka(NETWORK);
 
     @Container
-    private static final GenericContainer<?> REGISTRY = new GenericContainer<>("confluentinc/cp-schema-registry:7.8.0")
-            .withNetwork(NETWORK)
-            .withExposedPorts(8081)
-            .withEnv("SCHEMA_REGISTRY_HOST_NAME", "schema-registry")
-            .withEnv("SCHEMA_REGISTRY_LISTENERS", "http://0.0.0.0:8081")
-            .withEnv("SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS", "PLAINTEXT://kafka:19092")
-            .dependsOn(KAFKA)
-            .waitingFor(Wait.forHttp("/subjects").forStatusCode(200).withStartupTimeout(Duration.ofMinutes(2)));
+    private static final GenericContainer<?> REGISTRY = ConfluentContainers.registry(NETWORK, KAFKA);
 
     private static final Schema V1 = SchemaBuilder.record("Widget").namespace("it.registry").fields()
             .requiredString("name").endRecord();
@@ -69,7 +60,7 @@ class ConfluentSchemaRegistryCompatibilityTest {
             .requiredString("name").requiredLong("weight").endRecord();
 
     private static String registryUrl() {
-        return "http://" + REGISTRY.getHost() + ":" + REGISTRY.getMappedPort(8081);
+        return ConfluentContainers.url(REGISTRY);
     }
 
     @Test
