@@ -168,7 +168,7 @@ public final class CheckpointPair implements AlignmentSource {
     public AlignmentMatrix load(String module, float[] reuse) {
         ModuleShape shape = shape(module);
         String weight = TargetModules.weightOf(module);
-        float[] w0 = base.floats(weight, spareBase.getAndSet(null));
+        float[] w0 = base.floats(weight, spareBase.take((long) shape.rows() * shape.cols()));
         float[] v = aligned.floats(weight, reuse);
         dev.safelora.tensor.DType dtype = base.info(weight).dtype();
         boolean round = difference == Difference.AS_PEFT && dtype == aligned.info(weight).dtype()
@@ -191,12 +191,12 @@ public final class CheckpointPair implements AlignmentSource {
                 s1 += (double) d * d;
             }
         }
-        spareBase.set(w0);
+        spareBase.give(w0);
         return new AlignmentMatrix(module, shape.rows(), shape.cols(), v, Math.sqrt(s0 + s1));
     }
 
-    /** The base weights' array of the last load, reused by the next (a concurrent caller finds it taken and allocates). */
-    private final java.util.concurrent.atomic.AtomicReference<float[]> spareBase = new java.util.concurrent.atomic.AtomicReference<>();
+    /** The base weights' arrays of earlier loads, one per module size, reused by the next (a concurrent caller finds it taken and allocates). */
+    private final dev.safelora.tensor.FloatArrayPool spareBase = new dev.safelora.tensor.FloatArrayPool();
 
     private CheckpointMismatchException nonFinite(String weight, int index, float baseValue, float alignedValue) {
         String where = " at element " + index;

@@ -72,11 +72,13 @@ public final class SafeLoraProjector {
         Map<String, Double> distanceIfRemedied = new LinkedHashMap<>();
         Map<String, Double> normRatioIfRemedied = new LinkedHashMap<>();
         int done = 0;
-        float[] buffer = null; // one V array for the whole run: nothing below keeps V past its module
+        // one V array per module size for the whole run (GQA's q and v sizes alternate): nothing below keeps V past its module
+        dev.safelora.tensor.FloatArrayPool buffers = new dev.safelora.tensor.FloatArrayPool();
         for (String name : names) {
             LoraWeights w = modules.get(name);
-            AlignmentMatrix v = alignment.load(name, buffer);
-            buffer = v.v();
+            ModuleShape shape = alignment.shape(name);
+            AlignmentMatrix v = alignment.load(name, buffers.take((long) shape.rows() * shape.cols()));
+            buffers.give(v.v());
             if (v.frobeniusNorm() == 0) {
                 throw new IllegalArgumentException("module " + name + ": its alignment V is zero, so C = V V^T / ||V||_F is undefined");
             }
