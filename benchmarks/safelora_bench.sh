@@ -67,6 +67,11 @@ echo "# $(date -u '+%Y-%m-%d %H:%M:%S UTC'), commit $(git -C "$root" rev-parse -
 echo "# SAFELORA_JAVA_OPTS='$SAFELORA_JAVA_OPTS' (Java: 2 threads, the common pool + caller); numpy OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS;"\
      "$(free_gb) GB free under $dir"
 
+# The data, in a JVM of its own (the measuring one never holds the generator's buffers); kept data of the same sizes is reused.
+echo "# generating (or reusing) the checkpoints and adapter"
+timed generate 0 "$root/safelora" bench-safelora --layers "$layers" --hidden "$hidden" --kv-rows "$kv_rows" --rank "$rank" \
+  --dir "$dir" --reuse --generate-only
+
 for ((run = 1; run <= repeats; run++)); do
   extra=()
   ((run == 1 && naive > 0)) && extra=(--naive-modules "$naive") || extra=(--naive-modules 0)
@@ -154,6 +159,7 @@ print(f"CLI wall times (own JVM, incl. start-up): align {med('cli_align_wall_s')
 print(f"size row | {layers} | {modules} | {ja / modules:.3f} | {jp / modules:.3f} | {os_ / modules:.3f} | "
       f"{rss.get('cli_align_rss_mib', float('nan')):.0f} / {rss.get('cli_project_rss_mib', float('nan')):.0f} / "
       f"{rss.get('cli_oneshot_rss_mib', float('nan')):.0f} MiB | {elapsed} s")
+print(f"generation: {float(one('generate_s', 'nan')):.0f} s (0: reused kept data)")
 print(f"whole script: {elapsed} s; logs and raw figures in {path.rsplit('/', 1)[0]}")
 PY
 

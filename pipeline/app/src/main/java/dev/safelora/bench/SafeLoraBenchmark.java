@@ -37,16 +37,17 @@ import java.util.stream.Stream;
  * 4096 x 4096, r = 8) with synthetic bf16 checkpoints generated into a temporary directory, and the
  * naive full-C computation on a few modules in the same run. A command, not a test:
  * {@code java -Xmx1g -cp pipeline/target/safelora-pipeline.jar:pipeline/target/lib/* dev.safelora.bench.SafeLoraBenchmark}
- * (options: --layers N --hidden N --kv-rows N --rank N --naive-modules N --breakdown-modules N --dir DIR --keep --reuse;
- * --reuse keeps the checkpoints and adapter an earlier --keep run generated with the same sizes).
+ * (options: --layers N --hidden N --kv-rows N --rank N --naive-modules N --breakdown-modules N --dir DIR --keep --reuse
+ * --generate-only; --reuse keeps the checkpoints and adapter an earlier --keep run generated with the same sizes,
+ * --generate-only writes them and stops, so that the measuring process never held the generator's buffers).
  * Besides its human-readable lines it prints {@code key=value} lines that benchmarks/safelora_bench.sh reads.
  */
 public final class SafeLoraBenchmark {
 
     record Options(int layers, int hidden, int kvRows, int rank, int naiveModules, Path dir, boolean keep, boolean reuse,
-                   int breakdownModules) {
+                   int breakdownModules, boolean generateOnly) {
         private static final String USAGE = "(--layers N --hidden N --kv-rows N --rank N --naive-modules N --breakdown-modules N"
-                + " --dir DIR --keep --reuse)";
+                + " --dir DIR --keep --reuse --generate-only)";
 
         Options {
             if (layers < 1 || hidden < 1 || kvRows < 1 || rank < 1 || naiveModules < 0 || breakdownModules < 0) {
@@ -61,6 +62,9 @@ public final class SafeLoraBenchmark {
             if (reuse && dir == null) {
                 throw new IllegalArgumentException("--reuse needs --dir DIR (the directory of an earlier --keep run)");
             }
+            if (generateOnly && dir == null) {
+                throw new IllegalArgumentException("--generate-only needs --dir DIR");
+            }
         }
 
         static Options parse(String[] args) {
@@ -73,6 +77,7 @@ public final class SafeLoraBenchmark {
             Path dir = null;
             boolean keep = false;
             boolean reuse = false;
+            boolean generateOnly = false;
             for (int i = 0; i < args.length; i++) {
                 String option = args[i];
                 switch (option) {
@@ -85,10 +90,12 @@ public final class SafeLoraBenchmark {
                     case "--dir" -> dir = Path.of(value(args, ++i, option));
                     case "--keep" -> keep = true;
                     case "--reuse" -> reuse = true;
+                    case "--generate-only" -> generateOnly = true;
                     default -> throw new IllegalArgumentException("unknown benchmark option " + option + " " + USAGE);
                 }
             }
-            return new Options(layers, hidden, kvRows < 0 ? hidden : kvRows, rank, naive, dir, keep || reuse, reuse, breakdown);
+            return new Options(layers, hidden, kvRows < 0 ? hidden : kvRows, rank, naive, dir, keep || reuse || generateOnly, reuse,
+                    breakdown, generateOnly);
         }
 
         private static String value(String[] args, int i, String option) {
@@ -159,7 +166,11 @@ public final class SafeLoraBenchmark {
             }
             kv(out, "layers", o.layers());
             kv(out, "checkpoint_gb", checkpointGb);
+            if (o.generateOnly()) {
+                return;
+            }
 
+            settle();
             boolean peakReset = resetPeakRss();
             long rssBefore = peakRssKb();
             Path alignmentDir = root.resolve("alignment");
@@ -193,6 +204,7 @@ public final class SafeLoraBenchmark {
             out.printf("project again in the same process (JIT warm): %.2f s (%.3f s/module)%n", again, again / modules);
             out.printf("peak RSS during align + project: %.0f MiB%s (before: %.0f MiB)%n", rssAfter / 1024.0,
                     peakReset ? "" : " (process peak: could not reset VmHWM, includes generation)", rssBefore / 1024.0);
+            settle();
             long artifactBytes = fileSize(alignmentDir.resolve(AlignmentManifest.TENSORS));
             double readArtifact = readOnce(List.of(alignmentDir.resolve(AlignmentManifest.TENSORS)));
             out.printf("alignment artifact: %s in its manifest, %.2f GB; read once in %.2f s; project / read-once = %.1fx%n",
@@ -207,7 +219,9 @@ public final class SafeLoraBenchmark {
             kv(out, "read_alignment_s", readArtifact);
             kv(out, "bench_rss_align_project_mib", rssAfter / 1024.0);
 
+            settle();
             projectFloors(root, adapterDir, alignmentDir, base, aligned, projectSecs, modules, out);
+            settle();
             alignBreakdown(base, aligned, alignmentDir, o.breakdownModules(), alignSecs, modules, out);
             compareWithNaive(o, adapter, alignmentDir, out);
         } finally {
@@ -251,6 +265,7 @@ public final class SafeLoraBenchmark {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        settle();
         long h0 = System.nanoTime();
         sources.forEach(SafeLoraBenchmark::sha256);
         double hashOnce = secs(h0);
@@ -342,6 +357,14 @@ public final class SafeLoraBenchmark {
     }
 
     private static final String GENERATED_MARKER = "generated.txt";
+
+    /**
+     * A full collection between phases, untimed: G1 then gives back the heap an earlier phase's arrays grew
+     * (at 70B shapes 256 MiB each), so each phase's peak RSS is its own and not the sum of the phases before it.
+     */
+    private static void settle() {
+        System.gc();
+    }
 
     /** One machine-readable summary line, {@code key=value}, beside the human-readable ones (benchmarks/safelora_bench.sh reads them). */
     static void kv(PrintWriter out, String key, Object value) {
