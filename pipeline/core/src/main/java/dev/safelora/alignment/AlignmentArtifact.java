@@ -108,6 +108,16 @@ public final class AlignmentArtifact implements AlignmentSource {
         return new AlignmentMatrix(module, m.rows(), m.cols(), v, norm);
     }
 
+    /** A module stored as BF16 (the lossless dtype of bf16 checkpoints), as its bytes; null for F32 and F16. */
+    @Override
+    public Bf16Alignment loadBf16(String module, java.nio.ByteBuffer reuse) {
+        AlignmentManifest.Module m = entry(module);
+        if (tensors.info(module).dtype() != dev.safelora.tensor.DType.BF16) {
+            return null;
+        }
+        return new Bf16Alignment(module, m.rows(), m.cols(), tensors.readBytes(module, reuse), tensors.path().toString());
+    }
+
     @Override
     public String whyMissing(String module) {
         if (manifest.excluded() != null) {

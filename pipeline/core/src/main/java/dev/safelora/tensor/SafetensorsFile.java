@@ -188,6 +188,38 @@ public final class SafetensorsFile implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The tensor's raw little-endian bytes read (not mapped) into {@code reuse} when it is a direct
+     * buffer large enough, else into a new direct buffer; returns the buffer filled, from index 0 and
+     * limited to the tensor's length. Reading costs one copy from the page cache; mapping would
+     * cost a page fault per few pages on first touch and keep every mapped tensor in the resident
+     * set until the buffer is collected.
+     */
+    public ByteBuffer readBytes(String name, ByteBuffer reuse) {
+        TensorInfo info = info(name);
+        long length = info.byteLength();
+        if (length > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(path + ": tensor \"" + name + "\" has " + length
+                    + " bytes; tensors over 2 GiB cannot be read into one buffer");
+        }
+        ByteBuffer out = reuse != null && reuse.isDirect() && reuse.capacity() >= length ? reuse
+                : ByteBuffer.allocateDirect((int) length);
+        out.order(ByteOrder.LITTLE_ENDIAN).clear().limit((int) length);
+        long start = dataOffset + info.dataStart();
+        int chunks = (int) ((length + CHUNK - 1) / CHUNK);
+        IntStream range = IntStream.range(0, chunks);
+        (chunks >= PARALLEL_CHUNKS ? range.parallel() : range).forEach(c -> {
+            int from = c * CHUNK;
+            ByteBuffer part = out.duplicate().limit((int) Math.min(length, (long) from + CHUNK)).position(from);
+            try {
+                readFully(channel, part, start + from);
+            } catch (IOException e) {
+                throw new UncheckedIOException(path + ": cannot read tensor \"" + name + "\": " + e.getMessage(), e);
+            }
+        });
+        return out;
+    }
+
     /** Chunks from which {@link #floats} reads in parallel (8 MiB). */
     private static final int PARALLEL_CHUNKS = 8;
 

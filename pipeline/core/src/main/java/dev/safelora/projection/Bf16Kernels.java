@@ -1,0 +1,50 @@
+package dev.safelora.projection;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The two streaming products of the factored projection on V as its bf16 bytes, without a float
+ * copy of V (see {@link VectorBf16Kernels}). Results do not depend on the number of threads.
+ */
+interface Bf16Kernels {
+
+    /** {@code (V^T B)^T} (r x n) and the sum of the squares of V's elements (non-finite when V holds NaN or infinity). */
+    record FirstPass(double[] btv, double sumOfSquares) {
+    }
+
+    /**
+     * The first pass over V (m x n bf16, little endian, from index 0 of {@code v}): {@code (V^T B)^T}
+     * as r x n doubles and the sum of V's squares, on up to {@code threads} threads.
+     */
+    FirstPass firstPass(ByteBuffer v, int m, int n, float[] b, int r, int threads);
+
+    /** {@code V P / scale} as m x r doubles, where {@code pt} is {@code P^T} (r x n), on up to {@code threads} threads. */
+    double[] vTimes(ByteBuffer v, int m, int n, float[] pt, int r, double scale, int threads);
+
+    /**
+     * The vectorised bf16 kernels under the same conditions as {@link FloatKernels#available()}, or null.
+     * The first call pays their JIT warm-up.
+     */
+    static Bf16Kernels available() {
+        return Holder.KERNELS;
+    }
+
+    final class Holder {
+        static final Bf16Kernels KERNELS = load();
+
+        private Holder() {
+        }
+
+        private static Bf16Kernels load() {
+            if ("scalar".equals(System.getProperty("safelora.kernels"))
+                    || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+                return null;
+            }
+            try {
+                return (Bf16Kernels) Class.forName("dev.safelora.projection.VectorBf16Kernels").getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                return null;
+            }
+        }
+    }
+}

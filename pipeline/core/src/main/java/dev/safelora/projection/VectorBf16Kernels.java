@@ -1,0 +1,279 @@
+package dev.safelora.projection;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The two streaming products of the factored projection read straight from V's bf16 bytes (as the
+ * alignment artifact stores them for bf16 checkpoints), with the Vector API: half the bytes of a
+ * float V, and no float copy of V at all. The kernels are bound by memory bandwidth, so this is
+ * what makes them faster; the arithmetic is the same float FMAs with double accumulation across
+ * row blocks as {@link VectorKernels}.
+ *
+ * <p>A bf16 value is the upper half of a float. V's bytes are loaded as int lanes, each holding two
+ * consecutive elements (little endian: the first in the low half), and split with one shift and one
+ * mask into the even and the odd columns as floats: single-shape operations that C2 compiles to one
+ * instruction each. {@code V^T B} keeps even and odd accumulators apart and interleaves them when a
+ * row block is added into the result; {@code V P} reads {@code P^T} pre-split into its even and odd
+ * columns. Pairs are formed relative to each load's address, so rows of odd length work unchanged.
+ *
+ * <p>The first pass also sums the squares of V (the Frobenius norm the second pass divides by), so
+ * V is read twice in all, not three times; a NaN or infinity anywhere makes that sum non-finite.
+ * Work is handed out in fixed blocks (columns of {@code V^T B}, rows of {@code V P}) whose results
+ * do not depend on which thread computes them and are combined in block order, so the output is
+ * bit-identical whatever the number of threads. Loaded only through {@link Bf16Kernels#available()}.
+ */
+final class VectorBf16Kernels implements Bf16Kernels {
+
+    private static final VectorSpecies<Integer> PAIRS = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+
+    /** Columns covered by one int vector (two bf16 values per lane). */
+    private static final int STEP = 2 * PAIRS.length();
+
+    /** Columns per block of {@code V^T B}. */
+    private static final int COLUMN_BLOCK = Integer.getInteger("safelora.bf16.columnBlock", 512);
+
+    /** Rows of V summed in float (in registers) before the block is added into the double result. */
+    private static final int ROW_BLOCK = Integer.getInteger("safelora.bf16.rowBlock", 64);
+
+    /** Rows per work item of {@code V P}. */
+    private static final int ROWS_PER_ITEM = 16;
+
+    private static final boolean REVERSE = !Boolean.getBoolean("safelora.bf16.forward");
+
+    private static final int HIGH_HALF = 0xFFFF0000;
+
+    VectorBf16Kernels() {
+        if (FLOATS.length() != PAIRS.length()) {
+            throw new IllegalStateException("int and float vectors of different lengths");
+        }
+        int m = ROW_BLOCK + 3;
+        int n = COLUMN_BLOCK + STEP + 3;
+        int r = 8;
+        ByteBuffer v = ByteBuffer.allocateDirect(2 * m * n).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < m * n; i++) {
+            v.putShort(2 * i, (short) 0x3f00);
+        }
+        float[] b = new float[m * r];
+        java.util.Arrays.fill(b, 0.25f);
+        for (int i = 0; i < WARM_UP_CALLS; i++) {
+            vTimes(v, m, n, FactoredProjection.narrow(firstPass(v, m, n, b, r, 1).btv()), r, 1, 1);
+        }
+    }
+
+    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.kernels.warmup", 10);
+
+    @Override
+    public FirstPass firstPass(ByteBuffer v, int m, int n, float[] b, int r, int threads) {
+        checkSize(v, m, n);
+        int r4 = (r + 3) / 4 * 4;
+        float[] b4 = padColumns(b, m, r, r4);
+        double[] pt = new double[r4 * n];
+        int blocks = (n + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+        double[] squares = new double[blocks];
+        AtomicInteger next = new AtomicInteger();
+        run(Math.min(threads, blocks), () -> {
+            float[] even = new float[PAIRS.length()];
+            float[] odd = new float[PAIRS.length()];
+            for (int blk = next.getAndIncrement(); blk < blocks; blk = next.getAndIncrement()) {
+                squares[blk] = columnBlock(v, m, n, b4, r4, blk * COLUMN_BLOCK, Math.min(COLUMN_BLOCK, n - blk * COLUMN_BLOCK), pt, even, odd);
+            }
+        });
+        double s = 0;
+        for (double q : squares) {
+            s += q;
+        }
+        // the padding columns of B are zero: their rows of the result are dropped
+        return new FirstPass(r4 == r ? pt : java.util.Arrays.copyOf(pt, r * n), s);
+    }
+
+    /** B (m x r) with zero columns appended up to r4, so every kernel call handles four columns. */
+    private static float[] padColumns(float[] b, int m, int r, int r4) {
+        if (r4 == r) {
+            return b;
+        }
+        float[] out = new float[m * r4];
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(b, i * r, out, i * r4, r);
+        }
+        return out;
+    }
+
+    /** One column block of {@code V^T B} into {@code pt}; returns the block's sum of squares. */
+    private static double columnBlock(ByteBuffer v, int m, int n, float[] b, int r, int j0, int len, double[] pt,
+                                      float[] even, float[] odd) {
+        int bound = len - len % STEP;
+        double squares = 0;
+        for (int i0 = 0; i0 < m; i0 += ROW_BLOCK) {
+            int i1 = Math.min(m, i0 + ROW_BLOCK);
+            for (int j = 0; j < bound; j += STEP) {
+                squares += fourColumnsOf(v, n, b, r, 0, i0, i1, j0 + j, pt, even, odd, true);
+                for (int k = 4; k < r; k += 4) {
+                    fourColumnsOf(v, n, b, r, k, i0, i1, j0 + j, pt, even, odd, false);
+                }
+            }
+            for (int j = j0 + bound; j < j0 + len; j++) {
+                for (int k = 0; k < r; k++) {
+                    float s = 0;
+                    for (int i = i0; i < i1; i++) {
+                        s += bf16(v, i * n + j) * b[i * r + k];
+                    }
+                    pt[k * n + j] += s;
+                }
+                for (int i = i0; i < i1; i++) {
+                    double x = bf16(v, i * n + j);
+                    squares += x * x;
+                }
+            }
+        }
+        return squares;
+    }
+
+    /**
+     * Rows {@code i0..i1} of {@code STEP} columns from {@code col} times four columns of B from
+     * {@code k}, added into {@code pt}; with {@code squares}, returns the sum of the squares read.
+     */
+    private static double fourColumnsOf(ByteBuffer v, int n, float[] b, int r, int k, int i0, int i1, int col, double[] pt,
+                                        float[] even, float[] odd, boolean squares) {
+        FloatVector e0 = FloatVector.zero(FLOATS);
+        FloatVector e1 = e0;
+        FloatVector e2 = e0;
+        FloatVector e3 = e0;
+        FloatVector o0 = e0;
+        FloatVector o1 = e0;
+        FloatVector o2 = e0;
+        FloatVector o3 = e0;
+        FloatVector q = e0;
+        for (int i = i0; i < i1; i++) {
+            IntVector bits = IntVector.fromByteBuffer(PAIRS, v, 2 * (i * n + col), ByteOrder.LITTLE_ENDIAN);
+            FloatVector xe = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector xo = bits.and(HIGH_HALF).reinterpretAsFloats();
+            int bi = i * r + k;
+            FloatVector b0 = FloatVector.broadcast(FLOATS, b[bi]);
+            FloatVector b1 = FloatVector.broadcast(FLOATS, b[bi + 1]);
+            FloatVector b2 = FloatVector.broadcast(FLOATS, b[bi + 2]);
+            FloatVector b3 = FloatVector.broadcast(FLOATS, b[bi + 3]);
+            e0 = xe.fma(b0, e0);
+            o0 = xo.fma(b0, o0);
+            e1 = xe.fma(b1, e1);
+            o1 = xo.fma(b1, o1);
+            e2 = xe.fma(b2, e2);
+            o2 = xo.fma(b2, o2);
+            e3 = xe.fma(b3, e3);
+            o3 = xo.fma(b3, o3);
+            // also in the passes that drop it: two more FMAs on data already loaded cost less than a second loop
+            q = xe.fma(xe, q);
+            q = xo.fma(xo, q);
+        }
+        int at = k * n + col;
+        addInto(e0, o0, even, odd, pt, at);
+        addInto(e1, o1, even, odd, pt, at + n);
+        addInto(e2, o2, even, odd, pt, at + 2 * n);
+        addInto(e3, o3, even, odd, pt, at + 3 * n);
+        return squares ? q.reduceLanes(VectorOperators.ADD) : 0;
+    }
+
+    private static void addInto(FloatVector e, FloatVector o, float[] even, float[] odd, double[] pt, int at) {
+        e.intoArray(even, 0);
+        o.intoArray(odd, 0);
+        for (int l = 0; l < even.length; l++) {
+            pt[at + 2 * l] += even[l];
+            pt[at + 2 * l + 1] += odd[l];
+        }
+    }
+
+    @Override
+    public double[] vTimes(ByteBuffer v, int m, int n, float[] pt, int r, double scale, int threads) {
+        checkSize(v, m, n);
+        int half = (n + 1) / 2;
+        int r4 = (r + 3) / 4 * 4;
+        // zero rows up to a multiple of four, so every kernel call handles four columns of P
+        float[] pe = new float[r4 * half];
+        float[] po = new float[r4 * half];
+        for (int k = 0; k < r; k++) {
+            for (int j = 0; j < n; j++) {
+                (j % 2 == 0 ? pe : po)[k * half + j / 2] = pt[k * n + j];
+            }
+        }
+        double[] out = new double[m * r];
+        int items = (m + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM;
+        AtomicInteger next = new AtomicInteger();
+        // in reverse: the rows the first pass read last are the likeliest still in cache
+        run(Math.min(threads, items), () -> {
+            for (int item = next.getAndIncrement(); item < items; item = next.getAndIncrement()) {
+                int blk = REVERSE ? items - 1 - item : item;
+                int from = blk * ROWS_PER_ITEM;
+                int to = Math.min(m, from + ROWS_PER_ITEM);
+                for (int i = REVERSE ? to - 1 : from; REVERSE ? i >= from : i < to; i += REVERSE ? -1 : 1) {
+                    for (int k = 0; k < r; k += 4) {
+                        rowTimes(v, n, i, pe, po, pt, half, r, k, scale, out);
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /** Row i of V times up to four columns of P from k, into {@code out}. */
+    private static void rowTimes(ByteBuffer v, int n, int i, float[] pe, float[] po, float[] pt, int half, int r, int k,
+                                 double scale, double[] out) {
+        int kk = Math.min(4, r - k);
+        int src = i * n;
+        int bound = n - n % STEP;
+        int p0 = k * half;
+        int p1 = p0 + half;
+        int p2 = p1 + half;
+        int p3 = p2 + half;
+        FloatVector s0 = FloatVector.zero(FLOATS);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        for (int j = 0; j < bound; j += STEP) {
+            IntVector bits = IntVector.fromByteBuffer(PAIRS, v, 2 * (src + j), ByteOrder.LITTLE_ENDIAN);
+            FloatVector xe = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector xo = bits.and(HIGH_HALF).reinterpretAsFloats();
+            int h = j / 2;
+            s0 = xo.fma(FloatVector.fromArray(FLOATS, po, p0 + h), xe.fma(FloatVector.fromArray(FLOATS, pe, p0 + h), s0));
+            s1 = xo.fma(FloatVector.fromArray(FLOATS, po, p1 + h), xe.fma(FloatVector.fromArray(FLOATS, pe, p1 + h), s1));
+            s2 = xo.fma(FloatVector.fromArray(FLOATS, po, p2 + h), xe.fma(FloatVector.fromArray(FLOATS, pe, p2 + h), s2));
+            s3 = xo.fma(FloatVector.fromArray(FLOATS, po, p3 + h), xe.fma(FloatVector.fromArray(FLOATS, pe, p3 + h), s3));
+        }
+        double[] d = {s0.reduceLanes(VectorOperators.ADD), s1.reduceLanes(VectorOperators.ADD),
+            s2.reduceLanes(VectorOperators.ADD), s3.reduceLanes(VectorOperators.ADD)};
+        for (int j = bound; j < n; j++) {
+            double x = bf16(v, src + j);
+            for (int c = 0; c < kk; c++) {
+                d[c] += x * pt[(k + c) * n + j];
+            }
+        }
+        for (int c = 0; c < kk; c++) {
+            out[i * r + k + c] = d[c] / scale;
+        }
+    }
+
+    private static float bf16(ByteBuffer v, int element) {
+        return Float.intBitsToFloat(v.getShort(2 * element) << 16);
+    }
+
+    private static void checkSize(ByteBuffer v, int m, int n) {
+        if (v.order() != ByteOrder.LITTLE_ENDIAN || v.capacity() < 2L * m * n) {
+            throw new IllegalArgumentException("bf16 V of " + m + " x " + n + " needs " + 2L * m * n
+                    + " little-endian bytes, got " + v.capacity() + " " + v.order());
+        }
+    }
+
+    private static void run(int workers, Runnable worker) {
+        if (workers <= 1) {
+            worker.run();
+        } else {
+            IntStream.range(0, workers).parallel().forEach(t -> worker.run());
+        }
+    }
+}
