@@ -11,10 +11,19 @@ import java.nio.ByteOrder;
  * little endian, from index 0 of {@code bits}), for kernels that read them without a float copy.
  * Its norm comes from the sum of squares those kernels accumulate: {@link #norm} checks it.
  *
- * @param bits  shared (a buffer reused for the next module), treat as read-only
- * @param where the file it was read from, for error messages
+ * @param bits   shared (a buffer reused for the next module), treat as read-only
+ * @param reader fills rows of {@code bits} on demand (the first pass reads V block by block just before
+ *               using it); null when {@code bits} is already filled
+ * @param where  the file it is read from, for error messages
  */
-public record Bf16Alignment(String module, int rows, int cols, ByteBuffer bits, String where) {
+public record Bf16Alignment(String module, int rows, int cols, ByteBuffer bits, RowReader reader, String where) {
+
+    /** Reads rows {@code from..to} of V into their place in {@code bits}; called concurrently for disjoint rows. */
+    @FunctionalInterface
+    public interface RowReader {
+        void read(int fromRow, int toRow);
+    }
+
     public Bf16Alignment {
         if (bits.order() != ByteOrder.LITTLE_ENDIAN || bits.limit() != 2L * rows * cols) {
             throw new IllegalArgumentException(module + ": " + rows + " x " + cols + " bf16 alignment matrix needs "

@@ -1,5 +1,6 @@
 package dev.safelora.projection;
 
+import dev.safelora.alignment.Bf16Alignment;
 import java.nio.ByteBuffer;
 
 /**
@@ -14,9 +15,11 @@ interface Bf16Kernels {
 
     /**
      * The first pass over V (m x n bf16, little endian, from index 0 of {@code v}): {@code (V^T B)^T}
-     * as r x n doubles and the sum of V's squares, on up to {@code threads} threads.
+     * as r x n doubles and the sum of V's squares, on up to {@code threads} threads. With a
+     * {@code reader}, V's rows are read into {@code v} by the threads, block by block, just before
+     * they are used (they are still in the cache then); with null, {@code v} is already filled.
      */
-    FirstPass firstPass(ByteBuffer v, int m, int n, float[] b, int r, int threads);
+    FirstPass firstPass(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads);
 
     /** {@code V P / scale} as m x r doubles, where {@code pt} is {@code P^T} (r x n), on up to {@code threads} threads. */
     double[] vTimes(ByteBuffer v, int m, int n, float[] pt, int r, double scale, int threads);

@@ -175,7 +175,7 @@ public final class FactoredProjection {
             throw new IllegalStateException("the bf16 kernels need the Vector API (--add-modules jdk.incubator.vector)");
         }
         int threads = threads();
-        Bf16Kernels.FirstPass first = kernels.firstPass(v.bits(), v.rows(), v.cols(), b, r, threads);
+        Bf16Kernels.FirstPass first = kernels.firstPass(v.bits(), v.reader(), v.rows(), v.cols(), b, r, threads);
         double norm = v.norm(first.sumOfSquares());
         double[] cb = norm == 0 ? new double[v.rows() * r]
                 : kernels.vTimes(v.bits(), v.rows(), v.cols(), narrow(first.btv()), r, norm, threads);

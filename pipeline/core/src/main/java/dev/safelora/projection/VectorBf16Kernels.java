@@ -1,5 +1,6 @@
 package dev.safelora.projection;
 
+import dev.safelora.alignment.Bf16Alignment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,11 +38,14 @@ final class VectorBf16Kernels implements Bf16Kernels {
     /** Columns covered by one int vector (two bf16 values per lane). */
     private static final int STEP = 2 * PAIRS.length();
 
-    /** Columns per block of {@code V^T B}. */
-    private static final int COLUMN_BLOCK = Integer.getInteger("safelora.bf16.columnBlock", 512);
-
     /** Rows of V summed in float (in registers) before the block is added into the double result. */
     private static final int ROW_BLOCK = Integer.getInteger("safelora.bf16.rowBlock", 64);
+
+    /**
+     * Rows per group of the first pass: each group sums into its own partial {@code V^T B}, and the
+     * partials are added in group order (so results do not depend on which thread took which group).
+     */
+    private static final int ROW_GROUP = 8 * ROW_BLOCK;
 
     /** Rows per work item of {@code V P}. */
     private static final int ROWS_PER_ITEM = 16;
@@ -55,7 +59,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
             throw new IllegalStateException("int and float vectors of different lengths");
         }
         int m = ROW_BLOCK + 3;
-        int n = COLUMN_BLOCK + STEP + 3;
+        int n = 16 * STEP + 3;
         int r = 8;
         ByteBuffer v = ByteBuffer.allocateDirect(2 * m * n).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < m * n; i++) {
@@ -64,31 +68,47 @@ final class VectorBf16Kernels implements Bf16Kernels {
         float[] b = new float[m * r];
         java.util.Arrays.fill(b, 0.25f);
         for (int i = 0; i < WARM_UP_CALLS; i++) {
-            vTimes(v, m, n, FactoredProjection.narrow(firstPass(v, m, n, b, r, 1).btv()), r, 1, 1);
+            vTimes(v, m, n, FactoredProjection.narrow(firstPass(v, null, m, n, b, r, 1).btv()), r, 1, 1);
         }
     }
 
     private static final int WARM_UP_CALLS = Integer.getInteger("safelora.kernels.warmup", 10);
 
     @Override
-    public FirstPass firstPass(ByteBuffer v, int m, int n, float[] b, int r, int threads) {
+    public FirstPass firstPass(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads) {
         checkSize(v, m, n);
         int r4 = (r + 3) / 4 * 4;
         float[] b4 = padColumns(b, m, r, r4);
-        double[] pt = new double[r4 * n];
-        int blocks = (n + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
-        double[] squares = new double[blocks];
+        int groups = (m + ROW_GROUP - 1) / ROW_GROUP;
+        double[][] partial = new double[groups][];
+        double[] squares = new double[groups];
         AtomicInteger next = new AtomicInteger();
-        run(Math.min(threads, blocks), () -> {
+        run(Math.min(threads, groups), () -> {
             float[] even = new float[PAIRS.length()];
             float[] odd = new float[PAIRS.length()];
-            for (int blk = next.getAndIncrement(); blk < blocks; blk = next.getAndIncrement()) {
-                squares[blk] = columnBlock(v, m, n, b4, r4, blk * COLUMN_BLOCK, Math.min(COLUMN_BLOCK, n - blk * COLUMN_BLOCK), pt, even, odd);
+            for (int g = next.getAndIncrement(); g < groups; g = next.getAndIncrement()) {
+                double[] part = new double[r4 * n];
+                double sq = 0;
+                int end = Math.min(m, (g + 1) * ROW_GROUP);
+                for (int i0 = g * ROW_GROUP; i0 < end; i0 += ROW_BLOCK) {
+                    int i1 = Math.min(end, i0 + ROW_BLOCK);
+                    if (reader != null) {
+                        reader.read(i0, i1); // into the cache just before the rows are used
+                    }
+                    sq += rowBlock(v, n, b4, r4, i0, i1, part, even, odd);
+                }
+                partial[g] = part;
+                squares[g] = sq;
             }
         });
-        double s = 0;
-        for (double q : squares) {
-            s += q;
+        double[] pt = partial[0];
+        double s = squares[0];
+        for (int g = 1; g < groups; g++) {
+            double[] part = partial[g];
+            for (int i = 0; i < pt.length; i++) {
+                pt[i] += part[i];
+            }
+            s += squares[g];
         }
         // the padding columns of B are zero: their rows of the result are dropped
         return new FirstPass(r4 == r ? pt : java.util.Arrays.copyOf(pt, r * n), s);
@@ -106,31 +126,27 @@ final class VectorBf16Kernels implements Bf16Kernels {
         return out;
     }
 
-    /** One column block of {@code V^T B} into {@code pt}; returns the block's sum of squares. */
-    private static double columnBlock(ByteBuffer v, int m, int n, float[] b, int r, int j0, int len, double[] pt,
-                                      float[] even, float[] odd) {
-        int bound = len - len % STEP;
+    /** Rows {@code i0..i1} of {@code V^T B} into {@code pt}; returns their sum of squares. */
+    private static double rowBlock(ByteBuffer v, int n, float[] b, int r, int i0, int i1, double[] pt, float[] even, float[] odd) {
+        int bound = n - n % STEP;
         double squares = 0;
-        for (int i0 = 0; i0 < m; i0 += ROW_BLOCK) {
-            int i1 = Math.min(m, i0 + ROW_BLOCK);
-            for (int j = 0; j < bound; j += STEP) {
-                squares += fourColumnsOf(v, n, b, r, 0, i0, i1, j0 + j, pt, even, odd, true);
-                for (int k = 4; k < r; k += 4) {
-                    fourColumnsOf(v, n, b, r, k, i0, i1, j0 + j, pt, even, odd, false);
-                }
+        for (int j = 0; j < bound; j += STEP) {
+            squares += fourColumnsOf(v, n, b, r, 0, i0, i1, j, pt, even, odd, true);
+            for (int k = 4; k < r; k += 4) {
+                fourColumnsOf(v, n, b, r, k, i0, i1, j, pt, even, odd, false);
             }
-            for (int j = j0 + bound; j < j0 + len; j++) {
-                for (int k = 0; k < r; k++) {
-                    float s = 0;
-                    for (int i = i0; i < i1; i++) {
-                        s += bf16(v, i * n + j) * b[i * r + k];
-                    }
-                    pt[k * n + j] += s;
-                }
+        }
+        for (int j = bound; j < n; j++) {
+            for (int k = 0; k < r; k++) {
+                float s = 0;
                 for (int i = i0; i < i1; i++) {
-                    double x = bf16(v, i * n + j);
-                    squares += x * x;
+                    s += bf16(v, i * n + j) * b[i * r + k];
                 }
+                pt[k * n + j] += s;
+            }
+            for (int i = i0; i < i1; i++) {
+                double x = bf16(v, i * n + j);
+                squares += x * x;
             }
         }
         return squares;
@@ -212,13 +228,70 @@ final class VectorBf16Kernels implements Bf16Kernels {
                 int from = blk * ROWS_PER_ITEM;
                 int to = Math.min(m, from + ROWS_PER_ITEM);
                 for (int i = REVERSE ? to - 1 : from; REVERSE ? i >= from : i < to; i += REVERSE ? -1 : 1) {
-                    for (int k = 0; k < r; k += 4) {
+                    int k = 0;
+                    if (EIGHT) {
+                        for (; k + 7 < r; k += 8) {
+                            rowTimes8(v, n, i, pe, po, pt, half, r, k, scale, out);
+                        }
+                    }
+                    for (; k < r; k += 4) {
                         rowTimes(v, n, i, pe, po, pt, half, r, k, scale, out);
                     }
                 }
             }
         });
         return out;
+    }
+
+    private static final boolean EIGHT = !Boolean.getBoolean("safelora.bf16.four");
+
+    /** Row i of V times eight columns of P from k, into {@code out}. */
+    private static void rowTimes8(ByteBuffer v, int n, int i, float[] pe, float[] po, float[] pt, int half, int r, int k,
+                                  double scale, double[] out) {
+        int src = i * n;
+        int bound = n - n % STEP;
+        int p0 = k * half;
+        FloatVector s0 = FloatVector.zero(FLOATS);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        FloatVector s4 = s0;
+        FloatVector s5 = s0;
+        FloatVector s6 = s0;
+        FloatVector s7 = s0;
+        for (int j = 0; j < bound; j += STEP) {
+            IntVector bits = IntVector.fromByteBuffer(PAIRS, v, 2 * (src + j), ByteOrder.LITTLE_ENDIAN);
+            FloatVector xe = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector xo = bits.and(HIGH_HALF).reinterpretAsFloats();
+            int h = p0 + j / 2;
+            s0 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s0));
+            h += half;
+            s1 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s1));
+            h += half;
+            s2 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s2));
+            h += half;
+            s3 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s3));
+            h += half;
+            s4 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s4));
+            h += half;
+            s5 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s5));
+            h += half;
+            s6 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s6));
+            h += half;
+            s7 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s7));
+        }
+        double[] d = {s0.reduceLanes(VectorOperators.ADD), s1.reduceLanes(VectorOperators.ADD),
+            s2.reduceLanes(VectorOperators.ADD), s3.reduceLanes(VectorOperators.ADD), s4.reduceLanes(VectorOperators.ADD),
+            s5.reduceLanes(VectorOperators.ADD), s6.reduceLanes(VectorOperators.ADD), s7.reduceLanes(VectorOperators.ADD)};
+        for (int j = bound; j < n; j++) {
+            double x = bf16(v, src + j);
+            for (int c = 0; c < 8; c++) {
+                d[c] += x * pt[(k + c) * n + j];
+            }
+        }
+        for (int c = 0; c < 8; c++) {
+            out[i * r + k + c] = d[c] / scale;
+        }
     }
 
     /** Row i of V times up to four columns of P from k, into {@code out}. */

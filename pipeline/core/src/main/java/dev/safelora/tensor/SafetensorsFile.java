@@ -189,35 +189,22 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
-     * The tensor's raw little-endian bytes read (not mapped) into {@code reuse} when it is a direct
-     * buffer large enough, else into a new direct buffer; returns the buffer filled, from index 0 and
-     * limited to the tensor's length. Reading costs one copy from the page cache; mapping would
-     * cost a page fault per few pages on first touch and keep every mapped tensor in the resident
-     * set until the buffer is collected.
+     * Reads the tensor's raw bytes from byte {@code offset} of the tensor into {@code into} (its
+     * remaining bytes); safe to call from several threads at once. Reading costs a copy from the
+     * page cache; mapping instead would cost page faults on first touch and keep every mapped tensor
+     * in the resident set until its buffer is collected.
      */
-    public ByteBuffer readBytes(String name, ByteBuffer reuse) {
+    public void readBytes(String name, long offset, ByteBuffer into) {
         TensorInfo info = info(name);
-        long length = info.byteLength();
-        if (length > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(path + ": tensor \"" + name + "\" has " + length
-                    + " bytes; tensors over 2 GiB cannot be read into one buffer");
+        if (offset < 0 || offset + into.remaining() > info.byteLength()) {
+            throw new IllegalArgumentException(path + ": bytes " + offset + ".." + (offset + into.remaining())
+                    + " are outside tensor \"" + name + "\" of " + info.byteLength() + " bytes");
         }
-        ByteBuffer out = reuse != null && reuse.isDirect() && reuse.capacity() >= length ? reuse
-                : ByteBuffer.allocateDirect((int) length);
-        out.order(ByteOrder.LITTLE_ENDIAN).clear().limit((int) length);
-        long start = dataOffset + info.dataStart();
-        int chunks = (int) ((length + CHUNK - 1) / CHUNK);
-        IntStream range = IntStream.range(0, chunks);
-        (chunks >= PARALLEL_CHUNKS ? range.parallel() : range).forEach(c -> {
-            int from = c * CHUNK;
-            ByteBuffer part = out.duplicate().limit((int) Math.min(length, (long) from + CHUNK)).position(from);
-            try {
-                readFully(channel, part, start + from);
-            } catch (IOException e) {
-                throw new UncheckedIOException(path + ": cannot read tensor \"" + name + "\": " + e.getMessage(), e);
-            }
-        });
-        return out;
+        try {
+            readFully(channel, into, dataOffset + info.dataStart() + offset);
+        } catch (IOException e) {
+            throw new UncheckedIOException(path + ": cannot read tensor \"" + name + "\": " + e.getMessage(), e);
+        }
     }
 
     /** Chunks from which {@link #floats} reads in parallel (8 MiB). */

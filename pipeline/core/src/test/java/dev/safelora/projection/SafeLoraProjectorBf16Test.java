@@ -84,7 +84,15 @@ class SafeLoraProjectorBf16Test {
         assertThat(FactoredProjection.bf16Kernels(1024, 1024)).isTrue();
         assertThat(FactoredProjection.bf16Kernels(64, 64)).isFalse();
         try (AlignmentArtifact a = AlignmentArtifact.open(alignment)) {
-            assertThat(a.loadBf16(BIG[0], null).bits().limit()).isEqualTo(2 * 1024 * 1024);
+            var v = a.loadBf16(BIG[0], null);
+            assertThat(v.bits().limit()).isEqualTo(2 * 1024 * 1024);
+            v.reader().read(0, 1024);
+            try (AlignmentArtifact again = AlignmentArtifact.open(alignment)) {
+                float[] floats = again.load(BIG[0]).v();
+                for (int i = 0; i < floats.length; i += 4099) {
+                    assertThat(dev.safelora.tensor.HalfFloats.bf16ToFloat(v.bits().getShort(2 * i))).as("element %d", i).isEqualTo(floats[i]);
+                }
+            }
         }
     }
 

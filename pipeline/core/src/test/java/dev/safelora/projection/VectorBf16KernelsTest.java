@@ -39,14 +39,44 @@ class VectorBf16KernelsTest {
         ByteBuffer v = bf16(TinyCheckpoints.gaussian(rnd, m * n, 1));
         float[] b = TinyCheckpoints.gaussian(rnd, m * r, 1);
         Bf16Kernels k = Bf16Kernels.available();
-        Bf16Kernels.FirstPass one = k.firstPass(v, m, n, b, r, 1);
+        Bf16Kernels.FirstPass one = k.firstPass(v, null, m, n, b, r, 1);
         float[] pt = FactoredProjection.narrow(one.btv());
         double[] cbOne = k.vTimes(v, m, n, pt, r, 3, 1);
         for (int threads : new int[] {2, 3, 8}) {
-            Bf16Kernels.FirstPass first = k.firstPass(v, m, n, b, r, threads);
+            Bf16Kernels.FirstPass first = k.firstPass(v, null, m, n, b, r, threads);
             assertThat(first.btv()).as("V^T B on %d threads", threads).containsExactly(one.btv());
             assertThat(first.sumOfSquares()).as("sum of squares on %d threads", threads).isEqualTo(one.sumOfSquares());
             assertThat(k.vTimes(v, m, n, pt, r, 3, threads)).as("V P on %d threads", threads).containsExactly(cbOne);
+        }
+    }
+
+    @Test
+    void rowsReadOnDemandByTheFirstPassGiveTheSameBitsAsAFilledBuffer() {
+        int m = 1100;
+        int n = 1027;
+        int r = 5;
+        Random rnd = new Random(12);
+        ByteBuffer full = bf16(TinyCheckpoints.gaussian(rnd, m * n, 1));
+        float[] b = TinyCheckpoints.gaussian(rnd, m * r, 1);
+        Bf16Kernels k = Bf16Kernels.available();
+        Bf16Kernels.FirstPass want = k.firstPass(full, null, m, n, b, r, 1);
+        double[] cbWant = k.vTimes(full, m, n, FactoredProjection.narrow(want.btv()), r, 2, 1);
+        for (int threads : new int[] {1, 2, 3}) {
+            ByteBuffer empty = ByteBuffer.allocateDirect(full.capacity()).order(ByteOrder.LITTLE_ENDIAN);
+            java.util.concurrent.atomic.AtomicIntegerArray reads = new java.util.concurrent.atomic.AtomicIntegerArray(m);
+            Bf16Alignment.RowReader reader = (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    reads.incrementAndGet(i);
+                }
+                empty.duplicate().position(2 * from * n).put(full.duplicate().position(2 * from * n).limit(2 * to * n));
+            };
+            Bf16Kernels.FirstPass got = k.firstPass(empty, reader, m, n, b, r, threads);
+            assertThat(got.btv()).as("V^T B on %d threads", threads).containsExactly(want.btv());
+            assertThat(got.sumOfSquares()).isEqualTo(want.sumOfSquares());
+            for (int i = 0; i < m; i++) {
+                assertThat(reads.get(i)).as("reads of row %d", i).isEqualTo(1);
+            }
+            assertThat(k.vTimes(empty, m, n, FactoredProjection.narrow(got.btv()), r, 2, threads)).containsExactly(cbWant);
         }
     }
 
@@ -59,7 +89,7 @@ class VectorBf16KernelsTest {
         for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
             float[] poisoned = values.clone();
             poisoned[123_457] = bad;
-            Bf16Alignment v = new Bf16Alignment("model.layers.0.self_attn.q_proj", m, n, bf16(poisoned), "alignment.safetensors");
+            Bf16Alignment v = new Bf16Alignment("model.layers.0.self_attn.q_proj", m, n, bf16(poisoned), null, "alignment.safetensors");
             assertThatThrownBy(() -> FactoredProjection.products(v, b, 4))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("alignment.safetensors: alignment of \"model.layers.0.self_attn.q_proj\" holds " + bad + " at element 123457");
@@ -72,9 +102,9 @@ class VectorBf16KernelsTest {
         values[5] = 3e20f; // finite in bf16, its square is not in float
         values[6] = 1;
         ByteBuffer bits = bf16(values);
-        Bf16Alignment v = new Bf16Alignment("m", 64, 64, bits, "f");
+        Bf16Alignment v = new Bf16Alignment("m", 64, 64, bits, null, "f");
         double big = HalfFloats.bf16ToFloat(bits.getShort(10));
-        double sum = Bf16Kernels.available().firstPass(bits, 64, 64, new float[64], 1, 1).sumOfSquares();
+        double sum = Bf16Kernels.available().firstPass(bits, null, 64, 64, new float[64], 1, 1).sumOfSquares();
         assertThat(sum).isInfinite();
         assertThat(v.norm(sum)).isCloseTo(Math.sqrt(big * big + 1), within(1e-9 * big));
     }
@@ -91,7 +121,7 @@ class VectorBf16KernelsTest {
         double norm = Math.sqrt(sum);
         double[] exactBtv = FactoredProjection.vTransposeB(v, m, n, b, r);
         double[] exact = FactoredProjection.exactProjectB(v, m, n, norm, b, r);
-        FactoredProjection.Bf16Products fast = FactoredProjection.products(new Bf16Alignment("m", m, n, bf16(v), "f"), b, r);
+        FactoredProjection.Bf16Products fast = FactoredProjection.products(new Bf16Alignment("m", m, n, bf16(v), null, "f"), b, r);
         assertThat(fast.norm()).as("norm of %dx%d", m, n).isCloseTo(norm, within(1e-6 * norm));
         assertClose(fast.btv(), exactBtv, 2e-5, "V^T B of " + m + "x" + n + " r=" + r);
         assertClose(fast.cb(), exact, 2e-5, "C B of " + m + "x" + n + " r=" + r);
