@@ -32,6 +32,11 @@ interface Bf16Kernels {
         return Holder.KERNELS;
     }
 
+    /** Whether {@link #available()} will try to load the kernels, without loading them. */
+    static boolean enabled() {
+        return !"scalar".equals(System.getProperty("safelora.kernels")) && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
     final class Holder {
         static final Bf16Kernels KERNELS = load();
 
@@ -39,8 +44,7 @@ interface Bf16Kernels {
         }
 
         private static Bf16Kernels load() {
-            if ("scalar".equals(System.getProperty("safelora.kernels"))
-                    || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            if (!enabled()) {
                 return null;
             }
             try {

@@ -154,18 +154,18 @@ public final class FactoredProjection {
     }
 
     /**
-     * Whether {@link #products(Bf16Alignment, float[], int)} takes a V of this shape: the JVM has the
+     * Whether V of this shape should go to {@link #products(Bf16Alignment, float[], int)}: the JVM has the
      * Vector API and the module is a real model's (at least {@value FloatKernels#MIN_ELEMENTS} weights).
-     * The first call pays the bf16 kernels' JIT warm-up.
+     * Loads nothing (the kernels' JIT warm-up is paid where they are first used, or in {@link #fastBf16Kernels()}).
      */
     public static boolean bf16Kernels(int m, int n) {
-        return (long) m * n >= FloatKernels.MIN_ELEMENTS && Bf16Kernels.available() != null;
+        return (long) m * n >= FloatKernels.MIN_ELEMENTS && Bf16Kernels.enabled();
     }
 
     /**
      * {@link Products} of V read straight from its bf16 bytes (no float copy; V read twice in all, the norm
      * and the finiteness check fused into the first pass), on {@link #threads()} threads with results
-     * independent of their number. Only where {@link #bf16Kernels} says so.
+     * independent of their number. Only where {@link #bf16Kernels} and {@link #fastBf16Kernels} say so.
      *
      * @throws IllegalArgumentException when V holds a NaN or infinity (see {@link Bf16Alignment#norm})
      */

@@ -84,7 +84,7 @@ public final class SafeLoraProjector {
             double[] btv;
             double[] cb;
             double norm;
-            if (packed != null) {
+            if (packed != null && FactoredProjection.fastBf16Kernels()) {
                 bf16Buffer = packed.bits();
                 FactoredProjection.Bf16Products products = FactoredProjection.products(packed, w.b(), w.r());
                 btv = products.btv();

@@ -130,6 +130,22 @@ class SafeLoraProjectorBf16Test {
     }
 
     @Test
+    void anF32ArtifactStaysOnTheFloatPathWithTheSameResults() {
+        Path f32 = dir.resolve("alignment-f32");
+        Aligner.align(dir.resolve("base"), dir.resolve("aligned"), Set.of("q_proj", "v_proj"), f32,
+                new Aligner.Options(DType.F32, Aligner.OnZero.EXCLUDE), Progress.NONE);
+        try (AlignmentArtifact a = AlignmentArtifact.open(f32); AlignmentArtifact b = AlignmentArtifact.open(alignment)) {
+            assertThat(a.loadBf16(BIG[0], null)).isNull();
+            var fromF32 = SafeLoraProjector.project(adapter, a, Selection.topK(1), Progress.NONE).report().modules();
+            var fromBf16 = SafeLoraProjector.project(adapter, b, Selection.topK(1), Progress.NONE).report().modules();
+            for (int i = 0; i < fromF32.size(); i++) {
+                assertThat(fromBf16.get(i).exactCosine()).isCloseTo(fromF32.get(i).exactCosine(), within(1e-6));
+                assertThat(fromBf16.get(i).projected()).isEqualTo(fromF32.get(i).projected());
+            }
+        }
+    }
+
+    @Test
     void aNaNInTheArtifactGivesTheSameErrorAsOnTheFloatPath() throws IOException {
         Path poisoned = dir.resolve("poisoned");
         Files.createDirectories(poisoned);
