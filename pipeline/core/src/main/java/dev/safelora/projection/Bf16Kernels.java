@@ -34,7 +34,9 @@ interface Bf16Kernels {
 
     /** Whether {@link #available()} will try to load the kernels, without loading them. */
     static boolean enabled() {
-        return !"scalar".equals(System.getProperty("safelora.kernels")) && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        String kernels = System.getProperty("safelora.kernels");
+        // "float": the float vector kernels only (V converted to float), to compare the two
+        return !"scalar".equals(kernels) && !"float".equals(kernels) && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
     final class Holder {
