@@ -58,8 +58,11 @@ final class VectorBf16Kernels implements Bf16Kernels {
         if (FLOATS.length() != PAIRS.length()) {
             throw new IllegalStateException("int and float vectors of different lengths");
         }
-        int m = ROW_BLOCK + 3;
-        int n = 16 * STEP + 3;
+        // Tiny inputs, many calls: C2 compiles a method after a number of invocations (thousands, or a
+        // tenth of that with ./safelora's CompileThresholdScaling of 0.1 for this class), and until it does,
+        // every vector operation is slow Java code that allocates; a few large calls would not get there.
+        int m = 4;
+        int n = 8 * STEP + 3;
         int r = 8;
         ByteBuffer v = ByteBuffer.allocateDirect(2 * m * n).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < m * n; i++) {
@@ -72,7 +75,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
         }
     }
 
-    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.kernels.warmup", 10);
+    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.bf16.warmup", 200);
 
     @Override
     public FirstPass firstPass(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads) {
