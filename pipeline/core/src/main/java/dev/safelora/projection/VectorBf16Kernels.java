@@ -230,7 +230,16 @@ final class VectorBf16Kernels implements Bf16Kernels {
                 int blk = REVERSE ? items - 1 - item : item;
                 int from = blk * ROWS_PER_ITEM;
                 int to = Math.min(m, from + ROWS_PER_ITEM);
-                for (int i = REVERSE ? to - 1 : from; REVERSE ? i >= from : i < to; i += REVERSE ? -1 : 1) {
+                int i = REVERSE ? to - 1 : from;
+                if (PAIRS_OF_ROWS && r % 8 == 0) {
+                    // two rows per pass over P: half the reads of P, the same sums per row
+                    for (; REVERSE ? i - 1 >= from : i + 1 < to; i += REVERSE ? -2 : 2) {
+                        for (int k = 0; k < r; k += 8) {
+                            twoRowsTimes8(v, n, i, REVERSE ? i - 1 : i + 1, pe, po, pt, half, r, k, scale, out);
+                        }
+                    }
+                }
+                for (; REVERSE ? i >= from : i < to; i += REVERSE ? -1 : 1) {
                     int k = 0;
                     if (EIGHT) {
                         for (; k + 7 < r; k += 8) {
@@ -247,6 +256,104 @@ final class VectorBf16Kernels implements Bf16Kernels {
     }
 
     private static final boolean EIGHT = !Boolean.getBoolean("safelora.bf16.four");
+
+    private static final boolean PAIRS_OF_ROWS = !Boolean.getBoolean("safelora.bf16.singleRows");
+
+    /** Rows i and i2 of V times eight columns of P from k, into {@code out}: per row the sums of {@link #rowTimes8}. */
+    private static void twoRowsTimes8(ByteBuffer v, int n, int i, int i2, float[] pe, float[] po, float[] pt, int half, int r, int k,
+                                      double scale, double[] out) {
+        int bound = n - n % STEP;
+        if (bound != n) {
+            rowTimes8(v, n, i, pe, po, pt, half, r, k, scale, out);
+            rowTimes8(v, n, i2, pe, po, pt, half, r, k, scale, out);
+            return;
+        }
+        int src = i * n;
+        int src2 = i2 * n;
+        int p0 = k * half;
+        FloatVector s0 = FloatVector.zero(FLOATS);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        FloatVector s4 = s0;
+        FloatVector s5 = s0;
+        FloatVector s6 = s0;
+        FloatVector s7 = s0;
+        FloatVector t0 = s0;
+        FloatVector t1 = s0;
+        FloatVector t2 = s0;
+        FloatVector t3 = s0;
+        FloatVector t4 = s0;
+        FloatVector t5 = s0;
+        FloatVector t6 = s0;
+        FloatVector t7 = s0;
+        for (int j = 0; j < bound; j += STEP) {
+            IntVector bits = IntVector.fromByteBuffer(PAIRS, v, 2 * (src + j), ByteOrder.LITTLE_ENDIAN);
+            FloatVector xe = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector xo = bits.and(HIGH_HALF).reinterpretAsFloats();
+            IntVector bits2 = IntVector.fromByteBuffer(PAIRS, v, 2 * (src2 + j), ByteOrder.LITTLE_ENDIAN);
+            FloatVector ye = bits2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector yo = bits2.and(HIGH_HALF).reinterpretAsFloats();
+            int h = p0 + j / 2;
+            FloatVector e = FloatVector.fromArray(FLOATS, pe, h);
+            FloatVector o = FloatVector.fromArray(FLOATS, po, h);
+            s0 = xo.fma(o, xe.fma(e, s0));
+            t0 = yo.fma(o, ye.fma(e, t0));
+            h += half;
+            e = FloatVector.fromArray(FLOATS, pe, h);
+            o = FloatVector.fromArray(FLOATS, po, h);
+            s1 = xo.fma(o, xe.fma(e, s1));
+            t1 = yo.fma(o, ye.fma(e, t1));
+            h += half;
+            e = FloatVector.fromArray(FLOATS, pe, h);
+            o = FloatVector.fromArray(FLOATS, po, h);
+            s2 = xo.fma(o, xe.fma(e, s2));
+            t2 = yo.fma(o, ye.fma(e, t2));
+            h += half;
+            e = FloatVector.fromArray(FLOATS, pe, h);
+            o = FloatVector.fromArray(FLOATS, po, h);
+            s3 = xo.fma(o, xe.fma(e, s3));
+            t3 = yo.fma(o, ye.fma(e, t3));
+            h += half;
+            e = FloatVector.fromArray(FLOATS, pe, h);
+            o = FloatVector.fromArray(FLOATS, po, h);
+            s4 = xo.fma(o, xe.fma(e, s4));
+            t4 = yo.fma(o, ye.fma(e, t4));
+            h += half;
+            e = FloatVector.fromArray(FLOATS, pe, h);
+            o = FloatVector.fromArray(FLOATS, po, h);
+            s5 = xo.fma(o, xe.fma(e, s5));
+            t5 = yo.fma(o, ye.fma(e, t5));
+            h += half;
+            e = FloatVector.fromArray(FLOATS, pe, h);
+            o = FloatVector.fromArray(FLOATS, po, h);
+            s6 = xo.fma(o, xe.fma(e, s6));
+            t6 = yo.fma(o, ye.fma(e, t6));
+            h += half;
+            e = FloatVector.fromArray(FLOATS, pe, h);
+            o = FloatVector.fromArray(FLOATS, po, h);
+            s7 = xo.fma(o, xe.fma(e, s7));
+            t7 = yo.fma(o, ye.fma(e, t7));
+        }
+        int a = i * r + k;
+        int c = i2 * r + k;
+        out[a] = (double) s0.reduceLanes(VectorOperators.ADD) / scale;
+        out[a + 1] = (double) s1.reduceLanes(VectorOperators.ADD) / scale;
+        out[a + 2] = (double) s2.reduceLanes(VectorOperators.ADD) / scale;
+        out[a + 3] = (double) s3.reduceLanes(VectorOperators.ADD) / scale;
+        out[a + 4] = (double) s4.reduceLanes(VectorOperators.ADD) / scale;
+        out[a + 5] = (double) s5.reduceLanes(VectorOperators.ADD) / scale;
+        out[a + 6] = (double) s6.reduceLanes(VectorOperators.ADD) / scale;
+        out[a + 7] = (double) s7.reduceLanes(VectorOperators.ADD) / scale;
+        out[c] = (double) t0.reduceLanes(VectorOperators.ADD) / scale;
+        out[c + 1] = (double) t1.reduceLanes(VectorOperators.ADD) / scale;
+        out[c + 2] = (double) t2.reduceLanes(VectorOperators.ADD) / scale;
+        out[c + 3] = (double) t3.reduceLanes(VectorOperators.ADD) / scale;
+        out[c + 4] = (double) t4.reduceLanes(VectorOperators.ADD) / scale;
+        out[c + 5] = (double) t5.reduceLanes(VectorOperators.ADD) / scale;
+        out[c + 6] = (double) t6.reduceLanes(VectorOperators.ADD) / scale;
+        out[c + 7] = (double) t7.reduceLanes(VectorOperators.ADD) / scale;
+    }
 
     /** Row i of V times eight columns of P from k, into {@code out}. */
     private static void rowTimes8(ByteBuffer v, int n, int i, float[] pe, float[] po, float[] pt, int half, int r, int k,
