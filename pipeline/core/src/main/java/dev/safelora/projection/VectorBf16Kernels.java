@@ -50,8 +50,6 @@ final class VectorBf16Kernels implements Bf16Kernels {
     /** Rows per work item of {@code V P}. */
     private static final int ROWS_PER_ITEM = 16;
 
-    private static final boolean REVERSE = !Boolean.getBoolean("safelora.bf16.forward");
-
     private static final int HIGH_HALF = 0xFFFF0000;
 
     VectorBf16Kernels() {
@@ -224,27 +222,23 @@ final class VectorBf16Kernels implements Bf16Kernels {
         double[] out = new double[m * r];
         int items = (m + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM;
         AtomicInteger next = new AtomicInteger();
-        // in reverse: the rows the first pass read last are the likeliest still in cache
         run(Math.min(threads, items), () -> {
             for (int item = next.getAndIncrement(); item < items; item = next.getAndIncrement()) {
-                int blk = REVERSE ? items - 1 - item : item;
-                int from = blk * ROWS_PER_ITEM;
+                int from = item * ROWS_PER_ITEM;
                 int to = Math.min(m, from + ROWS_PER_ITEM);
-                int i = REVERSE ? to - 1 : from;
+                int i = from;
                 if (PAIRS_OF_ROWS && r % 8 == 0) {
                     // two rows per pass over P: half the reads of P, the same sums per row
-                    for (; REVERSE ? i - 1 >= from : i + 1 < to; i += REVERSE ? -2 : 2) {
+                    for (; i + 1 < to; i += 2) {
                         for (int k = 0; k < r; k += 8) {
-                            twoRowsTimes8(v, n, i, REVERSE ? i - 1 : i + 1, pe, po, pt, half, r, k, scale, out);
+                            twoRowsTimes8(v, n, i, i + 1, pe, po, pt, half, r, k, scale, out);
                         }
                     }
                 }
-                for (; REVERSE ? i >= from : i < to; i += REVERSE ? -1 : 1) {
+                for (; i < to; i++) {
                     int k = 0;
-                    if (EIGHT) {
-                        for (; k + 7 < r; k += 8) {
-                            rowTimes8(v, n, i, pe, po, pt, half, r, k, scale, out);
-                        }
+                    for (; k + 7 < r; k += 8) {
+                        rowTimes8(v, n, i, pe, po, pt, half, r, k, scale, out);
                     }
                     for (; k < r; k += 4) {
                         rowTimes(v, n, i, pe, po, pt, half, r, k, scale, out);
@@ -254,8 +248,6 @@ final class VectorBf16Kernels implements Bf16Kernels {
         });
         return out;
     }
-
-    private static final boolean EIGHT = !Boolean.getBoolean("safelora.bf16.four");
 
     private static final boolean PAIRS_OF_ROWS = !Boolean.getBoolean("safelora.bf16.singleRows");
 
