@@ -24,10 +24,12 @@ import jdk.incubator.vector.VectorSpecies;
  * row block is added into the result; {@code V P} reads {@code P^T} pre-split into its even and odd
  * columns. Pairs are formed relative to each load's address, so rows of odd length work unchanged.
  *
- * <p>The first pass also sums the squares of V (the Frobenius norm the second pass divides by), so
- * V is read twice in all, not three times; a NaN or infinity anywhere makes that sum non-finite.
- * Work is handed out in fixed blocks (columns of {@code V^T B}, rows of {@code V P}) whose results
- * do not depend on which thread computes them and are combined in block order, so the output is
+ * <p>The first pass reads V's rows from the file itself, one row block at a time just before it uses
+ * them (so they are still in the cache), and also sums the squares of V (the Frobenius norm the second
+ * pass divides by): V is read from memory twice in all, not three times, and a NaN or infinity
+ * anywhere makes that sum non-finite. Work is handed out in fixed blocks (row groups of
+ * {@code V^T B}, each summed into its own partial, the partials added in group order; rows of
+ * {@code V P}) whose results do not depend on which thread computes them, so the output is
  * bit-identical whatever the number of threads. Loaded only through {@link Bf16Kernels#available()}.
  */
 final class VectorBf16Kernels implements Bf16Kernels {
@@ -39,7 +41,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
     private static final int STEP = 2 * PAIRS.length();
 
     /** Rows of V summed in float (in registers) before the block is added into the double result. */
-    private static final int ROW_BLOCK = Integer.getInteger("safelora.bf16.rowBlock", 64);
+    private static final int ROW_BLOCK = 64;
 
     /**
      * Rows per group of the first pass: each group sums into its own partial {@code V^T B}, and the
