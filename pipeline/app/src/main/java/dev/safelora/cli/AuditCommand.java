@@ -122,10 +122,10 @@ public final class AuditCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            List<ChainVerifier.Anchor> anchorList = anchors
-                    ? AnchorReader.latest(cluster.settings(), Topic.AUDIT_ANCHORS.topicName(), ledgerId, Duration.ofSeconds(30))
-                    : List.of();
             AuditDatabase db = ledger.database();
+            List<ChainVerifier.Anchor> anchorList = anchors
+                    ? AnchorReader.latest(cluster.reachableSettings(), Topic.AUDIT_ANCHORS.topicName(), ledgerId, Duration.ofSeconds(30))
+                    : List.of();
             try (Connection c = db.connect()) {
                 ChainVerifier.Result result = ChainVerifier.verify(c, anchorList);
                 if (result.holds()) {
