@@ -42,12 +42,35 @@ final class OneLineErrors implements CommandLine.IExecutionExceptionHandler, Com
 
     static String describe(Throwable ex) {
         String message = ex.getMessage();
+        if (ex instanceof java.io.UncheckedIOException && ex.getCause() != null && java.util.Objects.equals(message, ex.getCause().toString())) {
+            ex = ex.getCause(); // wrapped without context: the cause says it all
+            message = ex.getMessage();
+        }
+        if (ex instanceof java.nio.file.FileSystemException fs && fs.getReason() == null && message != null) {
+            // NoSuchFileException, NotDirectoryException, ...: the message is the bare path
+            message = message + ": " + fileProblem(fs);
+        }
         if (message == null || message.isBlank()) {
             message = ex.getClass().getSimpleName();
         }
         // a parse error wrapped with its text would quote the file it came from: keep its position only
         message = dev.safelora.files.StrictJson.withoutContent(message, ex);
         return message.replaceAll("\\s*\\R\\s*", " ").strip();
+    }
+
+    private static String fileProblem(java.nio.file.FileSystemException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        } else if (e instanceof java.nio.file.NotDirectoryException) {
+            return "not a directory";
+        } else if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            return "already exists";
+        } else if (e instanceof java.nio.file.DirectoryNotEmptyException) {
+            return "directory not empty";
+        } else if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getClass().getSimpleName();
     }
 
     private static void report(CommandLine cli, String message, Throwable ex) {

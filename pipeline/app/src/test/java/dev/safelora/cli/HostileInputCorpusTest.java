@@ -194,6 +194,14 @@ class HostileInputCorpusTest {
         cases.add(new Case("align --base <NaN weights> leaves no --out", d -> new String[] {"align", "--base", nanModel.toString(),
                 "--aligned", model.toString(), "--modules", "q_proj,v_proj,down_proj", "--out", d.resolve("out").toString()},
                 1, "NaN", List.of()));
+        // a file where a directory belongs: the path and what is wrong with it, not the exception's bare path
+        cases.add(new Case("logits --model <a passwd file>", d -> new String[] {"logits", "--model", passwd.toString(), "--ids", "1"},
+                1, "model directory " + passwd + " is not a directory", passwdBytes));
+        cases.add(new Case("toy-family --out <a passwd file>", d -> new String[] {"toy-family", "--out", passwd.toString()},
+                1, passwd + ": not a directory", passwdBytes));
+        cases.add(new Case("audit verify --jdbc-url <a passwd file>", d -> new String[] {"audit", "verify", "--jdbc-url",
+                "jdbc:sqlite:" + passwd}, 1, "cannot open the audit database jdbc:sqlite:" + passwd + ": file is not a database",
+                List.of("root", "bash", "SQLITE_")));
         return cases;
     }
 

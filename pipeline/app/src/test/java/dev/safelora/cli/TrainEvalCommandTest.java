@@ -107,6 +107,11 @@ class TrainEvalCommandTest {
         assertThat(badLine.exitCode()).isEqualTo(1);
         assertThat(badLine.err()).startsWith("safelora: error: ").contains("line 2").contains("--skip-bad-lines");
         assertThat(badLine.err().strip().lines()).hasSize(1);
+        // eval has no --skip-bad-lines: its line names the bad line and offers nothing it does not have
+        CliRun evalBadLine = run("eval", "--model", model.toString(), "--task", bad.toString());
+        assertThat(evalBadLine.exitCode()).isEqualTo(1);
+        assertThat(evalBadLine.err()).isEqualTo("safelora: error: " + bad + " line 2: not valid JSON at line 1, column 2"
+                + System.lineSeparator());
 
         CliRun skipped = run("train", "--model", model.toString(), "--data", bad.toString(), "--out", dir.resolve("s").toString(),
                 "--skip-bad-lines", "--epochs", "1", "--max-seq-len", "3");
