@@ -199,6 +199,10 @@ class HostileInputCorpusTest {
                 1, "model directory " + passwd + " is not a directory", passwdBytes));
         cases.add(new Case("toy-family --out <a passwd file>", d -> new String[] {"toy-family", "--out", passwd.toString()},
                 1, passwd + ": not a directory", passwdBytes));
+        cases.add(new Case("dev-cluster --data-dir <a passwd file>", d -> new String[] {"dev-cluster", "--data-dir", passwd.toString(),
+                "--kafka-port", "0", "--registry-port", "0"}, 1, "--data-dir " + passwd + " is not a directory", passwdBytes));
+        cases.add(new Case("demo --work-dir <a passwd file>", d -> new String[] {"demo", "--work-dir", passwd.toString()},
+                1, "--work-dir " + passwd + " is not a directory", passwdBytes));
         cases.add(new Case("audit verify --jdbc-url <a passwd file>", d -> new String[] {"audit", "verify", "--jdbc-url",
                 "jdbc:sqlite:" + passwd}, 1, "cannot open the audit database jdbc:sqlite:" + passwd + ": file is not a database",
                 List.of("root", "bash", "SQLITE_")));
