@@ -73,6 +73,10 @@ final class EvalCommand implements Callable<Integer> {
         if (task == null && safety == null && benign == null && heldout == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give at least one of --task, --safety, --benign, --heldout");
         }
+        if (out != null && Files.isDirectory(out)) {
+            // found before the evaluation, not after it
+            throw new IllegalArgumentException("--out " + out + " is a directory; give the report's file name");
+        }
         Map<String, Path> safetySets = safetySets();
         List<String> phrases = phrases();
         EvaluationConfig config = OneLineErrors.optionValue(spec, () -> new EvaluationConfig(template.template,
@@ -91,7 +95,8 @@ final class EvalCommand implements Callable<Integer> {
                 Files.createDirectories(parent);
                 Files.writeString(out, json + System.lineSeparator(), StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+                throw new UncheckedIOException("cannot write " + out + ": " + (e instanceof java.nio.file.FileSystemException fs
+                        && fs.getReason() != null ? fs.getReason() : OneLineErrors.describe(e)), e);
             }
         }
         // the JSON on stdout stays the only thing there; with --out, stdout is free for people

@@ -147,6 +147,10 @@ class TrainEvalCommandTest {
         assertThat(noPhrases.exitCode()).isEqualTo(1);
         assertThat(noPhrases.err().strip()).isEqualTo("safelora: error: cannot read refusal phrases "
                 + dir.resolve("no-phrases.txt") + ": no such file");
+        CliRun outIsADirectory = run("eval", "--model", model.toString(), "--heldout", data.toString(), "--out", dir.toString());
+        assertThat(outIsADirectory.exitCode()).isEqualTo(1);
+        assertThat(outIsADirectory.err()).isEqualTo("safelora: error: --out " + dir + " is a directory; give the report's file name"
+                + System.lineSeparator());
         CliRun evalBatch = run("eval", "--model", model.toString(), "--heldout", data.toString(), "--batch-size", "0");
         assertThat(evalBatch.exitCode()).isEqualTo(2);
         assertThat(evalBatch.err()).contains("batch size must be >= 1, got 0");
