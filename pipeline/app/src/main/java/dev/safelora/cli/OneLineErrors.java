@@ -49,6 +49,15 @@ final class OneLineErrors implements CommandLine.IExecutionExceptionHandler, Com
         if (ex instanceof java.nio.file.FileSystemException fs && fs.getReason() == null && message != null) {
             // NoSuchFileException, NotDirectoryException, ...: the message is the bare path
             message = message + ": " + fileProblem(fs);
+        } else if (message != null) {
+            // "cannot create output directory P: " + e.getMessage() ends with the bare path again: say what it is instead
+            for (Throwable c = ex.getCause(), seen = ex; c != null && c != seen; seen = c, c = c.getCause()) {
+                if (c instanceof java.nio.file.FileSystemException fs && fs.getReason() == null && fs.getMessage() != null
+                        && message.endsWith(": " + fs.getMessage())) {
+                    message = message.substring(0, message.length() - fs.getMessage().length()) + fileProblem(fs);
+                    break;
+                }
+            }
         }
         if (message == null || message.isBlank()) {
             message = ex.getClass().getSimpleName();
@@ -64,7 +73,9 @@ final class OneLineErrors implements CommandLine.IExecutionExceptionHandler, Com
         } else if (e instanceof java.nio.file.NotDirectoryException) {
             return "not a directory";
         } else if (e instanceof java.nio.file.FileAlreadyExistsException) {
-            return "already exists";
+            // what Files.createDirectories says when a file is in the way
+            return e.getFile() != null && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(e.getFile()))
+                    ? "exists and is not a directory" : "already exists";
         } else if (e instanceof java.nio.file.DirectoryNotEmptyException) {
             return "directory not empty";
         } else if (e instanceof java.nio.file.AccessDeniedException) {

@@ -203,6 +203,14 @@ class HostileInputCorpusTest {
                 "--kafka-port", "0", "--registry-port", "0"}, 1, "--data-dir " + passwd + " is not a directory", passwdBytes));
         cases.add(new Case("demo --work-dir <a passwd file>", d -> new String[] {"demo", "--work-dir", passwd.toString()},
                 1, "--work-dir " + passwd + " is not a directory", passwdBytes));
+        cases.add(new Case("train --out <a passwd file>", d -> {
+            try {
+                return new String[] {"train", "--model", model.toString(), "--data", dev.safelora.training.TinyTask.data(d).toString(),
+                    "--out", passwd.toString()};
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, 1, "cannot create output directory " + passwd + ": exists and is not a directory", passwdBytes));
         cases.add(new Case("audit verify --jdbc-url <a passwd file>", d -> new String[] {"audit", "verify", "--jdbc-url",
                 "jdbc:sqlite:" + passwd}, 1, "cannot open the audit database jdbc:sqlite:" + passwd + ": file is not a database",
                 List.of("root", "bash", "SQLITE_")));
