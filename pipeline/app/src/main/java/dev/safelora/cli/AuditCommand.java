@@ -82,18 +82,11 @@ public final class AuditCommand implements Runnable {
                 return c;
             } catch (java.sql.SQLException e) {
                 closeQuietly(c);
-                throw new IllegalStateException("cannot open the audit database " + db.redacted() + ": " + reason(e), e);
+                throw new IllegalStateException("cannot open the audit database " + db.redacted() + ": " + AuditDatabase.sqlReason(e), e);
             } catch (RuntimeException e) {
                 closeQuietly(c);
                 throw e;
             }
-        }
-
-        /** The driver's reason without its error-code prefix ("[SQLITE_NOTADB] File opened that is not a database file (...)"). */
-        private static String reason(java.sql.SQLException e) {
-            String m = String.valueOf(e.getMessage());
-            java.util.regex.Matcher sqlite = java.util.regex.Pattern.compile("^\\[SQLITE_\\w+\\][^(]*\\((.*)\\)$").matcher(m.strip());
-            return sqlite.matches() ? sqlite.group(1) : m;
         }
 
         private static void closeQuietly(Connection c) {
