@@ -28,6 +28,21 @@ final class OneLineErrors implements CommandLine.IExecutionExceptionHandler, Com
         return USAGE;
     }
 
+    /** An Error out of a command: one line as well, with what to do about the ones a user can do something about. */
+    static int fatal(CommandLine cli, Error e) {
+        String message;
+        if (e instanceof OutOfMemoryError) {
+            message = "out of memory (" + describe(e) + "); give the JVM more with SAFELORA_JAVA_OPTS=-Xmx<size>";
+        } else if (e instanceof LinkageError) {
+            message = "cannot load " + describe(e) + " (" + e.getClass().getSimpleName() + ")";
+        } else {
+            message = "internal error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + describe(e))
+                    + " (SAFELORA_DEBUG=1 shows where)";
+        }
+        report(cli, message, e);
+        return FAILURE;
+    }
+
     /**
      * Parses an option's value with a library parser; its IllegalArgumentException is bad usage (exit 2,
      * with the pointer to --help), not a failure of the work.
