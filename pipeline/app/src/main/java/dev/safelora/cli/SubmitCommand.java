@@ -30,8 +30,8 @@ import picocli.CommandLine.Parameters;
             "  training      -> safelora.training-requests.v1, key: request id",
             "  selection     -> safelora.layer-selections.v1, key: family or adapter id",
             "Examples are in examples/requests/. Ids and timestamps left out are generated.",
-            "A broker that does not answer within --connect-timeout (or --timeout, if shorter) ends it with one line.",
-            "Exit status: 0 ok, 1 invalid request, unreachable cluster or produce failure, 2 usage error.",
+            "A broker that does not answer within --connect-timeout (or --timeout, if shorter) is a produce failure.",
+            "Exit status: 0 ok, 1 invalid request or produce failure, 2 usage error.",
             ""
         })
 public final class SubmitCommand implements Callable<Integer> {
