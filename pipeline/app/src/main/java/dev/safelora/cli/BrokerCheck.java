@@ -47,8 +47,13 @@ final class BrokerCheck {
             if (cause instanceof TimeoutException) {
                 throw unreachable(where, timeout, e);
             }
-            // authentication, TLS or authorisation: the broker answered and refused
-            throw new IllegalStateException(where + " refused the connection: " + OneLineErrors.describe(cause), cause);
+            if (cause instanceof org.apache.kafka.common.errors.AuthenticationException) {
+                // SASL credentials or the TLS handshake: the broker answered and refused
+                throw new IllegalStateException(where + " refused the connection: " + OneLineErrors.describe(cause), cause);
+            }
+            // anything else (an authorisation rule, an old broker) came from a broker that answered: let the command
+            // go on and meet the real answer to what it asks
+            return;
         } catch (java.util.concurrent.TimeoutException e) {
             throw unreachable(where, timeout, e);
         } catch (InterruptedException e) {
