@@ -211,6 +211,8 @@ class HostileInputCorpusTest {
                 throw new UncheckedIOException(e);
             }
         }, 1, "cannot create output directory " + passwd + ": exists and is not a directory", passwdBytes));
+        cases.add(new Case("logits --out <a directory>", d -> new String[] {"logits", "--model", model.toString(), "--ids", "1",
+                "--out", d.toString()}, 1, " is a directory; give the file name to write", List.of(".tmp")));
         cases.add(new Case("audit verify --jdbc-url <a passwd file>", d -> new String[] {"audit", "verify", "--jdbc-url",
                 "jdbc:sqlite:" + passwd}, 1, "cannot open the audit database jdbc:sqlite:" + passwd + ": file is not a database",
                 List.of("root", "bash", "SQLITE_")));
