@@ -16,7 +16,7 @@ evaluate() { # NAME MODEL ADAPTER TASKFILE [task-only]
   local sets=(--safety harmful="$D/eval-harmful.jsonl" --safety novel="$D/eval-novel.jsonl" --benign "$D/eval-benign.jsonl")
   [[ ${5:-} == task-only ]] && sets=()
   ./safelora eval --model "$2" ${3:+--adapter "$3"} "${sets[@]}" --task "$4" --heldout "$4" --max-new-tokens 16 \
-    --out "$W/eval/$1.json" 2> /dev/null
+    --out "$W/eval/$1.json" > /dev/null 2>&1   # the report is the file; eval also prints a summary
 }
 fine_tune() { # FT EPOCHS LR
   [[ -f $W/ft-$1/adapter_model.safetensors ]] || ./safelora train --model "$W/family/aligned" --data "$D/$1-ft.jsonl" \

@@ -81,16 +81,21 @@ class DockerfileTest {
 
     @Test
     void theWorkerImagesStartJavaWithTheVectorApiFlagsOfTheLauncherScript() {
-        // ./safelora's flags for project/sweep/stage: the module and the kernels' JIT threshold, with the kernels' class
+        // ./safelora's flags for project/sweep/stage: the module and each kernel class's JIT threshold, in its order
         Matcher launcher = Pattern.compile("-XX:CompileCommand=CompileThresholdScaling,([\\w.]+)::\\*,[0-9.]+").matcher(read("safelora"));
-        assertThat(launcher.find()).as("./safelora sets the kernels' compile threshold").isTrue();
-        String kernels = launcher.group(1);
-        assertThat(Files.exists(Repository.root().resolve("pipeline/core/src/main/java/" + kernels.replace('.', '/') + ".java")))
-                .as("the class ./safelora names exists: " + kernels).isTrue();
-        String entry = "ENTRYPOINT [\"java\", \"--add-modules\", \"jdk.incubator.vector\", \"-XX:CompileCommand=quiet\", \""
-                + launcher.group() + "\", \"-cp\"";
+        StringBuilder entry = new StringBuilder("ENTRYPOINT [\"java\", \"--add-modules\", \"jdk.incubator.vector\", \"-XX:CompileCommand=quiet\"");
+        int flags = 0;
+        while (launcher.find()) {
+            String kernels = launcher.group(1);
+            assertThat(Files.exists(Repository.root().resolve("pipeline/core/src/main/java/" + kernels.replace('.', '/') + ".java")))
+                    .as("the class ./safelora names exists: " + kernels).isTrue();
+            entry.append(", \"").append(launcher.group()).append('"');
+            flags++;
+        }
+        assertThat(flags).as("./safelora sets the kernels' compile thresholds").isPositive();
+        entry.append(", \"-cp\"");
         for (String stage : List.of("cpu", "cuda")) {
-            assertThat(stageBody(stage)).as("image " + stage).contains(entry);
+            assertThat(stageBody(stage)).as("image " + stage).contains(entry.toString());
         }
         assertThat(stageBody("planner")).doesNotContain("ENTRYPOINT");
         assertThat(stageBody("runtime")).containsPattern("(?m)^ENTRYPOINT \\[\"java\", \"-cp\"")

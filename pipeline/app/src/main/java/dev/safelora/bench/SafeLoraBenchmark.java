@@ -9,6 +9,7 @@ import dev.safelora.alignment.Aligner;
 import dev.safelora.alignment.AlignmentArtifact;
 import dev.safelora.alignment.AlignmentManifest;
 import dev.safelora.alignment.AlignmentMatrix;
+import dev.safelora.alignment.Bf16Alignment;
 import dev.safelora.alignment.Progress;
 import dev.safelora.projection.FactoredProjection;
 import dev.safelora.projection.SafeLoraProjector;
@@ -179,7 +180,7 @@ public final class SafeLoraBenchmark {
                     Progress.NONE).dtype();
             double alignSecs = secs(t1);
             long t2 = System.nanoTime();
-            boolean fast = FactoredProjection.fastKernels();
+            boolean fast = FactoredProjection.fastBf16Kernels();
             double warmUp = secs(t2);
             SafeLoraProjector.Result result;
             PeftAdapter read = PeftAdapter.read(adapterDir);
@@ -240,24 +241,50 @@ public final class SafeLoraBenchmark {
     private static void projectFloors(Path root, Path adapterDir, Path alignmentDir, Path base, Path aligned, double projectSecs,
                                       int modules, PrintWriter out) {
         double readAlignment = readOnce(List.of(alignmentDir.resolve("alignment.safetensors")));
-        double load = 0;
-        double compute = 0;
+        double read = 0;
+        double kernels = 0;
+        double cosine = 0;
+        long a0 = System.nanoTime();
         PeftAdapter adapter = PeftAdapter.read(adapterDir);
+        double adapterRead = secs(a0);
+        boolean bf16 = true;
         try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
+            // as project does it, in three timed steps: read V's bf16 bytes, the kernels (both products and the norm), the cosine
+            java.nio.ByteBuffer bits = null;
             float[] buffer = null;
             for (LoraWeights w : adapter.modules().values()) {
                 long t0 = System.nanoTime();
-                AlignmentMatrix v = artifact.load(w.module(), buffer);
-                buffer = v.v();
-                long t1 = System.nanoTime();
-                factoredCosine(v, w);
-                load += (t1 - t0) / 1e9;
-                compute += secs(t1);
+                Bf16Alignment v = FactoredProjection.bf16Kernels(w.out(), w.in()) ? artifact.loadBf16(w.module(), bits) : null;
+                double[] cb;
+                long t1;
+                long t2;
+                if (v != null) {
+                    bits = v.bits();
+                    v.reader().read(0, v.rows());
+                    t1 = System.nanoTime();
+                    cb = FactoredProjection.products(new Bf16Alignment(v.module(), v.rows(), v.cols(), v.bits(), null, v.where()), w.b(), w.r()).cb();
+                } else {
+                    bf16 = false;
+                    AlignmentMatrix m = artifact.load(w.module(), buffer);
+                    buffer = m.v();
+                    t1 = System.nanoTime();
+                    cb = FactoredProjection.products(m.v(), m.rows(), m.cols(), m.frobeniusNorm(), w.b(), w.r()).cb();
+                }
+                t2 = System.nanoTime();
+                FactoredProjection.cosine(cb, FactoredProjection.widen(w.b()), w.out(), w.r(), FactoredProjection.gram(w.a(), w.r(), w.in()));
+                read += (t1 - t0) / 1e9;
+                kernels += (t2 - t1) / 1e9;
+                cosine += secs(t2);
             }
         }
-        out.printf("project breakdown per module: read + convert + norm of V %.3f s, kernels + cosine %.3f s; "
-                + "reading the alignment's bytes once: %.3f s/module; project / read-once = %.1fx%n",
-                load / modules, compute / modules, readAlignment / modules, projectSecs / readAlignment);
+        long w0 = System.nanoTime();
+        adapter.write(root.resolve("projected-breakdown"));
+        double adapterWrite = secs(w0);
+        out.printf("project breakdown per module (%s): read V %.4f s, kernels incl. norm %.4f s, cosine %.4f s; adapter read %.3f s + write %.3f s"
+                + " per run; reading the alignment's bytes once: %.4f s/module; project / read-once = %.1fx%n",
+                bf16 ? "bf16 V read by the kernels, no float copy" : "V converted to float", read / modules, kernels / modules,
+                cosine / modules, adapterRead, adapterWrite, readAlignment / modules, projectSecs / readAlignment);
+        FactoredProjection.fastKernels(); // the one-shot path's float kernels: their JIT warm-up is not what is timed below
 
         List<Path> sources = new ArrayList<>();
         try (Stream<Path> b = Files.list(base); Stream<Path> a = Files.list(aligned)) {
@@ -456,6 +483,7 @@ public final class SafeLoraBenchmark {
                 (long) m * m * 4 >> 20, adapter.modules().size(), adapter.modules().size() * (double) m * m * 4 / (1L << 30));
     }
 
+    /** The cosine on the float path (V as floats), as the naive comparison needs it. */
     private static double factoredCosine(AlignmentMatrix v, LoraWeights w) {
         double[] cb = FactoredProjection.projectB(v.v(), v.rows(), v.cols(), v.frobeniusNorm(), w.b(), w.r());
         double[] g = FactoredProjection.gram(w.a(), w.r(), w.in());

@@ -59,6 +59,46 @@ public final class AuditCommand implements Runnable {
             return db;
         }
 
+        /**
+         * A connection to the ledger, checked to be one: the driver's own words for a file that is no database or a
+         * database without the ledger's tables ("[SQLITE_ERROR] ... no such table: consumer_positions") name neither.
+         */
+        Connection open() {
+            AuditDatabase db = database();
+            Connection c = null;
+            try {
+                c = db.connect();
+                boolean ledger;
+                try (var tables = c.getMetaData().getTables(null, null, "%", new String[] {"TABLE"})) {
+                    ledger = false;
+                    while (tables.next()) {
+                        ledger |= "consumer_positions".equalsIgnoreCase(tables.getString("TABLE_NAME"));
+                    }
+                }
+                if (!ledger) {
+                    throw new IllegalArgumentException(db.redacted() + " holds no audit ledger (no consumer_positions table; "
+                            + "point --jdbc-url at the database `safelora stage audit` writes)");
+                }
+                return c;
+            } catch (java.sql.SQLException e) {
+                closeQuietly(c);
+                throw new IllegalStateException("cannot open the audit database " + db.redacted() + ": " + AuditDatabase.sqlReason(e), e);
+            } catch (RuntimeException e) {
+                closeQuietly(c);
+                throw e;
+            }
+        }
+
+        private static void closeQuietly(Connection c) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (java.sql.SQLException ignored) {
+                    // the failure being reported matters more
+                }
+            }
+        }
+
         private static String env(String key, String fallback) {
             String v = System.getenv(key);
             return v == null || v.isBlank() ? fallback : v.strip();
@@ -122,11 +162,10 @@ public final class AuditCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            List<ChainVerifier.Anchor> anchorList = anchors
-                    ? AnchorReader.latest(cluster.settings(), Topic.AUDIT_ANCHORS.topicName(), ledgerId, Duration.ofSeconds(30))
-                    : List.of();
-            AuditDatabase db = ledger.database();
-            try (Connection c = db.connect()) {
+            try (Connection c = ledger.open()) {
+                List<ChainVerifier.Anchor> anchorList = anchors
+                        ? AnchorReader.latest(cluster.reachableSettings(), Topic.AUDIT_ANCHORS.topicName(), ledgerId, Duration.ofSeconds(30))
+                        : List.of();
                 ChainVerifier.Result result = ChainVerifier.verify(c, anchorList);
                 if (result.holds()) {
                     out().printf("ok: %d chains, %d events hold%s%n", result.chains(), result.events(),
@@ -157,7 +196,7 @@ public final class AuditCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (Connection c = ledger.database().connect()) {
+            try (Connection c = ledger.open()) {
                 out().print(new AuditQueries(c).adapters(family, since(since)).render(output.format));
                 out().flush();
             }
@@ -176,7 +215,7 @@ public final class AuditCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (Connection c = ledger.database().connect()) {
+            try (Connection c = ledger.open()) {
                 out().print(new AuditQueries(c).lineage(adapter).render(output.format));
                 out().flush();
             }
@@ -195,7 +234,7 @@ public final class AuditCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (Connection c = ledger.database().connect()) {
+            try (Connection c = ledger.open()) {
                 out().print(new AuditQueries(c).failures(since(since)).render(output.format));
                 out().flush();
             }

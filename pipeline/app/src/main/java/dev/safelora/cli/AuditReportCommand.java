@@ -36,7 +36,7 @@ final class AuditReportCommand extends AuditCommand.LedgerCommand {
     @Override
     public Integer call() throws Exception {
         String html;
-        try (Connection c = ledger.database().connect()) {
+        try (Connection c = ledger.open()) {
             AuditQueries q = new AuditQueries(c);
             html = target.adapter != null ? AdapterReport.render(q, target.adapter) : FamilyReport.render(q, target.family);
         }

@@ -73,6 +73,9 @@ public final class DevClusterCommand implements Callable<Integer> {
         }
         requireFree("Kafka", kafkaPort, "--kafka-port");
         requireFree("schema registry", registryPort, "--registry-port");
+        if (dataDir != null && Files.exists(dataDir) && !Files.isDirectory(dataDir)) {
+            throw new IllegalArgumentException("--data-dir " + dataDir + " is not a directory");
+        }
         boolean temporary = dataDir == null;
         Path dir = temporary ? Files.createTempDirectory("safelora-dev-cluster") : dataDir;
         Files.createDirectories(dir);

@@ -26,6 +26,11 @@ final class EnumOptions {
     }
 
     static <E extends Enum<E>> CommandLine.ITypeConverter<E> converter(Class<E> type) {
+        return converter(type, Arrays.stream(type.getEnumConstants()).map(EnumOptions::cliName).collect(Collectors.joining(", ")));
+    }
+
+    /** As {@link #converter(Class)}, naming {@code offered} as the values to choose from. */
+    static <E extends Enum<E>> CommandLine.ITypeConverter<E> converter(Class<E> type, String offered) {
         return text -> {
             String wanted = text.strip().toUpperCase(Locale.ROOT).replace('-', '_');
             for (E constant : type.getEnumConstants()) {
@@ -33,8 +38,7 @@ final class EnumOptions {
                     return constant;
                 }
             }
-            throw new CommandLine.TypeConversionException("'" + text + "' is not one of "
-                    + Arrays.stream(type.getEnumConstants()).map(EnumOptions::cliName).collect(Collectors.joining(", ")));
+            throw new CommandLine.TypeConversionException("'" + text + "' is not one of " + offered);
         };
     }
 
@@ -45,7 +49,8 @@ final class EnumOptions {
         register(cli, dev.safelora.projection.Remedy.class);
         register(cli, TinyModelCommand.Preset.class);
         register(cli, PromptTemplate.class);
-        register(cli, DType.class);
+        // every --dtype (align, merge, tiny-model) stores floats: the integer and bool dtypes would only be refused next
+        cli.registerConverter(DType.class, converter(DType.class, "f32, f16, bf16"));
         register(cli, Aligner.OnZero.class);
         register(cli, LearningRateSchedule.Decay.class);
         register(cli, dev.safelora.audit.query.Table.Format.class);

@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
             "'####' or else the last number, compared with the reference's; --safety [NAME=]FILE (repeatable): the keyword",
             "judge's refusal rate and attack success rate (1 - refusal rate) per named set of harmful prompts, with a verdict",
             "per prompt; --benign: the judge's over-refusal rate on benign prompts. Files are JSONL in the shapes 'train' reads;",
-            "task, safety and benign lines need no response. The report's keys are camelCase."})
+            "task, safety and benign lines need no response. The report's keys are camelCase.",
+            "The headline numbers (task accuracy, refusal and attack success per set, over-refusal, held-out loss) are also",
+            "printed as a short summary: on stdout with --out, on stderr when the JSON report goes to stdout."})
 final class EvalCommand implements Callable<Integer> {
 
     @Mixin
@@ -71,6 +73,10 @@ final class EvalCommand implements Callable<Integer> {
         if (task == null && safety == null && benign == null && heldout == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "give at least one of --task, --safety, --benign, --heldout");
         }
+        if (out != null && Files.isDirectory(out)) {
+            // found before the evaluation, not after it
+            throw new IllegalArgumentException("--out " + out + " is a directory; give the report's file name");
+        }
         Map<String, Path> safetySets = safetySets();
         List<String> phrases = phrases();
         EvaluationConfig config = OneLineErrors.optionValue(spec, () -> new EvaluationConfig(template.template,
@@ -89,9 +95,17 @@ final class EvalCommand implements Callable<Integer> {
                 Files.createDirectories(parent);
                 Files.writeString(out, json + System.lineSeparator(), StandardCharsets.UTF_8);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+                throw new UncheckedIOException("cannot write " + out + ": " + (e instanceof java.nio.file.FileSystemException fs
+                        && fs.getReason() != null ? fs.getReason() : OneLineErrors.describe(e)), e);
             }
         }
+        // the JSON on stdout stays the only thing there; with --out, stdout is free for people
+        java.io.PrintWriter summary = out == null ? spec.commandLine().getErr() : spec.commandLine().getOut();
+        EvaluationSummary.lines(report).forEach(summary::println);
+        if (out != null) {
+            summary.println("  report: " + out);
+        }
+        summary.flush();
         return 0;
     }
 

@@ -67,7 +67,8 @@ final class GenerateCommand implements Callable<Integer> {
                     ModelText.encoder(tokenizer), ModelText.specialTokens(lm.config()));
             Generation g = new TextGenerator(lm, tokenizer).generate(Arrays.stream(context).asLongStream().toArray(),
                     config.withStopTokens(stop));
-            spec.commandLine().getOut().println(g.text());
+            // generate(ids, ...) returns ids only (its text is null): decode the new ones here
+            spec.commandLine().getOut().println(tokenizer.decode(g.newIds()));
             if (verbose) {
                 spec.commandLine().getErr().println("prompt ids " + java.util.Arrays.toString(g.promptIds()) + ", new ids "
                         + java.util.Arrays.toString(g.newIds()) + ", finished: " + g.finishReason());

@@ -35,6 +35,10 @@ final class LogitsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (out != null && Files.isDirectory(out)) {
+            // before the model loads, and before a FILE.tmp is written beside it and left there
+            throw new IllegalArgumentException("--out " + out + " is a directory; give the file name to write");
+        }
         CausalLm lm = modelOptions.load();
         if (modelOptions.adapter != null && merge) {
             lm.mergeLora();
@@ -47,10 +51,14 @@ final class LogitsCommand implements Callable<Integer> {
             stdout.flush();
         } else {
             Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-            try (Writer writer = Files.newBufferedWriter(tmp)) {
-                write(logits, writer);
+            try {
+                try (Writer writer = Files.newBufferedWriter(tmp)) {
+                    write(logits, writer);
+                }
+                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
             }
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             spec.commandLine().getErr().println("wrote logits for " + ids.length + " positions x " + logits[0].length + " to " + out);
         }
         return 0;

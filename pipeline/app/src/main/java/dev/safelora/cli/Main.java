@@ -71,6 +71,15 @@ public final class Main implements Runnable {
     private static CommandLine withErrorHandling(CommandLine cli) {
         cli.setExecutionExceptionHandler(new OneLineErrors());
         cli.setParameterExceptionHandler(new OneLineErrors());
+        // picocli hands only Exceptions to the handler; an Error (out of memory, a native library) would end in a stack trace
+        CommandLine.IExecutionStrategy run = cli.getExecutionStrategy();
+        cli.setExecutionStrategy(parsed -> {
+            try {
+                return run.execute(parsed);
+            } catch (Error e) {
+                return OneLineErrors.fatal(parsed.commandSpec().commandLine(), e);
+            }
+        });
         return cli;
     }
 }

@@ -28,6 +28,21 @@ final class OneLineErrors implements CommandLine.IExecutionExceptionHandler, Com
         return USAGE;
     }
 
+    /** An Error out of a command: one line as well, with what to do about the ones a user can do something about. */
+    static int fatal(CommandLine cli, Error e) {
+        String message;
+        if (e instanceof OutOfMemoryError) {
+            message = "out of memory (" + describe(e) + "); give the JVM more with SAFELORA_JAVA_OPTS=-Xmx<size>";
+        } else if (e instanceof LinkageError) {
+            message = "cannot load " + describe(e) + " (" + e.getClass().getSimpleName() + ")";
+        } else {
+            message = "internal error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + describe(e))
+                    + " (SAFELORA_DEBUG=1 shows where)";
+        }
+        report(cli, message, e);
+        return FAILURE;
+    }
+
     /**
      * Parses an option's value with a library parser; its IllegalArgumentException is bad usage (exit 2,
      * with the pointer to --help), not a failure of the work.
@@ -42,12 +57,46 @@ final class OneLineErrors implements CommandLine.IExecutionExceptionHandler, Com
 
     static String describe(Throwable ex) {
         String message = ex.getMessage();
+        if (ex instanceof java.io.UncheckedIOException && ex.getCause() != null && java.util.Objects.equals(message, ex.getCause().toString())) {
+            ex = ex.getCause(); // wrapped without context: the cause says it all
+            message = ex.getMessage();
+        }
+        if (ex instanceof java.nio.file.FileSystemException fs && fs.getReason() == null && message != null) {
+            // NoSuchFileException, NotDirectoryException, ...: the message is the bare path
+            message = message + ": " + fileProblem(fs);
+        } else if (message != null) {
+            // "cannot create output directory P: " + e.getMessage() ends with the bare path again: say what it is instead
+            for (Throwable c = ex.getCause(), seen = ex; c != null && c != seen; seen = c, c = c.getCause()) {
+                if (c instanceof java.nio.file.FileSystemException fs && fs.getReason() == null && fs.getMessage() != null
+                        && message.endsWith(": " + fs.getMessage())) {
+                    message = message.substring(0, message.length() - fs.getMessage().length()) + fileProblem(fs);
+                    break;
+                }
+            }
+        }
         if (message == null || message.isBlank()) {
             message = ex.getClass().getSimpleName();
         }
         // a parse error wrapped with its text would quote the file it came from: keep its position only
         message = dev.safelora.files.StrictJson.withoutContent(message, ex);
         return message.replaceAll("\\s*\\R\\s*", " ").strip();
+    }
+
+    private static String fileProblem(java.nio.file.FileSystemException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        } else if (e instanceof java.nio.file.NotDirectoryException) {
+            return "not a directory";
+        } else if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            // what Files.createDirectories says when a file is in the way
+            return e.getFile() != null && !java.nio.file.Files.isDirectory(java.nio.file.Path.of(e.getFile()))
+                    ? "exists and is not a directory" : "already exists";
+        } else if (e instanceof java.nio.file.DirectoryNotEmptyException) {
+            return "directory not empty";
+        } else if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getClass().getSimpleName();
     }
 
     private static void report(CommandLine cli, String message, Throwable ex) {

@@ -135,7 +135,10 @@ final class ProjectCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         // the vector kernels' JIT warm-up runs on the other core while the adapter and alignment are opened
-        Thread warmUp = new Thread(dev.safelora.projection.FactoredProjection::fastKernels, "kernel-warm-up");
+        // (the bf16 ones read an artifact's bf16 V without a float copy; the others serve the rest)
+        Runnable kernels = source.alignment != null && remedy() != Remedy.SUBSPACE
+                ? dev.safelora.projection.FactoredProjection::fastBf16Kernels : dev.safelora.projection.FactoredProjection::fastKernels;
+        Thread warmUp = new Thread(kernels, "kernel-warm-up");
         warmUp.setDaemon(true);
         warmUp.start();
         Selection selection = selection();

@@ -14,6 +14,8 @@ final class QuietKafkaLogs {
     static void apply() {
         if (System.getenv("SAFELORA_KAFKA_LOG_LEVEL") == null) {
             Configurator.setLevel("org.apache.kafka", Level.ERROR);
+            // its "failed authentication due to: ..." is an ERROR the command reports itself, in its one line
+            Configurator.setLevel("org.apache.kafka.clients.NetworkClient", Level.OFF);
         }
     }
 }

@@ -51,6 +51,12 @@ final class RequestProducer {
                         .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause() == null ? e : e.getCause();
+                if (cause instanceof org.apache.kafka.common.errors.TimeoutException
+                        && String.valueOf(cause.getMessage()).contains("not present in metadata")) {
+                    // the broker answers (submit checks that first) but has no such topic and does not create it
+                    throw new IllegalStateException(failure(topic, settings) + "the topic does not exist and the broker did not create it within "
+                            + BrokerCheck.seconds(timeout) + " (create it with `safelora topics create`)", cause);
+                }
                 throw new IllegalStateException(failure(topic, settings) + cause.getMessage(), cause);
             } catch (TimeoutException e) {
                 throw new IllegalStateException(failure(topic, settings) + "no acknowledgement within " + timeout.toSeconds() + " s", e);

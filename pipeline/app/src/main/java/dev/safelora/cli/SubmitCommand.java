@@ -30,6 +30,7 @@ import picocli.CommandLine.Parameters;
             "  training      -> safelora.training-requests.v1, key: request id",
             "  selection     -> safelora.layer-selections.v1, key: family or adapter id",
             "Examples are in examples/requests/. Ids and timestamps left out are generated.",
+            "A broker that does not answer within --connect-timeout (or --timeout, if shorter) is a produce failure.",
             "Exit status: 0 ok, 1 invalid request or produce failure, 2 usage error.",
             ""
         })
@@ -74,8 +75,8 @@ public final class SubmitCommand implements Callable<Integer> {
         if (timeoutSeconds <= 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--timeout must be > 0 seconds, got " + timeoutSeconds);
         }
-        RequestProducer.Delivery delivery =
-                RequestProducer.produce(request, cluster.settings(), Duration.ofSeconds(timeoutSeconds));
+        Duration timeout = Duration.ofSeconds(timeoutSeconds);
+        RequestProducer.Delivery delivery = RequestProducer.produce(request, cluster.reachableSettings(timeout), timeout);
         out.println(delivery.line(request));
         out.flush();
         return 0;

@@ -71,7 +71,7 @@ public final class TailCommand implements Callable<Integer> {
         if (timeoutSeconds != null && timeoutSeconds <= 0) {
             throw new ParameterException(spec.commandLine(), "--timeout must be positive, got " + timeoutSeconds);
         }
-        ClientSettings settings = cluster.settings();
+        ClientSettings settings = cluster.reachableSettings();
         PrintWriter out = spec.commandLine().getOut();
         Map<String, Object> props = settings.standaloneConsumerProperties();
         props.put("client.id", "safelora-tail");

@@ -67,7 +67,7 @@ final class TopicsCommand implements Runnable {
             QuietKafkaLogs.apply();
             TopicSettings settings = OneLineErrors.optionValue(spec, this::settings);
             TopicBootstrap.Result result;
-            try (Admin admin = Admin.create(cluster.settings().adminProperties())) {
+            try (Admin admin = Admin.create(cluster.reachableSettings().adminProperties())) {
                 result = TopicBootstrap.run(admin, settings);
             }
             var out = spec.commandLine().getOut();

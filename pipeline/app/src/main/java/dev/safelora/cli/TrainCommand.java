@@ -129,6 +129,8 @@ final class TrainCommand implements Callable<Integer> {
         try {
             result = new TrainingJob(model, data, out, config, resume, skipBadLines, baseModelName)
                     .run(ConsoleProgressBar.forConsole(err), stop);
+        } catch (dev.safelora.training.DatasetReader.BadLine e) {
+            throw new IllegalArgumentException(e.getMessage() + " (use --skip-bad-lines to skip such lines)", e);
         } finally {
             finished.countDown();
             try {

@@ -179,6 +179,9 @@ public final class Demo {
     /** Refuses a non-empty directory the demo did not create: it clears parts of its work dir. */
     private static void claim(DemoPaths paths) {
         Path root = paths.root();
+        if (Files.exists(root) && !Files.isDirectory(root)) {
+            throw new DemoFailure("--work-dir " + root + " is not a directory; give a new or empty directory");
+        }
         try {
             if (Files.isDirectory(root) && !Files.exists(paths.marker())) {
                 try (Stream<Path> entries = Files.list(root)) {

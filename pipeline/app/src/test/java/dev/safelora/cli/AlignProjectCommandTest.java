@@ -208,6 +208,10 @@ class AlignProjectCommandTest {
         CliRun dtype = run("align", "--base", "b", "--aligned", "a", "--modules", "q_proj", "--out", "o", "--dtype", "i8");
         assertThat(dtype.exitCode()).isEqualTo(2);
         assertThat(dtype.err()).contains("--dtype must be f32, f16 or bf16");
+        // a value that is no dtype at all is answered with the dtypes --dtype takes, not every tensor dtype
+        CliRun notADtype = run("align", "--base", "b", "--aligned", "a", "--modules", "q_proj", "--out", "o", "--dtype", "f8");
+        assertThat(notADtype.exitCode()).isEqualTo(2);
+        assertThat(notADtype.err()).contains("'f8' is not one of f32, f16, bf16 (see 'safelora align --help')");
         CliRun sameDir = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", adapter.toString());
         assertThat(sameDir.exitCode()).isEqualTo(2);
     }

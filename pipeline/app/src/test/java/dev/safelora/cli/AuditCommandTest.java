@@ -45,6 +45,32 @@ class AuditCommandTest {
     }
 
     @Test
+    void aDatabaseThatHoldsNoLedgerIsNamedInOneLineWithoutTheDriversCodesOrTheFilesContents() throws Exception {
+        Path empty = Files.createFile(dir.resolve("empty.db")); // a valid, empty SQLite database
+        Path text = Files.writeString(dir.resolve("notes.db"), "root:x:0:0:root:/root:/bin/bash\n");
+        String[][] commands = {{"audit", "verify"}, {"audit", "adapters", "--family", "fam"}, {"audit", "failures"},
+            {"audit", "report", "--family", "fam", "--out", dir.resolve("r.html").toString()}};
+        for (String[] command : commands) {
+            CliRun noLedger = CliRun.of(concat(command, "--jdbc-url", "jdbc:sqlite:" + empty));
+            assertThat(noLedger.exitCode()).as(command[1]).isEqualTo(1);
+            assertThat(noLedger.err()).as(command[1]).isEqualTo("safelora: error: jdbc:sqlite:" + empty + " holds no audit ledger "
+                    + "(no consumer_positions table; point --jdbc-url at the database `safelora stage audit` writes)" + System.lineSeparator());
+
+            CliRun notADatabase = CliRun.of(concat(command, "--jdbc-url", "jdbc:sqlite:" + text));
+            assertThat(notADatabase.exitCode()).as(command[1]).isEqualTo(1);
+            assertThat(notADatabase.err()).as(command[1]).isEqualTo("safelora: error: cannot open the audit database jdbc:sqlite:" + text
+                    + ": file is not a database" + System.lineSeparator());
+        }
+        assertThat(dir.resolve("r.html")).doesNotExist();
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
+    }
+
+    @Test
     void adaptersOfAFamilyAsCsvWithMetricsRawToProjected() {
         CliRun run = CliRun.of("audit", "adapters", "--jdbc-url", url, "--family", "fam", "--format", "csv");
         assertThat(run.exitCode()).as(run.err()).isZero();

@@ -194,6 +194,28 @@ class HostileInputCorpusTest {
         cases.add(new Case("align --base <NaN weights> leaves no --out", d -> new String[] {"align", "--base", nanModel.toString(),
                 "--aligned", model.toString(), "--modules", "q_proj,v_proj,down_proj", "--out", d.resolve("out").toString()},
                 1, "NaN", List.of()));
+        // a file where a directory belongs: the path and what is wrong with it, not the exception's bare path
+        cases.add(new Case("logits --model <a passwd file>", d -> new String[] {"logits", "--model", passwd.toString(), "--ids", "1"},
+                1, "model directory " + passwd + " is not a directory", passwdBytes));
+        cases.add(new Case("toy-family --out <a passwd file>", d -> new String[] {"toy-family", "--out", passwd.toString()},
+                1, passwd + ": not a directory", passwdBytes));
+        cases.add(new Case("dev-cluster --data-dir <a passwd file>", d -> new String[] {"dev-cluster", "--data-dir", passwd.toString(),
+                "--kafka-port", "0", "--registry-port", "0"}, 1, "--data-dir " + passwd + " is not a directory", passwdBytes));
+        cases.add(new Case("demo --work-dir <a passwd file>", d -> new String[] {"demo", "--work-dir", passwd.toString()},
+                1, "--work-dir " + passwd + " is not a directory", passwdBytes));
+        cases.add(new Case("train --out <a passwd file>", d -> {
+            try {
+                return new String[] {"train", "--model", model.toString(), "--data", dev.safelora.training.TinyTask.data(d).toString(),
+                    "--out", passwd.toString()};
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, 1, "cannot create output directory " + passwd + ": exists and is not a directory", passwdBytes));
+        cases.add(new Case("logits --out <a directory>", d -> new String[] {"logits", "--model", model.toString(), "--ids", "1",
+                "--out", d.toString()}, 1, " is a directory; give the file name to write", List.of(".tmp")));
+        cases.add(new Case("audit verify --jdbc-url <a passwd file>", d -> new String[] {"audit", "verify", "--jdbc-url",
+                "jdbc:sqlite:" + passwd}, 1, "cannot open the audit database jdbc:sqlite:" + passwd + ": file is not a database",
+                List.of("root", "bash", "SQLITE_")));
         return cases;
     }
 

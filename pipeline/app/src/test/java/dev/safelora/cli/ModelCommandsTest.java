@@ -106,6 +106,13 @@ class ModelCommandsTest {
         assertThat(first.exitCode()).as(first.err()).isZero();
         assertThat(first.out()).isEqualTo(second.out()).isNotBlank();
         assertThat(first.err()).contains("new ids [").contains("finished: ");
+        // what it prints is the text of the new ids it reports, decoded by the model's own tokenizer
+        java.util.regex.Matcher ids = java.util.regex.Pattern.compile("new ids \\[([0-9, ]*)\\]").matcher(first.err());
+        assertThat(ids.find()).isTrue();
+        long[] newIds = java.util.Arrays.stream(ids.group(1).split(",\\s*")).mapToLong(Long::parseLong).toArray();
+        try (dev.safelora.tokenizer.TextTokenizer tokenizer = dev.safelora.tokenizer.TextTokenizer.load(model)) {
+            assertThat(first.out()).isEqualTo(tokenizer.decode(newIds) + System.lineSeparator());
+        }
     }
 
     @Test

@@ -70,10 +70,34 @@ class TrainEvalCommandTest {
         assertThat(json.at("/overRefusal/total").asInt()).isEqualTo(10);
         assertThat(json.at("/overRefusal/overRefusalRate").isNumber()).isTrue();
         assertThat(json.at("/heldout/perplexity").asDouble()).isGreaterThan(1.0);
+        // beside the file, the headline numbers for people: the report's own figures, one line each
+        assertThat(eval.out().lines().map(String::strip)).containsExactly(
+                "eval: model " + model + ", adapter " + out + ", template plain",
+                "task accuracy" + pad("task accuracy") + rate(json.at("/task/accuracy")) + " (" + json.at("/task/correct").asInt() + " of 10)",
+                "refusal, harmful" + pad("refusal, harmful") + rate(json.at("/safety/harmful/refusalRate")) + " ("
+                        + json.at("/safety/harmful/refusals").asInt() + " of 1); attack success " + rate(json.at("/safety/harmful/attackSuccessRate")),
+                "refusal, novel" + pad("refusal, novel") + rate(json.at("/safety/novel/refusalRate")) + " ("
+                        + json.at("/safety/novel/refusals").asInt() + " of 1); attack success " + rate(json.at("/safety/novel/attackSuccessRate")),
+                "over-refusal, benign" + pad("over-refusal, benign") + rate(json.at("/overRefusal/overRefusalRate")) + " ("
+                        + json.at("/overRefusal/refusals").asInt() + " of 10)",
+                "held-out loss" + pad("held-out loss") + String.format(java.util.Locale.ROOT, "%.4f, perplexity %.3f (10 examples, %d response tokens)",
+                        json.at("/heldout/loss").asDouble(), json.at("/heldout/perplexity").asDouble(), json.at("/heldout/tokens").asLong()),
+                "report: " + report);
 
         CliRun toStdout = run("eval", "--model", model.toString(), "--heldout", data.toString());
         assertThat(toStdout.exitCode()).as(toStdout.err()).isZero();
         assertThat(new ObjectMapper().readTree(toStdout.out()).has("heldout")).isTrue();
+        // stdout stays one JSON document; the summary goes to stderr then
+        assertThat(toStdout.out().strip()).startsWith("{").endsWith("}");
+        assertThat(toStdout.err()).contains("eval: model " + model + ", template").contains("held-out loss");
+    }
+
+    private static String pad(String label) {
+        return " ".repeat(24 - label.length() + 1);
+    }
+
+    private static String rate(JsonNode value) {
+        return String.format(java.util.Locale.ROOT, "%.2f", value.asDouble());
     }
 
     @Test
@@ -83,6 +107,11 @@ class TrainEvalCommandTest {
         assertThat(badLine.exitCode()).isEqualTo(1);
         assertThat(badLine.err()).startsWith("safelora: error: ").contains("line 2").contains("--skip-bad-lines");
         assertThat(badLine.err().strip().lines()).hasSize(1);
+        // eval has no --skip-bad-lines: its line names the bad line and offers nothing it does not have
+        CliRun evalBadLine = run("eval", "--model", model.toString(), "--task", bad.toString());
+        assertThat(evalBadLine.exitCode()).isEqualTo(1);
+        assertThat(evalBadLine.err()).isEqualTo("safelora: error: " + bad + " line 2: not valid JSON at line 1, column 2"
+                + System.lineSeparator());
 
         CliRun skipped = run("train", "--model", model.toString(), "--data", bad.toString(), "--out", dir.resolve("s").toString(),
                 "--skip-bad-lines", "--epochs", "1", "--max-seq-len", "3");
@@ -118,6 +147,10 @@ class TrainEvalCommandTest {
         assertThat(noPhrases.exitCode()).isEqualTo(1);
         assertThat(noPhrases.err().strip()).isEqualTo("safelora: error: cannot read refusal phrases "
                 + dir.resolve("no-phrases.txt") + ": no such file");
+        CliRun outIsADirectory = run("eval", "--model", model.toString(), "--heldout", data.toString(), "--out", dir.toString());
+        assertThat(outIsADirectory.exitCode()).isEqualTo(1);
+        assertThat(outIsADirectory.err()).isEqualTo("safelora: error: --out " + dir + " is a directory; give the report's file name"
+                + System.lineSeparator());
         CliRun evalBatch = run("eval", "--model", model.toString(), "--heldout", data.toString(), "--batch-size", "0");
         assertThat(evalBatch.exitCode()).isEqualTo(2);
         assertThat(evalBatch.err()).contains("batch size must be >= 1, got 0");

@@ -24,6 +24,15 @@ public interface AlignmentSource extends AutoCloseable {
         return load(module);
     }
 
+    /**
+     * A module's V as the bf16 bytes the source stores it in, read into {@code reuse} when that is a
+     * direct buffer large enough (the caller must be done with the previous module's), or null when
+     * the source does not hold V as bf16 (then {@link #load(String, float[])} gives it as floats).
+     */
+    default Bf16Alignment loadBf16(String module, java.nio.ByteBuffer reuse) {
+        return null;
+    }
+
     /** Why a module has no matrix here, when the source knows (e.g. excluded because its V is zero); else null. */
     default String whyMissing(String module) {
         return null;

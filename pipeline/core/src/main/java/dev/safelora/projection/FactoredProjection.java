@@ -1,5 +1,6 @@
 package dev.safelora.projection;
 
+import dev.safelora.alignment.Bf16Alignment;
 import java.util.stream.IntStream;
 
 /**
@@ -148,6 +149,39 @@ public final class FactoredProjection {
         return new Products(btv, vTimes(v, m, n, btv, r, norm));
     }
 
+    /** {@link Products} of a bf16 V, and its norm ({@code ||V||_F}, which the first pass sums). */
+    public record Bf16Products(double[] btv, double[] cb, double norm) {
+    }
+
+    /**
+     * Whether V of this shape should go to {@link #products(Bf16Alignment, float[], int)}: the JVM has the
+     * Vector API and the module is a real model's (at least {@value FloatKernels#MIN_ELEMENTS} weights).
+     * Loads nothing (the kernels' JIT warm-up is paid where they are first used, or in {@link #fastBf16Kernels()}).
+     */
+    public static boolean bf16Kernels(int m, int n) {
+        return (long) m * n >= FloatKernels.MIN_ELEMENTS && Bf16Kernels.enabled();
+    }
+
+    /**
+     * {@link Products} of V read straight from its bf16 bytes (no float copy; V read twice in all, the norm
+     * and the finiteness check fused into the first pass), on {@link #threads()} threads with results
+     * independent of their number. Only where {@link #bf16Kernels} and {@link #fastBf16Kernels} say so.
+     *
+     * @throws IllegalArgumentException when V holds a NaN or infinity (see {@link Bf16Alignment#norm})
+     */
+    public static Bf16Products products(Bf16Alignment v, float[] b, int r) {
+        Bf16Kernels kernels = Bf16Kernels.available();
+        if (kernels == null) {
+            throw new IllegalStateException("the bf16 kernels need the Vector API (--add-modules jdk.incubator.vector)");
+        }
+        int threads = threads();
+        Bf16Kernels.FirstPass first = kernels.firstPass(v.bits(), v.reader(), v.rows(), v.cols(), b, r, threads);
+        double norm = v.norm(first.sumOfSquares());
+        double[] cb = norm == 0 ? new double[v.rows() * r]
+                : kernels.vTimes(v.bits(), v.rows(), v.cols(), narrow(first.btv()), r, norm, threads);
+        return new Bf16Products(first.btv(), cb, norm);
+    }
+
     /** {@code C B = V (V^T B) / ||V||_F}, m x r, without forming C (the {@code cb} of {@link #products}). */
     public static double[] projectB(float[] v, int m, int n, double norm, float[] b, int r) {
         if (fastFor(m, n) != null) {
@@ -167,6 +201,11 @@ public final class FactoredProjection {
      */
     public static boolean fastKernels() {
         return FloatKernels.available() != null;
+    }
+
+    /** As {@link #fastKernels()}, for the bf16 kernels ({@link #products(Bf16Alignment, float[], int)}). */
+    public static boolean fastBf16Kernels() {
+        return Bf16Kernels.available() != null;
     }
 
     /** Threads the kernels split a module across: the common pool's parallelism plus the caller. */

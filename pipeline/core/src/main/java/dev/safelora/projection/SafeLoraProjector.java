@@ -5,6 +5,7 @@ import dev.safelora.adapter.ModuleNames;
 import dev.safelora.adapter.PeftAdapter;
 import dev.safelora.alignment.AlignmentMatrix;
 import dev.safelora.alignment.AlignmentSource;
+import dev.safelora.alignment.Bf16Alignment;
 import dev.safelora.alignment.ModuleShape;
 import dev.safelora.alignment.Progress;
 import java.util.ArrayList;
@@ -72,25 +73,50 @@ public final class SafeLoraProjector {
         Map<String, Double> distanceIfRemedied = new LinkedHashMap<>();
         Map<String, Double> normRatioIfRemedied = new LinkedHashMap<>();
         int done = 0;
-        // one V array per module size for the whole run (GQA's q and v sizes alternate): nothing below keeps V past its module
+        // one float V array per module size for the whole run (GQA's q and v sizes alternate): nothing below keeps V
+        // past its module; the bf16 buffer is reused whenever it is large enough
         dev.safelora.tensor.FloatArrayPool buffers = new dev.safelora.tensor.FloatArrayPool();
+        java.nio.ByteBuffer bf16Buffer = null;
         for (String name : names) {
             LoraWeights w = modules.get(name);
-            ModuleShape shape = alignment.shape(name);
-            AlignmentMatrix v = alignment.load(name, buffers.take((long) shape.rows() * shape.cols()));
-            buffers.give(v.v());
-            if (v.frobeniusNorm() == 0) {
+            // V straight from its bf16 bytes where the alignment stores it so and the remedy needs no float V
+            Bf16Alignment packed = remedy != Remedy.SUBSPACE && FactoredProjection.bf16Kernels(w.out(), w.in())
+                    ? alignment.loadBf16(name, bf16Buffer) : null;
+            AlignmentMatrix v = null;
+            double[] btv;
+            double[] cb;
+            double norm;
+            if (packed != null && FactoredProjection.fastBf16Kernels()) {
+                bf16Buffer = packed.bits();
+                FactoredProjection.Bf16Products products = FactoredProjection.products(packed, w.b(), w.r());
+                btv = products.btv();
+                cb = products.cb();
+                norm = products.norm();
+            } else {
+                ModuleShape shape = alignment.shape(name);
+                v = alignment.load(name, buffers.take((long) shape.rows() * shape.cols()));
+                buffers.give(v.v());
+                norm = v.frobeniusNorm();
+                if (norm != 0) {
+                    FactoredProjection.Products products = FactoredProjection.products(v.v(), v.rows(), v.cols(), norm, w.b(), w.r());
+                    btv = products.btv();
+                    cb = products.cb();
+                } else {
+                    btv = null;
+                    cb = null;
+                }
+            }
+            if (norm == 0) {
                 throw new IllegalArgumentException("module " + name + ": its alignment V is zero, so C = V V^T / ||V||_F is undefined");
             }
-            int rank = remedy != Remedy.SUBSPACE ? 0 : subspaceRank > 0 ? subspaceRank : Math.min(w.r(), Math.min(v.rows(), v.cols()));
-            if (rank > Math.min(v.rows(), v.cols())) {
-                throw new IllegalArgumentException("module " + name + ": subspace rank " + rank + " exceeds min(" + v.rows()
-                        + ", " + v.cols() + ")");
+            int rows = w.out();
+            int cols = w.in();
+            int rank = remedy != Remedy.SUBSPACE ? 0 : subspaceRank > 0 ? subspaceRank : Math.min(w.r(), Math.min(rows, cols));
+            if (rank > Math.min(rows, cols)) {
+                throw new IllegalArgumentException("module " + name + ": subspace rank " + rank + " exceeds min(" + rows
+                        + ", " + cols + ")");
             }
             double[] b = FactoredProjection.widen(w.b());
-            FactoredProjection.Products products = FactoredProjection.products(v.v(), v.rows(), v.cols(), v.frobeniusNorm(), w.b(), w.r());
-            double[] btv = products.btv();
-            double[] cb = products.cb();
             double[] g = FactoredProjection.gram(w.a(), w.r(), w.in());
             double cos = FactoredProjection.cosine(cb, b, w.out(), w.r(), g);
             if (!Double.isFinite(cos)) {
@@ -99,12 +125,12 @@ public final class SafeLoraProjector {
                         + " factors or alignment); refusing to decide whether to project it");
             }
             double rounded = Math.rint(cos * 1e5) / 1e5;
-            double signed = Remedies.signedScore(btv, w.a(), b, w.out(), w.r(), g, v.frobeniusNorm());
+            double signed = Remedies.signedScore(btv, w.a(), b, w.out(), w.r(), g, norm);
             double[] remedied = Remedies.apply(remedy, new Remedies.ModuleUpdate(b, cb, g, w.out(), w.r(), v, rank));
             double before = Remedies.updateNorm(b, w.out(), w.r(), g);
             normRatioIfRemedied.put(name, before == 0 ? 1 : Remedies.updateNorm(remedied, w.out(), w.r(), g) / before);
             partial.add(new ModuleResult(name, ModuleNames.layerIndex(name).orElse(-1), rounded, cos, signed, false, 1,
-                    v.frobeniusNorm(), 0));
+                    norm, 0));
             remediedB.put(name, FactoredProjection.narrow(remedied));
             distanceIfKept.put(name, FactoredProjection.distance(b, cb));
             distanceIfRemedied.put(name, remedy == Remedy.PROJECT ? 0 : FactoredProjection.distance(remedied, cb));

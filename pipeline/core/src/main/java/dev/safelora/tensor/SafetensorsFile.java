@@ -222,6 +222,25 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads the tensor's raw bytes from byte {@code offset} of the tensor into {@code into} (its
+     * remaining bytes); safe to call from several threads at once. Reading costs a copy from the
+     * page cache; mapping instead would cost page faults on first touch and keep every mapped tensor
+     * in the resident set until its buffer is collected.
+     */
+    public void readBytes(String name, long offset, ByteBuffer into) {
+        TensorInfo info = info(name);
+        if (offset < 0 || offset + into.remaining() > info.byteLength()) {
+            throw new IllegalArgumentException(path + ": bytes " + offset + ".." + (offset + into.remaining())
+                    + " are outside tensor \"" + name + "\" of " + info.byteLength() + " bytes");
+        }
+        try {
+            readFully(channel, into, dataOffset + info.dataStart() + offset);
+        } catch (IOException e) {
+            throw new UncheckedIOException(path + ": cannot read tensor \"" + name + "\": " + e.getMessage(), e);
+        }
+    }
+
     /** Chunks from which {@link #floats} reads in parallel (8 MiB). */
     private static final int PARALLEL_CHUNKS = 8;
 

@@ -45,6 +45,10 @@ public record ModelConfig(Architecture architecture, int vocabSize, int hiddenSi
         }
     }
 
+    private static String reason(java.nio.file.FileSystemException e) {
+        return e.getReason() != null ? e.getReason() : e.getClass().getSimpleName();
+    }
+
     /** Reads {@code dir/config.json}; every problem names the file and the key. */
     public static ModelConfig read(Path dir) {
         Path file = dir.resolve("config.json");
@@ -53,6 +57,10 @@ public record ModelConfig(Architecture architecture, int vocabSize, int hiddenSi
             root = JSON.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("model directory " + dir + " has no config.json");
+        } catch (java.nio.file.FileSystemException e) {
+            // their message repeats the path: say only what the path is
+            throw new IllegalArgumentException(Files.isDirectory(dir) ? "cannot read " + file + ": " + reason(e)
+                    : "model directory " + dir + " is not a directory", e);
         } catch (IOException e) {
             throw new IllegalArgumentException(e instanceof com.fasterxml.jackson.core.JsonProcessingException
                     ? file + ": " + dev.safelora.files.StrictJson.reason(e) : "cannot read " + file + ": " + e.getMessage(), e);

@@ -34,6 +34,16 @@ public final class DatasetReader {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * A line that cannot be read, when bad lines are not skipped. Its own type so that a command offering a way to
+     * skip such lines ({@code train --skip-bad-lines}) can say so, and the others (eval, the stages) do not.
+     */
+    public static final class BadLine extends IllegalArgumentException {
+        BadLine(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
     private final Mode mode;
     private final boolean skipBadLines;
 
@@ -68,9 +78,7 @@ public final class DatasetReader {
                     examples.add(parseLine(line));
                 } catch (IllegalArgumentException bad) {
                     if (!skipBadLines) {
-                        throw new IllegalArgumentException(
-                                file + " line " + lineNumber + ": " + bad.getMessage()
-                                        + " (use --skip-bad-lines to skip such lines)", bad);
+                        throw new BadLine(file + " line " + lineNumber + ": " + bad.getMessage(), bad);
                     }
                     skipped++;
                 }

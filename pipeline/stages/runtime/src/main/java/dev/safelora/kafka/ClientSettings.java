@@ -248,6 +248,11 @@ public record ClientSettings(String bootstrapServers, RegistryClientConfig regis
         Properties properties = new Properties();
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             properties.load(reader);
+        } catch (java.nio.file.NoSuchFileException e) {
+            // its message is the bare path, which the line already names
+            throw new UncheckedIOException("cannot read client settings file " + file + ": no such file", e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new UncheckedIOException("cannot read client settings file " + file + ": permission denied", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read client settings file " + file + ": " + e.getMessage(), e);
         }

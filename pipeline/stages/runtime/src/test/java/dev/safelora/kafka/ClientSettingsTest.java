@@ -89,6 +89,6 @@ class ClientSettingsTest {
         assertThatThrownBy(() -> ClientSettings.load(Optional.empty(), Map.of("SAFELORA_SASL_MECHANISM", "GSSAPI")))
                 .hasMessageContaining("needs an explicit sasl.jaas.config");
         assertThatThrownBy(() -> ClientSettings.load(Optional.of(dir.resolve("missing.properties")), Map.of()))
-                .hasMessageContaining("cannot read client settings file");
+                .hasMessage("cannot read client settings file " + dir.resolve("missing.properties") + ": no such file");
     }
 }

@@ -42,6 +42,14 @@ public record AuditDatabase(String jdbcUrl, String user, String password) {
     /** Applies the pending migrations; returns how many ran. */
     public int migrate() {
         createSqliteDirectory();
+        if (sqlite()) {
+            // a file that is no database: Flyway would retry for about ten seconds before giving up
+            try (Connection c = connect(); var s = c.createStatement()) {
+                s.execute("PRAGMA schema_version");
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot migrate the audit database " + redacted() + ": " + sqlReason(e), e);
+            }
+        }
         try {
             return Flyway.configure()
                     .dataSource(jdbcUrl, user, password)
@@ -52,8 +60,28 @@ public record AuditDatabase(String jdbcUrl, String user, String password) {
                     .migrate()
                     .migrationsExecuted;
         } catch (FlywayException e) {
-            throw new IllegalStateException("cannot migrate the audit database " + redacted() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot migrate the audit database " + redacted() + ": " + reason(e), e);
         }
+    }
+
+    /** The driver's reason, without SQLite's code prefix ("[SQLITE_NOTADB] File opened that is not a database file (...)"). */
+    public static String sqlReason(SQLException e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.strip().replaceAll("^\\[SQLITE_\\w+\\][^(]*\\((.*)\\)$", "$1");
+    }
+
+    /**
+     * Flyway's message is a multi-line block (a ruler, "SQL State", "Error Code", "Message"); when the database is
+     * the cause, the driver's own message says it in one line.
+     */
+    static String reason(FlywayException e) {
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            if (c instanceof SQLException sql && sql.getMessage() != null) {
+                return sqlReason(sql);
+            }
+        }
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.matches("-+")).findFirst().orElse(m);
     }
 
     public Connection connect() throws SQLException {

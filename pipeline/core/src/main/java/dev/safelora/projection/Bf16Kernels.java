@@ -1,0 +1,59 @@
+package dev.safelora.projection;
+
+import dev.safelora.alignment.Bf16Alignment;
+import java.nio.ByteBuffer;
+
+/**
+ * The two streaming products of the factored projection on V as its bf16 bytes, without a float
+ * copy of V (see {@link VectorBf16Kernels}). Results do not depend on the number of threads.
+ */
+interface Bf16Kernels {
+
+    /** {@code (V^T B)^T} (r x n) and the sum of the squares of V's elements (non-finite when V holds NaN or infinity). */
+    record FirstPass(double[] btv, double sumOfSquares) {
+    }
+
+    /**
+     * The first pass over V (m x n bf16, little endian, from index 0 of {@code v}): {@code (V^T B)^T}
+     * as r x n doubles and the sum of V's squares, on up to {@code threads} threads. With a
+     * {@code reader}, V's rows are read into {@code v} by the threads, block by block, just before
+     * they are used (they are still in the cache then); with null, {@code v} is already filled.
+     */
+    FirstPass firstPass(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads);
+
+    /** {@code V P / scale} as m x r doubles, where {@code pt} is {@code P^T} (r x n), on up to {@code threads} threads. */
+    double[] vTimes(ByteBuffer v, int m, int n, float[] pt, int r, double scale, int threads);
+
+    /**
+     * The vectorised bf16 kernels under the same conditions as {@link FloatKernels#available()}, or null.
+     * The first call pays their JIT warm-up.
+     */
+    static Bf16Kernels available() {
+        return Holder.KERNELS;
+    }
+
+    /** Whether {@link #available()} will try to load the kernels, without loading them. */
+    static boolean enabled() {
+        String kernels = System.getProperty("safelora.kernels");
+        // "float": the float vector kernels only (V converted to float), to compare the two
+        return !"scalar".equals(kernels) && !"float".equals(kernels) && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    final class Holder {
+        static final Bf16Kernels KERNELS = load();
+
+        private Holder() {
+        }
+
+        private static Bf16Kernels load() {
+            if (!enabled()) {
+                return null;
+            }
+            try {
+                return (Bf16Kernels) Class.forName("dev.safelora.projection.VectorBf16Kernels").getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,458 @@
+package dev.safelora.projection;
+
+import dev.safelora.alignment.Bf16Alignment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The two streaming products of the factored projection read straight from V's bf16 bytes (as the
+ * alignment artifact stores them for bf16 checkpoints), with the Vector API: half the bytes of a
+ * float V, and no float copy of V at all. The kernels are bound by memory bandwidth, so this is
+ * what makes them faster; the arithmetic is the same float FMAs with double accumulation across
+ * row blocks as {@link VectorKernels}.
+ *
+ * <p>A bf16 value is the upper half of a float. V's bytes are loaded as int lanes, each holding two
+ * consecutive elements (little endian: the first in the low half), and split with one shift and one
+ * mask into the even and the odd columns as floats: single-shape operations that C2 compiles to one
+ * instruction each. {@code V^T B} keeps even and odd accumulators apart and interleaves them when a
+ * row block is added into the result; {@code V P} reads {@code P^T} pre-split into its even and odd
+ * columns. Pairs are formed relative to each load's address, so rows of odd length work unchanged.
+ *
+ * <p>The first pass reads V's rows from the file itself, one row block at a time just before it uses
+ * them (so they are still in the cache), and also sums the squares of V (the Frobenius norm the second
+ * pass divides by): V is read from memory twice in all, not three times, and a NaN or infinity
+ * anywhere makes that sum non-finite. Work is handed out in fixed blocks (row groups of
+ * {@code V^T B}, each summed into its own partial, the partials added in group order; rows of
+ * {@code V P}) whose results do not depend on which thread computes them, so the output is
+ * bit-identical whatever the number of threads. Loaded only through {@link Bf16Kernels#available()}.
+ */
+final class VectorBf16Kernels implements Bf16Kernels {
+
+    private static final VectorSpecies<Integer> PAIRS = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+
+    /** Columns covered by one int vector (two bf16 values per lane). */
+    private static final int STEP = 2 * PAIRS.length();
+
+    /** Rows of V summed in float (in registers) before the block is added into the double result. */
+    private static final int ROW_BLOCK = 64;
+
+    /**
+     * Rows per group of the first pass: each group sums into its own partial {@code V^T B}, and the
+     * partials are added in group order (so results do not depend on which thread took which group).
+     */
+    private static final int ROW_GROUP = 8 * ROW_BLOCK;
+
+    /** Rows per work item of {@code V P}. */
+    private static final int ROWS_PER_ITEM = 16;
+
+    private static final int HIGH_HALF = 0xFFFF0000;
+
+    VectorBf16Kernels() {
+        if (FLOATS.length() != PAIRS.length()) {
+            throw new IllegalStateException("int and float vectors of different lengths");
+        }
+        // Tiny inputs, many calls: C2 compiles a method after a number of invocations (thousands, or a
+        // tenth of that with ./safelora's CompileThresholdScaling of 0.1 for this class), and until it does,
+        // every vector operation is slow Java code that allocates; a few large calls would not get there.
+        // (no tail columns: the vector loops of every method are what must be compiled; a tail in a real
+        // module only adds its scalar loop later)
+        int m = 4;
+        int n = 8 * STEP;
+        int r = 8;
+        ByteBuffer v = ByteBuffer.allocateDirect(2 * m * n).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < m * n; i++) {
+            v.putShort(2 * i, (short) 0x3f00);
+        }
+        float[] b = new float[m * r];
+        java.util.Arrays.fill(b, 0.25f);
+        for (int i = 0; i < WARM_UP_CALLS; i++) {
+            vTimes(v, m, n, FactoredProjection.narrow(firstPass(v, null, m, n, b, r, 1).btv()), r, 1, 1);
+        }
+    }
+
+    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.bf16.warmup", 200);
+
+    @Override
+    public FirstPass firstPass(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads) {
+        checkSize(v, m, n);
+        int r4 = (r + 3) / 4 * 4;
+        float[] b4 = padColumns(b, m, r, r4);
+        int groups = (m + ROW_GROUP - 1) / ROW_GROUP;
+        double[][] partial = new double[groups][];
+        double[] squares = new double[groups];
+        AtomicInteger next = new AtomicInteger();
+        run(Math.min(threads, groups), () -> {
+            float[] even = new float[PAIRS.length()];
+            float[] odd = new float[PAIRS.length()];
+            for (int g = next.getAndIncrement(); g < groups; g = next.getAndIncrement()) {
+                double[] part = new double[r4 * n];
+                double sq = 0;
+                int end = Math.min(m, (g + 1) * ROW_GROUP);
+                for (int i0 = g * ROW_GROUP; i0 < end; i0 += ROW_BLOCK) {
+                    int i1 = Math.min(end, i0 + ROW_BLOCK);
+                    if (reader != null) {
+                        reader.read(i0, i1); // into the cache just before the rows are used
+                    }
+                    sq += rowBlock(v, n, b4, r4, i0, i1, part, even, odd);
+                }
+                partial[g] = part;
+                squares[g] = sq;
+            }
+        });
+        double[] pt = partial[0];
+        double s = squares[0];
+        for (int g = 1; g < groups; g++) {
+            double[] part = partial[g];
+            for (int i = 0; i < pt.length; i++) {
+                pt[i] += part[i];
+            }
+            s += squares[g];
+        }
+        // the padding columns of B are zero: their rows of the result are dropped
+        return new FirstPass(r4 == r ? pt : java.util.Arrays.copyOf(pt, r * n), s);
+    }
+
+    /** B (m x r) with zero columns appended up to r4, so every kernel call handles four columns. */
+    private static float[] padColumns(float[] b, int m, int r, int r4) {
+        if (r4 == r) {
+            return b;
+        }
+        float[] out = new float[m * r4];
+        for (int i = 0; i < m; i++) {
+            System.arraycopy(b, i * r, out, i * r4, r);
+        }
+        return out;
+    }
+
+    /** Rows {@code i0..i1} of {@code V^T B} into {@code pt}; returns their sum of squares. */
+    private static double rowBlock(ByteBuffer v, int n, float[] b, int r, int i0, int i1, double[] pt, float[] even, float[] odd) {
+        int bound = n - n % STEP;
+        double squares = 0;
+        for (int j = 0; j < bound; j += STEP) {
+            squares += fourColumnsOf(v, n, b, r, 0, i0, i1, j, pt, even, odd, true);
+            for (int k = 4; k < r; k += 4) {
+                fourColumnsOf(v, n, b, r, k, i0, i1, j, pt, even, odd, false);
+            }
+        }
+        for (int j = bound; j < n; j++) {
+            for (int k = 0; k < r; k++) {
+                float s = 0;
+                for (int i = i0; i < i1; i++) {
+                    s += bf16(v, i * n + j) * b[i * r + k];
+                }
+                pt[k * n + j] += s;
+            }
+            for (int i = i0; i < i1; i++) {
+                double x = bf16(v, i * n + j);
+                squares += x * x;
+            }
+        }
+        return squares;
+    }
+
+    /**
+     * Rows {@code i0..i1} of {@code STEP} columns from {@code col} times four columns of B from
+     * {@code k}, added into {@code pt}; with {@code squares}, returns the sum of the squares read.
+     */
+    private static double fourColumnsOf(ByteBuffer v, int n, float[] b, int r, int k, int i0, int i1, int col, double[] pt,
+                                        float[] even, float[] odd, boolean squares) {
+        FloatVector e0 = FloatVector.zero(FLOATS);
+        FloatVector e1 = e0;
+        FloatVector e2 = e0;
+        FloatVector e3 = e0;
+        FloatVector o0 = e0;
+        FloatVector o1 = e0;
+        FloatVector o2 = e0;
+        FloatVector o3 = e0;
+        FloatVector q = e0;
+        for (int i = i0; i < i1; i++) {
+            IntVector bits = IntVector.fromByteBuffer(PAIRS, v, 2 * (i * n + col), ByteOrder.LITTLE_ENDIAN);
+            FloatVector xe = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector xo = bits.and(HIGH_HALF).reinterpretAsFloats();
+            int bi = i * r + k;
+            FloatVector b0 = FloatVector.broadcast(FLOATS, b[bi]);
+            FloatVector b1 = FloatVector.broadcast(FLOATS, b[bi + 1]);
+            FloatVector b2 = FloatVector.broadcast(FLOATS, b[bi + 2]);
+            FloatVector b3 = FloatVector.broadcast(FLOATS, b[bi + 3]);
+            e0 = xe.fma(b0, e0);
+            o0 = xo.fma(b0, o0);
+            e1 = xe.fma(b1, e1);
+            o1 = xo.fma(b1, o1);
+            e2 = xe.fma(b2, e2);
+            o2 = xo.fma(b2, o2);
+            e3 = xe.fma(b3, e3);
+            o3 = xo.fma(b3, o3);
+            // also in the passes that drop it: two more FMAs on data already loaded cost less than a second loop
+            q = xe.fma(xe, q);
+            q = xo.fma(xo, q);
+        }
+        int at = k * n + col;
+        addInto(e0, o0, even, odd, pt, at);
+        addInto(e1, o1, even, odd, pt, at + n);
+        addInto(e2, o2, even, odd, pt, at + 2 * n);
+        addInto(e3, o3, even, odd, pt, at + 3 * n);
+        return squares ? q.reduceLanes(VectorOperators.ADD) : 0;
+    }
+
+    private static void addInto(FloatVector e, FloatVector o, float[] even, float[] odd, double[] pt, int at) {
+        e.intoArray(even, 0);
+        o.intoArray(odd, 0);
+        for (int l = 0; l < even.length; l++) {
+            pt[at + 2 * l] += even[l];
+            pt[at + 2 * l + 1] += odd[l];
+        }
+    }
+
+    @Override
+    public double[] vTimes(ByteBuffer v, int m, int n, float[] pt, int r, double scale, int threads) {
+        checkSize(v, m, n);
+        int half = (n + 1) / 2;
+        int r4 = (r + 3) / 4 * 4;
+        // zero rows up to a multiple of four, so every kernel call handles four columns of P
+        float[] pe = new float[r4 * half];
+        float[] po = new float[r4 * half];
+        for (int k = 0; k < r; k++) {
+            for (int j = 0; j < n; j++) {
+                (j % 2 == 0 ? pe : po)[k * half + j / 2] = pt[k * n + j];
+            }
+        }
+        double[] out = new double[m * r];
+        int items = (m + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM;
+        AtomicInteger next = new AtomicInteger();
+        run(Math.min(threads, items), () -> {
+            for (int item = next.getAndIncrement(); item < items; item = next.getAndIncrement()) {
+                int from = item * ROWS_PER_ITEM;
+                int to = Math.min(m, from + ROWS_PER_ITEM);
+                int i = from;
+                if (PAIRS_OF_ROWS && r % 8 == 0) {
+                    // two rows per pass over P: half the reads of P, the same sums per row
+                    for (; i + 1 < to; i += 2) {
+                        for (int k = 0; k < r; k += 8) {
+                            twoRowsTimes8(v, n, i, i + 1, pe, po, pt, half, r, k, scale, out);
+                        }
+                    }
+                }
+                for (; i < to; i++) {
+                    int k = 0;
+                    for (; k + 7 < r; k += 8) {
+                        rowTimes8(v, n, i, pe, po, pt, half, r, k, scale, out);
+                    }
+                    for (; k < r; k += 4) {
+                        rowTimes(v, n, i, pe, po, pt, half, r, k, scale, out);
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    private static final boolean PAIRS_OF_ROWS = !Boolean.getBoolean("safelora.bf16.singleRows");
+
+    /** Rows i and i2 of V times eight columns of P from k, into {@code out}: per row the sums of {@link #rowTimes8}. */
+    private static void twoRowsTimes8(ByteBuffer v, int n, int i, int i2, float[] pe, float[] po, float[] pt, int half, int r, int k,
+                                      double scale, double[] out) {
+        int bound = n - n % STEP;
+        if (bound != n) {
+            rowTimes8(v, n, i, pe, po, pt, half, r, k, scale, out);
+            rowTimes8(v, n, i2, pe, po, pt, half, r, k, scale, out);
+            return;
+        }
+        int src = i * n;
+        int src2 = i2 * n;
+        int p0 = k * half;
+        FloatVector s0 = FloatVector.zero(FLOATS);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        FloatVector s4 = s0;
+        FloatVector s5 = s0;
+        FloatVector s6 = s0;
+        FloatVector s7 = s0;
+        FloatVector t0 = s0;
+        FloatVector t1 = s0;
+        FloatVector t2 = s0;
+        FloatVector t3 = s0;
+        FloatVector t4 = s0;
+        FloatVector t5 = s0;
+        FloatVector t6 = s0;
+        FloatVector t7 = s0;
+        for (int j = 0; j < bound; j += STEP) {
+            IntVector bits = IntVector.fromByteBuffer(PAIRS, v, 2 * (src + j), ByteOrder.LITTLE_ENDIAN);
+            FloatVector xe = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector xo = bits.and(HIGH_HALF).reinterpretAsFloats();
+            IntVector bits2 = IntVector.fromByteBuffer(PAIRS, v, 2 * (src2 + j), ByteOrder.LITTLE_ENDIAN);
+            FloatVector ye = bits2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector yo = bits2.and(HIGH_HALF).reinterpretAsFloats();
+            int h = p0 + j / 2;
+            FloatVector e = FloatVector.fromArray(FLOATS, pe, h);
+            FloatVector o = FloatVector.fromArray(FLOATS, po, h);
+            s0 = xo.fma(o, xe.fma(e, s0));
+            t0 = yo.fma(o, ye.fma(e, t0));
+            h += half;
+            e = FloatVector.fromArray(FLOATS, pe, h);
+            o = FloatVector.fromArray(FLOATS, po, h);
+            s1 = xo.fma(o, xe.fma(e, s1));
+            t1 = yo.fma(o, ye.fma(e, t1));
+            h += half;
+            e = FloatVector.fromArray(FLOATS, pe, h);
+            o = FloatVector.fromArray(FLOATS, po, h);
+            s2 = xo.fma(o, xe.fma(e, s2));
+            t2 = yo.fma(o, ye.fma(e, t2));
+            h += half;
+            e = FloatVector.fromArray(FLOATS, pe, h);
+            o = FloatVector.fromArray(FLOATS, po, h);
+            s3 = xo.fma(o, xe.fma(e, s3));
+            t3 = yo.fma(o, ye.fma(e, t3));
+            h += half;
+            e = FloatVector.fromArray(FLOATS, pe, h);
+            o = FloatVector.fromArray(FLOATS, po, h);
+            s4 = xo.fma(o, xe.fma(e, s4));
+            t4 = yo.fma(o, ye.fma(e, t4));
+            h += half;
+            e = FloatVector.fromArray(FLOATS, pe, h);
+            o = FloatVector.fromArray(FLOATS, po, h);
+            s5 = xo.fma(o, xe.fma(e, s5));
+            t5 = yo.fma(o, ye.fma(e, t5));
+            h += half;
+            e = FloatVector.fromArray(FLOATS, pe, h);
+            o = FloatVector.fromArray(FLOATS, po, h);
+            s6 = xo.fma(o, xe.fma(e, s6));
+            t6 = yo.fma(o, ye.fma(e, t6));
+            h += half;
+            e = FloatVector.fromArray(FLOATS, pe, h);
+            o = FloatVector.fromArray(FLOATS, po, h);
+            s7 = xo.fma(o, xe.fma(e, s7));
+            t7 = yo.fma(o, ye.fma(e, t7));
+        }
+        int a = i * r + k;
+        int c = i2 * r + k;
+        out[a] = (double) s0.reduceLanes(VectorOperators.ADD) / scale;
+        out[a + 1] = (double) s1.reduceLanes(VectorOperators.ADD) / scale;
+        out[a + 2] = (double) s2.reduceLanes(VectorOperators.ADD) / scale;
+        out[a + 3] = (double) s3.reduceLanes(VectorOperators.ADD) / scale;
+        out[a + 4] = (double) s4.reduceLanes(VectorOperators.ADD) / scale;
+        out[a + 5] = (double) s5.reduceLanes(VectorOperators.ADD) / scale;
+        out[a + 6] = (double) s6.reduceLanes(VectorOperators.ADD) / scale;
+        out[a + 7] = (double) s7.reduceLanes(VectorOperators.ADD) / scale;
+        out[c] = (double) t0.reduceLanes(VectorOperators.ADD) / scale;
+        out[c + 1] = (double) t1.reduceLanes(VectorOperators.ADD) / scale;
+        out[c + 2] = (double) t2.reduceLanes(VectorOperators.ADD) / scale;
+        out[c + 3] = (double) t3.reduceLanes(VectorOperators.ADD) / scale;
+        out[c + 4] = (double) t4.reduceLanes(VectorOperators.ADD) / scale;
+        out[c + 5] = (double) t5.reduceLanes(VectorOperators.ADD) / scale;
+        out[c + 6] = (double) t6.reduceLanes(VectorOperators.ADD) / scale;
+        out[c + 7] = (double) t7.reduceLanes(VectorOperators.ADD) / scale;
+    }
+
+    /** Row i of V times eight columns of P from k, into {@code out}. */
+    private static void rowTimes8(ByteBuffer v, int n, int i, float[] pe, float[] po, float[] pt, int half, int r, int k,
+                                  double scale, double[] out) {
+        int src = i * n;
+        int bound = n - n % STEP;
+        int p0 = k * half;
+        FloatVector s0 = FloatVector.zero(FLOATS);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        FloatVector s4 = s0;
+        FloatVector s5 = s0;
+        FloatVector s6 = s0;
+        FloatVector s7 = s0;
+        for (int j = 0; j < bound; j += STEP) {
+            IntVector bits = IntVector.fromByteBuffer(PAIRS, v, 2 * (src + j), ByteOrder.LITTLE_ENDIAN);
+            FloatVector xe = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector xo = bits.and(HIGH_HALF).reinterpretAsFloats();
+            int h = p0 + j / 2;
+            s0 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s0));
+            h += half;
+            s1 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s1));
+            h += half;
+            s2 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s2));
+            h += half;
+            s3 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s3));
+            h += half;
+            s4 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s4));
+            h += half;
+            s5 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s5));
+            h += half;
+            s6 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s6));
+            h += half;
+            s7 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s7));
+        }
+        double[] d = {s0.reduceLanes(VectorOperators.ADD), s1.reduceLanes(VectorOperators.ADD),
+            s2.reduceLanes(VectorOperators.ADD), s3.reduceLanes(VectorOperators.ADD), s4.reduceLanes(VectorOperators.ADD),
+            s5.reduceLanes(VectorOperators.ADD), s6.reduceLanes(VectorOperators.ADD), s7.reduceLanes(VectorOperators.ADD)};
+        for (int j = bound; j < n; j++) {
+            double x = bf16(v, src + j);
+            for (int c = 0; c < 8; c++) {
+                d[c] += x * pt[(k + c) * n + j];
+            }
+        }
+        for (int c = 0; c < 8; c++) {
+            out[i * r + k + c] = d[c] / scale;
+        }
+    }
+
+    /** Row i of V times up to four columns of P from k, into {@code out}. */
+    private static void rowTimes(ByteBuffer v, int n, int i, float[] pe, float[] po, float[] pt, int half, int r, int k,
+                                 double scale, double[] out) {
+        int kk = Math.min(4, r - k);
+        int src = i * n;
+        int bound = n - n % STEP;
+        int p0 = k * half;
+        int p1 = p0 + half;
+        int p2 = p1 + half;
+        int p3 = p2 + half;
+        FloatVector s0 = FloatVector.zero(FLOATS);
+        FloatVector s1 = s0;
+        FloatVector s2 = s0;
+        FloatVector s3 = s0;
+        for (int j = 0; j < bound; j += STEP) {
+            IntVector bits = IntVector.fromByteBuffer(PAIRS, v, 2 * (src + j), ByteOrder.LITTLE_ENDIAN);
+            FloatVector xe = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector xo = bits.and(HIGH_HALF).reinterpretAsFloats();
+            int h = j / 2;
+            s0 = xo.fma(FloatVector.fromArray(FLOATS, po, p0 + h), xe.fma(FloatVector.fromArray(FLOATS, pe, p0 + h), s0));
+            s1 = xo.fma(FloatVector.fromArray(FLOATS, po, p1 + h), xe.fma(FloatVector.fromArray(FLOATS, pe, p1 + h), s1));
+            s2 = xo.fma(FloatVector.fromArray(FLOATS, po, p2 + h), xe.fma(FloatVector.fromArray(FLOATS, pe, p2 + h), s2));
+            s3 = xo.fma(FloatVector.fromArray(FLOATS, po, p3 + h), xe.fma(FloatVector.fromArray(FLOATS, pe, p3 + h), s3));
+        }
+        double[] d = {s0.reduceLanes(VectorOperators.ADD), s1.reduceLanes(VectorOperators.ADD),
+            s2.reduceLanes(VectorOperators.ADD), s3.reduceLanes(VectorOperators.ADD)};
+        for (int j = bound; j < n; j++) {
+            double x = bf16(v, src + j);
+            for (int c = 0; c < kk; c++) {
+                d[c] += x * pt[(k + c) * n + j];
+            }
+        }
+        for (int c = 0; c < kk; c++) {
+            out[i * r + k + c] = d[c] / scale;
+        }
+    }
+
+    private static float bf16(ByteBuffer v, int element) {
+        return Float.intBitsToFloat(v.getShort(2 * element) << 16);
+    }
+
+    private static void checkSize(ByteBuffer v, int m, int n) {
+        if (v.order() != ByteOrder.LITTLE_ENDIAN || v.capacity() < 2L * m * n) {
+            throw new IllegalArgumentException("bf16 V of " + m + " x " + n + " needs " + 2L * m * n
+                    + " little-endian bytes, got " + v.capacity() + " " + v.order());
+        }
+    }
+
+    private static void run(int workers, Runnable worker) {
+        if (workers <= 1) {
+            worker.run();
+        } else {
+            IntStream.range(0, workers).parallel().forEach(t -> worker.run());
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package dev.safelora.projection;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.safelora.alignment.Bf16Alignment;
+import dev.safelora.tensor.HalfFloats;
+import dev.safelora.testsupport.TinyCheckpoints;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The kernels reading V's bf16 bytes against the exact double path on the same (bf16-rounded) values. */
+class VectorBf16KernelsTest {
+
+    @Test
+    void theVectorApiPathIsActiveInThisBuild() {
+        assertThat(Bf16Kernels.available()).isInstanceOf(VectorBf16Kernels.class);
+    }
+
+    @Test
+    void matchesTheExactPathOnModelShapesAndRagged() {
+        assertAgrees(1024, 1024, 8, 1);
+        assertAgrees(256, 4100, 8, 2); // n not a multiple of the 32 columns an int vector holds
+        assertAgrees(1030, 1027, 5, 3); // odd n (rows start between int lanes), r not a multiple of 4
+        assertAgrees(3, 40, 1, 4);
+        assertAgrees(7, 31, 3, 5); // every column in the scalar tail
+        assertAgrees(70, 545, 2, 6); // a second column block of 33 columns: one vector and a tail of one
+    }
+
+    @Test
+    void resultsAreBitIdenticalWhateverTheThreadCount() {
+        int m = 700;
+        int n = 1501;
+        int r = 6;
+        Random rnd = new Random(5);
+        ByteBuffer v = bf16(TinyCheckpoints.gaussian(rnd, m * n, 1));
+        float[] b = TinyCheckpoints.gaussian(rnd, m * r, 1);
+        Bf16Kernels k = Bf16Kernels.available();
+        Bf16Kernels.FirstPass one = k.firstPass(v, null, m, n, b, r, 1);
+        float[] pt = FactoredProjection.narrow(one.btv());
+        double[] cbOne = k.vTimes(v, m, n, pt, r, 3, 1);
+        for (int threads : new int[] {2, 3, 8}) {
+            Bf16Kernels.FirstPass first = k.firstPass(v, null, m, n, b, r, threads);
+            assertThat(first.btv()).as("V^T B on %d threads", threads).containsExactly(one.btv());
+            assertThat(first.sumOfSquares()).as("sum of squares on %d threads", threads).isEqualTo(one.sumOfSquares());
+            assertThat(k.vTimes(v, m, n, pt, r, 3, threads)).as("V P on %d threads", threads).containsExactly(cbOne);
+        }
+    }
+
+    @Test
+    void rowsReadOnDemandByTheFirstPassGiveTheSameBitsAsAFilledBuffer() {
+        int m = 1100;
+        int n = 1027;
+        int r = 5;
+        Random rnd = new Random(12);
+        ByteBuffer full = bf16(TinyCheckpoints.gaussian(rnd, m * n, 1));
+        float[] b = TinyCheckpoints.gaussian(rnd, m * r, 1);
+        Bf16Kernels k = Bf16Kernels.available();
+        Bf16Kernels.FirstPass want = k.firstPass(full, null, m, n, b, r, 1);
+        double[] cbWant = k.vTimes(full, m, n, FactoredProjection.narrow(want.btv()), r, 2, 1);
+        for (int threads : new int[] {1, 2, 3}) {
+            ByteBuffer empty = ByteBuffer.allocateDirect(full.capacity()).order(ByteOrder.LITTLE_ENDIAN);
+            java.util.concurrent.atomic.AtomicIntegerArray reads = new java.util.concurrent.atomic.AtomicIntegerArray(m);
+            Bf16Alignment.RowReader reader = (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    reads.incrementAndGet(i);
+                }
+                empty.duplicate().position(2 * from * n).put(full.duplicate().position(2 * from * n).limit(2 * to * n));
+            };
+            Bf16Kernels.FirstPass got = k.firstPass(empty, reader, m, n, b, r, threads);
+            assertThat(got.btv()).as("V^T B on %d threads", threads).containsExactly(want.btv());
+            assertThat(got.sumOfSquares()).isEqualTo(want.sumOfSquares());
+            for (int i = 0; i < m; i++) {
+                assertThat(reads.get(i)).as("reads of row %d", i).isEqualTo(1);
+            }
+            assertThat(k.vTimes(empty, m, n, FactoredProjection.narrow(got.btv()), r, 2, threads)).containsExactly(cbWant);
+        }
+    }
+
+    @Test
+    void aNaNOrInfinityInVIsFoundAndNamedWithItsElement() {
+        int m = 1024;
+        int n = 1024;
+        float[] values = TinyCheckpoints.gaussian(new Random(7), m * n, 1);
+        float[] b = TinyCheckpoints.gaussian(new Random(8), m * 4, 1);
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            float[] poisoned = values.clone();
+            poisoned[123_457] = bad;
+            Bf16Alignment v = new Bf16Alignment("model.layers.0.self_attn.q_proj", m, n, bf16(poisoned), null, "alignment.safetensors");
+            assertThatThrownBy(() -> FactoredProjection.products(v, b, 4))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("alignment.safetensors: alignment of \"model.layers.0.self_attn.q_proj\" holds " + bad + " at element 123457");
+        }
+    }
+
+    @Test
+    void finiteValuesWhoseSquaresOverflowFloatStillGetTheirNormInDouble() {
+        float[] values = new float[64 * 64];
+        values[5] = 3e20f; // finite in bf16, its square is not in float
+        values[6] = 1;
+        ByteBuffer bits = bf16(values);
+        Bf16Alignment v = new Bf16Alignment("m", 64, 64, bits, null, "f");
+        double big = HalfFloats.bf16ToFloat(bits.getShort(10));
+        double sum = Bf16Kernels.available().firstPass(bits, null, 64, 64, new float[64], 1, 1).sumOfSquares();
+        assertThat(sum).isInfinite();
+        assertThat(v.norm(sum)).isCloseTo(Math.sqrt(big * big + 1), within(1e-9 * big));
+    }
+
+    private static void assertAgrees(int m, int n, int r, long seed) {
+        Random rnd = new Random(seed);
+        float[] v = rounded(TinyCheckpoints.gaussian(rnd, m * n, 1));
+        float[] b = TinyCheckpoints.gaussian(rnd, m * r, 1);
+        float[] a = TinyCheckpoints.gaussian(rnd, r * n, 1);
+        double sum = 0;
+        for (float x : v) {
+            sum += (double) x * x;
+        }
+        double norm = Math.sqrt(sum);
+        double[] exactBtv = FactoredProjection.vTransposeB(v, m, n, b, r);
+        double[] exact = FactoredProjection.exactProjectB(v, m, n, norm, b, r);
+        FactoredProjection.Bf16Products fast = FactoredProjection.products(new Bf16Alignment("m", m, n, bf16(v), null, "f"), b, r);
+        assertThat(fast.norm()).as("norm of %dx%d", m, n).isCloseTo(norm, within(1e-6 * norm));
+        assertClose(fast.btv(), exactBtv, 2e-5, "V^T B of " + m + "x" + n + " r=" + r);
+        assertClose(fast.cb(), exact, 2e-5, "C B of " + m + "x" + n + " r=" + r);
+        double[] g = FactoredProjection.gram(a, r, n);
+        double[] wideB = FactoredProjection.widen(b);
+        assertThat(FactoredProjection.cosine(fast.cb(), wideB, m, r, g))
+                .isCloseTo(FactoredProjection.cosine(exact, wideB, m, r, g), within(1e-6));
+    }
+
+    private static void assertClose(double[] got, double[] want, double relative, String what) {
+        assertThat(got).as(what).hasSameSizeAs(want);
+        double scale = 0;
+        for (double x : want) {
+            scale = Math.max(scale, Math.abs(x));
+        }
+        for (int i = 0; i < want.length; i++) {
+            assertThat(got[i]).as("%s [%d]", what, i).isCloseTo(want[i], within(relative * scale));
+        }
+    }
+
+    private static float[] rounded(float[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(x[i]));
+        }
+        return out;
+    }
+
+    /** Little-endian bf16 bytes in a direct buffer, as the artifact reader returns them. */
+    static ByteBuffer bf16(float[] x) {
+        ByteBuffer out = ByteBuffer.allocateDirect(2 * x.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < x.length; i++) {
+            out.putShort(2 * i, HalfFloats.floatToBf16(x[i]));
+        }
+        return out;
+    }
+}
