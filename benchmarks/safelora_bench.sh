@@ -44,6 +44,9 @@ python3 -c 'import numpy' 2>/dev/null || { echo "safelora_bench.sh: python3 with
 export SAFELORA_JAVA_OPTS="${SAFELORA_JAVA_OPTS:--Xmx1g}"
 export OPENBLAS_NUM_THREADS=2
 mkdir -p "$dir/logs"
+# --clean deletes the data on every exit, a failed run's too (70B-like data fills a shared disk)
+cleanup() { find "$dir" -mindepth 1 -maxdepth 1 ! -name logs -exec rm -rf {} +; echo "# deleted the data under $dir (kept $dir/logs)"; }
+((clean)) && trap cleanup EXIT
 results="$dir/logs/results.txt"   # one "run key=value" line per figure
 : > "$results"
 started=$(date +%s)
@@ -83,6 +86,9 @@ for ((run = 1; run <= repeats; run++)); do
   if ((run == 1 && cli)); then
     echo "# CLI commands in their own JVMs, for peak RSS (load $(cut -d' ' -f1 /proc/loadavg))"
     rm -rf "$dir/cli-projected" "$dir/cli-one-shot"
+    # align writes alignment.safetensors.partial beside the old artifact until it renames it: at 80 layers that would be
+    # 24 GB of checkpoints + 2 x 12 GB; the artifact bench-safelora wrote is not needed any more in this repeat
+    rm -f "$dir/alignment/alignment.safetensors"
     timed cli_align "$run" "$root/safelora" align --base="$dir/base" --aligned="$dir/aligned" --modules=q_proj,v_proj --out="$dir/alignment"
     timed cli_project "$run" "$root/safelora" project --adapter="$dir/adapter" --alignment="$dir/alignment" --out="$dir/cli-projected"
     timed cli_oneshot "$run" "$root/safelora" project --adapter="$dir/adapter" --base="$dir/base" --aligned="$dir/aligned" \
@@ -102,7 +108,3 @@ done
 
 python3 "$root/benchmarks/safelora_bench_table.py" "$results" "$layers" "$hidden" "$kv_rows" "$(( $(date +%s) - started ))"
 
-if ((clean)); then
-  find "$dir" -mindepth 1 -maxdepth 1 ! -name logs -exec rm -rf {} +
-  echo "# deleted the data under $dir (kept $dir/logs)"
-fi
