@@ -8,7 +8,9 @@
 # Each repeat runs, alternating, `./safelora bench-safelora` (align, project, the read/sha256 floors, the align
 # breakdown; in one JVM) and benchmarks/safelora_numpy.py (project, then align) on the same files; the first repeat
 # also runs the real CLI commands `align`, `project --alignment` and one-shot `project --base --aligned`, each in its
-# own JVM under /usr/bin/time, for their peak RSS. The table gives medians over the repeats.
+# own JVM under /usr/bin/time, for their peak RSS. The table (benchmarks/safelora_bench_table.py) gives each target's
+# ratio within a repeat, median and range over the repeats. Takes about 2-3 min at 8 layers (3 repeats), 3-7 min at 32,
+# 6-13 min at 80 (24 GB of checkpoints + a 12 GB artifact on disk at once).
 # Options: --layers N --hidden N --kv-rows N --rank N --repeats N --dir DIR --naive-modules N (first repeat only)
 #          --no-cli (skip the CLI RSS runs) --clean (delete the data at the end, keep DIR/logs).
 # Settings: SAFELORA_JAVA_OPTS (default -Xmx1g); numpy with OPENBLAS_NUM_THREADS=2, as the Java side's 2 threads.
@@ -27,7 +29,7 @@ while (($#)); do
     --naive-modules) naive="$2"; shift 2 ;;
     --no-cli) cli=0; shift ;;
     --clean) clean=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set /p' "$0" | grep '^#'; exit 0 ;;
     *) echo "safelora_bench.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
