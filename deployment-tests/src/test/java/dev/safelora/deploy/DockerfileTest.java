@@ -80,10 +80,34 @@ class DockerfileTest {
     }
 
     @Test
-    void noImageRequiresTheIncubatorVectorModule() {
-        // The JRE base images ship a subset of the JDK's modules; --add-modules of a module the runtime lacks stops the
-        // JVM before main. The projection kernels fall back to their exact path without it (FloatKernels).
-        assertThat(dockerfile).doesNotContain("jdk.incubator.vector");
+    void theWorkerImagesStartJavaWithTheVectorApiFlagsOfTheLauncherScript() {
+        // ./safelora's flags for project/sweep/stage: the module and each kernel class's JIT threshold, in its order
+        Matcher launcher = Pattern.compile("-XX:CompileCommand=CompileThresholdScaling,([\\w.]+)::\\*,[0-9.]+").matcher(read("safelora"));
+        StringBuilder entry = new StringBuilder("ENTRYPOINT [\"java\", \"--add-modules\", \"jdk.incubator.vector\", \"-XX:CompileCommand=quiet\"");
+        int flags = 0;
+        while (launcher.find()) {
+            String kernels = launcher.group(1);
+            assertThat(Files.exists(Repository.root().resolve("pipeline/core/src/main/java/" + kernels.replace('.', '/') + ".java")))
+                    .as("the class ./safelora names exists: " + kernels).isTrue();
+            entry.append(", \"").append(launcher.group()).append('"');
+            flags++;
+        }
+        assertThat(flags).as("./safelora sets the kernels' compile thresholds").isPositive();
+        entry.append(", \"-cp\"");
+        for (String stage : List.of("cpu", "cuda")) {
+            assertThat(stageBody(stage)).as("image " + stage).contains(entry.toString());
+        }
+        assertThat(stageBody("planner")).doesNotContain("ENTRYPOINT");
+        assertThat(stageBody("runtime")).containsPattern("(?m)^ENTRYPOINT \\[\"java\", \"-cp\"")
+                .as("the build stops on a base without the module").contains("java --list-modules | grep -q '^jdk.incubator.vector@'");
+    }
+
+    /** The lines of one build stage, from its FROM to the next FROM. */
+    private String stageBody(String name) {
+        Matcher from = Pattern.compile("(?m)^FROM \\S+ AS " + Pattern.quote(name) + "$").matcher(dockerfile);
+        assertThat(from.find()).as("stage " + name).isTrue();
+        int next = dockerfile.indexOf("\nFROM ", from.end());
+        return dockerfile.substring(from.start(), next < 0 ? dockerfile.length() : next);
     }
 
     @Test

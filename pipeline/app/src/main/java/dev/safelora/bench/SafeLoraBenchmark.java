@@ -7,6 +7,7 @@ import dev.safelora.adapter.LoraWeights;
 import dev.safelora.adapter.PeftAdapter;
 import dev.safelora.alignment.Aligner;
 import dev.safelora.alignment.AlignmentArtifact;
+import dev.safelora.alignment.AlignmentManifest;
 import dev.safelora.alignment.AlignmentMatrix;
 import dev.safelora.alignment.Bf16Alignment;
 import dev.safelora.alignment.Progress;
@@ -37,33 +38,86 @@ import java.util.stream.Stream;
  * 4096 x 4096, r = 8) with synthetic bf16 checkpoints generated into a temporary directory, and the
  * naive full-C computation on a few modules in the same run. A command, not a test:
  * {@code java -Xmx1g -cp pipeline/target/safelora-pipeline.jar:pipeline/target/lib/* dev.safelora.bench.SafeLoraBenchmark}
- * (options: --layers N --hidden N --rank N --naive-modules N --dir DIR --keep).
+ * (options: --layers N --hidden N --kv-rows N --rank N --naive-modules N --breakdown-modules N --dir DIR --keep --reuse
+ * --generate-only; --reuse keeps the checkpoints and adapter an earlier --keep run generated with the same sizes,
+ * --generate-only writes them and stops, so that the measuring process never held the generator's buffers).
+ * Besides its human-readable lines it prints {@code key=value} lines that benchmarks/safelora_bench.sh reads.
  */
 public final class SafeLoraBenchmark {
 
-    record Options(int layers, int hidden, int kvRows, int rank, int naiveModules, Path dir, boolean keep) {
+    record Options(int layers, int hidden, int kvRows, int rank, int naiveModules, Path dir, boolean keep, boolean reuse,
+                   int breakdownModules, boolean generateOnly) {
+        private static final String USAGE = "(--layers N --hidden N --kv-rows N --rank N --naive-modules N --breakdown-modules N"
+                + " --dir DIR --keep --reuse --generate-only)";
+
+        Options {
+            if (layers < 1 || hidden < 1 || kvRows < 1 || rank < 1 || naiveModules < 0 || breakdownModules < 0) {
+                throw new IllegalArgumentException("benchmark sizes must be positive (layers " + layers + ", hidden " + hidden
+                        + ", kv-rows " + kvRows + ", rank " + rank + ") and module counts not negative");
+            }
+            // one module's bf16 bytes go through one ByteBuffer, its floats through one array
+            if ((long) Math.max(hidden, kvRows) * hidden * 2 > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("a " + Math.max(hidden, kvRows) + " x " + hidden
+                        + " module is too large for the benchmark's generator (at most 2^30 elements)");
+            }
+            if (reuse && dir == null) {
+                throw new IllegalArgumentException("--reuse needs --dir DIR (the directory of an earlier --keep run)");
+            }
+            if (generateOnly && dir == null) {
+                throw new IllegalArgumentException("--generate-only needs --dir DIR");
+            }
+        }
+
         static Options parse(String[] args) {
             int layers = 32;
             int hidden = 4096;
             int rank = 8;
             int kvRows = -1;
             int naive = 2;
+            int breakdown = 16;
             Path dir = null;
             boolean keep = false;
+            boolean reuse = false;
+            boolean generateOnly = false;
             for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--layers" -> layers = Integer.parseInt(args[++i]);
-                    case "--hidden" -> hidden = Integer.parseInt(args[++i]);
-                    case "--rank" -> rank = Integer.parseInt(args[++i]);
-                    case "--kv-rows" -> kvRows = Integer.parseInt(args[++i]);
-                    case "--naive-modules" -> naive = Integer.parseInt(args[++i]);
-                    case "--dir" -> dir = Path.of(args[++i]);
+                String option = args[i];
+                switch (option) {
+                    case "--layers" -> layers = intValue(args, ++i, option);
+                    case "--hidden" -> hidden = intValue(args, ++i, option);
+                    case "--rank" -> rank = intValue(args, ++i, option);
+                    case "--kv-rows" -> kvRows = intValue(args, ++i, option);
+                    case "--naive-modules" -> naive = intValue(args, ++i, option);
+                    case "--breakdown-modules" -> breakdown = intValue(args, ++i, option);
+                    case "--dir" -> dir = Path.of(value(args, ++i, option));
                     case "--keep" -> keep = true;
-                    default -> throw new IllegalArgumentException("unknown benchmark option " + args[i]
-                            + " (--layers N --hidden N --kv-rows N --rank N --naive-modules N --dir DIR --keep)");
+                    case "--reuse" -> reuse = true;
+                    case "--generate-only" -> generateOnly = true;
+                    default -> throw new IllegalArgumentException("unknown benchmark option " + option + " " + USAGE);
                 }
             }
-            return new Options(layers, hidden, kvRows < 0 ? hidden : kvRows, rank, naive, dir, keep);
+            return new Options(layers, hidden, kvRows < 0 ? hidden : kvRows, rank, naive, dir, keep || reuse || generateOnly, reuse,
+                    breakdown, generateOnly);
+        }
+
+        private static String value(String[] args, int i, String option) {
+            if (i >= args.length) {
+                throw new IllegalArgumentException(option + " needs a value " + USAGE);
+            }
+            return args[i];
+        }
+
+        private static int intValue(String[] args, int i, String option) {
+            String v = value(args, i, option);
+            try {
+                return Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " needs a whole number, not \"" + v + "\"");
+            }
+        }
+
+        /** What the generated data depends on; --reuse regenerates when the kept directory's differs. */
+        String shapeKey() {
+            return "layers=" + layers + " hidden=" + hidden + " kv_rows=" + kvRows + " rank=" + rank + " generator=1";
         }
     }
 
@@ -97,16 +151,33 @@ public final class SafeLoraBenchmark {
                     Runtime.getRuntime().maxMemory() >> 20);
 
             long t0 = System.nanoTime();
-            generateCheckpoints(base, aligned, o.layers(), m, o.kvRows(), n);
             PeftAdapter adapter = adapter(o.layers(), m, o.kvRows(), n, o.rank());
-            adapter.write(adapterDir);
-            out.printf("generate: %.1f s (2 x %.2f GB)%n", secs(t0), (double) o.layers() * (m + o.kvRows()) * n * 2 / 1e9);
+            Path marker = root.resolve(GENERATED_MARKER);
+            double checkpointGb = (double) o.layers() * (m + o.kvRows()) * n * 2 / 1e9;
+            if (o.reuse() && o.shapeKey().equals(readQuietly(marker))) {
+                out.printf("generate: reused the checkpoints and adapter in %s (2 x %.2f GB)%n", root, checkpointGb);
+                kv(out, "generate_s", 0);
+            } else {
+                FileTrees.deleteQuietly(marker);
+                generateCheckpoints(base, aligned, o.layers(), m, o.kvRows(), n);
+                adapter.write(adapterDir);
+                writeString(marker, o.shapeKey());
+                out.printf("generate: %.1f s (2 x %.2f GB)%n", secs(t0), checkpointGb);
+                kv(out, "generate_s", secs(t0));
+            }
+            kv(out, "layers", o.layers());
+            kv(out, "checkpoint_gb", checkpointGb);
+            if (o.generateOnly()) {
+                return;
+            }
 
+            settle();
             boolean peakReset = resetPeakRss();
             long rssBefore = peakRssKb();
             Path alignmentDir = root.resolve("alignment");
             long t1 = System.nanoTime();
-            Aligner.align(base, aligned, Set.of("q_proj", "v_proj"), alignmentDir, Aligner.Options.defaults(), Progress.NONE);
+            String alignmentDType = Aligner.align(base, aligned, Set.of("q_proj", "v_proj"), alignmentDir, Aligner.Options.defaults(),
+                    Progress.NONE).dtype();
             double alignSecs = secs(t1);
             long t2 = System.nanoTime();
             boolean fast = FactoredProjection.fastBf16Kernels();
@@ -134,8 +205,25 @@ public final class SafeLoraBenchmark {
             out.printf("project again in the same process (JIT warm): %.2f s (%.3f s/module)%n", again, again / modules);
             out.printf("peak RSS during align + project: %.0f MiB%s (before: %.0f MiB)%n", rssAfter / 1024.0,
                     peakReset ? "" : " (process peak: could not reset VmHWM, includes generation)", rssBefore / 1024.0);
+            settle();
+            long artifactBytes = fileSize(alignmentDir.resolve(AlignmentManifest.TENSORS));
+            double readArtifact = readOnce(List.of(alignmentDir.resolve(AlignmentManifest.TENSORS)));
+            out.printf("alignment artifact: %s in its manifest, %.2f GB; read once in %.2f s; project / read-once = %.1fx%n",
+                    alignmentDType, artifactBytes / 1e9, readArtifact, projectSecs / readArtifact);
+            kv(out, "modules", modules);
+            kv(out, "align_s", alignSecs);
+            kv(out, "project_s", projectSecs);
+            kv(out, "project_warmup_s", warmUp);
+            kv(out, "project_again_s", again);
+            kv(out, "alignment_dtype", alignmentDType);
+            kv(out, "alignment_gb", artifactBytes / 1e9);
+            kv(out, "read_alignment_s", readArtifact);
+            kv(out, "bench_rss_align_project_mib", rssAfter / 1024.0);
 
+            settle();
             projectFloors(root, adapterDir, alignmentDir, base, aligned, projectSecs, modules, out);
+            settle();
+            alignBreakdown(base, aligned, alignmentDir, o.breakdownModules(), alignSecs, modules, out);
             compareWithNaive(o, adapter, alignmentDir, out);
         } finally {
             if (!o.keep()) {
@@ -204,23 +292,134 @@ public final class SafeLoraBenchmark {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        settle();
         long h0 = System.nanoTime();
-        for (Path f : sources) {
-            try {
-                dev.safelora.files.Digests.fileSha256(f);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+        sources.forEach(SafeLoraBenchmark::sha256);
         double hashOnce = secs(h0);
+        // as align hashes: every shard of both sides at once on the common pool
+        long h1 = System.nanoTime();
+        sources.parallelStream().forEach(SafeLoraBenchmark::sha256);
+        double hashParallel = secs(h1);
         double readPair = readOnce(sources);
         long p0 = System.nanoTime();
         try (dev.safelora.alignment.CheckpointPair pair = dev.safelora.alignment.CheckpointPair.open(base, aligned, adapter.modules().keySet())) {
             SafeLoraProjector.project(adapter, pair, Selection.threshold(0.5), Progress.NONE).adapter().write(root.resolve("projected-one-shot"));
         }
         double oneShot = secs(p0);
-        out.printf("one-shot project --base --aligned: %.1f s (%.3f s/module); reading both checkpoints once %.1f s, sha256 of them %.1f s; "
-                + "one-shot / (read + sha256) = %.2fx%n", oneShot, oneShot / modules, readPair, hashOnce, oneShot / (readPair + hashOnce));
+        out.printf("one-shot project --base --aligned: %.2f s (%.3f s/module; it reads both checkpoints and computes V, no sha256);"
+                + " reading both checkpoints once %.2f s, sha256 of them %.2f s one file after another (%.2f s all shards in parallel);"
+                + " one-shot / (read + sha256) = %.2fx%n", oneShot, oneShot / modules, readPair, hashOnce, hashParallel,
+                oneShot / (readPair + hashOnce));
+        kv(out, "read_checkpoints_s", readPair);
+        kv(out, "sha256_s", hashOnce);
+        kv(out, "sha256_parallel_s", hashParallel);
+        kv(out, "oneshot_s", oneShot);
+    }
+
+    /**
+     * Where {@code align}'s time goes, per module, each part timed on its own over the first {@code sample}
+     * modules: reading + converting both weights to float, the same plus computing V (CheckpointPair, as
+     * align does), encoding V to the artifact's dtype + writing it (to a scratch file, rewritten per module, so
+     * into the page cache). The sources' sha256 (whole files, serial and in parallel) is in {@link #projectFloors}'s line.
+     */
+    private static void alignBreakdown(Path base, Path aligned, Path alignmentDir, int sample, double alignSecs, int modules,
+                                       PrintWriter out) {
+        if (sample <= 0) {
+            return;
+        }
+        DType storeAs;
+        try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
+            storeAs = DType.fromSafetensors(artifact.manifest().dtype());
+        }
+        Path scratch = alignmentDir.resolveSibling("align-breakdown.safetensors");
+        double readConvert = 0;
+        double readConvertV = 0;
+        double write = 0;
+        int timed = 0;
+        try (Checkpoint b = Checkpoint.open(base); Checkpoint a = Checkpoint.open(aligned);
+             dev.safelora.alignment.CheckpointPair pair = dev.safelora.alignment.CheckpointPair.open(base, aligned, Set.of("q_proj", "v_proj"))) {
+            dev.safelora.tensor.FloatArrayPool pool = new dev.safelora.tensor.FloatArrayPool();
+            dev.safelora.tensor.FloatArrayPool vs = new dev.safelora.tensor.FloatArrayPool();
+            for (String module : pair.modules().stream().limit(sample).toList()) {
+                String weight = module + ".weight";
+                long numel = b.info(weight).numel();
+                long t0 = System.nanoTime();
+                float[] w0 = b.floats(weight, pool.take(numel));
+                float[] w1 = a.floats(weight, vs.take(numel));
+                readConvert += secs(t0);
+                pool.give(w0);
+                long t1 = System.nanoTime();
+                AlignmentMatrix v = pair.load(module, w1);
+                readConvertV += secs(t1);
+                long t2 = System.nanoTime();
+                long[] shape = {v.rows(), v.cols()};
+                try (SafetensorsStreamWriter w = SafetensorsStreamWriter.create(scratch, Map.of("format", "pt"),
+                        List.of(new TensorSpec(module, storeAs, shape)))) {
+                    w.appendFloats(module, shape, v.v(), storeAs);
+                    w.finish();
+                }
+                write += secs(t2);
+                vs.give(v.v());
+                timed++;
+            }
+        } finally {
+            FileTrees.deleteQuietly(scratch);
+        }
+        double computeV = Math.max(0, readConvertV - readConvert);
+        out.printf("align breakdown per module (first %d of %d modules, each part timed alone): read + convert both weights %.3f s,"
+                + " compute V (difference, %s rounding, norm) %.3f s, encode V to %s + write %.3f s; align itself %.3f s/module%n",
+                timed, modules, readConvert / timed, storeAs, computeV / timed, storeAs, write / timed, alignSecs / modules);
+        kv(out, "align_read_convert_s_per_module", readConvert / timed);
+        kv(out, "align_compute_v_s_per_module", computeV / timed);
+        kv(out, "align_write_s_per_module", write / timed);
+        kv(out, "align_breakdown_modules", timed);
+    }
+
+    private static void sha256(Path file) {
+        try {
+            dev.safelora.files.Digests.fileSha256(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final String GENERATED_MARKER = "generated.txt";
+
+    /**
+     * A full collection between phases, untimed: G1 then gives back the heap an earlier phase's arrays grew
+     * (at 70B shapes 256 MiB each), so each phase's peak RSS is its own and not the sum of the phases before it.
+     */
+    private static void settle() {
+        System.gc();
+    }
+
+    /** One machine-readable summary line, {@code key=value}, beside the human-readable ones (benchmarks/safelora_bench.sh reads them). */
+    static void kv(PrintWriter out, String key, Object value) {
+        out.println(key + "=" + (value instanceof Double d ? String.format(java.util.Locale.ROOT, "%.6g", d) : value));
+    }
+
+    private static long fileSize(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file).strip();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static void writeString(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Seconds to read the files' bytes once through a 4 MiB direct buffer. */
@@ -265,13 +464,19 @@ public final class SafeLoraBenchmark {
                 naiveTotal += naive;
                 out.printf("module %s: factored %.3f s, naive full-C %.1f s (%.0fx); cosine factored %.8f, naive %.8f%n",
                         w.module(), factored, naive, naive / factored, cosF, cosN);
+                kv(out, "naive_cosine_abs_diff", Math.abs(cosF - cosN));
             }
         }
-        int m = o.hidden();
-        int n = o.hidden();
+        double naiveFlops = 0;
+        double factoredFlops = 0;
         int r = o.rank();
-        double naiveFlops = (double) m * m * n + (double) m * m * r + 2.0 * m * r * n + 3.0 * m * n;
-        double factoredFlops = 2.0 * m * n * r + (double) r * r * n + 3.0 * m * r * r;
+        for (LoraWeights w : sample) {
+            double m = w.out();
+            double n = w.in();
+            naiveFlops += m * m * n + m * m * r + 2.0 * m * r * n + 3.0 * m * n;
+            factoredFlops += 2.0 * m * n * r + (double) r * r * n + 3.0 * m * r * r;
+        }
+        int m = o.hidden();
         out.printf("per module compute: naive/factored time ratio %.0fx (measured over %d modules); multiply-add count ratio %.0fx%n",
                 naiveTotal / factoredTotal, sample.size(), naiveFlops / factoredFlops);
         out.printf("naive C per module: %d MiB (float m x m); the reference code keeps every C (%d modules: %.1f GiB) and both models%n",

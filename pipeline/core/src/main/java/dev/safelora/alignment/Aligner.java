@@ -87,8 +87,11 @@ public final class Aligner {
         Path tensors = outDir.resolve(AlignmentManifest.TENSORS);
         try (SafetensorsStreamWriter out = SafetensorsStreamWriter.create(tensors, Map.of("format", AlignmentManifest.FORMAT), plan)) {
             int done = 0;
+            // V is written before the next module is loaded: one array per module size serves the whole run
+            dev.safelora.tensor.FloatArrayPool buffers = new dev.safelora.tensor.FloatArrayPool();
             for (String module : modules) {
-                AlignmentMatrix v = pair.load(module);
+                ModuleShape shape = pair.shape(module);
+                AlignmentMatrix v = pair.load(module, buffers.take((long) shape.rows() * shape.cols()));
                 if (v.frobeniusNorm() == 0) {
                     if (options.onZero() == OnZero.FAIL) {
                         throw new IllegalArgumentException("module " + module
@@ -100,6 +103,7 @@ public final class Aligner {
                     written.add(new AlignmentManifest.Module(module, ModuleNames.layerIndex(module).orElse(-1), v.rows(), v.cols(),
                             v.frobeniusNorm()));
                 }
+                buffers.give(v.v());
                 progress.step(++done, modules.size(), module);
             }
             if (written.isEmpty()) {

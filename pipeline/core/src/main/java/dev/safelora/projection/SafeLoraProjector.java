@@ -73,8 +73,10 @@ public final class SafeLoraProjector {
         Map<String, Double> distanceIfRemedied = new LinkedHashMap<>();
         Map<String, Double> normRatioIfRemedied = new LinkedHashMap<>();
         int done = 0;
-        float[] buffer = null; // one V array for the whole run: nothing below keeps V past its module
-        java.nio.ByteBuffer bf16Buffer = null; // likewise for V's bf16 bytes
+        // one float V array per module size for the whole run (GQA's q and v sizes alternate): nothing below keeps V
+        // past its module; the bf16 buffer is reused whenever it is large enough
+        dev.safelora.tensor.FloatArrayPool buffers = new dev.safelora.tensor.FloatArrayPool();
+        java.nio.ByteBuffer bf16Buffer = null;
         for (String name : names) {
             LoraWeights w = modules.get(name);
             // V straight from its bf16 bytes where the alignment stores it so and the remedy needs no float V
@@ -91,8 +93,9 @@ public final class SafeLoraProjector {
                 cb = products.cb();
                 norm = products.norm();
             } else {
-                v = alignment.load(name, buffer);
-                buffer = v.v();
+                ModuleShape shape = alignment.shape(name);
+                v = alignment.load(name, buffers.take((long) shape.rows() * shape.cols()));
+                buffers.give(v.v());
                 norm = v.frobeniusNorm();
                 if (norm != 0) {
                     FactoredProjection.Products products = FactoredProjection.products(v.v(), v.rows(), v.cols(), norm, w.b(), w.r());

@@ -199,6 +199,11 @@ public final class Checkpoint implements AutoCloseable {
         return file(name).floats(name, reuse);
     }
 
+    /** As {@link SafetensorsFile#floats(String, long, float[], int, int)}: a range of a tensor's elements. */
+    public void floats(String name, long from, float[] out, int offset, int count) {
+        file(name).floats(name, from, out, offset, count);
+    }
+
     private SafetensorsFile file(String name) {
         SafetensorsFile f = owner.get(name);
         if (f == null) {

@@ -69,6 +69,36 @@ public final class Floats {
         return out;
     }
 
+    /**
+     * Encodes {@code data[from, from + count)} as little-endian {@code dtype} into {@code out} at its position (which
+     * advances), as {@link #encode(float[], DType)} does; for a caller that reuses one (direct) buffer per chunk.
+     */
+    public static void encode(float[] data, int from, int count, DType dtype, ByteBuffer out) {
+        ByteBuffer le = out.order() == ByteOrder.LITTLE_ENDIAN ? out : out.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int to = from + count;
+        switch (dtype) {
+            case F32 -> {
+                for (int i = from; i < to; i++) {
+                    le.putFloat(data[i]);
+                }
+            }
+            case BF16 -> {
+                for (int i = from; i < to; i++) {
+                    le.putShort(HalfFloats.floatToBf16(data[i]));
+                }
+            }
+            case F16 -> {
+                for (int i = from; i < to; i++) {
+                    le.putShort(HalfFloats.floatToF16(data[i]));
+                }
+            }
+            default -> throw new IllegalArgumentException("floats can be stored as F32, F16 or BF16, not " + dtype);
+        }
+        if (le != out) {
+            out.position(le.position());
+        }
+    }
+
     /** Decodes a whole little-endian buffer of F32/F16/BF16 into a new float array. */
     public static float[] decode(DType dtype, ByteBuffer src) {
         ByteBuffer view = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);

@@ -189,6 +189,40 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
+     * Elements {@code [from, from + count)} of a tensor (in row-major order) widened to float into
+     * {@code out[offset..]}, read on the calling thread (callers reading disjoint ranges may do so in parallel).
+     */
+    public void floats(String name, long from, float[] out, int offset, int count) {
+        TensorInfo info = info(name);
+        if (!info.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException(path + ": tensor \"" + name + "\" has dtype " + info.dtype()
+                    + "; only F32, F16 and BF16 can be read as floats");
+        }
+        if (from < 0 || count < 0 || from + count > info.numel() || offset < 0 || offset + count > out.length) {
+            throw new IndexOutOfBoundsException("elements " + from + "+" + count + " of \"" + name + "\" (" + info.numel()
+                    + ") into " + offset + " of " + out.length);
+        }
+        int elementSize = info.dtype().byteSize();
+        ByteBuffer chunk = CHUNK_BUFFER.get();
+        short[] scratch = SCRATCH.get();
+        long position = dataOffset + info.dataStart() + from * elementSize;
+        int perChunk = CHUNK / elementSize;
+        for (int done = 0; done < count; ) {
+            int n = Math.min(perChunk, count - done);
+            chunk.clear().limit(n * elementSize);
+            try {
+                readFully(channel, chunk, position);
+            } catch (IOException e) {
+                throw new UncheckedIOException(path + ": cannot read tensor \"" + name + "\": " + e.getMessage(), e);
+            }
+            chunk.flip();
+            Floats.decode(info.dtype(), chunk, n, out, offset + done, scratch);
+            position += (long) n * elementSize;
+            done += n;
+        }
+    }
+
+    /**
      * Reads the tensor's raw bytes from byte {@code offset} of the tensor into {@code into} (its
      * remaining bytes); safe to call from several threads at once. Reading costs a copy from the
      * page cache; mapping instead would cost page faults on first touch and keep every mapped tensor

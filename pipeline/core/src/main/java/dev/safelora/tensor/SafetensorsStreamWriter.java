@@ -116,14 +116,13 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
         long start = dataLength;
         long position = 8L + reservedHeader + start;
         try {
-            float[] part = new float[chunk];
+            // one direct buffer for every chunk: no per-chunk array copy or heap buffer (which the channel would copy again)
+            ByteBuffer encoded = ByteBuffer.allocateDirect(chunk * storeAs.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
             for (int from = 0; from < values.length; from += chunk) {
                 int n = Math.min(chunk, values.length - from);
-                if (n != part.length) {
-                    part = new float[n];
-                }
-                System.arraycopy(values, from, part, 0, n);
-                position = writeFully(Floats.encode(part, storeAs), position);
+                encoded.clear();
+                Floats.encode(values, from, n, storeAs, encoded);
+                position = writeFully(encoded.flip(), position);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(partial + ": cannot write tensor \"" + name + "\": " + e.getMessage(), e);
