@@ -109,27 +109,18 @@ public final class AlignmentArtifact implements AlignmentSource {
     }
 
     /**
-     * A module stored as BF16 (the lossless dtype of bf16 checkpoints) as its bytes, read row block by
-     * row block by the kernel's first pass; null for F32 and F16.
+     * A module stored as BF16 (the lossless dtype of bf16 checkpoints) as a reader of its bytes, which
+     * the kernels call for blocks of rows; null for F32 and F16.
      */
     @Override
-    public Bf16Alignment loadBf16(String module, java.nio.ByteBuffer reuse) {
+    public Bf16Alignment loadBf16(String module) {
         AlignmentManifest.Module m = entry(module);
         if (tensors.info(module).dtype() != dev.safelora.tensor.DType.BF16) {
             return null;
         }
-        long length = 2L * m.rows() * m.cols();
-        if (length > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(tensors.path() + ": alignment of \"" + module + "\" has " + length
-                    + " bytes; over 2 GiB cannot be held in one buffer");
-        }
-        java.nio.ByteBuffer bits = reuse != null && reuse.isDirect() && reuse.capacity() >= length ? reuse
-                : java.nio.ByteBuffer.allocateDirect((int) length);
-        bits.order(java.nio.ByteOrder.LITTLE_ENDIAN).clear().limit((int) length);
         long rowBytes = 2L * m.cols();
-        return new Bf16Alignment(module, m.rows(), m.cols(), bits, (from, to) ->
-                tensors.readBytes(module, from * rowBytes, bits.duplicate().limit((int) (to * rowBytes)).position((int) (from * rowBytes))),
-                tensors.path().toString());
+        return new Bf16Alignment(module, m.rows(), m.cols(), null,
+                (from, to, into) -> tensors.readBytes(module, from * rowBytes, into), tensors.path().toString());
     }
 
     @Override

@@ -25,11 +25,10 @@ public interface AlignmentSource extends AutoCloseable {
     }
 
     /**
-     * A module's V as the bf16 bytes the source stores it in, read into {@code reuse} when that is a
-     * direct buffer large enough (the caller must be done with the previous module's), or null when
-     * the source does not hold V as bf16 (then {@link #load(String, float[])} gives it as floats).
+     * A module's V as the bf16 bytes the source stores it in (read by the kernels as they need them),
+     * or null when the source does not hold V as bf16 (then {@link #load(String, float[])} gives it as floats).
      */
-    default Bf16Alignment loadBf16(String module, java.nio.ByteBuffer reuse) {
+    default Bf16Alignment loadBf16(String module) {
         return null;
     }
 

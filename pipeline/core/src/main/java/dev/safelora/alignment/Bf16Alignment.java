@@ -8,27 +8,48 @@ import java.nio.ByteOrder;
 
 /**
  * One module's alignment matrix V as the bf16 bytes it is stored in (rows x cols, row-major,
- * little endian, from index 0 of {@code bits}), for kernels that read them without a float copy.
+ * little endian), for kernels that read them without a float copy: either held whole in
+ * {@code bits}, or read from the file a block of rows at a time by {@code reader} into each
+ * kernel thread's own small buffer, twice (once per pass), so that V is never copied into a
+ * module-sized buffer (a copy that costs a write and a read of the whole matrix in main memory,
+ * where a block read from the page cache lands in the core's cache and is used there).
  * Its norm comes from the sum of squares those kernels accumulate: {@link #norm} checks it.
  *
- * @param bits   shared (a buffer reused for the next module), treat as read-only
- * @param reader fills rows of {@code bits} on demand (the first pass reads V block by block just before
- *               using it); null when {@code bits} is already filled
+ * @param bits   V whole (from index 0; shared, treat as read-only), or null when {@code reader} reads it
+ * @param reader reads rows on demand, or null when {@code bits} holds V
  * @param where  the file it is read from, for error messages
  */
 public record Bf16Alignment(String module, int rows, int cols, ByteBuffer bits, RowReader reader, String where) {
 
-    /** Reads rows {@code from..to} of V into their place in {@code bits}; called concurrently for disjoint rows. */
+    /**
+     * Reads rows {@code fromRow..toRow} of V into {@code into}, from its position to its limit (which
+     * span exactly those rows' bytes); called concurrently, each thread with its own buffer.
+     */
     @FunctionalInterface
     public interface RowReader {
-        void read(int fromRow, int toRow);
+        void read(int fromRow, int toRow, ByteBuffer into);
     }
 
     public Bf16Alignment {
-        if (bits.order() != ByteOrder.LITTLE_ENDIAN || bits.limit() != 2L * rows * cols) {
+        if ((bits == null) == (reader == null)) {
+            throw new IllegalArgumentException(module + ": a bf16 alignment matrix needs either its bytes or a reader for them");
+        }
+        if (bits != null && (bits.order() != ByteOrder.LITTLE_ENDIAN || bits.limit() != 2L * rows * cols)) {
             throw new IllegalArgumentException(module + ": " + rows + " x " + cols + " bf16 alignment matrix needs "
                     + 2L * rows * cols + " little-endian bytes, got " + bits.limit());
         }
+    }
+
+    /** V whole in one buffer: {@code bits} itself, or read into {@code reuse} (or a new buffer when that is too small). */
+    public ByteBuffer whole(ByteBuffer reuse) {
+        if (bits != null) {
+            return bits;
+        }
+        int length = Math.toIntExact(2L * rows * cols);
+        ByteBuffer out = reuse != null && reuse.capacity() >= length ? reuse : ByteBuffer.allocateDirect(length);
+        out.order(ByteOrder.LITTLE_ENDIAN).clear().limit(length);
+        reader.read(0, rows, out.duplicate());
+        return out;
     }
 
     /**
@@ -40,14 +61,16 @@ public record Bf16Alignment(String module, int rows, int cols, ByteBuffer bits, 
         if (Double.isFinite(sumOfSquares)) {
             return Math.sqrt(sumOfSquares);
         }
-        long bad = NonFinite.firstIndex(bits, DType.BF16);
+        // rare (a broken artifact): V is read whole once more to name the element
+        ByteBuffer all = whole(null);
+        long bad = NonFinite.firstIndex(all, DType.BF16);
         if (bad >= 0) {
             throw new IllegalArgumentException(where + ": alignment of \"" + module + "\" holds "
-                    + HalfFloats.bf16ToFloat(bits.getShort(2 * (int) bad)) + " at element " + bad);
+                    + HalfFloats.bf16ToFloat(all.getShort(2 * (int) bad)) + " at element " + bad);
         }
         double s = 0;
-        for (int i = 0; i < bits.limit(); i += 2) {
-            double x = HalfFloats.bf16ToFloat(bits.getShort(i));
+        for (int i = 0; i < all.limit(); i += 2) {
+            double x = HalfFloats.bf16ToFloat(all.getShort(i));
             s += x * x;
         }
         return Math.sqrt(s);

@@ -14,15 +14,18 @@ interface Bf16Kernels {
     }
 
     /**
-     * The first pass over V (m x n bf16, little endian, from index 0 of {@code v}): {@code (V^T B)^T}
-     * as r x n doubles and the sum of V's squares, on up to {@code threads} threads. With a
-     * {@code reader}, V's rows are read into {@code v} by the threads, block by block, just before
-     * they are used (they are still in the cache then); with null, {@code v} is already filled.
+     * The first pass over V (m x n bf16, little endian): {@code (V^T B)^T} as r x n doubles and the sum
+     * of V's squares, on up to {@code threads} threads. V is either whole in {@code v} (from index 0;
+     * {@code reader} null) or read by {@code reader} ({@code v} null), block by block into each thread's
+     * own small buffer just before the block is used (it is still in the core's cache then).
      */
     FirstPass firstPass(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads);
 
-    /** {@code V P / scale} as m x r doubles, where {@code pt} is {@code P^T} (r x n), on up to {@code threads} threads. */
-    double[] vTimes(ByteBuffer v, int m, int n, float[] pt, int r, double scale, int threads);
+    /**
+     * {@code V P / scale} as m x r doubles, where {@code pt} is {@code P^T} (r x n), on up to {@code threads}
+     * threads; V whole in {@code v} or read block by block by {@code reader}, as in {@link #firstPass}.
+     */
+    double[] vTimes(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] pt, int r, double scale, int threads);
 
     /**
      * The vectorised bf16 kernels under the same conditions as {@link FloatKernels#available()}, or null.

@@ -178,7 +178,7 @@ public final class FactoredProjection {
         Bf16Kernels.FirstPass first = kernels.firstPass(v.bits(), v.reader(), v.rows(), v.cols(), b, r, threads);
         double norm = v.norm(first.sumOfSquares());
         double[] cb = norm == 0 ? new double[v.rows() * r]
-                : kernels.vTimes(v.bits(), v.rows(), v.cols(), narrow(first.btv()), r, norm, threads);
+                : kernels.vTimes(v.bits(), v.reader(), v.rows(), v.cols(), narrow(first.btv()), r, norm, threads);
         return new Bf16Products(first.btv(), cb, norm);
     }
 

@@ -81,13 +81,12 @@ public final class SafeLoraProjector {
             LoraWeights w = modules.get(name);
             // V straight from its bf16 bytes where the alignment stores it so and the remedy needs no float V
             Bf16Alignment packed = remedy != Remedy.SUBSPACE && FactoredProjection.bf16Kernels(w.out(), w.in())
-                    ? alignment.loadBf16(name, bf16Buffer) : null;
+                    ? alignment.loadBf16(name) : null;
             AlignmentMatrix v = null;
             double[] btv;
             double[] cb;
             double norm;
             if (packed != null && FactoredProjection.fastBf16Kernels()) {
-                bf16Buffer = packed.bits();
                 FactoredProjection.Bf16Products products = FactoredProjection.products(packed, w.b(), w.r());
                 btv = products.btv();
                 cb = products.cb();

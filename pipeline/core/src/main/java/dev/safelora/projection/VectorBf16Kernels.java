@@ -24,10 +24,12 @@ import jdk.incubator.vector.VectorSpecies;
  * row block is added into the result; {@code V P} reads {@code P^T} pre-split into its even and odd
  * columns. Pairs are formed relative to each load's address, so rows of odd length work unchanged.
  *
- * <p>The first pass reads V's rows from the file itself, one row block at a time just before it uses
- * them (so they are still in the cache), and also sums the squares of V (the Frobenius norm the second
- * pass divides by): V is read from memory twice in all, not three times, and a NaN or infinity
- * anywhere makes that sum non-finite. Work is handed out in fixed blocks (row groups of
+ * <p>Each pass reads V's rows from the file itself (the page cache, for an artifact just written or
+ * read before), one block of rows at a time into the thread's own small buffer just before it uses them,
+ * so a block is computed on while it is in the core's cache and V is never copied into a module-sized
+ * buffer (which would cost writing and reading all of V in main memory once more). The first pass also
+ * sums the squares of V (the Frobenius norm the second pass divides by), so a NaN or infinity anywhere
+ * makes that sum non-finite. Work is handed out in fixed blocks (row groups of
  * {@code V^T B}, each summed into its own partial, the partials added in group order; rows of
  * {@code V P}) whose results do not depend on which thread computes them, so the output is
  * bit-identical whatever the number of threads. Loaded only through {@link Bf16Kernels#available()}.
@@ -73,7 +75,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
         float[] b = new float[m * r];
         java.util.Arrays.fill(b, 0.25f);
         for (int i = 0; i < WARM_UP_CALLS; i++) {
-            vTimes(v, m, n, FactoredProjection.narrow(firstPass(v, null, m, n, b, r, 1).btv()), r, 1, 1);
+            vTimes(v, null, m, n, FactoredProjection.narrow(firstPass(v, null, m, n, b, r, 1).btv()), r, 1, 1);
         }
     }
 
@@ -81,7 +83,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
 
     @Override
     public FirstPass firstPass(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads) {
-        checkSize(v, m, n);
+        checkSize(v, reader, m, n);
         int r4 = (r + 3) / 4 * 4;
         float[] b4 = padColumns(b, m, r, r4);
         int groups = (m + ROW_GROUP - 1) / ROW_GROUP;
@@ -97,10 +99,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
                 int end = Math.min(m, (g + 1) * ROW_GROUP);
                 for (int i0 = g * ROW_GROUP; i0 < end; i0 += ROW_BLOCK) {
                     int i1 = Math.min(end, i0 + ROW_BLOCK);
-                    if (reader != null) {
-                        reader.read(i0, i1); // into the cache just before the rows are used
-                    }
-                    sq += rowBlock(v, n, b4, r4, i0, i1, part, even, odd);
+                    sq += rowBlock(rows(v, reader, n, i0, i1), n, b4, r4, i0, i1, part, even, odd);
                 }
                 partial[g] = part;
                 squares[g] = sq;
@@ -131,7 +130,33 @@ final class VectorBf16Kernels implements Bf16Kernels {
         return out;
     }
 
-    /** Rows {@code i0..i1} of {@code V^T B} into {@code pt}; returns their sum of squares. */
+    /**
+     * Rows {@code from..to} of V as a buffer whose byte 0 is row {@code from}'s first: a slice of {@code v},
+     * or read by {@code reader} into this thread's scratch buffer (valid until the thread's next call).
+     */
+    private static ByteBuffer rows(ByteBuffer v, Bf16Alignment.RowReader reader, int n, int from, int to) {
+        int length = Math.toIntExact(2L * (to - from) * n);
+        if (reader == null) {
+            return v.slice(Math.toIntExact(2L * from * n), length).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        ByteBuffer scratch = SCRATCH.get();
+        if (scratch == null || scratch.capacity() < length) {
+            scratch = ByteBuffer.allocateDirect(length).order(ByteOrder.LITTLE_ENDIAN);
+            SCRATCH.set(scratch);
+        }
+        scratch.clear().limit(length);
+        reader.read(from, to, scratch.duplicate());
+        return scratch;
+    }
+
+    /**
+     * Each kernel thread's buffer for the rows it reads (a block of at most {@value #ROW_BLOCK} rows, 512 KiB
+     * at 4096 columns: it stays in the core's cache while the block is used). Kept per thread for the life of
+     * the thread (the common pool's and the callers'), so modules do not each allocate direct memory.
+     */
+    private static final ThreadLocal<ByteBuffer> SCRATCH = new ThreadLocal<>();
+
+    /** Rows {@code i0..i1} of {@code V^T B} into {@code pt} (V's rows from byte 0 of {@code v}); returns their sum of squares. */
     private static double rowBlock(ByteBuffer v, int n, float[] b, int r, int i0, int i1, double[] pt, float[] even, float[] odd) {
         int bound = n - n % STEP;
         double squares = 0;
@@ -145,12 +170,12 @@ final class VectorBf16Kernels implements Bf16Kernels {
             for (int k = 0; k < r; k++) {
                 float s = 0;
                 for (int i = i0; i < i1; i++) {
-                    s += bf16(v, i * n + j) * b[i * r + k];
+                    s += bf16(v, (i - i0) * n + j) * b[i * r + k];
                 }
                 pt[k * n + j] += s;
             }
             for (int i = i0; i < i1; i++) {
-                double x = bf16(v, i * n + j);
+                double x = bf16(v, (i - i0) * n + j);
                 squares += x * x;
             }
         }
@@ -173,7 +198,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
         FloatVector o3 = e0;
         FloatVector q = e0;
         for (int i = i0; i < i1; i++) {
-            IntVector bits = IntVector.fromByteBuffer(PAIRS, v, 2 * (i * n + col), ByteOrder.LITTLE_ENDIAN);
+            IntVector bits = IntVector.fromByteBuffer(PAIRS, v, 2 * ((i - i0) * n + col), ByteOrder.LITTLE_ENDIAN);
             FloatVector xe = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector xo = bits.and(HIGH_HALF).reinterpretAsFloats();
             int bi = i * r + k;
@@ -211,8 +236,8 @@ final class VectorBf16Kernels implements Bf16Kernels {
     }
 
     @Override
-    public double[] vTimes(ByteBuffer v, int m, int n, float[] pt, int r, double scale, int threads) {
-        checkSize(v, m, n);
+    public double[] vTimes(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] pt, int r, double scale, int threads) {
+        checkSize(v, reader, m, n);
         int half = (n + 1) / 2;
         int r4 = (r + 3) / 4 * 4;
         // zero rows up to a multiple of four, so every kernel call handles four columns of P
@@ -230,22 +255,23 @@ final class VectorBf16Kernels implements Bf16Kernels {
             for (int item = next.getAndIncrement(); item < items; item = next.getAndIncrement()) {
                 int from = item * ROWS_PER_ITEM;
                 int to = Math.min(m, from + ROWS_PER_ITEM);
+                ByteBuffer block = rows(v, reader, n, from, to);
                 int i = from;
                 if (PAIRS_OF_ROWS && r % 8 == 0) {
                     // two rows per pass over P: half the reads of P, the same sums per row
                     for (; i + 1 < to; i += 2) {
                         for (int k = 0; k < r; k += 8) {
-                            twoRowsTimes8(v, n, i, i + 1, pe, po, pt, half, r, k, scale, out);
+                            twoRowsTimes8(block, from, n, i, i + 1, pe, po, pt, half, r, k, scale, out);
                         }
                     }
                 }
                 for (; i < to; i++) {
                     int k = 0;
                     for (; k + 7 < r; k += 8) {
-                        rowTimes8(v, n, i, pe, po, pt, half, r, k, scale, out);
+                        rowTimes8(block, from, n, i, pe, po, pt, half, r, k, scale, out);
                     }
                     for (; k < r; k += 4) {
-                        rowTimes(v, n, i, pe, po, pt, half, r, k, scale, out);
+                        rowTimes(block, from, n, i, pe, po, pt, half, r, k, scale, out);
                     }
                 }
             }
@@ -256,16 +282,16 @@ final class VectorBf16Kernels implements Bf16Kernels {
     private static final boolean PAIRS_OF_ROWS = !Boolean.getBoolean("safelora.bf16.singleRows");
 
     /** Rows i and i2 of V times eight columns of P from k, into {@code out}: per row the sums of {@link #rowTimes8}. */
-    private static void twoRowsTimes8(ByteBuffer v, int n, int i, int i2, float[] pe, float[] po, float[] pt, int half, int r, int k,
+    private static void twoRowsTimes8(ByteBuffer v, int first, int n, int i, int i2, float[] pe, float[] po, float[] pt, int half, int r, int k,
                                       double scale, double[] out) {
         int bound = n - n % STEP;
         if (bound != n) {
-            rowTimes8(v, n, i, pe, po, pt, half, r, k, scale, out);
-            rowTimes8(v, n, i2, pe, po, pt, half, r, k, scale, out);
+            rowTimes8(v, first, n, i, pe, po, pt, half, r, k, scale, out);
+            rowTimes8(v, first, n, i2, pe, po, pt, half, r, k, scale, out);
             return;
         }
-        int src = i * n;
-        int src2 = i2 * n;
+        int src = (i - first) * n;
+        int src2 = (i2 - first) * n;
         int p0 = k * half;
         FloatVector s0 = FloatVector.zero(FLOATS);
         FloatVector s1 = s0;
@@ -352,9 +378,9 @@ final class VectorBf16Kernels implements Bf16Kernels {
     }
 
     /** Row i of V times eight columns of P from k, into {@code out}. */
-    private static void rowTimes8(ByteBuffer v, int n, int i, float[] pe, float[] po, float[] pt, int half, int r, int k,
+    private static void rowTimes8(ByteBuffer v, int first, int n, int i, float[] pe, float[] po, float[] pt, int half, int r, int k,
                                   double scale, double[] out) {
-        int src = i * n;
+        int src = (i - first) * n;
         int bound = n - n % STEP;
         int p0 = k * half;
         FloatVector s0 = FloatVector.zero(FLOATS);
@@ -401,10 +427,10 @@ final class VectorBf16Kernels implements Bf16Kernels {
     }
 
     /** Row i of V times up to four columns of P from k, into {@code out}. */
-    private static void rowTimes(ByteBuffer v, int n, int i, float[] pe, float[] po, float[] pt, int half, int r, int k,
+    private static void rowTimes(ByteBuffer v, int first, int n, int i, float[] pe, float[] po, float[] pt, int half, int r, int k,
                                  double scale, double[] out) {
         int kk = Math.min(4, r - k);
-        int src = i * n;
+        int src = (i - first) * n;
         int bound = n - n % STEP;
         int p0 = k * half;
         int p1 = p0 + half;
@@ -441,8 +467,11 @@ final class VectorBf16Kernels implements Bf16Kernels {
         return Float.intBitsToFloat(v.getShort(2 * element) << 16);
     }
 
-    private static void checkSize(ByteBuffer v, int m, int n) {
-        if (v.order() != ByteOrder.LITTLE_ENDIAN || v.capacity() < 2L * m * n) {
+    private static void checkSize(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n) {
+        if ((v == null) == (reader == null)) {
+            throw new IllegalArgumentException("bf16 V needs either its bytes or a reader, not both or neither");
+        }
+        if (v != null && (v.order() != ByteOrder.LITTLE_ENDIAN || v.capacity() < 2L * m * n)) {
             throw new IllegalArgumentException("bf16 V of " + m + " x " + n + " needs " + 2L * m * n
                     + " little-endian bytes, got " + v.capacity() + " " + v.order());
         }
