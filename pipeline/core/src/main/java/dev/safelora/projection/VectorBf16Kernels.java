@@ -60,13 +60,17 @@ final class VectorBf16Kernels implements Bf16Kernels {
         if (FLOATS.length() != PAIRS.length()) {
             throw new IllegalStateException("int and float vectors of different lengths");
         }
-        // Tiny inputs, many calls: C2 compiles a method after a number of invocations (thousands, or a
-        // tenth of that with ./safelora's CompileThresholdScaling of 0.1 for this class), and until it does,
-        // every vector operation is slow Java code that allocates; a few large calls would not get there.
+        // Small inputs, many calls: C2 compiles a method after a number of invocations and loop iterations
+        // (a tenth of the usual with ./safelora's CompileThresholdScaling of 0.1 for this class), and until it
+        // does, every vector operation is slow Java code that allocates; a few large calls would not get there.
+        // The rows are as wide as a real module's are long in vector steps (2048 columns, 64 vector steps), so the
+        // loops' profiles look like a real module's: warmed on 4 x 256 (200 calls) the steady state came out at
+        // 17 ms per 4096 x 4096 module, warmed on 16 x 2048 (40 calls) at 9-12 ms, for about 0.3 s more warm-up,
+        // which project runs on a thread of its own (benchmarks/README.md).
         // (no tail columns: the vector loops of every method are what must be compiled; a tail in a real
         // module only adds its scalar loop later)
-        int m = 4;
-        int n = 8 * STEP;
+        int m = 16;
+        int n = 64 * STEP;
         int r = 8;
         ByteBuffer v = ByteBuffer.allocateDirect(2 * m * n).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < m * n; i++) {
@@ -79,7 +83,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
         }
     }
 
-    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.bf16.warmup", 200);
+    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.bf16.warmup", 40);
 
     @Override
     public FirstPass firstPass(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads) {
