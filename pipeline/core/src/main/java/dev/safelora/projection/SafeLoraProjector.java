@@ -74,9 +74,8 @@ public final class SafeLoraProjector {
         Map<String, Double> normRatioIfRemedied = new LinkedHashMap<>();
         int done = 0;
         // one float V array per module size for the whole run (GQA's q and v sizes alternate): nothing below keeps V
-        // past its module; the bf16 buffer is reused whenever it is large enough
+        // past its module (a bf16 V is read by the kernels block by block and needs none)
         dev.safelora.tensor.FloatArrayPool buffers = new dev.safelora.tensor.FloatArrayPool();
-        java.nio.ByteBuffer bf16Buffer = null;
         for (String name : names) {
             LoraWeights w = modules.get(name);
             // V straight from its bf16 bytes where the alignment stores it so and the remedy needs no float V
@@ -88,25 +87,17 @@ public final class SafeLoraProjector {
             double norm;
             if (packed != null && FactoredProjection.fastBf16Kernels()) {
                 FactoredProjection.Bf16Products products = FactoredProjection.products(packed, w.b(), w.r());
+                norm = requireNonZero(name, products.norm());
                 btv = products.btv();
                 cb = products.cb();
-                norm = products.norm();
             } else {
                 ModuleShape shape = alignment.shape(name);
                 v = alignment.load(name, buffers.take((long) shape.rows() * shape.cols()));
                 buffers.give(v.v());
-                norm = v.frobeniusNorm();
-                if (norm != 0) {
-                    FactoredProjection.Products products = FactoredProjection.products(v.v(), v.rows(), v.cols(), norm, w.b(), w.r());
-                    btv = products.btv();
-                    cb = products.cb();
-                } else {
-                    btv = null;
-                    cb = null;
-                }
-            }
-            if (norm == 0) {
-                throw new IllegalArgumentException("module " + name + ": its alignment V is zero, so C = V V^T / ||V||_F is undefined");
+                norm = requireNonZero(name, v.frobeniusNorm());
+                FactoredProjection.Products products = FactoredProjection.products(v.v(), v.rows(), v.cols(), norm, w.b(), w.r());
+                btv = products.btv();
+                cb = products.cb();
             }
             int rows = w.out();
             int cols = w.in();
@@ -159,6 +150,13 @@ public final class SafeLoraProjector {
                         ? selection.modules().stream().sorted(ModuleNames.NATURAL_ORDER).toList() : null,
                 dsum / results.size(), chosen.size(), results);
         return new Result(adapter.withModules(out), report);
+    }
+
+    private static double requireNonZero(String module, double norm) {
+        if (norm == 0) {
+            throw new IllegalArgumentException("module " + module + ": its alignment V is zero, so C = V V^T / ||V||_F is undefined");
+        }
+        return norm;
     }
 
     /** Every adapter module needs an alignment of the same shape; all problems are listed at once. */

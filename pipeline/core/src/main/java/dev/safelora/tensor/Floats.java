@@ -51,20 +51,7 @@ public final class Floats {
     /** Encodes floats as little-endian bytes of {@code dtype} (F32, F16 or BF16; round-to-nearest-even). */
     public static ByteBuffer encode(float[] data, DType dtype) {
         ByteBuffer out = ByteBuffer.allocate(Math.multiplyExact(data.length, dtype.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
-        switch (dtype) {
-            case F32 -> out.asFloatBuffer().put(data);
-            case BF16 -> {
-                for (float f : data) {
-                    out.putShort(HalfFloats.floatToBf16(f));
-                }
-            }
-            case F16 -> {
-                for (float f : data) {
-                    out.putShort(HalfFloats.floatToF16(f));
-                }
-            }
-            default -> throw new IllegalArgumentException("floats can be stored as F32, F16 or BF16, not " + dtype);
-        }
+        encode(data, 0, data.length, dtype, out);
         out.clear();
         return out;
     }
@@ -78,9 +65,8 @@ public final class Floats {
         int to = from + count;
         switch (dtype) {
             case F32 -> {
-                for (int i = from; i < to; i++) {
-                    le.putFloat(data[i]);
-                }
+                le.asFloatBuffer().put(data, from, count);
+                le.position(le.position() + 4 * count);
             }
             case BF16 -> {
                 for (int i = from; i < to; i++) {

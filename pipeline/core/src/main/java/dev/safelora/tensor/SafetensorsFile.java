@@ -165,25 +165,13 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new IllegalArgumentException(path + ": tensor \"" + name + "\" has " + numel + " elements, too many for one float array");
         }
         float[] out = reuse != null && reuse.length == numel ? reuse : new float[(int) numel];
-        int elementSize = info.dtype().byteSize();
-        long start = dataOffset + info.dataStart();
-        long bytes = info.byteLength();
-        int chunks = (int) ((bytes + CHUNK - 1) / CHUNK);
+        int perChunk = CHUNK / info.dtype().byteSize();
+        int chunks = (int) ((numel + perChunk - 1) / perChunk);
         // chunks are independent (positional reads into disjoint parts of out): large tensors are read on every core
         IntStream range = IntStream.range(0, chunks);
         (chunks >= PARALLEL_CHUNKS ? range.parallel() : range).forEach(c -> {
-            ByteBuffer chunk = CHUNK_BUFFER.get();
-            short[] scratch = SCRATCH.get();
-            long position = start + (long) c * CHUNK;
-            chunk.clear();
-            chunk.limit((int) Math.min(CHUNK, start + bytes - position));
-            try {
-                readFully(channel, chunk, position);
-            } catch (IOException e) {
-                throw new UncheckedIOException(path + ": cannot read tensor \"" + name + "\": " + e.getMessage(), e);
-            }
-            chunk.flip();
-            Floats.decode(info.dtype(), chunk, chunk.limit() / elementSize, out, (int) ((long) c * CHUNK / elementSize), scratch);
+            int first = c * perChunk;
+            floats(name, first, out, first, (int) Math.min(perChunk, numel - first));
         });
         return out;
     }
