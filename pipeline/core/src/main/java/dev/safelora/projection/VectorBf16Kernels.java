@@ -270,11 +270,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
                     }
                 }
                 for (; i < to; i++) {
-                    int k = 0;
-                    for (; k + 7 < r; k += 8) {
-                        rowTimes8(block, from, n, i, pe, po, pt, half, r, k, scale, out);
-                    }
-                    for (; k < r; k += 4) {
+                    for (int k = 0; k < r; k += 4) {
                         rowTimes(block, from, n, i, pe, po, pt, half, r, k, scale, out);
                     }
                 }
@@ -285,13 +281,15 @@ final class VectorBf16Kernels implements Bf16Kernels {
 
     private static final boolean PAIRS_OF_ROWS = !Boolean.getBoolean("safelora.bf16.singleRows");
 
-    /** Rows i and i2 of V times eight columns of P from k, into {@code out}: per row the sums of {@link #rowTimes8}. */
+    /** Rows i and i2 of V times eight columns of P from k, into {@code out}: per row the sums of {@link #rowTimes}. */
     private static void twoRowsTimes8(ByteBuffer v, int first, int n, int i, int i2, float[] pe, float[] po, float[] pt, int half, int r, int k,
                                       double scale, double[] out) {
         int bound = n - n % STEP;
         if (bound != n) {
-            rowTimes8(v, first, n, i, pe, po, pt, half, r, k, scale, out);
-            rowTimes8(v, first, n, i2, pe, po, pt, half, r, k, scale, out);
+            for (int row : new int[] {i, i2}) {
+                rowTimes(v, first, n, row, pe, po, pt, half, r, k, scale, out);
+                rowTimes(v, first, n, row, pe, po, pt, half, r, k + 4, scale, out);
+            }
             return;
         }
         int src = (i - first) * n;
@@ -379,55 +377,6 @@ final class VectorBf16Kernels implements Bf16Kernels {
         out[c + 5] = (double) t5.reduceLanes(VectorOperators.ADD) / scale;
         out[c + 6] = (double) t6.reduceLanes(VectorOperators.ADD) / scale;
         out[c + 7] = (double) t7.reduceLanes(VectorOperators.ADD) / scale;
-    }
-
-    /** Row i of V times eight columns of P from k, into {@code out}. */
-    private static void rowTimes8(ByteBuffer v, int first, int n, int i, float[] pe, float[] po, float[] pt, int half, int r, int k,
-                                  double scale, double[] out) {
-        int src = (i - first) * n;
-        int bound = n - n % STEP;
-        int p0 = k * half;
-        FloatVector s0 = FloatVector.zero(FLOATS);
-        FloatVector s1 = s0;
-        FloatVector s2 = s0;
-        FloatVector s3 = s0;
-        FloatVector s4 = s0;
-        FloatVector s5 = s0;
-        FloatVector s6 = s0;
-        FloatVector s7 = s0;
-        for (int j = 0; j < bound; j += STEP) {
-            IntVector bits = IntVector.fromByteBuffer(PAIRS, v, 2 * (src + j), ByteOrder.LITTLE_ENDIAN);
-            FloatVector xe = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector xo = bits.and(HIGH_HALF).reinterpretAsFloats();
-            int h = p0 + j / 2;
-            s0 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s0));
-            h += half;
-            s1 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s1));
-            h += half;
-            s2 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s2));
-            h += half;
-            s3 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s3));
-            h += half;
-            s4 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s4));
-            h += half;
-            s5 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s5));
-            h += half;
-            s6 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s6));
-            h += half;
-            s7 = xo.fma(FloatVector.fromArray(FLOATS, po, h), xe.fma(FloatVector.fromArray(FLOATS, pe, h), s7));
-        }
-        double[] d = {s0.reduceLanes(VectorOperators.ADD), s1.reduceLanes(VectorOperators.ADD),
-            s2.reduceLanes(VectorOperators.ADD), s3.reduceLanes(VectorOperators.ADD), s4.reduceLanes(VectorOperators.ADD),
-            s5.reduceLanes(VectorOperators.ADD), s6.reduceLanes(VectorOperators.ADD), s7.reduceLanes(VectorOperators.ADD)};
-        for (int j = bound; j < n; j++) {
-            double x = bf16(v, src + j);
-            for (int c = 0; c < 8; c++) {
-                d[c] += x * pt[(k + c) * n + j];
-            }
-        }
-        for (int c = 0; c < 8; c++) {
-            out[i * r + k + c] = d[c] / scale;
-        }
     }
 
     /** Row i of V times up to four columns of P from k, into {@code out}. */

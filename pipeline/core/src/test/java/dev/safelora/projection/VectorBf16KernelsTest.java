@@ -24,6 +24,7 @@ class VectorBf16KernelsTest {
     void matchesTheExactPathOnModelShapesAndRagged() {
         assertAgrees(1024, 1024, 8, 1);
         assertAgrees(256, 4100, 8, 2); // n not a multiple of the 32 columns an int vector holds
+        assertAgrees(257, 1024, 8, 7); // an odd row left over after the pairs of rows
         assertAgrees(1030, 1027, 5, 3); // odd n (rows start between int lanes), r not a multiple of 4
         assertAgrees(3, 40, 1, 4);
         assertAgrees(7, 31, 3, 5); // every column in the scalar tail
