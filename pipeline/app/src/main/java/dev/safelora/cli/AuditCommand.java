@@ -59,44 +59,9 @@ public final class AuditCommand implements Runnable {
             return db;
         }
 
-        /**
-         * A connection to the ledger, checked to be one: the driver's own words for a file that is no database or a
-         * database without the ledger's tables ("[SQLITE_ERROR] ... no such table: consumer_positions") name neither.
-         */
+        /** A connection to the ledger, checked to be one ({@link AuditDatabase#openLedger()}). */
         Connection open() {
-            AuditDatabase db = database();
-            Connection c = null;
-            try {
-                c = db.connect();
-                boolean ledger;
-                try (var tables = c.getMetaData().getTables(null, null, "%", new String[] {"TABLE"})) {
-                    ledger = false;
-                    while (tables.next()) {
-                        ledger |= "consumer_positions".equalsIgnoreCase(tables.getString("TABLE_NAME"));
-                    }
-                }
-                if (!ledger) {
-                    throw new IllegalArgumentException(db.redacted() + " holds no audit ledger (no consumer_positions table; "
-                            + "point --jdbc-url at the database `safelora stage audit` writes)");
-                }
-                return c;
-            } catch (java.sql.SQLException e) {
-                closeQuietly(c);
-                throw new IllegalStateException("cannot open the audit database " + db.redacted() + ": " + AuditDatabase.sqlReason(e), e);
-            } catch (RuntimeException e) {
-                closeQuietly(c);
-                throw e;
-            }
-        }
-
-        private static void closeQuietly(Connection c) {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (java.sql.SQLException ignored) {
-                    // the failure being reported matters more
-                }
-            }
+            return database().openLedger();
         }
 
         private static String env(String key, String fallback) {

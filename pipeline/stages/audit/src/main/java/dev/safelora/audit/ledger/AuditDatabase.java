@@ -84,6 +84,45 @@ public record AuditDatabase(String jdbcUrl, String user, String password) {
         return m.lines().map(String::strip).filter(l -> !l.isEmpty() && !l.matches("-+")).findFirst().orElse(m);
     }
 
+    /**
+     * A connection to the ledger, checked to be one: the driver's own words for a file that is no database or a
+     * database without the ledger's tables ("[SQLITE_ERROR] ... no such table: consumer_positions") name neither.
+     * For readers of the ledger (verification, queries), which must not create it as {@link #migrate()} would.
+     */
+    public Connection openLedger() {
+        Connection c = null;
+        try {
+            c = connect();
+            boolean ledger = false;
+            try (var tables = c.getMetaData().getTables(null, null, "%", new String[] {"TABLE"})) {
+                while (tables.next()) {
+                    ledger |= "consumer_positions".equalsIgnoreCase(tables.getString("TABLE_NAME"));
+                }
+            }
+            if (!ledger) {
+                throw new IllegalArgumentException(redacted() + " holds no audit ledger (no consumer_positions table; "
+                        + "point --jdbc-url at the database `safelora stage audit` writes)");
+            }
+            return c;
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw new IllegalStateException("cannot open the audit database " + redacted() + ": " + sqlReason(e), e);
+        } catch (RuntimeException e) {
+            closeQuietly(c);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // the failure being reported matters more
+            }
+        }
+    }
+
     public Connection connect() throws SQLException {
         createSqliteDirectory();
         Properties p = new Properties();
