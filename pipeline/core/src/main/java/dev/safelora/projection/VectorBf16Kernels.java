@@ -63,14 +63,13 @@ final class VectorBf16Kernels implements Bf16Kernels {
         // Small inputs, many calls: C2 compiles a method after a number of invocations and loop iterations
         // (a tenth of the usual with ./safelora's CompileThresholdScaling of 0.1 for this class), and until it
         // does, every vector operation is slow Java code that allocates; a few large calls would not get there.
-        // The rows are as wide as a real module's are long in vector steps (2048 columns, 64 vector steps), so the
-        // loops' profiles look like a real module's: warmed on 4 x 256 (200 calls) the steady state came out at
-        // 17 ms per 4096 x 4096 module, warmed on 16 x 2048 (40 calls) at 9-12 ms, for about 0.3 s more warm-up,
-        // which project runs on a thread of its own (benchmarks/README.md).
+        // Measured with the stores fixed (see fourColumnsOf), 3-4 processes each: 100 calls on 16 x 512 warm up in
+        // 0.47-0.53 s, 40 calls on 16 x 2048 in 0.61-0.72 s, 200 calls on 4 x 256 in 0.33 s; the 4096 x 4096 modules after
+        // each settled at the same 16-18 ms, but after 4 x 256 the first 16 of them varied most (0.42-0.66 s in all).
         // (no tail columns: the vector loops of every method are what must be compiled; a tail in a real
         // module only adds its scalar loop later)
         int m = 16;
-        int n = 64 * STEP;
+        int n = 16 * STEP;
         int r = 8;
         ByteBuffer v = ByteBuffer.allocateDirect(2 * m * n).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < m * n; i++) {
@@ -83,7 +82,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
         }
     }
 
-    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.bf16.warmup", 40);
+    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.bf16.warmup", 100);
 
     @Override
     public FirstPass firstPass(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads) {
@@ -192,7 +191,10 @@ final class VectorBf16Kernels implements Bf16Kernels {
      */
     private static double fourColumnsOf(ByteBuffer v, int n, float[] b, int r, int k, int i0, int i1, int col, double[] pt,
                                         float[] even, float[] odd, boolean squares) {
-        FloatVector e0 = FloatVector.zero(FLOATS);
+        // a broadcast zero, not FloatVector.zero: with zero()'s constant in the loop's phi, C2 failed to intrinsify
+        // the stores below in some processes (VectorSupport.store "failed to inline (intrinsic)"), and they ran as slow
+        // Java code: the first pass took 35-45 ms per 4096 x 4096 module instead of 9-12
+        FloatVector e0 = FloatVector.broadcast(FLOATS, 0f);
         FloatVector e1 = e0;
         FloatVector e2 = e0;
         FloatVector e3 = e0;
@@ -222,17 +224,27 @@ final class VectorBf16Kernels implements Bf16Kernels {
             q = xe.fma(xe, q);
             q = xo.fma(xo, q);
         }
+        // the vectors are stored here, not in a helper taking them as arguments: a vector passed to a method C2 has
+        // not inlined is boxed, and its store then runs as slow Java code (in processes where C2 compiled the helper on
+        // its own, most of the first pass's time went there)
         int at = k * n + col;
-        addInto(e0, o0, even, odd, pt, at);
-        addInto(e1, o1, even, odd, pt, at + n);
-        addInto(e2, o2, even, odd, pt, at + 2 * n);
-        addInto(e3, o3, even, odd, pt, at + 3 * n);
+        e0.intoArray(even, 0);
+        o0.intoArray(odd, 0);
+        interleaveInto(even, odd, pt, at);
+        e1.intoArray(even, 0);
+        o1.intoArray(odd, 0);
+        interleaveInto(even, odd, pt, at + n);
+        e2.intoArray(even, 0);
+        o2.intoArray(odd, 0);
+        interleaveInto(even, odd, pt, at + 2 * n);
+        e3.intoArray(even, 0);
+        o3.intoArray(odd, 0);
+        interleaveInto(even, odd, pt, at + 3 * n);
         return squares ? q.reduceLanes(VectorOperators.ADD) : 0;
     }
 
-    private static void addInto(FloatVector e, FloatVector o, float[] even, float[] odd, double[] pt, int at) {
-        e.intoArray(even, 0);
-        o.intoArray(odd, 0);
+    /** Adds the even and odd columns' sums into {@code pt} from {@code at}, interleaved back into column order. */
+    private static void interleaveInto(float[] even, float[] odd, double[] pt, int at) {
         for (int l = 0; l < even.length; l++) {
             pt[at + 2 * l] += even[l];
             pt[at + 2 * l + 1] += odd[l];

@@ -61,7 +61,9 @@ final class VectorKernels implements FloatKernels {
                     int k = 0;
                     for (; k + 3 < r; k += 4) {
                         for (int j = 0; j < bound; j += LANES.length()) {
-                            FloatVector s0 = FloatVector.zero(LANES);
+                            // a broadcast zero, not FloatVector.zero: with zero()'s constant in the loop's phi, C2 failed to
+                            // intrinsify the stores after the loop in some processes (VectorBf16Kernels.fourColumnsOf)
+                            FloatVector s0 = FloatVector.broadcast(LANES, 0f);
                             FloatVector s1 = s0;
                             FloatVector s2 = s0;
                             FloatVector s3 = s0;
@@ -73,19 +75,25 @@ final class VectorKernels implements FloatKernels {
                                 s2 = x.fma(FloatVector.broadcast(LANES, b[bi + 2]), s2);
                                 s3 = x.fma(FloatVector.broadcast(LANES, b[bi + 3]), s3);
                             }
-                            addInto(s0, tmp, pt, k * n + j0 + j);
-                            addInto(s1, tmp, pt, (k + 1) * n + j0 + j);
-                            addInto(s2, tmp, pt, (k + 2) * n + j0 + j);
-                            addInto(s3, tmp, pt, (k + 3) * n + j0 + j);
+                            // stored here, not by a helper taking the vectors: see VectorBf16Kernels.fourColumnsOf
+                            s0.intoArray(tmp, 0);
+                            addInto(tmp, pt, k * n + j0 + j);
+                            s1.intoArray(tmp, 0);
+                            addInto(tmp, pt, (k + 1) * n + j0 + j);
+                            s2.intoArray(tmp, 0);
+                            addInto(tmp, pt, (k + 2) * n + j0 + j);
+                            s3.intoArray(tmp, 0);
+                            addInto(tmp, pt, (k + 3) * n + j0 + j);
                         }
                     }
                     for (; k < r; k++) {
                         for (int j = 0; j < bound; j += LANES.length()) {
-                            FloatVector s = FloatVector.zero(LANES);
+                            FloatVector s = FloatVector.broadcast(LANES, 0f);
                             for (int i = i0; i < i1; i++) {
                                 s = FloatVector.fromArray(LANES, v, i * n + j0 + j).fma(FloatVector.broadcast(LANES, b[i * r + k]), s);
                             }
-                            addInto(s, tmp, pt, k * n + j0 + j);
+                            s.intoArray(tmp, 0);
+                            addInto(tmp, pt, k * n + j0 + j);
                         }
                     }
                     for (int j = bound; j < len; j++) {
@@ -103,8 +111,7 @@ final class VectorKernels implements FloatKernels {
         return pt;
     }
 
-    private static void addInto(FloatVector s, float[] tmp, double[] pt, int at) {
-        s.intoArray(tmp, 0);
+    private static void addInto(float[] tmp, double[] pt, int at) {
         for (int l = 0; l < tmp.length; l++) {
             pt[at + l] += tmp[l];
         }
