@@ -61,11 +61,11 @@ final class VectorBf16Kernels implements Bf16Kernels {
             throw new IllegalStateException("int and float vectors of different lengths");
         }
         // Small inputs, many calls: C2 compiles a method after a number of invocations and loop iterations
-        // (a tenth of the usual with ./safelora's CompileThresholdScaling of 0.1 for this class), and until it
+        // (a twentieth of the usual with ./safelora's CompileThresholdScaling of 0.05 for this class), and until it
         // does, every vector operation is slow Java code that allocates; a few large calls would not get there.
-        // Measured with the stores fixed (see fourColumnsOf), 3-4 processes each: 100 calls on 16 x 512 warm up in
-        // 0.47-0.53 s, 40 calls on 16 x 2048 in 0.61-0.72 s, 200 calls on 4 x 256 in 0.33 s; the 4096 x 4096 modules after
-        // each settled at the same 16-18 ms, but after 4 x 256 the first 16 of them varied most (0.42-0.66 s in all).
+        // Measured with the stores fixed (see fourColumnsOf), warm-up plus the first 16 4096 x 4096 modules, 5 processes
+        // each: 0.59-0.85 s (median 0.68) with 60 calls on 16 x 512 at 0.05; 0.74-0.98 s (0.83) with 100 calls at 0.1;
+        // at 0.01 the modules settled at 38 ms instead of 16-17 (C2 compiled before the profiles were complete).
         // (no tail columns: the vector loops of every method are what must be compiled; a tail in a real
         // module only adds its scalar loop later)
         int m = 16;
@@ -82,7 +82,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
         }
     }
 
-    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.bf16.warmup", 100);
+    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.bf16.warmup", 60);
 
     @Override
     public FirstPass firstPass(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads) {
