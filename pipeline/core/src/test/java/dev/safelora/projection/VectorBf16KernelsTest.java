@@ -20,6 +20,23 @@ class VectorBf16KernelsTest {
         assertThat(Bf16Kernels.available()).isInstanceOf(VectorBf16Kernels.class);
     }
 
+    /**
+     * C2 boxes a vector passed to a method it has not inlined, and the boxed vector's operations then run as slow Java
+     * code: with the first pass's stores in such a helper, most processes ran that pass 3-4x slower (benchmarks/README.md).
+     * So no kernel method takes or returns a vector.
+     */
+    @Test
+    void noKernelMethodPassesVectorsAcrossACall() {
+        for (Class<?> kernels : new Class<?>[] {VectorBf16Kernels.class, VectorKernels.class}) {
+            for (java.lang.reflect.Method method : kernels.getDeclaredMethods()) {
+                assertThat(method.getReturnType().getName()).as(method.toString()).doesNotStartWith("jdk.incubator.vector.");
+                for (Class<?> parameter : method.getParameterTypes()) {
+                    assertThat(parameter.getName()).as(method.toString()).doesNotStartWith("jdk.incubator.vector.");
+                }
+            }
+        }
+    }
+
     @Test
     void matchesTheExactPathOnModelShapesAndRagged() {
         assertAgrees(1024, 1024, 8, 1);
