@@ -68,6 +68,15 @@ public final class DevClusterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try {
+            return run();
+        } finally {
+            // also when starting failed: awaitReady() then returns instead of waiting for ever
+            ready.countDown();
+        }
+    }
+
+    private int run() throws Exception {
         if (partitions < 1) {
             throw new ParameterException(spec.commandLine(), "--partitions must be at least 1, got " + partitions);
         }
@@ -141,9 +150,11 @@ public final class DevClusterCommand implements Callable<Integer> {
         stop.countDown();
     }
 
-    /** Waits until the cluster is up and its addresses printed (tests). */
+    /** Waits until the cluster is up and its addresses printed, or {@link #call()} ended (tests). */
     void awaitReady() throws InterruptedException {
-        ready.await();
+        if (!ready.await(3, java.util.concurrent.TimeUnit.MINUTES)) {
+            throw new IllegalStateException("dev-cluster did not start within 3 minutes");
+        }
     }
 
     /** Idempotent: the cluster's close() is, and deleting a deleted directory does nothing. */

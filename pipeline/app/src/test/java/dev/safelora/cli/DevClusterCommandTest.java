@@ -69,6 +69,9 @@ class DevClusterCommandTest {
         args.addAll(List.of(dataOptions));
         Future<Integer> exit = executor.submit(() -> cli.execute(args.toArray(String[]::new)));
         command.awaitReady();
+        if (!out.toString().contains("Press Ctrl-C to stop.")) {
+            throw new AssertionError("dev-cluster ended instead of starting, exit " + exit.get(60, TimeUnit.SECONDS) + "; it printed: " + out);
+        }
         return new Running(command, exit, out);
     }
 

@@ -68,7 +68,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public static EmbeddedKafkaBroker start(BrokerSettings settings) {
         long begin = System.nanoTime();
         int kafkaPort = settings.kafkaPort() == 0 ? freePort(settings.host()) : settings.kafkaPort();
-        int controllerPort = settings.controllerPort() == 0 ? freePort(settings.host()) : settings.controllerPort();
+        int controllerPort = settings.controllerPort() == 0 ? freePortOtherThan(settings.host(), kafkaPort) : settings.controllerPort();
         Path logDir = settings.dataDir().resolve("kafka-logs").toAbsolutePath();
         try {
             Files.createDirectories(logDir);
@@ -269,6 +269,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         java.util.Properties props = new java.util.Properties();
         props.putAll(map);
         return props;
+    }
+
+    /**
+     * A free port that is not {@code taken}: the port just picked for the other listener is free again once its probe
+     * socket closes, and the system can hand it out twice in a row (then the broker refused to start: "Each listener
+     * must have a different port").
+     */
+    static int freePortOtherThan(String host, int taken) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = freePort(host);
+            if (port != taken) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free port on " + host + " other than " + taken);
     }
 
     private static int freePort(String host) {

@@ -25,6 +25,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddedKafkaBrokerTest {
 
+    /** The controller's port is picked after the client one; the system may hand out a port twice in a row. */
+    @Test
+    void theSecondFreePortIsNeverTheFirst() throws Exception {
+        for (int i = 0; i < 200; i++) {
+            int taken;
+            try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new java.net.InetSocketAddress("localhost", 0));
+                taken = probe.getLocalPort();
+            }
+            assertThat(EmbeddedKafkaBroker.freePortOtherThan("localhost", taken)).isNotEqualTo(taken).isPositive();
+        }
+    }
+
+
     @TempDir
     Path dir;
 
