@@ -227,6 +227,9 @@ final class ProjectCommand implements Callable<Integer> {
         if ((model != null || safety != null || task != null || epsilon != null || delta != null) && mode != Mode.AUTO) {
             throw usage("--model, --safety, --task, --epsilon and --delta apply to --mode auto only");
         }
+        if (threshold != null && !(threshold >= -1 && threshold <= 1)) {
+            throw usage("--threshold is a cosine, from -1 to 1; got " + threshold);
+        }
         if (threshold != null && mode != Mode.THRESHOLD && mode != Mode.SUBSPACE) {
             throw usage("--threshold applies to --mode threshold and subspace only");
         }

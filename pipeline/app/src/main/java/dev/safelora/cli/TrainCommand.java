@@ -125,6 +125,11 @@ final class TrainCommand implements Callable<Integer> {
             }
         }, "safelora-train-stop");
         Runtime.getRuntime().addShutdownHook(hook);
+        if (resume && !TrainingJob.hasCheckpoint(out)) {
+            // not an error: a job that is resumed after a restart may not have reached its first checkpoint
+            err.println("train: --resume found no checkpoint in " + out + "; starting from step 0");
+            err.flush();
+        }
         TrainingResult result;
         try {
             result = new TrainingJob(model, data, out, config, resume, skipBadLines, baseModelName)

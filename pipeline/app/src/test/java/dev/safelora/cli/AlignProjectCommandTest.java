@@ -154,6 +154,11 @@ class AlignProjectCommandTest {
                 "--rank", "2");
         assertThat(rankForZero.exitCode()).isEqualTo(2);
         assertThat(rankForZero.err()).contains("--rank applies to --remedy subspace only");
+        for (String tau : List.of("2", "-1.5", "NaN")) {
+            CliRun outOfRange = run("project", "--adapter", adapter.toString(), "--alignment", "x", "--out", "y", "--threshold", tau);
+            assertThat(outOfRange.exitCode()).as(tau).isEqualTo(2);
+            assertThat(outOfRange.err()).contains("--threshold is a cosine, from -1 to 1; got ");
+        }
     }
 
     @Test

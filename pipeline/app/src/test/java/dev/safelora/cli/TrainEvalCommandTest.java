@@ -118,6 +118,11 @@ class TrainEvalCommandTest {
         assertThat(skipped.exitCode()).as(skipped.err()).isZero();
         assertThat(skipped.err()).contains("1 examples (1 unreadable lines skipped, 1 truncated, 0 dropped");
 
+        CliRun resumeFresh = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("r").toString(),
+                "--resume", "--epochs", "1", "--max-seq-len", "8");
+        assertThat(resumeFresh.exitCode()).as(resumeFresh.err()).isZero();
+        assertThat(resumeFresh.err()).contains("train: --resume found no checkpoint in " + dir.resolve("r") + "; starting from step 0");
+
         CliRun badLr = run("train", "--model", model.toString(), "--data", data.toString(), "--out", dir.resolve("y").toString(),
                 "--lr", "-1");
         assertThat(badLr.exitCode()).as("a bad option value is a usage error").isEqualTo(2);

@@ -25,6 +25,11 @@ public record TrainingJob(Path modelDir, Path dataFile, Path outDir, TrainingCon
         this(modelDir, dataFile, outDir, config, resume, skipBadLines, null);
     }
 
+    /** Whether {@code outDir} holds a checkpoint that {@code resume} would continue from. */
+    public static boolean hasCheckpoint(Path outDir) {
+        return TrainingCheckpoint.latest(outDir).isPresent();
+    }
+
     public TrainingJob {
         Objects.requireNonNull(modelDir, "modelDir");
         Objects.requireNonNull(dataFile, "dataFile");
