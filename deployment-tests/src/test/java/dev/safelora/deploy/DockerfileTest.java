@@ -93,6 +93,9 @@ class DockerfileTest {
             flags++;
         }
         assertThat(flags).as("./safelora sets the kernels' compile thresholds").isPositive();
+        Matcher young = Pattern.compile("-Xmn\\d+[mg]").matcher(read("safelora"));
+        assertThat(young.find()).as("./safelora fixes the young generation's size for the kernels").isTrue();
+        entry.append(", \"").append(young.group()).append('"');
         entry.append(", \"-cp\"");
         for (String stage : List.of("cpu", "cuda")) {
             assertThat(stageBody(stage)).as("image " + stage).contains(entry.toString());
