@@ -90,25 +90,26 @@ final class VectorBf16Kernels implements Bf16Kernels {
         int r4 = (r + 3) / 4 * 4;
         float[] b4 = padColumns(b, m, r, r4);
         int groups = (m + ROW_GROUP - 1) / ROW_GROUP;
-        double[][] partial = new double[groups][];
+        double[][] partial = partials(groups, r4 * n);
         double[] squares = new double[groups];
         AtomicInteger next = new AtomicInteger();
         run(Math.min(threads, groups), () -> {
             float[] even = new float[PAIRS.length()];
             float[] odd = new float[PAIRS.length()];
             for (int g = next.getAndIncrement(); g < groups; g = next.getAndIncrement()) {
-                double[] part = new double[r4 * n];
+                double[] part = partial[g];
+                java.util.Arrays.fill(part, 0);
                 double sq = 0;
                 int end = Math.min(m, (g + 1) * ROW_GROUP);
                 for (int i0 = g * ROW_GROUP; i0 < end; i0 += ROW_BLOCK) {
                     int i1 = Math.min(end, i0 + ROW_BLOCK);
                     sq += rowBlock(rows(v, reader, n, i0, i1), n, b4, r4, i0, i1, part, even, odd);
                 }
-                partial[g] = part;
                 squares[g] = sq;
             }
         });
-        double[] pt = partial[0];
+        // the padding columns of B are zero: their rows of the result are dropped
+        double[] pt = java.util.Arrays.copyOf(partial[0], r * n);
         double s = squares[0];
         for (int g = 1; g < groups; g++) {
             double[] part = partial[g];
@@ -117,9 +118,27 @@ final class VectorBf16Kernels implements Bf16Kernels {
             }
             s += squares[g];
         }
-        // the padding columns of B are zero: their rows of the result are dropped
-        return new FirstPass(r4 == r ? pt : java.util.Arrays.copyOf(pt, r * n), s);
+        return new FirstPass(pt, s);
     }
+
+    /**
+     * The calling thread's arrays for the row groups' partial sums, reused from call to call: allocated anew, a
+     * module's 2 MiB of them (4096 x 4096, r = 8) landed on pages the process had never touched while the young
+     * generation grew, and those page faults cost as much as the pass (benchmarks/README.md).
+     */
+    private static double[][] partials(int groups, int length) {
+        double[][] cached = PARTIALS.get();
+        if (cached == null || cached.length < groups || cached[0].length != length) {
+            cached = new double[Math.max(groups, cached == null ? 0 : cached.length)][length];
+            PARTIALS.set(cached);
+        }
+        return cached;
+    }
+
+    private static final ThreadLocal<double[][]> PARTIALS = new ThreadLocal<>();
+
+    /** The calling thread's P^T split into its even and odd columns (see {@link #vTimes}). */
+    private static final ThreadLocal<float[][]> SPLIT_P = new ThreadLocal<>();
 
     /** B (m x r) with zero columns appended up to r4, so every kernel call handles four columns. */
     private static float[] padColumns(float[] b, int m, int r, int r4) {
@@ -256,9 +275,17 @@ final class VectorBf16Kernels implements Bf16Kernels {
         checkSize(v, reader, m, n);
         int half = (n + 1) / 2;
         int r4 = (r + 3) / 4 * 4;
-        // zero rows up to a multiple of four, so every kernel call handles four columns of P
-        float[] pe = new float[r4 * half];
-        float[] po = new float[r4 * half];
+        // zero rows up to a multiple of four, so every kernel call handles four columns of P; the calling thread's
+        // arrays, reused from call to call for the reason partials() gives
+        float[][] split = SPLIT_P.get();
+        if (split == null || split[0].length != r4 * half) {
+            split = new float[][] {new float[r4 * half], new float[r4 * half]};
+            SPLIT_P.set(split);
+        }
+        float[] pe = split[0];
+        float[] po = split[1];
+        java.util.Arrays.fill(pe, 0f);
+        java.util.Arrays.fill(po, 0f);
         for (int k = 0; k < r; k++) {
             for (int j = 0; j < n; j++) {
                 (j % 2 == 0 ? pe : po)[k * half + j / 2] = pt[k * n + j];
