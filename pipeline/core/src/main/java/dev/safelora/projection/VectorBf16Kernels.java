@@ -125,7 +125,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
      * The calling thread's arrays for the row groups' partial sums, reused from call to call: allocated anew, a
      * module's 2 MiB of them (4096 x 4096, r = 8) landed on pages the process had never touched while the young
      * generation grew, and those page faults cost as much as the pass (benchmarks/README.md). Each thread that calls
-     * the kernels keeps the largest module's (groups x r x n doubles: 2 MiB at 4096 x 4096 with r = 8, 64 MiB at
+     * the kernels keeps those of the last row length it saw (groups x r x n doubles: 2 MiB at 4096 x 4096 with r = 8, 64 MiB at
      * 8192 x 8192 with r = 64) until it ends.
      */
     private static double[][] partials(int groups, int length) {
