@@ -13,8 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The two streaming products of the factored projection read straight from V's bf16 bytes (as the
  * alignment artifact stores them for bf16 checkpoints), with the Vector API: half the bytes of a
- * float V, and no float copy of V at all. The kernels are bound by memory bandwidth, so this is
- * what makes them faster; the arithmetic is the same float FMAs with double accumulation across
+ * float V, and no float copy of V at all, which is what makes them faster than the float kernels on
+ * a converted V (though measured they reach neither the memory's nor the FMA units' limit:
+ * benchmarks/README.md); the arithmetic is the same float FMAs with double accumulation across
  * row blocks as {@link VectorKernels}.
  *
  * <p>A bf16 value is the upper half of a float. V's bytes are loaded as int lanes, each holding two
