@@ -235,7 +235,7 @@ public final class SafeLoraBenchmark {
             kv(out, "bench_rss_align_project_mib", rssAfter / 1024.0);
 
             settle();
-            projectFloors(root, adapterDir, alignmentDir, base, aligned, projectSecs, modules, out);
+            projectFloors(root, adapterDir, alignmentDir, base, aligned, projectSecs, readArtifact, modules, out);
             settle();
             alignBreakdown(base, aligned, alignmentDir, o.breakdownModules(), alignSecs, modules, out);
             compareWithNaive(o, adapter, alignmentDir, out);
@@ -253,8 +253,7 @@ public final class SafeLoraBenchmark {
      * plus their sha256 (one-shot {@code project --base --aligned}, which writes no artifact).
      */
     private static void projectFloors(Path root, Path adapterDir, Path alignmentDir, Path base, Path aligned, double projectSecs,
-                                      int modules, PrintWriter out) {
-        double readAlignment = readOnce(List.of(alignmentDir.resolve("alignment.safetensors")));
+                                      double readAlignment, int modules, PrintWriter out) {
         double read = 0;
         double kernels = 0;
         double cosine = 0;
