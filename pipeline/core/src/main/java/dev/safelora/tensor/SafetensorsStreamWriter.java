@@ -39,6 +39,15 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
     private final int reservedHeader;
     private final boolean compactHeader;
     private long dataLength;
+
+    /** Floats encoded per write by {@link #appendFloats}. */
+    private static final int CHUNK = 1 << 18;
+
+    /**
+     * The writer's one direct buffer for {@link #appendFloats}, every chunk of every tensor (a chunk of the widest
+     * dtype): no per-chunk array copy or heap buffer (which the channel would copy again), no buffer per tensor.
+     */
+    private ByteBuffer encoded;
     private boolean finished;
 
     private SafetensorsStreamWriter(Path target, Map<String, String> metadata, List<TensorSpec> plan, boolean compactHeader)
@@ -107,8 +116,7 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
             throw new IllegalArgumentException(target + ": tensor \"" + name + "\" has shape " + java.util.Arrays.toString(shape)
                     + " but " + values.length + " values");
         }
-        int chunk = 1 << 18;
-        if (values.length <= chunk) {
+        if (values.length <= CHUNK) {
             append(spec, Floats.encode(values, storeAs));
             return;
         }
@@ -116,10 +124,11 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
         long start = dataLength;
         long position = 8L + reservedHeader + start;
         try {
-            // one direct buffer for every chunk: no per-chunk array copy or heap buffer (which the channel would copy again)
-            ByteBuffer encoded = ByteBuffer.allocateDirect(chunk * storeAs.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
-            for (int from = 0; from < values.length; from += chunk) {
-                int n = Math.min(chunk, values.length - from);
+            if (encoded == null) {
+                encoded = ByteBuffer.allocateDirect(CHUNK * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            }
+            for (int from = 0; from < values.length; from += CHUNK) {
+                int n = Math.min(CHUNK, values.length - from);
                 encoded.clear();
                 Floats.encode(values, from, n, storeAs, encoded);
                 position = writeFully(encoded.flip(), position);
