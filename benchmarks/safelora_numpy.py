@@ -173,6 +173,15 @@ def kv(key, value):
     print(f"{key}={value:.4f}" if isinstance(value, float) else f"{key}={value}", flush=True)
 
 
+def timed(name, run, root, detail):
+    """Runs project or align on root, prints its time and the numpy_<name>_s line safelora_bench.sh reads."""
+    t0 = time.perf_counter()
+    n = run(root)
+    t = time.perf_counter() - t0
+    print(f"numpy {name + ':':8s} {t:.2f} s ({n} modules, {t / n:.3f} s/module{detail})")
+    kv(f"numpy_{name}_s", t)
+
+
 def main():
     root = sys.argv[1]
     what = sys.argv[2] if len(sys.argv) > 2 else "both"
@@ -180,17 +189,9 @@ def main():
         raise SystemExit("usage: safelora_numpy.py DIR [project|align|both]")
     kv("numpy_openblas_threads", os.environ.get("OPENBLAS_NUM_THREADS", "unset"))
     if what in ("project", "both"):
-        t0 = time.perf_counter()
-        n = project(root)
-        t = time.perf_counter() - t0
-        print(f"numpy project: {t:.2f} s ({n} modules, {t / n:.3f} s/module)")
-        kv("numpy_project_s", t)
+        timed("project", project, root, "")
     if what in ("align", "both"):
-        t0 = time.perf_counter()
-        m = align(root)
-        t = time.perf_counter() - t0
-        print(f"numpy align:   {t:.2f} s ({m} modules, {t / m:.3f} s/module; bf16 V streamed, sha256 on 2 threads beside it)")
-        kv("numpy_align_s", t)
+        timed("align", align, root, "; bf16 V streamed, sha256 on 2 threads beside it")
     kv("numpy_rss_mib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
 
 
