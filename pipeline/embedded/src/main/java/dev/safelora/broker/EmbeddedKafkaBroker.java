@@ -276,9 +276,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * socket closes, and the system can hand it out twice in a row (then the broker refused to start: "Each listener
      * must have a different port").
      */
-    static int freePortOtherThan(String host, int taken) {
+    private static int freePortOtherThan(String host, int taken) {
+        return portOtherThan(() -> freePort(host), taken, host);
+    }
+
+    /** The first port {@code free} offers that is not {@code taken} (100 tries). */
+    static int portOtherThan(java.util.function.IntSupplier free, int taken, String host) {
         for (int attempt = 0; attempt < 100; attempt++) {
-            int port = freePort(host);
+            int port = free.getAsInt();
             if (port != taken) {
                 return port;
             }
