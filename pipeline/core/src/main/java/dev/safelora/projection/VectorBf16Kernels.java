@@ -21,8 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>A bf16 value is the upper half of a float. V's bytes are loaded as int lanes, each holding two
  * consecutive elements (little endian: the first in the low half), and split with one shift and one
  * mask into the even and the odd columns as floats: single-shape operations that C2 compiles to one
- * instruction each. {@code V^T B} keeps even and odd accumulators apart and interleaves them when a
- * row block is added into the result; {@code V P} reads {@code P^T} pre-split into its even and odd
+ * instruction each. {@code V^T B} keeps even and odd sums apart and interleaves them when a row group's
+ * float sums are added into its double partial; {@code V P} reads {@code P^T} pre-split into its even and odd
  * columns. Pairs are formed relative to each load's address, so rows of odd length work unchanged.
  *
  * <p>Each pass reads V's rows from the file itself (the page cache, for an artifact just written or
@@ -40,15 +40,18 @@ final class VectorBf16Kernels implements Bf16Kernels {
     private static final VectorSpecies<Integer> PAIRS = IntVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
 
-    /** Columns covered by one int vector (two bf16 values per lane). */
-    private static final int STEP = 2 * PAIRS.length();
+    private static final int LANES = PAIRS.length();
 
-    /** Rows of V summed in float (in registers) before the block is added into the double result. */
+    /** Columns covered by one int vector (two bf16 values per lane): a strip. */
+    private static final int STEP = 2 * LANES;
+
+    /** Rows of V read at a time by the first pass. */
     private static final int ROW_BLOCK = 64;
 
     /**
-     * Rows per group of the first pass: each group sums into its own partial {@code V^T B}, and the
-     * partials are added in group order (so results do not depend on which thread took which group).
+     * Rows per group of the first pass: each group sums in float, then into its own double partial
+     * {@code V^T B}, and the partials are added in group order (so results do not depend on which thread
+     * took which group).
      */
     private static final int ROW_GROUP = 8 * ROW_BLOCK;
 
@@ -64,13 +67,15 @@ final class VectorBf16Kernels implements Bf16Kernels {
         // Small inputs, many calls: C2 compiles a method after a number of invocations and loop iterations
         // (a twentieth of the usual with ./safelora's CompileThresholdScaling of 0.05 for this class), and until it
         // does, every vector operation is slow Java code that allocates; a few large calls would not get there.
-        // Measured with the stores fixed (see fourColumnsOf), warm-up plus the first 16 4096 x 4096 modules, 5 processes
-        // each: 0.59-0.85 s (median 0.68) with 60 calls on 16 x 512 at 0.05; 0.74-0.98 s (0.83) with 100 calls at 0.1;
-        // at 0.01 the modules settled at 38 ms instead of 16-17 (C2 compiled before the profiles were complete).
+        // Four strips per row (16 x 128): with 16 (16 x 512) each call to fourRowsTimes8 ran 16 x 8 back edges, so C2
+        // first compiled it on stack (87 ms, while the pass ran as Java code) before compiling it whole. Measured,
+        // warm-up plus the first 16 4096 x 4096 modules, 6 processes each alternating: 0.57-0.85 s (median 0.68) on
+        // 16 x 128, 0.67-0.86 s (median 0.70) with the kernels before fourRowsTimes8 on 16 x 512; at a scaling of 0.01
+        // the modules settled at 38 ms instead of 16-17 (C2 compiled before the profiles were complete).
         // (no tail columns: the vector loops of every method are what must be compiled; a tail in a real
         // module only adds its scalar loop later)
         int m = 16;
-        int n = 16 * STEP;
+        int n = 4 * STEP;
         int r = 8;
         ByteBuffer v = ByteBuffer.allocateDirect(2 * m * n).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < m * n; i++) {
@@ -88,24 +93,29 @@ final class VectorBf16Kernels implements Bf16Kernels {
     @Override
     public FirstPass firstPass(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads) {
         checkSize(v, reader, m, n);
-        int r4 = (r + 3) / 4 * 4;
-        float[] b4 = padColumns(b, m, r, r4);
+        int r8 = (r + 7) / 8 * 8;
+        float[] b8 = padColumns(b, m, r, r8);
+        int strips = n / STEP;
+        int bound = strips * STEP;
         int groups = (m + ROW_GROUP - 1) / ROW_GROUP;
-        double[][] partial = partials(groups, r4 * n);
+        double[][] partial = partials(groups, r8 * n);
         double[] squares = new double[groups];
         AtomicInteger next = new AtomicInteger();
         run(Math.min(threads, groups), () -> {
-            float[] even = new float[PAIRS.length()];
-            float[] odd = new float[PAIRS.length()];
+            float[] sums = groupSums(r8 * bound);
             for (int g = next.getAndIncrement(); g < groups; g = next.getAndIncrement()) {
                 double[] part = partial[g];
                 java.util.Arrays.fill(part, 0);
+                java.util.Arrays.fill(sums, 0f);
                 double sq = 0;
                 int end = Math.min(m, (g + 1) * ROW_GROUP);
                 for (int i0 = g * ROW_GROUP; i0 < end; i0 += ROW_BLOCK) {
                     int i1 = Math.min(end, i0 + ROW_BLOCK);
-                    sq += rowBlock(rows(v, reader, n, i0, i1), n, b4, r4, i0, i1, part, even, odd);
+                    ByteBuffer block = rows(v, reader, n, i0, i1);
+                    sq += rowBlock(block, n, b8, r8, i0, i1, sums, strips);
+                    sq += tailColumns(block, n, b8, r, r8, i0, i1, bound, part);
                 }
+                addInterleaved(sums, r8, n, strips, part);
                 squares[g] = sq;
             }
         });
@@ -140,17 +150,29 @@ final class VectorBf16Kernels implements Bf16Kernels {
 
     private static final ThreadLocal<double[][]> PARTIALS = new ThreadLocal<>();
 
+    /** The kernel thread's float sums of one row group (see {@link #rowBlock}), reused for the reason partials() gives. */
+    private static float[] groupSums(int length) {
+        float[] cached = GROUP_SUMS.get();
+        if (cached == null || cached.length != length) {
+            cached = new float[length];
+            GROUP_SUMS.set(cached);
+        }
+        return cached;
+    }
+
+    private static final ThreadLocal<float[]> GROUP_SUMS = new ThreadLocal<>();
+
     /** The calling thread's P^T split into its even and odd columns (see {@link #vTimes}). */
     private static final ThreadLocal<float[][]> SPLIT_P = new ThreadLocal<>();
 
-    /** B (m x r) with zero columns appended up to r4, so every kernel call handles four columns. */
-    private static float[] padColumns(float[] b, int m, int r, int r4) {
-        if (r4 == r) {
+    /** B (m x r) with zero columns appended up to {@code wide} columns. */
+    private static float[] padColumns(float[] b, int m, int r, int wide) {
+        if (wide == r) {
             return b;
         }
-        float[] out = new float[m * r4];
+        float[] out = new float[m * wide];
         for (int i = 0; i < m; i++) {
-            System.arraycopy(b, i * r, out, i * r4, r);
+            System.arraycopy(b, i * r, out, i * wide, r);
         }
         return out;
     }
@@ -181,23 +203,146 @@ final class VectorBf16Kernels implements Bf16Kernels {
      */
     private static final ThreadLocal<ByteBuffer> SCRATCH = new ThreadLocal<>();
 
-    /** Rows {@code i0..i1} of {@code V^T B} into {@code pt} (V's rows from byte 0 of {@code v}); returns their sum of squares. */
-    private static double rowBlock(ByteBuffer v, int n, float[] b, int r, int i0, int i1, double[] pt, float[] even, float[] odd) {
-        int bound = n - n % STEP;
+    /**
+     * Rows {@code i0..i1} of {@code V^T B} over the vector columns into {@code sums} (V's rows from byte 0 of
+     * {@code v}); returns their sum of squares. {@code sums} holds, for each group of eight columns of B and each
+     * strip of {@code STEP} columns of V, the eight columns' even and then odd sums: one strip's sums are
+     * contiguous (1 KiB for eight columns). The strips are taken {@value #STRIPS_PER_PASS} at a time, so their sums
+     * stay in the core's first-level cache while all the block's rows go through them, four rows at a time.
+     */
+    private static double rowBlock(ByteBuffer v, int n, float[] b, int r8, int i0, int i1, float[] sums, int strips) {
         double squares = 0;
-        for (int j = 0; j < bound; j += STEP) {
-            squares += fourColumnsOf(v, n, b, r, 0, i0, i1, j, pt, even, odd, true);
-            for (int k = 4; k < r; k += 4) {
-                fourColumnsOf(v, n, b, r, k, i0, i1, j, pt, even, odd, false);
+        for (int kg = 0; kg < r8; kg += 8) {
+            int at = kg * strips * STEP;
+            for (int s0 = 0; s0 < strips; s0 += STRIPS_PER_PASS) {
+                int s1 = Math.min(strips, s0 + STRIPS_PER_PASS);
+                int i = i0;
+                for (; i + 3 < i1; i += 4) {
+                    squares += fourRowsTimes8(v, n, 2 * (i - i0) * n, b, i * r8 + kg, r8, sums, at, s0, s1, kg == 0);
+                }
+                for (; i < i1; i++) {
+                    squares += rowTimes8(v, 2 * (i - i0) * n, b, i * r8 + kg, sums, at, s0, s1, kg == 0);
+                }
             }
         }
+        return squares;
+    }
+
+    /** Strips of V's columns whose sums {@link #rowBlock} keeps in the first-level cache (16 KiB for eight columns of B). */
+    private static final int STRIPS_PER_PASS = 16;
+
+    /**
+     * Four rows of V (from byte {@code off}, {@code 2n} bytes apart) in strips {@code s0..s1}, times eight columns of B
+     * (row {@code bi}'s from index {@code bi}, the next rows' {@code r8} further on), added into {@code sums} from
+     * {@code at}; with {@code squares}, returns the sum of the squares read.
+     */
+    private static double fourRowsTimes8(ByteBuffer v, int n, int off, float[] b, int bi, int r8, float[] sums, int at,
+                                         int s0, int s1, boolean squares) {
+        int rowBytes = 2 * n;
+        // a broadcast zero, not FloatVector.zero: with zero()'s constant in a loop's phi, C2 failed to intrinsify the
+        // stores of the kernel before this one in some processes (VectorSupport.store "failed to inline (intrinsic)"),
+        // and they ran as slow Java code: the first pass took 35-45 ms per 4096 x 4096 module instead of 9-12
+        FloatVector qe = FloatVector.broadcast(FLOATS, 0f);
+        FloatVector qo = qe;
+        for (int s = s0; s < s1; s++) {
+            int src = off + s * 2 * STEP;
+            IntVector w0 = IntVector.fromByteBuffer(PAIRS, v, src, ByteOrder.LITTLE_ENDIAN);
+            IntVector w1 = IntVector.fromByteBuffer(PAIRS, v, src + rowBytes, ByteOrder.LITTLE_ENDIAN);
+            IntVector w2 = IntVector.fromByteBuffer(PAIRS, v, src + 2 * rowBytes, ByteOrder.LITTLE_ENDIAN);
+            IntVector w3 = IntVector.fromByteBuffer(PAIRS, v, src + 3 * rowBytes, ByteOrder.LITTLE_ENDIAN);
+            FloatVector e0 = w0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector o0 = w0.and(HIGH_HALF).reinterpretAsFloats();
+            FloatVector e1 = w1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector o1 = w1.and(HIGH_HALF).reinterpretAsFloats();
+            FloatVector e2 = w2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector o2 = w2.and(HIGH_HALF).reinterpretAsFloats();
+            FloatVector e3 = w3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector o3 = w3.and(HIGH_HALF).reinterpretAsFloats();
+            // the vectors are loaded and stored here, not in a helper taking them as arguments: a vector passed to a
+            // method C2 has not inlined is boxed, and its store then runs as slow Java code
+            int x = at + s * 8 * STEP;
+            for (int k = 0; k < 8; k++) {
+                FloatVector se = FloatVector.fromArray(FLOATS, sums, x);
+                FloatVector so = FloatVector.fromArray(FLOATS, sums, x + LANES);
+                FloatVector c = FloatVector.broadcast(FLOATS, b[bi + k]);
+                se = e0.fma(c, se);
+                so = o0.fma(c, so);
+                c = FloatVector.broadcast(FLOATS, b[bi + r8 + k]);
+                se = e1.fma(c, se);
+                so = o1.fma(c, so);
+                c = FloatVector.broadcast(FLOATS, b[bi + 2 * r8 + k]);
+                se = e2.fma(c, se);
+                so = o2.fma(c, so);
+                c = FloatVector.broadcast(FLOATS, b[bi + 3 * r8 + k]);
+                se = e3.fma(c, se);
+                so = o3.fma(c, so);
+                se.intoArray(sums, x);
+                so.intoArray(sums, x + LANES);
+                x += STEP;
+            }
+            // unconditionally: computed under an if, the sums' vectors meet in a phi that C2 did not intrinsify, and
+            // they ran as slow Java code that allocates (most of the first real modules' time); for the second and
+            // later groups of eight columns of B they are dropped
+            qe = e0.fma(e0, qe);
+            qo = o0.fma(o0, qo);
+            qe = e1.fma(e1, qe);
+            qo = o1.fma(o1, qo);
+            qe = e2.fma(e2, qe);
+            qo = o2.fma(o2, qo);
+            qe = e3.fma(e3, qe);
+            qo = o3.fma(o3, qo);
+        }
+        return squares ? qe.add(qo).reduceLanes(VectorOperators.ADD) : 0;
+    }
+
+    /** One row of V, as {@link #fourRowsTimes8} (for a block's rows left over after the fours). */
+    private static double rowTimes8(ByteBuffer v, int off, float[] b, int bi, float[] sums, int at, int s0, int s1, boolean squares) {
+        FloatVector qe = FloatVector.broadcast(FLOATS, 0f);
+        FloatVector qo = qe;
+        for (int s = s0; s < s1; s++) {
+            IntVector w = IntVector.fromByteBuffer(PAIRS, v, off + s * 2 * STEP, ByteOrder.LITTLE_ENDIAN);
+            FloatVector e = w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector o = w.and(HIGH_HALF).reinterpretAsFloats();
+            int x = at + s * 8 * STEP;
+            for (int k = 0; k < 8; k++) {
+                FloatVector c = FloatVector.broadcast(FLOATS, b[bi + k]);
+                e.fma(c, FloatVector.fromArray(FLOATS, sums, x)).intoArray(sums, x);
+                o.fma(c, FloatVector.fromArray(FLOATS, sums, x + LANES)).intoArray(sums, x + LANES);
+                x += STEP;
+            }
+            qe = e.fma(e, qe); // unconditionally, as in fourRowsTimes8
+            qo = o.fma(o, qo);
+        }
+        return squares ? qe.add(qo).reduceLanes(VectorOperators.ADD) : 0;
+    }
+
+    /** Adds a row group's float sums (laid out as {@link #rowBlock} says) into {@code part} ({@code r8 x n}), in column order. */
+    private static void addInterleaved(float[] sums, int r8, int n, int strips, double[] part) {
+        int x = 0;
+        for (int kg = 0; kg < r8; kg += 8) {
+            for (int s = 0; s < strips; s++) {
+                for (int k = kg; k < kg + 8; k++) {
+                    int at = k * n + s * STEP;
+                    for (int l = 0; l < LANES; l++) {
+                        part[at + 2 * l] += sums[x + l];
+                        part[at + 2 * l + 1] += sums[x + LANES + l];
+                    }
+                    x += STEP;
+                }
+            }
+        }
+    }
+
+    /** The columns after the last full strip, rows {@code i0..i1}, into {@code part}; returns their sum of squares. */
+    private static double tailColumns(ByteBuffer v, int n, float[] b, int r, int r8, int i0, int i1, int bound, double[] part) {
+        double squares = 0;
         for (int j = bound; j < n; j++) {
             for (int k = 0; k < r; k++) {
                 float s = 0;
                 for (int i = i0; i < i1; i++) {
-                    s += bf16(v, (i - i0) * n + j) * b[i * r + k];
+                    s += bf16(v, (i - i0) * n + j) * b[i * r8 + k];
                 }
-                pt[k * n + j] += s;
+                part[k * n + j] += s;
             }
             for (int i = i0; i < i1; i++) {
                 double x = bf16(v, (i - i0) * n + j);
@@ -205,72 +350,6 @@ final class VectorBf16Kernels implements Bf16Kernels {
             }
         }
         return squares;
-    }
-
-    /**
-     * Rows {@code i0..i1} of {@code STEP} columns from {@code col} times four columns of B from
-     * {@code k}, added into {@code pt}; with {@code squares}, returns the sum of the squares read.
-     */
-    private static double fourColumnsOf(ByteBuffer v, int n, float[] b, int r, int k, int i0, int i1, int col, double[] pt,
-                                        float[] even, float[] odd, boolean squares) {
-        // a broadcast zero, not FloatVector.zero: with zero()'s constant in the loop's phi, C2 failed to intrinsify
-        // the stores below in some processes (VectorSupport.store "failed to inline (intrinsic)"), and they ran as slow
-        // Java code: the first pass took 35-45 ms per 4096 x 4096 module instead of 9-12
-        FloatVector e0 = FloatVector.broadcast(FLOATS, 0f);
-        FloatVector e1 = e0;
-        FloatVector e2 = e0;
-        FloatVector e3 = e0;
-        FloatVector o0 = e0;
-        FloatVector o1 = e0;
-        FloatVector o2 = e0;
-        FloatVector o3 = e0;
-        FloatVector q = e0;
-        for (int i = i0; i < i1; i++) {
-            IntVector bits = IntVector.fromByteBuffer(PAIRS, v, 2 * ((i - i0) * n + col), ByteOrder.LITTLE_ENDIAN);
-            FloatVector xe = bits.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            FloatVector xo = bits.and(HIGH_HALF).reinterpretAsFloats();
-            int bi = i * r + k;
-            FloatVector b0 = FloatVector.broadcast(FLOATS, b[bi]);
-            FloatVector b1 = FloatVector.broadcast(FLOATS, b[bi + 1]);
-            FloatVector b2 = FloatVector.broadcast(FLOATS, b[bi + 2]);
-            FloatVector b3 = FloatVector.broadcast(FLOATS, b[bi + 3]);
-            e0 = xe.fma(b0, e0);
-            o0 = xo.fma(b0, o0);
-            e1 = xe.fma(b1, e1);
-            o1 = xo.fma(b1, o1);
-            e2 = xe.fma(b2, e2);
-            o2 = xo.fma(b2, o2);
-            e3 = xe.fma(b3, e3);
-            o3 = xo.fma(b3, o3);
-            // also in the passes that drop it: two more FMAs on data already loaded cost less than a second loop
-            q = xe.fma(xe, q);
-            q = xo.fma(xo, q);
-        }
-        // the vectors are stored here, not in a helper taking them as arguments: a vector passed to a method C2 has
-        // not inlined is boxed, and its store then runs as slow Java code (in processes where C2 compiled the helper on
-        // its own, most of the first pass's time went there)
-        int at = k * n + col;
-        e0.intoArray(even, 0);
-        o0.intoArray(odd, 0);
-        interleaveInto(even, odd, pt, at);
-        e1.intoArray(even, 0);
-        o1.intoArray(odd, 0);
-        interleaveInto(even, odd, pt, at + n);
-        e2.intoArray(even, 0);
-        o2.intoArray(odd, 0);
-        interleaveInto(even, odd, pt, at + 2 * n);
-        e3.intoArray(even, 0);
-        o3.intoArray(odd, 0);
-        interleaveInto(even, odd, pt, at + 3 * n);
-        return squares ? q.reduceLanes(VectorOperators.ADD) : 0;
-    }
-
-    /** Adds the even and odd columns' sums into {@code pt} from {@code at}, interleaved back into column order. */
-    private static void interleaveInto(float[] even, float[] odd, double[] pt, int at) {
-        for (int l = 0; l < even.length; l++) {
-            pt[at + 2 * l] += even[l];
-            pt[at + 2 * l + 1] += odd[l];
-        }
     }
 
     @Override

@@ -62,7 +62,7 @@ final class VectorKernels implements FloatKernels {
                     for (; k + 3 < r; k += 4) {
                         for (int j = 0; j < bound; j += LANES.length()) {
                             // a broadcast zero, not FloatVector.zero: with zero()'s constant in the loop's phi, C2 failed to
-                            // intrinsify the stores after the loop in some processes (VectorBf16Kernels.fourColumnsOf)
+                            // intrinsify the stores after the loop in some processes (VectorBf16Kernels.fourRowsTimes8)
                             FloatVector s0 = FloatVector.broadcast(LANES, 0f);
                             FloatVector s1 = s0;
                             FloatVector s2 = s0;
@@ -75,7 +75,7 @@ final class VectorKernels implements FloatKernels {
                                 s2 = x.fma(FloatVector.broadcast(LANES, b[bi + 2]), s2);
                                 s3 = x.fma(FloatVector.broadcast(LANES, b[bi + 3]), s3);
                             }
-                            // stored here, not by a helper taking the vectors: see VectorBf16Kernels.fourColumnsOf
+                            // stored here, not by a helper taking the vectors: see VectorBf16Kernels.fourRowsTimes8
                             s0.intoArray(tmp, 0);
                             addInto(tmp, pt, k * n + j0 + j);
                             s1.intoArray(tmp, 0);

@@ -46,6 +46,7 @@ class VectorBf16KernelsTest {
         assertAgrees(3, 40, 1, 4);
         assertAgrees(7, 31, 3, 5); // every column in the scalar tail
         assertAgrees(70, 545, 2, 6); // a second column block of 33 columns: one vector and a tail of one
+        assertAgrees(515, 1100, 12, 8); // two groups of eight columns of B, the second half padding; three rows after the fours
     }
 
     @Test
