@@ -51,6 +51,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        KernelWarmUp.startFor(args);
         if (args.length >= 2 && args[0].equals("stage") && args[1].equals("planner")) {
             System.exit(plannerCommandLine().execute(java.util.Arrays.copyOfRange(args, 2, args.length)));
         }

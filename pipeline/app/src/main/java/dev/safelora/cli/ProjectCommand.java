@@ -134,13 +134,9 @@ final class ProjectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        // the vector kernels' JIT warm-up runs on the other core while the adapter and alignment are opened
-        // (the bf16 ones read an artifact's bf16 V without a float copy; the others serve the rest)
-        Runnable kernels = source.alignment != null && remedy() != Remedy.SUBSPACE
-                ? dev.safelora.projection.FactoredProjection::fastBf16Kernels : dev.safelora.projection.FactoredProjection::fastKernels;
-        Thread warmUp = new Thread(kernels, "kernel-warm-up");
-        warmUp.setDaemon(true);
-        warmUp.start();
+        // the vector kernels' JIT warm-up runs on the other core while the adapter and alignment are opened, if Main
+        // has not started it already (the bf16 ones read an artifact's bf16 V without a float copy; the others serve the rest)
+        KernelWarmUp.start(kernels());
         Selection selection = selection();
         if (OutputPaths.sameLocation(adapterDir, out)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--out must differ from --adapter (the input adapter is never overwritten)");
@@ -195,6 +191,11 @@ final class ProjectCommand implements Callable<Integer> {
     }
 
     /** {@code --mode subspace} predates {@code --remedy}: it means threshold selection with the subspace remedy. */
+    /** The kernels this projection uses (what {@link KernelWarmUp#kernelsFor} predicts from the raw arguments). */
+    KernelWarmUp.Kernels kernels() {
+        return source.alignment != null && remedy() != Remedy.SUBSPACE ? KernelWarmUp.Kernels.BF16 : KernelWarmUp.Kernels.FLOAT;
+    }
+
     private Remedy remedy() {
         return mode == Mode.SUBSPACE ? Remedy.SUBSPACE : remedy;
     }
