@@ -45,18 +45,22 @@ final class VectorBf16Kernels implements Bf16Kernels {
     /** Columns covered by one int vector (two bf16 values per lane): a strip. */
     private static final int STEP = 2 * LANES;
 
-    /** Rows of V read at a time by the first pass. */
-    private static final int ROW_BLOCK = 64;
+    /**
+     * Rows of V read at a time by the first pass: 128 KiB at 4096 columns. Reading an 8-layer artifact's V on two
+     * threads took 2.7 ms per 4096 x 4096 module in blocks of 64 rows, 1.6 in blocks of 32, 1.2-1.35 in blocks of 16 and
+     * 1.5-2.2 in blocks of 8 or 4 (benchmarks/README.md): the two threads' blocks together must stay in the cache.
+     */
+    private static final int ROW_BLOCK = 16;
 
     /**
      * Rows per group of the first pass: each group sums in float, then into its own double partial
      * {@code V^T B}, and the partials are added in group order (so results do not depend on which thread
      * took which group).
      */
-    private static final int ROW_GROUP = 8 * ROW_BLOCK;
+    private static final int ROW_GROUP = 512;
 
-    /** Rows per work item of {@code V P}. */
-    private static final int ROWS_PER_ITEM = 16;
+    /** Rows per work item of {@code V P}, read at a time as in the first pass. */
+    private static final int ROWS_PER_ITEM = ROW_BLOCK;
 
     private static final int HIGH_HALF = 0xFFFF0000;
 
@@ -197,7 +201,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
     }
 
     /**
-     * Each kernel thread's buffer for the rows it reads (a block of at most {@value #ROW_BLOCK} rows, 512 KiB
+     * Each kernel thread's buffer for the rows it reads (a block of at most {@value #ROW_BLOCK} rows, 128 KiB
      * at 4096 columns: it stays in the core's cache while the block is used). Kept per thread for the life of
      * the thread (the common pool's and the callers'), so modules do not each allocate direct memory.
      */
