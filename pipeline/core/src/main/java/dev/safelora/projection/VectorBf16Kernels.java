@@ -437,6 +437,8 @@ final class VectorBf16Kernels implements Bf16Kernels {
         FloatVector d2 = a0;
         FloatVector d3 = a0;
         for (int j = 0; j < bound; j += STEP) {
+            // the four rows loaded and split as in fourRowsTimes8, written out again: a helper returning the vectors
+            // would box them (see there)
             int at = src + 2 * j;
             IntVector w0 = IntVector.fromByteBuffer(PAIRS, v, at, ByteOrder.LITTLE_ENDIAN);
             IntVector w1 = IntVector.fromByteBuffer(PAIRS, v, at + rowBytes, ByteOrder.LITTLE_ENDIAN);
