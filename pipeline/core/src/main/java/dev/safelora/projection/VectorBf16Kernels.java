@@ -15,8 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  * alignment artifact stores them for bf16 checkpoints), with the Vector API: half the bytes of a
  * float V, and no float copy of V at all, which is what makes them faster than the float kernels on
  * a converted V (though measured they reach neither the memory's nor the FMA units' limit:
- * benchmarks/README.md); the arithmetic is the same float FMAs with double accumulation across
- * row blocks as {@link VectorKernels}.
+ * benchmarks/README.md); the arithmetic is float FMAs as in {@link VectorKernels}, with double
+ * accumulation across row groups of 512 rows in the first pass (within a group the sums stay in float)
+ * and across nothing in the second (a row's sum over its columns, in float, then divided in double).
  *
  * <p>A bf16 value is the upper half of a float. V's bytes are loaded as int lanes, each holding two
  * consecutive elements (little endian: the first in the low half), and split with one shift and one
@@ -78,16 +79,19 @@ final class VectorBf16Kernels implements Bf16Kernels {
         // the modules settled at 38 ms instead of 16-17 (C2 compiled before the profiles were complete).
         // (no tail columns: the vector loops of every method are what must be compiled; a tail in a real
         // module only adds its scalar loop later)
+        // Every fourth call has r = 10, so the profiles also hold a second group of eight columns of B in the first
+        // pass and fewer than four columns of P in the second: a branch C2 never saw taken is compiled as a trap, and
+        // the first real module of such a rank would have dropped the kernel back to Java code until recompiled.
         int m = 16;
         int n = 4 * STEP;
-        int r = 8;
         ByteBuffer v = ByteBuffer.allocateDirect(2 * m * n).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < m * n; i++) {
             v.putShort(2 * i, (short) 0x3f00);
         }
-        float[] b = new float[m * r];
+        float[] b = new float[m * 10];
         java.util.Arrays.fill(b, 0.25f);
         for (int i = 0; i < WARM_UP_CALLS; i++) {
+            int r = i % 4 == 3 ? 10 : 8;
             vTimes(v, null, m, n, FactoredProjection.narrow(firstPass(v, null, m, n, b, r, 1).btv()), r, 1, 1);
         }
     }
@@ -140,7 +144,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
      * The calling thread's arrays for the row groups' partial sums, reused from call to call: allocated anew, a
      * module's 2 MiB of them (4096 x 4096, r = 8) landed on pages the process had never touched while the young
      * generation grew, and those page faults cost as much as the pass (benchmarks/README.md). Each thread that calls
-     * the kernels keeps those of the last row length it saw (groups x r x n doubles: 2 MiB at 4096 x 4096 with r = 8, 64 MiB at
+     * the kernels keeps those of the last row length it saw (groups x r8 x n doubles, r8 the rank rounded up to eight: 2 MiB at 4096 x 4096 with r = 8, 64 MiB at
      * 8192 x 8192 with r = 64) until it ends.
      */
     private static double[][] partials(int groups, int length) {
@@ -157,7 +161,8 @@ final class VectorBf16Kernels implements Bf16Kernels {
     /** The kernel thread's float sums of one row group (see {@link #rowBlock}), reused for the reason partials() gives. */
     private static float[] groupSums(int length) {
         float[] cached = GROUP_SUMS.get();
-        if (cached == null || cached.length != length) {
+        if (cached == null || cached.length < length) {
+            // only a prefix is used: modules of alternating sizes (q and v under GQA, MLP projections) keep the larger array
             cached = new float[length];
             GROUP_SUMS.set(cached);
         }
@@ -516,7 +521,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
         int p1 = p0 + half;
         int p2 = p1 + half;
         int p3 = p2 + half;
-        FloatVector s0 = FloatVector.zero(FLOATS);
+        FloatVector s0 = FloatVector.broadcast(FLOATS, 0f); // not FloatVector.zero (see fourRowsTimes8)
         FloatVector s1 = s0;
         FloatVector s2 = s0;
         FloatVector s3 = s0;

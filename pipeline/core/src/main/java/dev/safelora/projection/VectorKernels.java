@@ -62,7 +62,7 @@ final class VectorKernels implements FloatKernels {
                     for (; k + 3 < r; k += 4) {
                         for (int j = 0; j < bound; j += LANES.length()) {
                             // a broadcast zero, not FloatVector.zero: with zero()'s constant in the loop's phi, C2 failed to
-                            // intrinsify the stores after the loop in some processes (VectorBf16Kernels.fourRowsTimes8)
+                            // intrinsify the stores after the loop in some processes (as VectorBf16Kernels.fourRowsTimes8 says)
                             FloatVector s0 = FloatVector.broadcast(LANES, 0f);
                             FloatVector s1 = s0;
                             FloatVector s2 = s0;

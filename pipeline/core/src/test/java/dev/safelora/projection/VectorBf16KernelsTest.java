@@ -47,14 +47,17 @@ class VectorBf16KernelsTest {
         assertAgrees(7, 31, 3, 5); // every column in the scalar tail
         assertAgrees(70, 545, 2, 6); // a second column block of 33 columns: one vector and a tail of one
         assertAgrees(515, 1100, 12, 8); // two groups of eight columns of B, the second half padding; three rows after the fours
+        assertAgrees(1030, 1024, 5, 9); // whole strips: the four-row kernels with one column in the last group, two rows after the fours
     }
 
     @Test
     void resultsAreBitIdenticalWhateverTheThreadCount() {
-        int m = 700;
-        int n = 1501;
-        int r = 6;
-        Random rnd = new Random(5);
+        assertThreadIndependent(700, 1501, 6, 5); // odd n: the scalar tail in every row
+        assertThreadIndependent(1030, 1024, 12, 6); // whole strips; two groups of eight columns of B; rows after the fours
+    }
+
+    private static void assertThreadIndependent(int m, int n, int r, long seed) {
+        Random rnd = new Random(seed);
         ByteBuffer v = bf16(TinyCheckpoints.gaussian(rnd, m * n, 1));
         float[] b = TinyCheckpoints.gaussian(rnd, m * r, 1);
         Bf16Kernels k = Bf16Kernels.available();
@@ -71,10 +74,12 @@ class VectorBf16KernelsTest {
 
     @Test
     void rowsReadOnDemandByBothPassesGiveTheSameBitsAsAFilledBuffer() {
-        int m = 1100;
-        int n = 1027;
-        int r = 5;
-        Random rnd = new Random(12);
+        assertReaderAgrees(1100, 1027, 5, 12);
+        assertReaderAgrees(1030, 1024, 5, 13); // whole strips: the second pass's four-row kernel, one column of P in its last group
+    }
+
+    private static void assertReaderAgrees(int m, int n, int r, long seed) {
+        Random rnd = new Random(seed);
         ByteBuffer full = bf16(TinyCheckpoints.gaussian(rnd, m * n, 1));
         float[] b = TinyCheckpoints.gaussian(rnd, m * r, 1);
         Bf16Kernels k = Bf16Kernels.available();
