@@ -287,6 +287,7 @@ public final class SafeLoraBenchmark {
                 kernels += (t2 - t1) / 1e9;
                 cosine += secs(t2);
             }
+            settle();
             java.nio.ByteBuffer bits = null;
             for (LoraWeights w : adapter.modules().values()) {
                 long t0 = System.nanoTime();

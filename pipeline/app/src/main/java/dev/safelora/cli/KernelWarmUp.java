@@ -39,8 +39,9 @@ final class KernelWarmUp {
 
     /**
      * For a {@code project} command line, unparsed: the kernels {@link ProjectCommand} will choose (bf16 for an
-     * {@code --alignment} artifact unless the remedy is the subspace one); null for other commands. A command line
-     * that then does not parse costs only the warm-up's thread.
+     * {@code --alignment} artifact unless the remedy is the subspace one); null for other commands and for command
+     * lines read from an {@code @file}, which this does not open (the command then starts its warm-up itself). A
+     * command line that then does not parse costs only the warm-up's thread.
      */
     static Kernels kernelsFor(String[] args) {
         if (args.length == 0 || !args[0].equals("project")) {
@@ -50,11 +51,19 @@ final class KernelWarmUp {
         boolean subspace = false;
         for (int i = 1; i < args.length; i++) {
             String arg = args[i];
+            if (arg.startsWith("@")) {
+                return null;
+            }
             String next = i + 1 < args.length ? args[i + 1] : "";
             artifact |= arg.equals("--alignment") || arg.startsWith("--alignment=");
-            subspace |= arg.equalsIgnoreCase("--remedy=subspace") || arg.equalsIgnoreCase("--mode=subspace")
-                    || (arg.equals("--remedy") || arg.equals("--mode")) && next.equalsIgnoreCase("subspace");
+            subspace |= isSubspace(arg, "--remedy", next) || isSubspace(arg, "--mode", next);
         }
         return artifact && !subspace ? Kernels.BF16 : Kernels.FLOAT;
+    }
+
+    /** Whether {@code arg} (and the one after it) set {@code option} to subspace, as the enum converter reads it. */
+    private static boolean isSubspace(String arg, String option, String next) {
+        String value = arg.equals(option) ? next : arg.startsWith(option + "=") ? arg.substring(option.length() + 1) : null;
+        return value != null && value.strip().equalsIgnoreCase("subspace");
     }
 }

@@ -190,12 +190,12 @@ final class ProjectCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code --mode subspace} predates {@code --remedy}: it means threshold selection with the subspace remedy. */
     /** The kernels this projection uses (what {@link KernelWarmUp#kernelsFor} predicts from the raw arguments). */
     KernelWarmUp.Kernels kernels() {
         return source.alignment != null && remedy() != Remedy.SUBSPACE ? KernelWarmUp.Kernels.BF16 : KernelWarmUp.Kernels.FLOAT;
     }
 
+    /** {@code --mode subspace} predates {@code --remedy}: it means threshold selection with the subspace remedy. */
     private Remedy remedy() {
         return mode == Mode.SUBSPACE ? Remedy.SUBSPACE : remedy;
     }

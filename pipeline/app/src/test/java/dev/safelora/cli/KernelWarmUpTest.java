@@ -20,7 +20,9 @@ class KernelWarmUpTest {
                 new String[] {"project", "--adapter", "a", "--alignment", "al", "--out", "o", "--mode", "subspace"},
                 new String[] {"project", "--adapter", "a", "--alignment", "al", "--out", "o", "--mode=threshold", "--threshold", "0.3"},
                 new String[] {"project", "--adapter", "a", "--base", "b", "--aligned", "c", "--out", "o"},
-                new String[] {"project", "--adapter", "a", "--base=b", "--aligned=c", "--out=o", "--remedy", "shrink"});
+                new String[] {"project", "--adapter", "a", "--base=b", "--aligned=c", "--out=o", "--remedy", "shrink"},
+                new String[] {"project", "--adapter", "a", "--alignment", "al", "--out", "o", "--remedy", " subspace "},
+                new String[] {"project", "--adapter", "a", "--alignment", "al", "--out", "o", "--remedy=SUBSPACE"});
         for (String[] line : lines) {
             CommandLine.ParseResult parsed = Main.commandLine().parseArgs(line);
             ProjectCommand command = (ProjectCommand) parsed.subcommand().commandSpec().userObject();
@@ -33,5 +35,7 @@ class KernelWarmUpTest {
         assertThat(KernelWarmUp.kernelsFor(new String[0])).isNull();
         assertThat(KernelWarmUp.kernelsFor(new String[] {"align", "--alignment", "x"})).isNull();
         assertThat(KernelWarmUp.kernelsFor(new String[] {"sweep", "--alignment", "x"})).isNull();
+        // picocli expands @files; the prediction does not open them, and leaves the choice to the command
+        assertThat(KernelWarmUp.kernelsFor(new String[] {"project", "@args.txt"})).isNull();
     }
 }
