@@ -259,9 +259,17 @@ public final class FactoredProjection {
      * (each norm clamped to at least 1e-8, so a zero update has cosine 0), clamped to [-1, 1].
      */
     public static double cosine(double[] cb, double[] b, int m, int r, double[] g) {
-        double inner = frobeniusInner(cb, b, m, r, g);
-        double projected = Math.sqrt(Math.max(0, frobeniusInner(cb, cb, m, r, g)));
-        double original = Math.sqrt(Math.max(0, frobeniusInner(b, b, m, r, g)));
+        return cosine(frobeniusInner(cb, b, m, r, g), frobeniusInner(cb, cb, m, r, g), frobeniusInner(b, b, m, r, g));
+    }
+
+    /**
+     * {@link #cosine(double[], double[], int, int, double[])} from the three Frobenius inner products it reads:
+     * {@code <C B A, B A>}, {@code <C B A, C B A>} and {@code <B A, B A>} (for a caller that needs them again).
+     */
+    public static double cosine(double cbB, double cbCb, double bB) {
+        double inner = cbB;
+        double projected = Math.sqrt(Math.max(0, cbCb));
+        double original = Math.sqrt(Math.max(0, bB));
         double cos = inner / (Math.max(projected, 1e-8) * Math.max(original, 1e-8));
         return Math.max(-1, Math.min(1, cos));
     }

@@ -92,16 +92,16 @@ final class Remedies {
      * semi-definite, so {@code <C B A, B A>} is never negative). 0 for a zero update.
      *
      * @param btv {@code B^T V} as an r x n matrix (what {@link FactoredProjection#vTransposeB} returns)
+     * @param updateNorm {@code ||B A||_F} ({@link #updateNorm} of B)
      */
-    static double signedScore(double[] btv, float[] a, double[] b, int m, int r, double[] g, double vNorm) {
+    static double signedScore(double[] btv, float[] a, double updateNorm, double vNorm) {
         double inner = 0;
         for (int i = 0; i < btv.length; i++) {
             inner += btv[i] * a[i];
         }
-        double norm = updateNorm(b, m, r, g);
-        if (norm == 0 || vNorm == 0) {
+        if (updateNorm == 0 || vNorm == 0) {
             return 0;
         }
-        return Math.max(-1, Math.min(1, inner / (norm * vNorm)));
+        return Math.max(-1, Math.min(1, inner / (updateNorm * vNorm)));
     }
 }

@@ -108,17 +108,22 @@ public final class SafeLoraProjector {
             }
             double[] b = FactoredProjection.widen(w.b());
             double[] g = FactoredProjection.gram(w.a(), w.r(), w.in());
-            double cos = FactoredProjection.cosine(cb, b, w.out(), w.r(), g);
+            // each of the three inner products once (the cosine, the signed score and the norm ratio share them)
+            double cbB = FactoredProjection.frobeniusInner(cb, b, w.out(), w.r(), g);
+            double cbCb = FactoredProjection.frobeniusInner(cb, cb, w.out(), w.r(), g);
+            double bB = FactoredProjection.frobeniusInner(b, b, w.out(), w.r(), g);
+            double cos = FactoredProjection.cosine(cbB, cbCb, bB);
             if (!Double.isFinite(cos)) {
                 // NaN compares false with every threshold: the module would silently stay unprojected.
                 throw new IllegalArgumentException("module " + name + ": its cosine is not finite (NaN or infinity from its LoRA"
                         + " factors or alignment); refusing to decide whether to project it");
             }
             double rounded = Math.rint(cos * 1e5) / 1e5;
-            double signed = Remedies.signedScore(btv, w.a(), b, w.out(), w.r(), g, norm);
+            double before = Math.sqrt(Math.max(0, bB)); // Remedies.updateNorm of B
+            double signed = Remedies.signedScore(btv, w.a(), before, norm);
             double[] remedied = Remedies.apply(remedy, new Remedies.ModuleUpdate(b, cb, g, w.out(), w.r(), v, rank));
-            double before = Remedies.updateNorm(b, w.out(), w.r(), g);
-            normRatioIfRemedied.put(name, before == 0 ? 1 : Remedies.updateNorm(remedied, w.out(), w.r(), g) / before);
+            double after = remedied == cb ? Math.sqrt(Math.max(0, cbCb)) : Remedies.updateNorm(remedied, w.out(), w.r(), g);
+            normRatioIfRemedied.put(name, before == 0 ? 1 : after / before);
             partial.add(new ModuleResult(name, ModuleNames.layerIndex(name).orElse(-1), rounded, cos, signed, false, 1,
                     norm, 0));
             remediedB.put(name, FactoredProjection.narrow(remedied));
