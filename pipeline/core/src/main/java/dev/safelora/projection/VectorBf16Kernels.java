@@ -47,11 +47,23 @@ final class VectorBf16Kernels implements Bf16Kernels {
     private static final int STEP = 2 * LANES;
 
     /**
-     * Rows of V read at a time by the first pass: 128 KiB at 4096 columns. Reading an 8-layer artifact's V on two
-     * threads took 2.7 ms per 4096 x 4096 module in blocks of 64 rows, 1.6 in blocks of 32, 1.2-1.35 in blocks of 16 and
+     * Bytes of V each thread reads at a time, in both passes. Reading an 8-layer artifact's V on two threads took 2.7 ms
+     * per 4096 x 4096 module in blocks of 64 rows (512 KiB), 1.6 in blocks of 32, 1.2-1.35 in blocks of 16 (128 KiB) and
      * 1.5-2.2 in blocks of 8 or 4 (benchmarks/README.md): the two threads' blocks together must stay in the cache.
      */
-    private static final int ROW_BLOCK = 16;
+    private static final int BLOCK_BYTES = 128 * 1024;
+
+    /**
+     * Rows per block read: the power of two from 4 to 64 whose rows come closest to {@value #BLOCK_BYTES} bytes
+     * without passing it (16 at 4096 columns, 8 at 8192), so it divides {@link #ROW_GROUP}.
+     */
+    static int blockRows(int n) {
+        int rows = 4;
+        while (rows < 64 && 2L * (2 * rows) * n <= BLOCK_BYTES) {
+            rows *= 2;
+        }
+        return rows;
+    }
 
     /**
      * Rows per group of the first pass: each group sums in float, then into its own double partial
@@ -59,9 +71,6 @@ final class VectorBf16Kernels implements Bf16Kernels {
      * took which group).
      */
     private static final int ROW_GROUP = 512;
-
-    /** Rows per work item of {@code V P}, read at a time as in the first pass. */
-    private static final int ROWS_PER_ITEM = ROW_BLOCK;
 
     private static final int HIGH_HALF = 0xFFFF0000;
 
@@ -106,6 +115,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
         int strips = n / STEP;
         int bound = strips * STEP;
         int groups = (m + ROW_GROUP - 1) / ROW_GROUP;
+        int blockRows = blockRows(n);
         double[][] partial = partials(groups, r8 * n);
         double[] squares = new double[groups];
         AtomicInteger next = new AtomicInteger();
@@ -117,8 +127,8 @@ final class VectorBf16Kernels implements Bf16Kernels {
                 java.util.Arrays.fill(sums, 0f);
                 double sq = 0;
                 int end = Math.min(m, (g + 1) * ROW_GROUP);
-                for (int i0 = g * ROW_GROUP; i0 < end; i0 += ROW_BLOCK) {
-                    int i1 = Math.min(end, i0 + ROW_BLOCK);
+                for (int i0 = g * ROW_GROUP; i0 < end; i0 += blockRows) {
+                    int i1 = Math.min(end, i0 + blockRows);
                     ByteBuffer block = rows(v, reader, n, i0, i1);
                     sq += rowBlock(block, n, b8, r8, i0, i1, sums, strips);
                     sq += tailColumns(block, n, b8, r, r8, i0, i1, bound, part);
@@ -206,8 +216,8 @@ final class VectorBf16Kernels implements Bf16Kernels {
     }
 
     /**
-     * Each kernel thread's buffer for the rows it reads (a block of at most {@value #ROW_BLOCK} rows, 128 KiB
-     * at 4096 columns: it stays in the core's cache while the block is used). Kept per thread for the life of
+     * Each kernel thread's buffer for the rows it reads (a block of {@link #blockRows} rows, about
+     * {@value #BLOCK_BYTES} bytes: it stays in the core's cache while the block is used). Kept per thread for the life of
      * the thread (the common pool's and the callers'), so modules do not each allocate direct memory.
      */
     private static final ThreadLocal<ByteBuffer> SCRATCH = new ThreadLocal<>();
@@ -383,12 +393,13 @@ final class VectorBf16Kernels implements Bf16Kernels {
             }
         }
         double[] out = new double[m * r];
-        int items = (m + ROWS_PER_ITEM - 1) / ROWS_PER_ITEM;
+        int rowsPerItem = blockRows(n);
+        int items = (m + rowsPerItem - 1) / rowsPerItem;
         AtomicInteger next = new AtomicInteger();
         run(Math.min(threads, items), () -> {
             for (int item = next.getAndIncrement(); item < items; item = next.getAndIncrement()) {
-                int from = item * ROWS_PER_ITEM;
-                int to = Math.min(m, from + ROWS_PER_ITEM);
+                int from = item * rowsPerItem;
+                int to = Math.min(m, from + rowsPerItem);
                 ByteBuffer block = rows(v, reader, n, from, to);
                 int i = from;
                 // four rows per pass over four columns of P: each load of P serves four rows (measured in the

@@ -38,6 +38,15 @@ class VectorBf16KernelsTest {
     }
 
     @Test
+    void readsBlocksOfAbout128KiBInPowersOfTwoRows() {
+        assertThat(VectorBf16Kernels.blockRows(4096)).isEqualTo(16); // 128 KiB
+        assertThat(VectorBf16Kernels.blockRows(8192)).isEqualTo(8); // 128 KiB
+        assertThat(VectorBf16Kernels.blockRows(3584)).isEqualTo(16); // 112 KiB; 32 rows would be 224
+        assertThat(VectorBf16Kernels.blockRows(1024)).isEqualTo(64); // the most rows per block
+        assertThat(VectorBf16Kernels.blockRows(28672)).isEqualTo(4); // 224 KiB: the fewest rows per block
+    }
+
+    @Test
     void matchesTheExactPathOnModelShapesAndRagged() {
         assertAgrees(1024, 1024, 8, 1);
         assertAgrees(256, 4100, 8, 2); // n not a multiple of the 32 columns an int vector holds
