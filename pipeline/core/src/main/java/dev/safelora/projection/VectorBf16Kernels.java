@@ -123,8 +123,8 @@ final class VectorBf16Kernels implements Bf16Kernels {
             float[] sums = groupSums(r8 * bound);
             for (int g = next.getAndIncrement(); g < groups; g = next.getAndIncrement()) {
                 double[] part = partial[g];
-                java.util.Arrays.fill(part, 0);
-                java.util.Arrays.fill(sums, 0f);
+                java.util.Arrays.fill(part, 0, r8 * n, 0);
+                java.util.Arrays.fill(sums, 0, r8 * bound, 0f);
                 double sq = 0;
                 int end = Math.min(m, (g + 1) * ROW_GROUP);
                 for (int i0 = g * ROW_GROUP; i0 < end; i0 += blockRows) {
@@ -154,13 +154,14 @@ final class VectorBf16Kernels implements Bf16Kernels {
      * The calling thread's arrays for the row groups' partial sums, reused from call to call: allocated anew, a
      * module's 2 MiB of them (4096 x 4096, r = 8) landed on pages the process had never touched while the young
      * generation grew, and those page faults cost as much as the pass (benchmarks/README.md). Each thread that calls
-     * the kernels keeps those of the last row length it saw (groups x r8 x n doubles, r8 the rank rounded up to eight: 2 MiB at 4096 x 4096 with r = 8, 64 MiB at
-     * 8192 x 8192 with r = 64) until it ends.
+     * the kernels keeps the largest it needed (groups x r8 x n doubles, r8 the rank rounded up to eight: 2 MiB at
+     * 4096 x 4096 with r = 8, 64 MiB at 8192 x 8192 with r = 64) until it ends, and a call uses a prefix of each, so
+     * modules of alternating sizes (q and v under GQA, the MLP projections) allocate nothing.
      */
     private static double[][] partials(int groups, int length) {
         double[][] cached = PARTIALS.get();
-        if (cached == null || cached.length < groups || cached[0].length != length) {
-            cached = new double[Math.max(groups, cached == null ? 0 : cached.length)][length];
+        if (cached == null || cached.length < groups || cached[0].length < length) {
+            cached = new double[Math.max(groups, cached == null ? 0 : cached.length)][Math.max(length, cached == null ? 0 : cached[0].length)];
             PARTIALS.set(cached);
         }
         return cached;
@@ -168,11 +169,10 @@ final class VectorBf16Kernels implements Bf16Kernels {
 
     private static final ThreadLocal<double[][]> PARTIALS = new ThreadLocal<>();
 
-    /** The kernel thread's float sums of one row group (see {@link #rowBlock}), reused for the reason partials() gives. */
+    /** The kernel thread's float sums of one row group (see {@link #rowBlock}), kept as partials() says. */
     private static float[] groupSums(int length) {
         float[] cached = GROUP_SUMS.get();
         if (cached == null || cached.length < length) {
-            // only a prefix is used: modules of alternating sizes (q and v under GQA, MLP projections) keep the larger array
             cached = new float[length];
             GROUP_SUMS.set(cached);
         }
@@ -236,11 +236,15 @@ final class VectorBf16Kernels implements Bf16Kernels {
             for (int s0 = 0; s0 < strips; s0 += STRIPS_PER_PASS) {
                 int s1 = Math.min(strips, s0 + STRIPS_PER_PASS);
                 int i = i0;
+                // every group of columns of B reads the same rows: their squares are counted from the first only
+                boolean count = kg == 0;
                 for (; i + 3 < i1; i += 4) {
-                    squares += fourRowsTimes8(v, n, 2 * (i - i0) * n, b, i * r8 + kg, r8, sums, at, s0, s1, kg == 0);
+                    double q = fourRowsTimes8(v, n, 2 * (i - i0) * n, b, i * r8 + kg, r8, sums, at, s0, s1);
+                    squares += count ? q : 0;
                 }
                 for (; i < i1; i++) {
-                    squares += rowTimes8(v, 2 * (i - i0) * n, b, i * r8 + kg, sums, at, s0, s1, kg == 0);
+                    double q = rowTimes8(v, 2 * (i - i0) * n, b, i * r8 + kg, sums, at, s0, s1);
+                    squares += count ? q : 0;
                 }
             }
         }
@@ -253,10 +257,10 @@ final class VectorBf16Kernels implements Bf16Kernels {
     /**
      * Four rows of V (from byte {@code off}, {@code 2n} bytes apart) in strips {@code s0..s1}, times eight columns of B
      * (row {@code bi}'s from index {@code bi}, the next rows' {@code r8} further on), added into {@code sums} from
-     * {@code at}; with {@code squares}, returns the sum of the squares read.
+     * {@code at}; returns the sum of the squares read.
      */
     private static double fourRowsTimes8(ByteBuffer v, int n, int off, float[] b, int bi, int r8, float[] sums, int at,
-                                         int s0, int s1, boolean squares) {
+                                         int s0, int s1) {
         int rowBytes = 2 * n;
         // a broadcast zero, not FloatVector.zero: with zero()'s constant in a loop's phi, C2 failed to intrinsify the
         // stores of the kernel before this one in some processes (VectorSupport.store "failed to inline (intrinsic)"),
@@ -300,8 +304,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
                 x += STEP;
             }
             // unconditionally: computed under an if, the sums' vectors meet in a phi that C2 did not intrinsify, and
-            // they ran as slow Java code that allocates (most of the first real modules' time); for the second and
-            // later groups of eight columns of B they are dropped
+            // they ran as slow Java code that allocates (most of the first real modules' time)
             qe = e0.fma(e0, qe);
             qo = o0.fma(o0, qo);
             qe = e1.fma(e1, qe);
@@ -311,11 +314,11 @@ final class VectorBf16Kernels implements Bf16Kernels {
             qe = e3.fma(e3, qe);
             qo = o3.fma(o3, qo);
         }
-        return squares ? qe.add(qo).reduceLanes(VectorOperators.ADD) : 0;
+        return qe.add(qo).reduceLanes(VectorOperators.ADD);
     }
 
     /** One row of V, as {@link #fourRowsTimes8} (for a block's rows left over after the fours). */
-    private static double rowTimes8(ByteBuffer v, int off, float[] b, int bi, float[] sums, int at, int s0, int s1, boolean squares) {
+    private static double rowTimes8(ByteBuffer v, int off, float[] b, int bi, float[] sums, int at, int s0, int s1) {
         FloatVector qe = FloatVector.broadcast(FLOATS, 0f);
         FloatVector qo = qe;
         for (int s = s0; s < s1; s++) {
@@ -332,7 +335,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
             qe = e.fma(e, qe); // unconditionally, as in fourRowsTimes8
             qo = o.fma(o, qo);
         }
-        return squares ? qe.add(qo).reduceLanes(VectorOperators.ADD) : 0;
+        return qe.add(qo).reduceLanes(VectorOperators.ADD);
     }
 
     /** Adds a row group's float sums (laid out as {@link #rowBlock} says) into {@code part} ({@code r8 x n}), in column order. */
@@ -377,16 +380,16 @@ final class VectorBf16Kernels implements Bf16Kernels {
         int half = (n + 1) / 2;
         int r4 = (r + 3) / 4 * 4;
         // zero rows up to a multiple of four, so every kernel call handles four columns of P; the calling thread's
-        // arrays, reused from call to call for the reason partials() gives
+        // arrays, kept and used by prefix as partials() says
         float[][] split = SPLIT_P.get();
-        if (split == null || split[0].length != r4 * half) {
+        if (split == null || split[0].length < r4 * half) {
             split = new float[][] {new float[r4 * half], new float[r4 * half]};
             SPLIT_P.set(split);
         }
         float[] pe = split[0];
         float[] po = split[1];
-        java.util.Arrays.fill(pe, 0f);
-        java.util.Arrays.fill(po, 0f);
+        java.util.Arrays.fill(pe, 0, r4 * half, 0f);
+        java.util.Arrays.fill(po, 0, r4 * half, 0f);
         for (int k = 0; k < r; k++) {
             for (int j = 0; j < n; j++) {
                 (j % 2 == 0 ? pe : po)[k * half + j / 2] = pt[k * n + j];

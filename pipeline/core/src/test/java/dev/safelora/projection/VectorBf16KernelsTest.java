@@ -81,6 +81,28 @@ class VectorBf16KernelsTest {
         }
     }
 
+    /** The calling thread keeps its largest work arrays and uses a prefix: a smaller module after a larger one reads no stale sums. */
+    @Test
+    void aModuleGivesTheSameBitsAfterALargerOneOnTheSameThread() {
+        Random rnd = new Random(21);
+        int m = 520;
+        int n = 1024;
+        int r = 12;
+        ByteBuffer v = bf16(TinyCheckpoints.gaussian(rnd, m * n, 1));
+        float[] b = TinyCheckpoints.gaussian(rnd, m * r, 1);
+        ByteBuffer wide = bf16(TinyCheckpoints.gaussian(rnd, 600 * 2048, 1));
+        float[] wideB = TinyCheckpoints.gaussian(rnd, 600 * 16, 1);
+        Bf16Kernels k = Bf16Kernels.available();
+        Bf16Kernels.FirstPass first = k.firstPass(v, null, m, n, b, r, 1);
+        double[] cb = k.vTimes(v, null, m, n, FactoredProjection.narrow(first.btv()), r, 2, 1);
+        Bf16Kernels.FirstPass larger = k.firstPass(wide, null, 600, 2048, wideB, 16, 1);
+        k.vTimes(wide, null, 600, 2048, FactoredProjection.narrow(larger.btv()), 16, 2, 1);
+        Bf16Kernels.FirstPass again = k.firstPass(v, null, m, n, b, r, 1);
+        assertThat(again.btv()).containsExactly(first.btv());
+        assertThat(again.sumOfSquares()).isEqualTo(first.sumOfSquares());
+        assertThat(k.vTimes(v, null, m, n, FactoredProjection.narrow(again.btv()), r, 2, 1)).containsExactly(cb);
+    }
+
     @Test
     void rowsReadOnDemandByBothPassesGiveTheSameBitsAsAFilledBuffer() {
         assertReaderAgrees(1100, 1027, 5, 12);
