@@ -267,11 +267,13 @@ public final class FactoredProjection {
      * {@code <C B A, B A>}, {@code <C B A, C B A>} and {@code <B A, B A>} (for a caller that needs them again).
      */
     public static double cosine(double cbB, double cbCb, double bB) {
-        double inner = cbB;
-        double projected = Math.sqrt(Math.max(0, cbCb));
-        double original = Math.sqrt(Math.max(0, bB));
-        double cos = inner / (Math.max(projected, 1e-8) * Math.max(original, 1e-8));
+        double cos = cbB / (Math.max(norm(cbCb), 1e-8) * Math.max(norm(bB), 1e-8));
         return Math.max(-1, Math.min(1, cos));
+    }
+
+    /** {@code ||X A||_F} from {@code <X A, X A>_F} ({@link #frobeniusInner} of X with itself; rounding can make it negative). */
+    static double norm(double selfInner) {
+        return Math.sqrt(Math.max(0, selfInner));
     }
 
     /** {@code ||X - Y||_F} of two equally long matrices. */

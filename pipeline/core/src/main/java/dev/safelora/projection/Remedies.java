@@ -83,7 +83,7 @@ final class Remedies {
 
     /** {@code ||X A||_F} from X (m x r) and {@code G = A A^T}. */
     static double updateNorm(double[] x, int m, int r, double[] g) {
-        return Math.sqrt(Math.max(0, FactoredProjection.frobeniusInner(x, x, m, r, g)));
+        return FactoredProjection.norm(FactoredProjection.frobeniusInner(x, x, m, r, g));
     }
 
     /**

@@ -119,10 +119,11 @@ public final class SafeLoraProjector {
                         + " factors or alignment); refusing to decide whether to project it");
             }
             double rounded = Math.rint(cos * 1e5) / 1e5;
-            double before = Math.sqrt(Math.max(0, bB)); // Remedies.updateNorm of B
+            double before = FactoredProjection.norm(bB);
             double signed = Remedies.signedScore(btv, w.a(), before, norm);
             double[] remedied = Remedies.apply(remedy, new Remedies.ModuleUpdate(b, cb, g, w.out(), w.r(), v, rank));
-            double after = remedied == cb ? Math.sqrt(Math.max(0, cbCb)) : Remedies.updateNorm(remedied, w.out(), w.r(), g);
+            // the project remedy returns C B itself, whose inner product is at hand
+            double after = remedied == cb ? FactoredProjection.norm(cbCb) : Remedies.updateNorm(remedied, w.out(), w.r(), g);
             normRatioIfRemedied.put(name, before == 0 ? 1 : after / before);
             partial.add(new ModuleResult(name, ModuleNames.layerIndex(name).orElse(-1), rounded, cos, signed, false, 1,
                     norm, 0));
