@@ -68,7 +68,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     public static EmbeddedKafkaBroker start(BrokerSettings settings) {
         long begin = System.nanoTime();
         int kafkaPort = settings.kafkaPort() == 0 ? freePort(settings.host()) : settings.kafkaPort();
-        int controllerPort = settings.controllerPort() == 0 ? freePortOtherThan(settings.host(), kafkaPort) : settings.controllerPort();
+        int controllerPort = settings.controllerPort() == 0
+                ? portOtherThan(() -> freePort(settings.host()), kafkaPort, settings.host()) : settings.controllerPort();
         Path logDir = settings.dataDir().resolve("kafka-logs").toAbsolutePath();
         try {
             Files.createDirectories(logDir);
@@ -272,15 +273,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     /**
-     * A free port that is not {@code taken}: the port just picked for the other listener is free again once its probe
-     * socket closes, and the system can hand it out twice in a row (then the broker refused to start: "Each listener
-     * must have a different port").
+     * The first port {@code free} offers that is not {@code taken} (100 tries): the port just picked for the other
+     * listener is free again once its probe socket closes, and the system can hand it out twice in a row (then the
+     * broker refused to start: "Each listener must have a different port").
      */
-    private static int freePortOtherThan(String host, int taken) {
-        return portOtherThan(() -> freePort(host), taken, host);
-    }
-
-    /** The first port {@code free} offers that is not {@code taken} (100 tries). */
     static int portOtherThan(java.util.function.IntSupplier free, int taken, String host) {
         for (int attempt = 0; attempt < 100; attempt++) {
             int port = free.getAsInt();
