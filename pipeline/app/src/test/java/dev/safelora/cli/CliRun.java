@@ -5,11 +5,11 @@ import java.io.StringWriter;
 
 import picocli.CommandLine;
 
-/** Runs the real command line in-process and captures what it printed. */
+/** Runs the real command line in-process, as {@code main} builds it for these arguments, and captures what it printed. */
 record CliRun(int exitCode, String out, String err) {
 
     static CliRun of(String... args) {
-        CommandLine cli = Main.commandLine();
+        CommandLine cli = Main.commandLineFor(args);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cli.setOut(new PrintWriter(out, true));

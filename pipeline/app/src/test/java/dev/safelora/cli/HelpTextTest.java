@@ -20,6 +20,37 @@ class HelpTextTest {
         assertThat(problems).isEmpty();
     }
 
+    @Test
+    void aCommandBuiltAloneForMainHelpsAndParsesAsInTheWholeCommandLine() {
+        CommandLine whole = Main.commandLine();
+        assertThat(whole.getSubcommands()).hasSize(Main.SUBCOMMANDS.size());
+        whole.getSubcommands().forEach((name, sub) -> {
+            if (name.equals("help")) {
+                return;
+            }
+            CommandLine alone = Main.commandLineFor(new String[] {name, "--help"});
+            assertThat(alone.getSubcommands().keySet()).containsExactly(name);
+            assertThat(usages(alone.getSubcommands().get(name))).isEqualTo(usages(sub));
+        });
+        // help, no command and an unknown one get the whole command line, for complete listings and suggestions
+        for (String[] args : new String[][] {{"help", "project"}, {}, {"projetc"}, {"--help"}}) {
+            assertThat(Main.commandLineFor(args).getSubcommands()).hasSize(Main.SUBCOMMANDS.size());
+        }
+        // the project's enum converters reach a command built alone: picocli's own would refuse "top-k"
+        CommandLine alone = Main.commandLineFor(new String[] {"project"});
+        CommandLine.ParseResult parsed = alone.parseArgs("project", "--adapter=a", "--alignment=b", "--out=c",
+                "--mode=top-k", "--top-k=2");
+        assertThat((Object) parsed.subcommand().matchedOptionValue("--mode", null)).isEqualTo(ProjectCommand.Mode.TOP_K);
+    }
+
+    /** The usage message of a command and of every command under it, by qualified name. */
+    private static java.util.Map<String, String> usages(CommandLine cli) {
+        java.util.Map<String, String> usages = new java.util.TreeMap<>();
+        usages.put(cli.getCommandSpec().qualifiedName(), cli.getUsageMessage(CommandLine.Help.Ansi.OFF));
+        cli.getSubcommands().values().forEach(sub -> usages.putAll(usages(sub)));
+        return usages;
+    }
+
     private static void collect(CommandLine cli, List<String> problems) {
         CommandSpec spec = cli.getCommandSpec();
         String[] description = spec.usageMessage().description();
