@@ -192,6 +192,7 @@ public final class SafeLoraBenchmark {
             SafeLoraProjector.Result result;
             PeftAdapter read = PeftAdapter.read(adapterDir);
             try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
+                SafeLoraProjector.warmUpBookkeeping();
                 result = SafeLoraProjector.project(read, artifact, Selection.threshold(0.5), Progress.NONE);
             }
             result.adapter().write(root.resolve("projected"));

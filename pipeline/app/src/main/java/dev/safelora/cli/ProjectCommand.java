@@ -144,6 +144,8 @@ final class ProjectCommand implements Callable<Integer> {
         PeftAdapter adapter = PeftAdapter.read(adapterDir);
         SafeLoraProjector.Result result;
         try (AlignmentSource alignment = openAlignment(adapter)) {
+            // on this thread while the kernels' warm-up finishes on the other
+            SafeLoraProjector.warmUpBookkeeping();
             if (mode == Mode.AUTO) {
                 result = auto(adapter, alignment);
             } else {
