@@ -55,6 +55,8 @@ class DockerfileTest {
         int sources = dockerfile.indexOf("COPY pipeline/ pipeline/");
         assertThat(goOffline).isPositive().isLessThan(sources);
         assertThat(dockerfile).contains("-Pgpu -DskipTests package").contains("target/lib-planner/");
+        // the class data archive fits only the build stage's paths: neither build makes it (docker/README.md)
+        assertThat(dockerfile.split("package -Dexec.skip=true -pl pipeline/app", -1)).hasSize(3);
     }
 
     @Test

@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The projection kernels' JIT warm-up (0.3-0.5 s of one core, benchmarks/README.md) on a daemon thread, started at most
  * once per kind of kernels and process. {@code project} starts it from {@link Main#main} on its raw arguments, before
- * picocli builds the command line, which takes 0.4-0.8 s of class loading on the main thread; started from the
+ * picocli builds the command line and Jackson is first loaded, 0.4-0.8 s of class loading on the main thread; started from the
  * command instead, the warm-up only began after it.
  */
 final class KernelWarmUp {
