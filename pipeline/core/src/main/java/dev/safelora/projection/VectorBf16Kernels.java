@@ -86,13 +86,19 @@ final class VectorBf16Kernels implements Bf16Kernels {
         // warm-up plus the first 16 4096 x 4096 modules, 6 processes each alternating: 0.57-0.85 s (median 0.68) on
         // 16 x 128, 0.67-0.86 s (median 0.70) with the kernels before fourRowsTimes8 on 16 x 512; at a scaling of 0.01
         // the modules settled at 38 ms instead of 16-17 (C2 compiled before the profiles were complete).
+        // Since, one strip per row (16 x 32) and 120 calls: the counts C2 waits for come with less
+        // of the slow code per call. bench-safelora at 8 layers, 5 processes each alternating: warm-up 0.37-0.54 s
+        // (median 0.40) against 0.43-0.52 s (median 0.49), the new-process project 0.67-0.83 s (median 0.71) against
+        // 0.70-0.80 s (median 0.77); warm, 0.20-0.23 s against 0.18-0.22 s, and 32 warm layers in a loop 586-645 ms
+        // against 574-631 ms (4 processes each): no loss beyond the noise. Each strip loop still runs its back edge and
+        // its exit, so neither branch is compiled as a trap; no kernel was recompiled in the first real modules.
         // (no tail columns: the vector loops of every method are what must be compiled; a tail in a real
         // module only adds its scalar loop later)
         // Every fourth call has r = 10, so the profiles also hold a second group of eight columns of B in the first
         // pass and fewer than four columns of P in the second: a branch C2 never saw taken is compiled as a trap, and
         // the first real module of such a rank would have dropped the kernel back to Java code until recompiled.
         int m = 16;
-        int n = 4 * STEP;
+        int n = STEP;
         ByteBuffer v = ByteBuffer.allocateDirect(2 * m * n).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < m * n; i++) {
             v.putShort(2 * i, (short) 0x3f00);
@@ -105,7 +111,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
         }
     }
 
-    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.bf16.warmup", 60);
+    private static final int WARM_UP_CALLS = Integer.getInteger("safelora.bf16.warmup", 120);
 
     @Override
     public FirstPass firstPass(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads) {
