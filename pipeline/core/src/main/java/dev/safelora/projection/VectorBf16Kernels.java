@@ -402,6 +402,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
             }
         }
         double[] out = new double[m * r];
+        boolean wholeStrips = n % STEP == 0;
         int rowsPerItem = blockRows(n);
         int items = (m + rowsPerItem - 1) / rowsPerItem;
         AtomicInteger next = new AtomicInteger();
@@ -412,8 +413,9 @@ final class VectorBf16Kernels implements Bf16Kernels {
                 ByteBuffer block = rows(v, reader, n, from, to);
                 int i = from;
                 // four rows per pass over four columns of P: each load of P serves four rows (measured in the
-                // first-level cache, 2.5-3.2 FMAs per ns, against 1.0-1.8 with two rows and eight columns)
-                for (; i + 3 < to; i += 4) {
+                // first-level cache, 2.5-3.2 FMAs per ns, against 1.0-1.8 with two rows and eight columns); rows with
+                // columns after the last whole strip take one row at a time, which has the scalar tail
+                for (; wholeStrips && i + 3 < to; i += 4) {
                     for (int k = 0; k < r; k += 4) {
                         fourRowsTimes4(block, from, n, i, pe, po, pt, half, r, k, scale, out);
                     }
@@ -430,17 +432,10 @@ final class VectorBf16Kernels implements Bf16Kernels {
 
     /**
      * Rows i..i+3 of V times up to four columns of P from k, into {@code out}: per row the sums of {@link #rowTimes},
-     * in the same order.
+     * in the same order. Rows of whole strips only ({@code n} a multiple of {@code STEP}).
      */
     private static void fourRowsTimes4(ByteBuffer v, int first, int n, int i, float[] pe, float[] po, float[] pt, int half, int r,
                                        int k, double scale, double[] out) {
-        int bound = n - n % STEP;
-        if (bound != n) {
-            for (int row = i; row < i + 4; row++) {
-                rowTimes(v, first, n, row, pe, po, pt, half, r, k, scale, out);
-            }
-            return;
-        }
         int rowBytes = 2 * n;
         int src = 2 * (i - first) * n;
         int p0 = k * half;
@@ -461,7 +456,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
         FloatVector d1 = a0;
         FloatVector d2 = a0;
         FloatVector d3 = a0;
-        for (int j = 0; j < bound; j += STEP) {
+        for (int j = 0; j < n; j += STEP) {
             // the four rows loaded and split as in fourRowsTimes8, written out again: a helper returning the vectors
             // would box them (see there)
             int at = src + 2 * j;
