@@ -209,7 +209,7 @@ public final class SafeLoraBenchmark {
             out.printf("align:   %.1f s (%d modules, %.3f s/module, incl. reading 2 checkpoints, writing the artifact (lossless dtype), sha256 of sources)%n",
                     alignSecs, modules, alignSecs / modules);
             out.printf("project: %.2f s (%.3f s/module, incl. reading V and the kernels' JIT warm-up of %.2f s on its own thread, as project runs it; %s kernels on %d threads;"
-                    + " %d projected, Pdst %.4f)%n", projectSecs, projectSecs / modules, warmUp, fast ? "vector" : "scalar double",
+                    + " %d projected, Pdst %.4f)%n", projectSecs, projectSecs / modules, warmUp, fast ? "bf16 vector" : FactoredProjection.fastKernels() ? "float vector (on a float copy of V)" : "scalar double",
                     FactoredProjection.threads(), result.report().projectedCount(), result.report().pdst());
             long t3 = System.nanoTime();
             try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {

@@ -32,22 +32,19 @@ interface FloatKernels {
         return Holder.KERNELS;
     }
 
+    /** As {@link Bf16Kernels#unavailableReason()}, for these kernels. */
+    static String unavailableReason() {
+        return Holder.LOADED.unavailable();
+    }
+
     final class Holder {
-        static final FloatKernels KERNELS = load();
+        static final VectorKernelLoader.Loaded<FloatKernels> LOADED =
+                "scalar".equals(System.getProperty("safelora.kernels")) || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
+                        ? new VectorKernelLoader.Loaded<>(null, null)
+                        : VectorKernelLoader.load("dev.safelora.projection.VectorKernels", FloatKernels.class);
+        static final FloatKernels KERNELS = LOADED.kernels();
 
         private Holder() {
-        }
-
-        private static FloatKernels load() {
-            if ("scalar".equals(System.getProperty("safelora.kernels"))
-                    || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-                return null;
-            }
-            try {
-                return (FloatKernels) Class.forName("dev.safelora.projection.VectorKernels").getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                return null;
-            }
         }
     }
 }
