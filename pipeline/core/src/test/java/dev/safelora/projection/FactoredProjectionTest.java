@@ -72,6 +72,68 @@ class FactoredProjectionTest {
     }
 
     @Property(tries = 60)
+    void gramGivesTheBitsOfOneDotProductPerEntryAndIsSymmetric(@ForAll @IntRange(min = 1, max = 11) int r,
+                                                              @ForAll @IntRange(min = 1, max = 70) int n, @ForAll long seed) {
+        float[] a = TinyCheckpoints.gaussian(new Random(seed), r * n, 1);
+
+        double[] g = FactoredProjection.gram(a, r, n);
+
+        for (int k = 0; k < r; k++) {
+            for (int l = 0; l < r; l++) {
+                double dot = 0;
+                for (int j = 0; j < n; j++) {
+                    dot += (double) a[Math.min(k, l) * n + j] * a[Math.max(k, l) * n + j];
+                }
+                assertThat(Double.doubleToRawLongBits(g[k * r + l])).as("G[%d][%d]", k, l).isEqualTo(Double.doubleToRawLongBits(dot));
+            }
+        }
+    }
+
+    @Property(tries = 80)
+    void frobeniusInnerGivesTheBitsOfTheRowByRowSumAndTheFullProductsInnerProduct(
+            @ForAll @IntRange(min = 1, max = 40) int m, @ForAll @IntRange(min = 1, max = 40) int n,
+            @ForAll @IntRange(min = 1, max = 11) int r, @ForAll long seed) {
+        Random rnd = new Random(seed);
+        double[] x = FactoredProjection.widen(TinyCheckpoints.gaussian(rnd, m * r, 1));
+        double[] y = FactoredProjection.widen(TinyCheckpoints.gaussian(rnd, m * r, 1));
+        float[] a = TinyCheckpoints.gaussian(rnd, r * n, 1);
+        double[] g = FactoredProjection.gram(a, r, n);
+
+        // X^T Y summed row by row into an r x r array, then trace(X^T Y G): the order the kernel keeps
+        double[] xty = new double[r * r];
+        for (int i = 0; i < m; i++) {
+            for (int k = 0; k < r; k++) {
+                for (int l = 0; l < r; l++) {
+                    xty[k * r + l] += x[i * r + k] * y[i * r + l];
+                }
+            }
+        }
+        double rowByRow = 0;
+        for (int k = 0; k < r; k++) {
+            for (int l = 0; l < r; l++) {
+                rowByRow += xty[k * r + l] * g[l * r + k];
+            }
+        }
+        // <X A, Y A>_F on the full m x n products
+        double full = 0;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double xa = 0;
+                double ya = 0;
+                for (int k = 0; k < r; k++) {
+                    xa += x[i * r + k] * a[k * n + j];
+                    ya += y[i * r + k] * a[k * n + j];
+                }
+                full += xa * ya;
+            }
+        }
+
+        double inner = FactoredProjection.frobeniusInner(x, y, m, r, g);
+        assertThat(Double.doubleToRawLongBits(inner)).isEqualTo(Double.doubleToRawLongBits(rowByRow));
+        assertThat(inner).isCloseTo(full, within(1e-9 * (1 + Math.abs(full) + m * n * r)));
+    }
+
+    @Property(tries = 60)
     void cosineIsWithinMinusOneAndOneAndMatchesNaive(@ForAll @IntRange(min = 1, max = 12) int m, @ForAll @IntRange(min = 1, max = 12) int n,
                                                    @ForAll @IntRange(min = 1, max = 4) int r, @ForAll long seed) {
         Random rnd = new Random(seed);
