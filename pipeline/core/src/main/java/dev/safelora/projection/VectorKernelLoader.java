@@ -1,6 +1,5 @@
 package dev.safelora.projection;
 
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -11,8 +10,6 @@ import org.slf4j.LoggerFactory;
  * for the callers that report which kernels ran.
  */
 final class VectorKernelLoader {
-
-    private static final Logger LOG = LoggerFactory.getLogger(VectorKernelLoader.class);
 
     /** The kernels, or null with the reason they are not in use (null too where they were not asked for). */
     record Loaded<T>(T kernels, String unavailable) {
@@ -33,7 +30,9 @@ final class VectorKernelLoader {
             String why = className + " is not usable on Java " + Runtime.version() + " (" + cause.getClass().getSimpleName()
                     + (cause.getMessage() == null ? "" : ": " + cause.getMessage())
                     + "); the kernels are written for the Vector API of Java 17, so projection falls back to slower kernels";
-            LOG.warn(why);
+            // the logger only here: getting it at class initialisation started the logging framework (0.1-0.2 s) on
+            // the kernels' warm-up thread, before the warm-up itself
+            LoggerFactory.getLogger(VectorKernelLoader.class).warn(why);
             return new Loaded<>(null, why);
         }
     }
