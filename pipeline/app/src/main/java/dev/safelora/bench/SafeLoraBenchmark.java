@@ -203,13 +203,15 @@ public final class SafeLoraBenchmark {
                 Thread.currentThread().interrupt();
             }
             double warmUp = (warmed[0] - t2) / 1e9;
-            boolean fast = FactoredProjection.fastBf16Kernels();
+            // fastKernels() only where the bf16 kernels are missing: project then ran (and so loaded) the float ones
+            String kernels = FactoredProjection.fastBf16Kernels() ? "bf16 vector"
+                    : FactoredProjection.fastKernels() ? "float vector (on a float copy of V)" : "scalar double";
             long rssAfter = peakRssKb();
             int modules = result.report().modules().size();
             out.printf("align:   %.1f s (%d modules, %.3f s/module, incl. reading 2 checkpoints, writing the artifact (lossless dtype), sha256 of sources)%n",
                     alignSecs, modules, alignSecs / modules);
             out.printf("project: %.2f s (%.3f s/module, incl. reading V and the kernels' JIT warm-up of %.2f s on its own thread, as project runs it; %s kernels on %d threads;"
-                    + " %d projected, Pdst %.4f)%n", projectSecs, projectSecs / modules, warmUp, fast ? "bf16 vector" : FactoredProjection.fastKernels() ? "float vector (on a float copy of V)" : "scalar double",
+                    + " %d projected, Pdst %.4f)%n", projectSecs, projectSecs / modules, warmUp, kernels,
                     FactoredProjection.threads(), result.report().projectedCount(), result.report().pdst());
             long t3 = System.nanoTime();
             try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
@@ -257,17 +259,16 @@ public final class SafeLoraBenchmark {
 
     /** The median of project runs {@code STEADY_RUNS - 2 .. STEADY_RUNS} in this process (runs 1 and 2 came before). */
     private static double steadyProject(Path adapterDir, Path alignmentDir, Path out) {
-        double[] last = new double[3];
-        for (int run = 3; run <= STEADY_RUNS; run++) {
+        double[] secs = new double[STEADY_RUNS - 2];
+        for (int i = 0; i < secs.length; i++) {
             long t = System.nanoTime();
             try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
                 SafeLoraProjector.project(PeftAdapter.read(adapterDir), artifact, Selection.threshold(0.5), Progress.NONE)
                         .adapter().write(out);
             }
-            if (run > STEADY_RUNS - 3) {
-                last[run - (STEADY_RUNS - 2)] = secs(t);
-            }
+            secs[i] = secs(t);
         }
+        double[] last = java.util.Arrays.copyOfRange(secs, secs.length - 3, secs.length);
         java.util.Arrays.sort(last);
         return last[1];
     }

@@ -42,19 +42,9 @@ interface Bf16Kernels {
         return !"scalar".equals(kernels) && !"float".equals(kernels) && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
-    /**
-     * Why the bf16 kernels are not in use though {@link #enabled()} asked for them (their class does not link on this
-     * Java, say), or null. Loads them, as {@link #available()} does.
-     */
-    static String unavailableReason() {
-        return Holder.LOADED.unavailable();
-    }
-
     final class Holder {
-        static final VectorKernelLoader.Loaded<Bf16Kernels> LOADED = enabled()
-                ? VectorKernelLoader.load("dev.safelora.projection.VectorBf16Kernels", Bf16Kernels.class)
-                : new VectorKernelLoader.Loaded<>(null, null);
-        static final Bf16Kernels KERNELS = LOADED.kernels();
+        static final Bf16Kernels KERNELS =
+                enabled() ? VectorKernelLoader.load("dev.safelora.projection.VectorBf16Kernels", Bf16Kernels.class) : null;
 
         private Holder() {
         }

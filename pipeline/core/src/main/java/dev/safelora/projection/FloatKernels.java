@@ -32,17 +32,11 @@ interface FloatKernels {
         return Holder.KERNELS;
     }
 
-    /** As {@link Bf16Kernels#unavailableReason()}, for these kernels. */
-    static String unavailableReason() {
-        return Holder.LOADED.unavailable();
-    }
-
     final class Holder {
-        static final VectorKernelLoader.Loaded<FloatKernels> LOADED =
+        static final FloatKernels KERNELS =
                 "scalar".equals(System.getProperty("safelora.kernels")) || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()
-                        ? new VectorKernelLoader.Loaded<>(null, null)
+                        ? null
                         : VectorKernelLoader.load("dev.safelora.projection.VectorKernels", FloatKernels.class);
-        static final FloatKernels KERNELS = LOADED.kernels();
 
         private Holder() {
         }

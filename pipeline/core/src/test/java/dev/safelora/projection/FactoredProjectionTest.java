@@ -115,17 +115,11 @@ class FactoredProjectionTest {
             }
         }
         // <X A, Y A>_F on the full m x n products
+        double[] xa = NaiveSafeLora.matmul(x, m, r, NaiveSafeLora.widen(a), n);
+        double[] ya = NaiveSafeLora.matmul(y, m, r, NaiveSafeLora.widen(a), n);
         double full = 0;
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double xa = 0;
-                double ya = 0;
-                for (int k = 0; k < r; k++) {
-                    xa += x[i * r + k] * a[k * n + j];
-                    ya += y[i * r + k] * a[k * n + j];
-                }
-                full += xa * ya;
-            }
+        for (int i = 0; i < xa.length; i++) {
+            full += xa[i] * ya[i];
         }
 
         double inner = FactoredProjection.frobeniusInner(x, y, m, r, g);
