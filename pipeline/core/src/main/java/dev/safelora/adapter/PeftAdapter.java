@@ -10,8 +10,9 @@ import dev.safelora.files.StrictJson;
 import dev.safelora.tensor.DType;
 import dev.safelora.tensor.NonFinite;
 import dev.safelora.tensor.SafetensorsFile;
-import dev.safelora.tensor.SafetensorsWriter;
+import dev.safelora.tensor.SafetensorsStreamWriter;
 import dev.safelora.tensor.TensorInfo;
+import dev.safelora.tensor.TensorSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -322,15 +323,25 @@ public final class PeftAdapter {
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": cannot write adapter: " + e.getMessage(), e);
         }
-        SafetensorsWriter writer = new SafetensorsWriter().metadata("format", "pt");
+        // streamed from the weights' own arrays, each encoded into the writer's one direct buffer
+        List<TensorSpec> plan = new ArrayList<>();
         for (LoraWeights w : modules.values()) {
-            writer.addFloats(KEY_PREFIX + w.module() + ".lora_A.weight", new long[] {w.r(), w.in()}, w.a(), storage);
-            writer.addFloats(KEY_PREFIX + w.module() + ".lora_B.weight", new long[] {w.out(), w.r()}, w.b(), storage);
+            plan.add(new TensorSpec(KEY_PREFIX + w.module() + ".lora_A.weight", storage, new long[] {w.r(), w.in()}));
+            plan.add(new TensorSpec(KEY_PREFIX + w.module() + ".lora_B.weight", storage, new long[] {w.out(), w.r()}));
         }
         for (OtherTensor o : others) {
-            writer.add(o.name(), o.dtype(), o.shape(), ByteBuffer.wrap(o.data()));
+            plan.add(new TensorSpec(o.name(), o.dtype(), o.shape()));
         }
-        writer.write(dir.resolve(WEIGHTS_FILE));
+        try (SafetensorsStreamWriter out = SafetensorsStreamWriter.create(dir.resolve(WEIGHTS_FILE), Map.of("format", "pt"), plan, true)) {
+            for (LoraWeights w : modules.values()) {
+                out.appendFloats(KEY_PREFIX + w.module() + ".lora_A.weight", new long[] {w.r(), w.in()}, w.a(), storage);
+                out.appendFloats(KEY_PREFIX + w.module() + ".lora_B.weight", new long[] {w.out(), w.r()}, w.b(), storage);
+            }
+            for (OtherTensor o : others) {
+                out.append(new TensorSpec(o.name(), o.dtype(), o.shape()), ByteBuffer.wrap(o.data()));
+            }
+            out.finish();
+        }
     }
 
     /** The config as PEFT writes it: every LoraConfig field, keys sorted, two-space indent. */

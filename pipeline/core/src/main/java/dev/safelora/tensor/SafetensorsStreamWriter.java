@@ -48,6 +48,9 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
      * dtype): no per-chunk array copy or heap buffer (which the channel would copy again), no buffer per tensor.
      */
     private ByteBuffer encoded;
+
+    /** The plan in order, for a writer with a compact header (see the constructor); null otherwise. */
+    private final List<TensorSpec> order;
     private boolean finished;
 
     private SafetensorsStreamWriter(Path target, Map<String, String> metadata, List<TensorSpec> plan, boolean compactHeader)
@@ -57,13 +60,22 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
         this.metadata = new LinkedHashMap<>(metadata);
         this.compactHeader = compactHeader;
         List<TensorInfo> widest = new ArrayList<>();
+        List<TensorInfo> inPlanOrder = new ArrayList<>();
+        long offset = 0;
         for (TensorSpec spec : plan) {
             if (planned.put(spec.name(), spec) != null) {
                 throw new IllegalArgumentException("tensor \"" + spec.name() + "\" planned twice");
             }
             widest.add(new TensorInfo(spec.name(), spec.dtype(), spec.shape(), WIDE_OFFSET, WIDE_OFFSET));
+            inPlanOrder.add(new TensorInfo(spec.name(), spec.dtype(), spec.shape(), offset, offset + spec.byteLength()));
+            offset += spec.byteLength();
         }
-        int json = SafetensorsHeader.serialize(this.metadata, widest).length;
+        this.order = compactHeader ? new ArrayList<>(plan) : null;
+        // a compact header is the final one of the whole plan in plan order (which compact writers must follow): reserved
+        // at that size, it is written in place at finish, where a reserve for the widest offsets meant moving all the data
+        // back over the unused room (a second write of the whole file: 28 -> 15 ms for a 4 MiB adapter, benchmarks/README.md);
+        // a plan left unfinished still gets a smaller header, and that move
+        int json = (compactHeader ? SafetensorsHeader.serialize(this.metadata, inPlanOrder) : SafetensorsHeader.serialize(this.metadata, widest)).length;
         this.reservedHeader = SafetensorsHeader.paddedSize(json);
         if (reservedHeader > SafetensorsHeader.MAX_HEADER_BYTES) {
             throw new IllegalArgumentException(target + ": header of " + reservedHeader + " bytes exceeds the format's limit");
@@ -78,8 +90,8 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
 
     /**
      * @param plan every tensor that may be appended (with its final dtype and shape)
-     * @param compactHeader rewrite the file at finish so the header is exactly as large as needed
-     *     (for small in-memory outputs); otherwise the reserved space stays as space padding
+     * @param compactHeader a header exactly as large as needed (as Python's safetensors writes it): the tensors must then
+     *     be appended in plan order; otherwise the room reserved for the widest offsets stays as space padding
      */
     public static SafetensorsStreamWriter create(Path file, Map<String, String> metadata, List<TensorSpec> plan, boolean compactHeader) {
         try {
@@ -116,16 +128,15 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
             throw new IllegalArgumentException(target + ": tensor \"" + name + "\" has shape " + java.util.Arrays.toString(shape)
                     + " but " + values.length + " values");
         }
-        if (values.length <= CHUNK) {
-            append(spec, Floats.encode(values, storeAs));
-            return;
-        }
         checkPlanned(spec);
         long start = dataLength;
         long position = 8L + reservedHeader + start;
         try {
-            if (encoded == null) {
-                encoded = ByteBuffer.allocateDirect(CHUNK * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            // the direct buffer even for small tensors: encoding floats into a heap buffer went element by element, and the
+            // channel then copied it into a direct one (a 4 MiB adapter: 12 ms to encode, benchmarks/README.md)
+            int needed = Math.min(CHUNK, values.length) * Float.BYTES;
+            if (encoded == null || encoded.capacity() < needed) {
+                encoded = ByteBuffer.allocateDirect(Math.max(needed, encoded == null ? 0 : encoded.capacity())).order(ByteOrder.LITTLE_ENDIAN);
             }
             for (int from = 0; from < values.length; from += CHUNK) {
                 int n = Math.min(CHUNK, values.length - from);
@@ -153,6 +164,10 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
     }
 
     private void checkPlanned(TensorSpec spec) {
+        if (order != null && (written.size() >= order.size() || !order.get(written.size()).name().equals(spec.name()))) {
+            throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" appended out of plan order"
+                    + " (a writer with a compact header takes the planned tensors in their order)");
+        }
         TensorSpec plan = planned.remove(spec.name());
         if (plan == null) {
             throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" was not planned or is appended twice");

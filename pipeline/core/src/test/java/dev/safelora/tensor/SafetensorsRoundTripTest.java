@@ -91,6 +91,48 @@ class SafetensorsRoundTripTest {
         }
     }
 
+    /**
+     * A compact header is exactly as long as its JSON padded to 8 bytes (as Python's safetensors writes it), whether the
+     * whole plan was appended (the header then written in place) or only its start (the data moved back); the tensors
+     * must come in plan order.
+     */
+    @Test
+    void aCompactHeaderIsTheJsonPaddedToEightWithTheWholePlanOrPartOfIt() throws IOException {
+        List<TensorSpec> plan = List.of(new TensorSpec("a", DType.F32, new long[] {2}), new TensorSpec("b", DType.BF16, new long[] {3}),
+                new TensorSpec("c", DType.F16, new long[] {1}));
+        Path whole = dir.resolve("whole.safetensors");
+        try (SafetensorsStreamWriter w = SafetensorsStreamWriter.create(whole, Map.of("format", "pt"), plan, true)) {
+            assertThatThrownBy(() -> w.appendFloats("b", new long[] {3}, new float[] {1, 2, 3}, DType.BF16))
+                    .hasMessageContaining("appended out of plan order");
+            w.appendFloats("a", new long[] {2}, new float[] {1, 2}, DType.F32);
+            w.appendFloats("b", new long[] {3}, new float[] {3, 4, 5}, DType.BF16);
+            w.appendFloats("c", new long[] {1}, new float[] {6}, DType.F16);
+            w.finish();
+        }
+        assertCompact(whole, 8 + 6 + 2, "a", "b", "c");
+        Path part = dir.resolve("part.safetensors");
+        try (SafetensorsStreamWriter w = SafetensorsStreamWriter.create(part, Map.of("format", "pt"), plan, true)) {
+            w.appendFloats("a", new long[] {2}, new float[] {1, 2}, DType.F32);
+            w.finish();
+        }
+        assertCompact(part, 8, "a");
+        try (SafetensorsFile sf = SafetensorsFile.open(whole)) {
+            assertThat(sf.floats("b")).containsExactly(3, 4, 5);
+            assertThat(sf.floats("c")).containsExactly(6);
+        }
+    }
+
+    private static void assertCompact(Path file, long dataBytes, String... names) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        long headerLength = ByteBuffer.wrap(bytes, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        String header = new String(bytes, 8, (int) headerLength, java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(headerLength).as("header of %s: %s", file, header).isEqualTo((header.strip().length() + 7) / 8 * 8);
+        assertThat(bytes.length).isEqualTo(8 + headerLength + dataBytes);
+        try (SafetensorsFile sf = SafetensorsFile.open(file)) {
+            assertThat(sf.names()).containsExactly(names);
+        }
+    }
+
     @Property(tries = 40)
     void anyTensorsSurviveAWriteAndRead(@ForAll @IntRange(min = 1, max = 5) int count, @ForAll long seed) throws IOException {
         Path f = Files.createTempFile("prop", ".safetensors");
