@@ -6,10 +6,11 @@
 
 DIR is a benchmark directory kept by `bench-safelora --keep --dir DIR` (base/, aligned/, adapter/,
 alignment/). It times, on the same files as the Java run:
-  project: read the alignment artifact's V module by module (bf16 -> f32), project the adapter, write it;
+  project: read the alignment artifact's V module by module (bf16 -> f32; a bf16 artifact stores V^T, which
+           BLAS reads with its transpose flag), project the adapter, write it;
   align:   what `safelora align` does by default, streamed module by module as the Java side does:
-           V = bf16(aligned - base) (torch's/PEFT's bf16 subtraction), its norm, a finiteness check, V written
-           as bf16 to DIR/numpy-alignment.safetensors, and sha256 of every source shard on two threads
+           V = bf16(aligned - base) (torch's/PEFT's bf16 subtraction), its norm, a finiteness check, V^T written
+           as bf16 to DIR/numpy-alignment.safetensors (the layout of a bf16 artifact), and sha256 of every source shard on two threads
            (hashlib releases the GIL) while V is computed, as `align` hashes in parallel beside its loop.
 Memory stays bounded by a module or two (the 80-layer, 70B-like run has 12 GB of V), like the Java side.
 Set OPENBLAS_NUM_THREADS (the Java side uses 2 threads on this machine; benchmarks/safelora_bench.sh sets 2).
@@ -90,14 +91,21 @@ def project(root):
     ad, ad_off = header(adapter_path)
     al_path = os.path.join(root, "alignment", "alignment.safetensors")
     al, al_off = header(al_path)
+    # version 2 artifacts store bf16 V as V^T (each tensor cols x rows); BLAS reads its transpose with a flag, no copy
+    manifest = json.load(open(os.path.join(root, "alignment", "alignment.json")))
+    transposed = manifest.get("layout") == "transposed"
     out, cosines = {}, {}
     for key in sorted(k for k in ad if k.endswith("lora_A.weight")):
         module = key[len("base_model.model."):-len(".lora_A.weight")]
         a = tensor(adapter_path, ad[key], ad_off).astype(np.float64)
         b = tensor(adapter_path, ad[key.replace("lora_A", "lora_B")], ad_off).astype(np.float64)
         v = tensor(al_path, al[module], al_off)
-        norm = frobenius(v)
-        cb = (v @ (v.T @ b.astype(np.float32))).astype(np.float64) / norm
+        norm = frobenius(v)  # the same for V^T
+        bf = b.astype(np.float32)
+        if transposed:  # v is V^T: C B = V^T^T (V^T B)
+            cb = (v.T @ (v @ bf)).astype(np.float64) / norm
+        else:
+            cb = (v @ (v.T @ bf)).astype(np.float64) / norm
         del v
         g = a @ a.T
         inner = np.trace(cb.T @ b @ g)
@@ -149,7 +157,7 @@ def align(root):
                     heads[path] = header(path)
             meta = heads[os.path.join(root, "base", index[name])][0][name]
             nbytes = int(np.prod(meta["shape"])) * 2
-            plan[name[:-len(".weight")]] = {"dtype": "BF16", "shape": meta["shape"], "data_offsets": [pos, pos + nbytes]}
+            plan[name[:-len(".weight")]] = {"dtype": "BF16", "shape": meta["shape"][::-1], "data_offsets": [pos, pos + nbytes]}
             pos += nbytes
         head = json.dumps(plan).encode()
         head += b" " * (-len(head) % 8)
@@ -163,7 +171,8 @@ def align(root):
                 aligned_bits = raw(ap, heads[ap][0][name], heads[ap][1], np.uint16)
                 out_bits = np.empty_like(base_bits)
                 norms[name] = np.sqrt(bf16_difference(aligned_bits, base_bits, out_bits))
-                f.write(out_bits.tobytes())
+                # written as V^T, as `align` stores a bf16 artifact
+                f.write(np.ascontiguousarray(out_bits.reshape(heads[bp][0][name]["shape"]).T).tobytes())
                 del base_bits, aligned_bits, out_bits
         list(sums)
     return len(norms)

@@ -376,8 +376,10 @@ public final class SafeLoraBenchmark {
             return;
         }
         DType storeAs;
+        boolean transposed;
         try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
             storeAs = DType.fromSafetensors(artifact.manifest().dtype());
+            transposed = artifact.manifest().transposed();
         }
         Path scratch = alignmentDir.resolveSibling("align-breakdown.safetensors");
         double readConvert = 0;
@@ -400,10 +402,14 @@ public final class SafeLoraBenchmark {
                 AlignmentMatrix v = pair.load(module, w1);
                 readConvertV += secs(t1);
                 long t2 = System.nanoTime();
-                long[] shape = {v.rows(), v.cols()};
+                long[] shape = transposed ? new long[] {v.cols(), v.rows()} : new long[] {v.rows(), v.cols()};
                 try (SafetensorsStreamWriter w = SafetensorsStreamWriter.create(scratch, Map.of("format", "pt"),
                         List.of(new TensorSpec(module, storeAs, shape)))) {
-                    w.appendFloats(module, shape, v.v(), storeAs);
+                    if (transposed) {
+                        w.appendTransposed(module, v.v(), v.rows(), v.cols(), storeAs);
+                    } else {
+                        w.appendFloats(module, shape, v.v(), storeAs);
+                    }
                     w.finish();
                 }
                 write += secs(t2);
@@ -416,7 +422,8 @@ public final class SafeLoraBenchmark {
         double computeV = Math.max(0, readConvertV - readConvert);
         out.printf("align breakdown per module (first %d of %d modules, each part timed alone): read + convert both weights %.3f s,"
                 + " compute V (difference, %s rounding, norm) %.3f s, encode V to %s + write %.3f s; align itself %.3f s/module%n",
-                timed, modules, readConvert / timed, storeAs, computeV / timed, storeAs, write / timed, alignSecs / modules);
+                timed, modules, readConvert / timed, storeAs, computeV / timed, storeAs + (transposed ? " as V^T" : ""), write / timed,
+                alignSecs / modules);
         kv(out, "align_read_convert_s_per_module", readConvert / timed);
         kv(out, "align_compute_v_s_per_module", computeV / timed);
         kv(out, "align_write_s_per_module", write / timed);

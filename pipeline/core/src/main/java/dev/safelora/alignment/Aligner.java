@@ -23,6 +23,10 @@ import java.util.concurrent.CompletionException;
  * Computes the alignment artifact of a (base, aligned) checkpoint pair, streaming one module at a
  * time: each module's V goes to {@code alignment.safetensors} as soon as it is computed, so memory
  * holds a module's worth, never a model's. Checksums of the source files are computed alongside.
+ *
+ * <p>A BF16 artifact stores each V transposed (layout {@value AlignmentManifest#TRANSPOSED}): a block of V^T's rows is a
+ * block of V's columns, and {@code V V^T B} summed over such blocks needs each block once, so projection reads V once
+ * instead of twice (benchmarks/README.md). F32 and F16 artifacts store V as it is (their kernels read floats).
  */
 public final class Aligner {
 
@@ -72,10 +76,11 @@ public final class Aligner {
                 CompletableFuture.supplyAsync(() -> describe(pair.aligned().path(), pair.aligned().files()));
         List<String> modules = pair.modules();
         DType storeAs = options.storeAs() != null ? options.storeAs() : losslessDType(pair, options.difference());
+        boolean transposed = storeAs == DType.BF16;
         List<TensorSpec> plan = new ArrayList<>();
         for (String m : modules) {
             ModuleShape s = pair.shape(m);
-            plan.add(new TensorSpec(m, storeAs, new long[] {s.rows(), s.cols()}));
+            plan.add(new TensorSpec(m, storeAs, transposed ? new long[] {s.cols(), s.rows()} : new long[] {s.rows(), s.cols()}));
         }
         List<AlignmentManifest.Module> written = new ArrayList<>();
         List<AlignmentManifest.Excluded> excluded = new ArrayList<>();
@@ -99,7 +104,11 @@ public final class Aligner {
                     }
                     excluded.add(new AlignmentManifest.Excluded(module, "V is zero: the aligned weight equals the base weight"));
                 } else {
-                    out.appendFloats(module, new long[] {v.rows(), v.cols()}, v.v(), storeAs);
+                    if (transposed) {
+                        out.appendTransposed(module, v.v(), v.rows(), v.cols(), storeAs);
+                    } else {
+                        out.appendFloats(module, new long[] {v.rows(), v.cols()}, v.v(), storeAs);
+                    }
                     written.add(new AlignmentManifest.Module(module, ModuleNames.layerIndex(module).orElse(-1), v.rows(), v.cols(),
                             v.frobeniusNorm()));
                 }
@@ -110,9 +119,10 @@ public final class Aligner {
                 throw new IllegalArgumentException("every target module has a zero V (" + excluded.size()
                         + " modules): the aligned checkpoint equals the base for " + targets);
             }
-            AlignmentManifest manifest = new AlignmentManifest(AlignmentManifest.FORMAT, 1, storeAs.safetensorsName(),
-                    options.difference() == CheckpointPair.Difference.EXACT ? "exact" : "as-peft", AlignmentManifest.TENSORS, List.copyOf(targets.stream().sorted().toList()), baseSums.join(), alignedSums.join(),
-                    written, excluded);
+            AlignmentManifest manifest = new AlignmentManifest(AlignmentManifest.FORMAT, AlignmentManifest.VERSION, storeAs.safetensorsName(),
+                    options.difference() == CheckpointPair.Difference.EXACT ? "exact" : "as-peft",
+                    transposed ? AlignmentManifest.TRANSPOSED : AlignmentManifest.ROWS, AlignmentManifest.TENSORS,
+                    List.copyOf(targets.stream().sorted().toList()), baseSums.join(), alignedSums.join(), written, excluded);
             out.finish();
             writeManifest(outDir, manifest);
             return manifest;

@@ -33,6 +33,14 @@ public final class AlignmentArtifact implements AlignmentSource {
         if (!AlignmentManifest.FORMAT.equals(manifest.format()) || manifest.modules() == null) {
             throw new IllegalArgumentException(manifestFile + ": format is " + manifest.format() + ", expected " + AlignmentManifest.FORMAT);
         }
+        boolean layoutKnown = manifest.version() == 1 ? manifest.layout() == null
+                : manifest.version() == AlignmentManifest.VERSION
+                        && (AlignmentManifest.ROWS.equals(manifest.layout()) || AlignmentManifest.TRANSPOSED.equals(manifest.layout()));
+        if (!layoutKnown) {
+            throw new IllegalArgumentException(manifestFile + ": version " + manifest.version() + " with layout " + manifest.layout()
+                    + " is not one this build reads (version 1 without a layout, or " + AlignmentManifest.VERSION + " with \""
+                    + AlignmentManifest.ROWS + "\" or \"" + AlignmentManifest.TRANSPOSED + "\")");
+        }
         String file = manifest.tensorsFile() == null ? AlignmentManifest.TENSORS : manifest.tensorsFile();
         if (file.contains("/") || file.contains("\\")) {
             throw new IllegalArgumentException(manifestFile + ": tensors file \"" + file + "\" must be a plain file name");
@@ -49,9 +57,12 @@ public final class AlignmentArtifact implements AlignmentSource {
                     continue;
                 }
                 TensorInfo info = tensors.info(m.name());
-                if (info.rank() != 2 || info.dim(0) != m.rows() || info.dim(1) != m.cols() || !info.dtype().isFloatingPoint()) {
+                long first = manifest.transposed() ? m.cols() : m.rows();
+                long second = manifest.transposed() ? m.rows() : m.cols();
+                if (info.rank() != 2 || info.dim(0) != first || info.dim(1) != second || !info.dtype().isFloatingPoint()) {
                     problems.add("\"" + m.name() + "\" is " + info.dtype() + java.util.Arrays.toString(info.shape()) + " in " + file
-                            + " but " + m.rows() + "x" + m.cols() + " in the manifest");
+                            + " but " + m.rows() + "x" + m.cols() + " in the manifest"
+                            + (manifest.transposed() ? " (stored transposed: " + m.cols() + "x" + m.rows() + ")" : ""));
                     continue;
                 }
                 byName.put(m.name(), m);
@@ -95,7 +106,16 @@ public final class AlignmentArtifact implements AlignmentSource {
     @Override
     public AlignmentMatrix load(String module, float[] reuse) {
         AlignmentManifest.Module m = entry(module);
-        float[] v = tensors.floats(module, reuse);
+        float[] v;
+        if (manifest.transposed()) {
+            // V^T read and transposed back: for small modules and JVMs without the bf16 kernels (big bf16 modules are read
+            // by those, as stored); the transient copy is the one allocation of a module's size here
+            float[] stored = tensors.floats(module);
+            v = reuse != null && reuse.length == stored.length ? reuse : new float[stored.length];
+            dev.safelora.tensor.Floats.transposeColumns(stored, m.cols(), m.rows(), 0, m.rows(), v);
+        } else {
+            v = tensors.floats(module, reuse);
+        }
         // one pass for the norm; a NaN or infinity anywhere makes it non-finite, and only then is the element looked for
         double norm = AlignmentMatrix.frobeniusNorm(v);
         if (!Double.isFinite(norm)) {
@@ -110,7 +130,7 @@ public final class AlignmentArtifact implements AlignmentSource {
 
     /**
      * A module stored as BF16 (the lossless dtype of bf16 checkpoints) as a reader of its bytes, which
-     * the kernels call for blocks of rows; null for F32 and F16.
+     * the kernels call for blocks of stored rows (of V^T where the artifact stores it transposed); null for F32 and F16.
      */
     @Override
     public Bf16Alignment loadBf16(String module) {
@@ -118,8 +138,8 @@ public final class AlignmentArtifact implements AlignmentSource {
         if (tensors.info(module).dtype() != dev.safelora.tensor.DType.BF16) {
             return null;
         }
-        long rowBytes = 2L * m.cols();
-        return new Bf16Alignment(module, m.rows(), m.cols(), null,
+        long rowBytes = 2L * (manifest.transposed() ? m.rows() : m.cols());
+        return new Bf16Alignment(module, m.rows(), m.cols(), manifest.transposed(), null,
                 (from, to, into) -> tensors.readBytes(module, from * rowBytes, into), tensors.path().toString());
     }
 

@@ -7,27 +7,43 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * One module's alignment matrix V as the bf16 bytes it is stored in (rows x cols, row-major,
- * little endian), for kernels that read them without a float copy: either held whole in
- * {@code bits}, or read from the file a block of rows at a time by {@code reader} into each
- * kernel thread's own small buffer, twice (once per pass), so that V is never copied into a
- * module-sized buffer (a copy that costs a write and a read of the whole matrix in main memory,
- * where a block read from the page cache lands in the core's cache and is used there).
+ * One module's alignment matrix V (rows x cols) as the bf16 bytes it is stored in (row-major, little
+ * endian; V itself, or V^T when {@code transposed}), for kernels that read them without a float copy:
+ * either held whole in {@code bits}, or read from the file a block of stored rows at a time by
+ * {@code reader} into each kernel thread's own small buffer (once for V^T, once per pass for V), so that
+ * V is never copied into a module-sized buffer (a copy that costs a write and a read of the whole matrix
+ * in main memory, where a block read from the page cache lands in the core's cache and is used there).
  * Its norm comes from the sum of squares those kernels accumulate: {@link #norm} checks it.
  *
- * @param bits   V whole (from index 0; shared, treat as read-only), or null when {@code reader} reads it
+ * @param transposed whether the bytes are V^T (cols x rows), as alignment artifacts of version 2 store bf16
+ * @param bits   the stored bytes whole (from index 0; shared, treat as read-only), or null when {@code reader} reads them
  * @param reader reads rows on demand, or null when {@code bits} holds V
  * @param where  the file it is read from, for error messages
  */
-public record Bf16Alignment(String module, int rows, int cols, ByteBuffer bits, RowReader reader, String where) {
+public record Bf16Alignment(String module, int rows, int cols, boolean transposed, ByteBuffer bits, RowReader reader, String where) {
 
     /**
-     * Reads rows {@code fromRow..toRow} of V into {@code into}, from its position to its limit (which
-     * span exactly those rows' bytes); called concurrently, each thread with its own buffer.
+     * Reads stored rows {@code fromRow..toRow} (of V, or of V^T when {@code transposed}) into {@code into}, from its
+     * position to its limit (which span exactly those rows' bytes); called concurrently, each thread with its own buffer.
      */
     @FunctionalInterface
     public interface RowReader {
         void read(int fromRow, int toRow, ByteBuffer into);
+    }
+
+    /** V (rows x cols) stored as it is. */
+    public Bf16Alignment(String module, int rows, int cols, ByteBuffer bits, RowReader reader, String where) {
+        this(module, rows, cols, false, bits, reader, where);
+    }
+
+    /** The rows the bytes are stored in: V's, or V^T's (V's columns) when {@code transposed}. */
+    public int storedRows() {
+        return transposed ? cols : rows;
+    }
+
+    /** The length of a stored row (see {@link #storedRows}). */
+    public int storedCols() {
+        return transposed ? rows : cols;
     }
 
     public Bf16Alignment {
@@ -40,7 +56,10 @@ public record Bf16Alignment(String module, int rows, int cols, ByteBuffer bits, 
         }
     }
 
-    /** V whole in one buffer: {@code bits} itself, or read into {@code reuse} (or a new buffer when that is too small). */
+    /**
+     * The stored bytes whole in one buffer (V, or V^T when {@code transposed}): {@code bits} itself, or read into
+     * {@code reuse} (or a new buffer when that is too small).
+     */
     public ByteBuffer whole(ByteBuffer reuse) {
         if (bits != null) {
             return bits;
@@ -48,7 +67,7 @@ public record Bf16Alignment(String module, int rows, int cols, ByteBuffer bits, 
         int length = Math.toIntExact(2L * rows * cols);
         ByteBuffer out = reuse != null && reuse.capacity() >= length ? reuse : ByteBuffer.allocateDirect(length);
         out.order(ByteOrder.LITTLE_ENDIAN).clear().limit(length);
-        reader.read(0, rows, out.duplicate());
+        reader.read(0, storedRows(), out.duplicate());
         return out;
     }
 
@@ -65,8 +84,10 @@ public record Bf16Alignment(String module, int rows, int cols, ByteBuffer bits, 
         ByteBuffer all = whole(null);
         long bad = NonFinite.firstIndex(all, DType.BF16);
         if (bad >= 0) {
+            // named by its index in V (row-major), whichever way it is stored
+            long element = transposed ? (bad % rows) * cols + bad / rows : bad;
             throw new IllegalArgumentException(where + ": alignment of \"" + module + "\" holds "
-                    + HalfFloats.bf16ToFloat(all.getShort(2 * (int) bad)) + " at element " + bad);
+                    + HalfFloats.bf16ToFloat(all.getShort(2 * (int) bad)) + " at element " + element);
         }
         double s = 0;
         for (int i = 0; i < all.limit(); i += 2) {

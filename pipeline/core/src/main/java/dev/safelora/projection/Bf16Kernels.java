@@ -27,6 +27,16 @@ interface Bf16Kernels {
      */
     double[] vTimes(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] pt, int r, double scale, int threads);
 
+    /** {@code (V^T B)^T} (r x n), {@code V V^T B} (m x r, not yet divided by the norm) and the sum of V's squares. */
+    record Transposed(double[] btv, double[] vvtb, double sumOfSquares) {
+    }
+
+    /**
+     * Both products in one pass over {@code U = V^T} (n x m bf16, little endian: V stored transposed), whole in
+     * {@code u} or read block by block by {@code reader} as in {@link #firstPass}; V is m x n and B m x r as there.
+     */
+    Transposed transposedPass(ByteBuffer u, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads);
+
     /**
      * The vectorised bf16 kernels under the same conditions as {@link FloatKernels#available()}, or null.
      * The first call pays their JIT warm-up.

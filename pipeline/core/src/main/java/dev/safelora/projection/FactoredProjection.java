@@ -163,9 +163,11 @@ public final class FactoredProjection {
     }
 
     /**
-     * {@link Products} of V read straight from its bf16 bytes (no float copy; V read twice in all, the norm
-     * and the finiteness check fused into the first pass), on {@link #threads()} threads with results
-     * independent of their number. Only where {@link #bf16Kernels} and {@link #fastBf16Kernels} say so.
+     * {@link Products} of V read straight from its bf16 bytes (no float copy; the norm and the finiteness check
+     * fused into the pass over V): stored as V^T, in one pass ({@code V V^T B} as a sum over blocks of V's
+     * columns, each block's share of {@code V^T B} complete within it); stored as V, in two (the second needs
+     * all of {@code V^T B}). On {@link #threads()} threads with results independent of their number. Only where
+     * {@link #bf16Kernels} and {@link #fastBf16Kernels} say so.
      *
      * @throws IllegalArgumentException when V holds a NaN or infinity (see {@link Bf16Alignment#norm})
      */
@@ -175,6 +177,15 @@ public final class FactoredProjection {
             throw new IllegalStateException("the bf16 kernels need the Vector API (--add-modules jdk.incubator.vector)");
         }
         int threads = threads();
+        if (v.transposed()) {
+            Bf16Kernels.Transposed both = kernels.transposedPass(v.bits(), v.reader(), v.rows(), v.cols(), b, r, threads);
+            double norm = v.norm(both.sumOfSquares());
+            double[] cb = both.vvtb();
+            for (int i = 0; i < cb.length; i++) {
+                cb[i] = norm == 0 ? 0 : cb[i] / norm;
+            }
+            return new Bf16Products(both.btv(), cb, norm);
+        }
         Bf16Kernels.FirstPass first = kernels.firstPass(v.bits(), v.reader(), v.rows(), v.cols(), b, r, threads);
         double norm = v.norm(first.sumOfSquares());
         double[] cb = norm == 0 ? new double[v.rows() * r]

@@ -26,6 +26,11 @@ import jdk.incubator.vector.VectorSpecies;
  * float sums are added into its double partial; {@code V P} reads {@code P^T} pre-split into its even and odd
  * columns. Pairs are formed relative to each load's address, so rows of odd length work unchanged.
  *
+ * <p>Stored as V^T (alignment artifacts of version 2), V is read once: {@link #transposedPass} runs both kernels on
+ * each block of V^T's rows (V's columns) while the block is in the core's cache, the second pass's kernel for
+ * {@code S = V^T B} (the block's rows of it are complete within the block) and the first pass's for
+ * {@code V S} summed over the blocks. Stored as V, the two passes each read it.
+ *
  * <p>Each pass reads V's rows from the file itself (the page cache, for an artifact just written or
  * read before), one block of rows at a time into the thread's own small buffer just before it uses them,
  * so a block is computed on while it is in the core's cache and V is never copied into a module-sized
@@ -103,11 +108,13 @@ final class VectorBf16Kernels implements Bf16Kernels {
         for (int i = 0; i < m * n; i++) {
             v.putShort(2 * i, (short) 0x3f00);
         }
-        float[] b = new float[m * 10];
-        java.util.Arrays.fill(b, 0.25f);
+        // The one pass over V^T (what version 2 artifacts store) calls the same kernels as the two passes over V, so it
+        // warms both; U = V^T is m rows of n here
+        float[] bu = new float[n * 10];
+        java.util.Arrays.fill(bu, 0.25f);
         for (int i = 0; i < WARM_UP_CALLS; i++) {
             int r = i % 4 == 3 ? 10 : 8;
-            vTimes(v, null, m, n, FactoredProjection.narrow(firstPass(v, null, m, n, b, r, 1).btv()), r, 1, 1);
+            transposedPass(v, null, n, m, bu, r, 1);
         }
     }
 
@@ -154,6 +161,97 @@ final class VectorBf16Kernels implements Bf16Kernels {
             s += squares[g];
         }
         return new FirstPass(pt, s);
+    }
+
+    /**
+     * With U = V^T (n rows of m): per block of U's rows, {@code S = U B} for those rows by {@link #fourRowsTimes4} (as
+     * {@link #vTimes} computes V P; each row's sum over its m columns in float), then {@code U^T S} added into the row
+     * group's sums by {@link #rowBlock} (as {@link #firstPass} computes {@code V^T B}, with S in B's place and the same
+     * float sums per group of 512 rows, double across groups). So {@code V V^T B = U^T (U B)} and {@code V^T B = U B}
+     * come from one read of each block, and the results do not depend on the number of threads (fixed row groups).
+     */
+    @Override
+    public Transposed transposedPass(ByteBuffer u, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads) {
+        checkSize(u, reader, n, m);
+        int r8 = (r + 7) / 8 * 8;
+        int r4 = (r + 3) / 4 * 4;
+        int half = (m + 1) / 2;
+        float[] bt = new float[r * m];
+        float[] be = new float[r4 * half];
+        float[] bo = new float[r4 * half];
+        for (int c = 0; c < m; c++) {
+            for (int k = 0; k < r; k++) {
+                float x = b[c * r + k];
+                bt[k * m + c] = x;
+                (c % 2 == 0 ? be : bo)[k * half + c / 2] = x;
+            }
+        }
+        int strips = m / STEP;
+        int bound = strips * STEP;
+        boolean wholeStrips = m % STEP == 0;
+        int groups = (n + ROW_GROUP - 1) / ROW_GROUP;
+        int blockRows = blockRows(m);
+        double[][] partial = partials(groups, r8 * m);
+        double[] squares = new double[groups];
+        double[] s = new double[n * r];
+        float[] s8 = new float[n * r8];
+        AtomicInteger next = new AtomicInteger();
+        run(Math.min(threads, groups), () -> {
+            float[] sums = groupSums(r8 * bound);
+            for (int g = next.getAndIncrement(); g < groups; g = next.getAndIncrement()) {
+                double[] part = partial[g];
+                java.util.Arrays.fill(part, 0, r8 * m, 0);
+                java.util.Arrays.fill(sums, 0, r8 * bound, 0f);
+                double sq = 0;
+                int end = Math.min(n, (g + 1) * ROW_GROUP);
+                for (int i0 = g * ROW_GROUP; i0 < end; i0 += blockRows) {
+                    int i1 = Math.min(end, i0 + blockRows);
+                    ByteBuffer block = rows(u, reader, m, i0, i1);
+                    int i = i0;
+                    for (; wholeStrips && i + 3 < i1; i += 4) {
+                        for (int k = 0; k < r; k += 4) {
+                            fourRowsTimes4(block, i0, m, i, be, bo, bt, half, r, k, 1, s);
+                        }
+                    }
+                    for (; i < i1; i++) {
+                        for (int k = 0; k < r; k += 4) {
+                            rowTimes(block, i0, m, i, be, bo, bt, half, r, k, 1, s);
+                        }
+                    }
+                    for (i = i0; i < i1; i++) {
+                        for (int k = 0; k < r; k++) {
+                            s8[i * r8 + k] = (float) s[i * r + k];
+                        }
+                    }
+                    sq += rowBlock(block, m, s8, r8, i0, i1, sums, strips);
+                    sq += tailColumns(block, m, s8, r, r8, i0, i1, bound, part);
+                }
+                addInterleaved(sums, r8, m, strips, part);
+                squares[g] = sq;
+            }
+        });
+        double[] cbt = java.util.Arrays.copyOf(partial[0], r * m);
+        double sumOfSquares = squares[0];
+        for (int g = 1; g < groups; g++) {
+            double[] part = partial[g];
+            for (int i = 0; i < cbt.length; i++) {
+                cbt[i] += part[i];
+            }
+            sumOfSquares += squares[g];
+        }
+        double[] btv = new double[r * n];
+        for (int j = 0; j < n; j++) {
+            for (int k = 0; k < r; k++) {
+                btv[k * n + j] = s[j * r + k];
+            }
+        }
+        double[] vvtb = new double[m * r];
+        for (int k = 0; k < r; k++) {
+            for (int i = 0; i < m; i++) {
+                vvtb[i * r + k] = cbt[k * m + i];
+            }
+        }
+        return new Transposed(btv, vvtb, sumOfSquares);
     }
 
     /**

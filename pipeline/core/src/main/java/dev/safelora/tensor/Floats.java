@@ -85,6 +85,41 @@ public final class Floats {
         }
     }
 
+    /**
+     * Columns {@code from..to} of a row-major {@code rows x cols} matrix as rows of its transpose: {@code out} gets
+     * {@code (to - from) x rows} values from index 0 ({@code out[(j - from) * rows + i] = src[i * cols + j]}). Eight
+     * source rows at a time, column by column: each output row gets eight contiguous values per step, and the eight
+     * source lines stay in the first-level cache across the columns. (Row by row, one value per output row per step, a
+     * 4096 x 4096 matrix in blocks of 64 columns took 120 ms: the 64 output lines, 16 KiB apart, share one set of the
+     * cache and evicted each other; eight rows at a time, 14 ms.)
+     */
+    public static void transposeColumns(float[] src, int rows, int cols, int from, int to, float[] out) {
+        int width = to - from;
+        if (from < 0 || to > cols || width < 0 || (long) rows * cols > src.length || (long) width * rows > out.length) {
+            throw new IllegalArgumentException("columns " + from + ".." + to + " of a " + rows + " x " + cols + " matrix do not fit");
+        }
+        int i0 = 0;
+        for (; i0 + 8 <= rows; i0 += 8) {
+            for (int j = from; j < to; j++) {
+                int o = (j - from) * rows + i0;
+                int x = i0 * cols + j;
+                out[o] = src[x];
+                out[o + 1] = src[x + cols];
+                out[o + 2] = src[x + 2 * cols];
+                out[o + 3] = src[x + 3 * cols];
+                out[o + 4] = src[x + 4 * cols];
+                out[o + 5] = src[x + 5 * cols];
+                out[o + 6] = src[x + 6 * cols];
+                out[o + 7] = src[x + 7 * cols];
+            }
+        }
+        for (; i0 < rows; i0++) {
+            for (int j = from; j < to; j++) {
+                out[(j - from) * rows + i0] = src[i0 * cols + j];
+            }
+        }
+    }
+
     /** Decodes a whole little-endian buffer of F32/F16/BF16 into a new float array. */
     public static float[] decode(DType dtype, ByteBuffer src) {
         ByteBuffer view = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);

@@ -49,6 +49,9 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
      */
     private ByteBuffer encoded;
 
+    /** {@link #appendTransposed}'s block of transposed columns, reused for every tensor. */
+    private float[] transposed;
+
     /** The plan in order, for a writer with a compact header (see the constructor); null otherwise. */
     private final List<TensorSpec> order;
     private boolean finished;
@@ -142,6 +145,42 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
                 int n = Math.min(CHUNK, values.length - from);
                 encoded.clear();
                 Floats.encode(values, from, n, storeAs, encoded);
+                position = writeFully(encoded.flip(), position);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(partial + ": cannot write tensor \"" + name + "\": " + e.getMessage(), e);
+        }
+        recordAppended(spec, start);
+    }
+
+    /**
+     * Appends the transpose of a row-major {@code rows x cols} float matrix (a tensor of shape {@code [cols, rows]}) stored
+     * as F32, F16 or BF16: a block of columns at a time is transposed into a chunk-sized array and encoded, so nothing
+     * of the matrix's size is allocated.
+     */
+    public void appendTransposed(String name, float[] values, int rows, int cols, DType storeAs) {
+        long[] shape = {cols, rows};
+        TensorSpec spec = new TensorSpec(name, storeAs, shape);
+        if ((long) rows * cols != values.length) {
+            throw new IllegalArgumentException(target + ": tensor \"" + name + "\" is " + rows + " x " + cols + " but has "
+                    + values.length + " values");
+        }
+        checkPlanned(spec);
+        long start = dataLength;
+        long position = 8L + reservedHeader + start;
+        int columnsPerChunk = Math.max(1, CHUNK / Math.max(1, rows));
+        try {
+            if (encoded == null || encoded.capacity() < columnsPerChunk * rows * Float.BYTES) {
+                encoded = ByteBuffer.allocateDirect(columnsPerChunk * rows * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            }
+            if (transposed == null || transposed.length < columnsPerChunk * rows) {
+                transposed = new float[Math.max(CHUNK, columnsPerChunk * rows)];
+            }
+            for (int from = 0; from < cols; from += columnsPerChunk) {
+                int to = Math.min(cols, from + columnsPerChunk);
+                Floats.transposeColumns(values, rows, cols, from, to, transposed);
+                encoded.clear();
+                Floats.encode(transposed, 0, (to - from) * rows, storeAs, encoded);
                 position = writeFully(encoded.flip(), position);
             }
         } catch (IOException e) {

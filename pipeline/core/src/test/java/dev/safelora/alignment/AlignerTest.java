@@ -62,12 +62,19 @@ class AlignerTest {
             float[] wa = a.floats(module + ".weight");
             float[] stored = v.floats(module);
             assertThat(v.info(module).dtype()).as("bf16 checkpoints, V as PEFT: stored losslessly as bf16").isEqualTo(DType.BF16);
-            assertThat(v.info(module).shape()).containsExactly(TinyCheckpoints.KV, TinyCheckpoints.HIDDEN);
+            assertThat(manifest.version()).isEqualTo(2);
+            assertThat(manifest.layout()).as("bf16: V^T, which projection reads in one pass").isEqualTo("transposed");
+            int rows = TinyCheckpoints.KV;
+            int cols = TinyCheckpoints.HIDDEN;
+            assertThat(v.info(module).shape()).containsExactly(cols, rows);
             double ss = 0;
-            for (int i = 0; i < stored.length; i++) {
-                // bf16 checkpoints: V rounded to bf16 as PEFT computes it
-                assertThat(stored[i]).isEqualTo(dev.safelora.tensor.HalfFloats.bf16ToFloat(dev.safelora.tensor.HalfFloats.floatToBf16(wa[i] - wb[i])));
-                ss += (double) stored[i] * stored[i];
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    // bf16 checkpoints: V rounded to bf16 as PEFT computes it; V[i][j] is the stored V^T[j][i]
+                    float want = dev.safelora.tensor.HalfFloats.bf16ToFloat(dev.safelora.tensor.HalfFloats.floatToBf16(wa[i * cols + j] - wb[i * cols + j]));
+                    assertThat(stored[j * rows + i]).as("V[%d][%d]", i, j).isEqualTo(want);
+                    ss += (double) want * want;
+                }
             }
             AlignmentManifest.Module entry = manifest.modules().stream().filter(m -> m.name().equals(module)).findFirst().orElseThrow();
             assertThat(entry.frobeniusNorm()).isCloseTo(Math.sqrt(ss), within(1e-12));
@@ -89,6 +96,77 @@ class AlignerTest {
         try (SafetensorsFile v = SafetensorsFile.open(out.resolve("alignment.safetensors"))) {
             assertThat(v.info("model.layers.1.self_attn.q_proj").dtype()).isEqualTo(DType.BF16);
         }
+    }
+
+    /** F32 and F16 artifacts keep V as it is (their kernels read floats); load gives V whichever way it is stored. */
+    @Test
+    void onlyBf16IsStoredTransposedAndEitherLoadsAsV() {
+        TinyCheckpoints.writePair(base(), aligned(), 2, 7, DType.F32);
+        String module = "model.layers.1.self_attn.v_proj";
+        Path f32 = dir.resolve("f32");
+        Path bf16 = dir.resolve("bf16");
+        Aligner.align(base(), aligned(), Set.of("v_proj"), f32, Aligner.Options.defaults(), Progress.NONE);
+        Aligner.align(base(), aligned(), Set.of("v_proj"), bf16, new Aligner.Options(DType.BF16, Aligner.OnZero.FAIL), Progress.NONE);
+        try (AlignmentArtifact a = AlignmentArtifact.open(f32); AlignmentArtifact b = AlignmentArtifact.open(bf16);
+             SafetensorsFile stored = SafetensorsFile.open(f32.resolve("alignment.safetensors"))) {
+            assertThat(a.manifest().layout()).isEqualTo("rows");
+            assertThat(b.manifest().layout()).isEqualTo("transposed");
+            AlignmentMatrix exact = a.load(module);
+            assertThat(exact.v()).containsExactly(stored.floats(module));
+            AlignmentMatrix rounded = b.load(module, new float[exact.v().length]);
+            assertThat(rounded.rows()).isEqualTo(TinyCheckpoints.KV);
+            assertThat(rounded.cols()).isEqualTo(TinyCheckpoints.HIDDEN);
+            for (int i = 0; i < exact.v().length; i++) {
+                float want = dev.safelora.tensor.HalfFloats.bf16ToFloat(dev.safelora.tensor.HalfFloats.floatToBf16(exact.v()[i]));
+                assertThat(rounded.v()[i]).as("element %d", i).isEqualTo(want);
+            }
+        }
+    }
+
+    /** Artifacts written before the layout field (version 1) hold V as it is, and are read so. */
+    @Test
+    void aVersionOneManifestWithoutALayoutIsReadAsRows() throws Exception {
+        TinyCheckpoints.writePair(base(), aligned(), 1, 3, DType.F32);
+        Path out = dir.resolve("v1");
+        Aligner.align(base(), aligned(), Set.of("q_proj"), out, Aligner.Options.defaults(), Progress.NONE);
+        Path json = out.resolve("alignment.json");
+        String written = Files.readString(json);
+        Files.writeString(json, written.replace("\"version\" : 2", "\"version\" : 1").replace("\"layout\" : \"rows\",", ""));
+        assertThat(Files.readString(json)).doesNotContain("layout").contains("\"version\" : 1");
+        try (AlignmentArtifact a = AlignmentArtifact.open(out)) {
+            assertThat(a.manifest().transposed()).isFalse();
+            assertThat(a.load("model.layers.0.self_attn.q_proj").rows()).isEqualTo(TinyCheckpoints.HIDDEN);
+        }
+    }
+
+    /** A layout this build does not know, or a version after its own, is refused (read as rows it would be the wrong V). */
+    @Test
+    void anUnknownLayoutOrVersionIsRefusedNamingBoth() throws Exception {
+        TinyCheckpoints.writePair(base(), aligned(), 1, 3, DType.F32);
+        Path out = dir.resolve("odd");
+        Aligner.align(base(), aligned(), Set.of("q_proj"), out, Aligner.Options.defaults(), Progress.NONE);
+        Path json = out.resolve("alignment.json");
+        String written = Files.readString(json);
+        Files.writeString(json, written.replace("\"layout\" : \"rows\"", "\"layout\" : \"columns\""));
+        assertThatThrownBy(() -> AlignmentArtifact.open(out)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContainingAll("version 2", "layout columns", "not one this build reads");
+        Files.writeString(json, written.replace("\"version\" : 2", "\"version\" : 3"));
+        assertThatThrownBy(() -> AlignmentArtifact.open(out)).hasMessageContainingAll("version 3", "layout rows");
+        Files.writeString(json, written.replace("\"version\" : 2", "\"version\" : 1"));
+        assertThatThrownBy(() -> AlignmentArtifact.open(out)).as("version 1 had no layout").hasMessageContainingAll("version 1", "layout rows");
+    }
+
+    /** A transposed artifact's tensors must have the transposed shapes: V's shape is refused, and the message says why. */
+    @Test
+    void aTransposedArtifactWithTensorsOfVsShapeIsRefused() throws Exception {
+        TinyCheckpoints.writePair(base(), aligned(), 1, 3, DType.BF16);
+        Path out = dir.resolve("t");
+        Aligner.align(base(), aligned(), Set.of("v_proj"), out, Aligner.Options.defaults(), Progress.NONE);
+        String module = "model.layers.0.self_attn.v_proj";
+        new SafetensorsWriter().addFloats(module, new long[] {TinyCheckpoints.KV, TinyCheckpoints.HIDDEN},
+                new float[TinyCheckpoints.KV * TinyCheckpoints.HIDDEN], DType.BF16).write(out.resolve("alignment.safetensors"));
+        assertThatThrownBy(() -> AlignmentArtifact.open(out)).hasMessageContainingAll("disagree", module,
+                "(stored transposed: " + TinyCheckpoints.HIDDEN + "x" + TinyCheckpoints.KV + ")");
     }
 
     private void writeSingle(Path d, String name, long[] shape, float[] values) {

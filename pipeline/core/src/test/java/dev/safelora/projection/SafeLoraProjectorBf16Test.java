@@ -88,10 +88,14 @@ class SafeLoraProjectorBf16Test {
             assertThat(v.bits()).as("read by the kernels block by block, not held whole").isNull();
             java.nio.ByteBuffer whole = v.whole(null);
             assertThat(whole.limit()).isEqualTo(2 * 1024 * 1024);
+            assertThat(v.transposed()).as("a bf16 artifact stores V^T").isTrue();
             try (AlignmentArtifact again = AlignmentArtifact.open(alignment)) {
                 float[] floats = again.load(BIG[0]).v();
                 for (int i = 0; i < floats.length; i += 4099) {
-                    assertThat(dev.safelora.tensor.HalfFloats.bf16ToFloat(whole.getShort(2 * i))).as("element %d", i).isEqualTo(floats[i]);
+                    int row = i / 1024;
+                    int col = i % 1024;
+                    assertThat(dev.safelora.tensor.HalfFloats.bf16ToFloat(whole.getShort(2 * (col * 1024 + row))))
+                            .as("element %d", i).isEqualTo(floats[i]);
                 }
             }
         }
@@ -158,7 +162,8 @@ class SafeLoraProjectorBf16Test {
              FileChannel ch = FileChannel.open(poisoned.resolve("alignment.safetensors"))) {
             ByteBuffer length = ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
             ch.read(length, 0);
-            at = 8 + length.flip().getLong() + f.info(BIG[1]).dataStart() + 2L * 654_321;
+            // V's element 654321 (row 638, column 1009) where V^T stores it
+            at = 8 + length.flip().getLong() + f.info(BIG[1]).dataStart() + 2L * (1009 * 1024 + 638);
         }
         try (FileChannel ch = FileChannel.open(poisoned.resolve("alignment.safetensors"), StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[] {(byte) 0xc0, (byte) 0x7f}), at); // bf16 NaN, little endian

@@ -9,6 +9,7 @@ import dev.safelora.tensor.HalfFloats;
 import dev.safelora.testsupport.TinyCheckpoints;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -155,6 +156,19 @@ class VectorBf16KernelsTest {
     }
 
     @Test
+    void aNaNInVStoredTransposedIsNamedWithItsElementInV() {
+        int m = 1024;
+        int n = 1030;
+        float[] values = TinyCheckpoints.gaussian(new Random(9), m * n, 1); // V^T: n rows of m
+        float[] b = TinyCheckpoints.gaussian(new Random(10), m * 4, 1);
+        values[777 * m + 5] = Float.NaN; // V[5][777]
+        Bf16Alignment v = new Bf16Alignment("q", m, n, true, bf16(values), null, "alignment.safetensors");
+        assertThatThrownBy(() -> FactoredProjection.products(v, b, 4))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("alignment.safetensors: alignment of \"q\" holds NaN at element " + (5 * n + 777));
+    }
+
+    @Test
     void finiteValuesWhoseSquaresOverflowFloatStillGetTheirNormInDouble() {
         float[] values = new float[64 * 64];
         values[5] = 3e20f; // finite in bf16, its square is not in float
@@ -179,14 +193,62 @@ class VectorBf16KernelsTest {
         double norm = Math.sqrt(sum);
         double[] exactBtv = FactoredProjection.vTransposeB(v, m, n, b, r);
         double[] exact = FactoredProjection.exactProjectB(v, m, n, norm, b, r);
-        FactoredProjection.Bf16Products fast = FactoredProjection.products(new Bf16Alignment("m", m, n, bf16(v), null, "f"), b, r);
-        assertThat(fast.norm()).as("norm of %dx%d", m, n).isCloseTo(norm, within(1e-6 * norm));
-        assertClose(fast.btv(), exactBtv, 2e-5, "V^T B of " + m + "x" + n + " r=" + r);
-        assertClose(fast.cb(), exact, 2e-5, "C B of " + m + "x" + n + " r=" + r);
-        double[] g = FactoredProjection.gram(a, r, n);
-        double[] wideB = FactoredProjection.widen(b);
-        assertThat(FactoredProjection.cosine(fast.cb(), wideB, m, r, g))
-                .isCloseTo(FactoredProjection.cosine(exact, wideB, m, r, g), within(1e-6));
+        Bf16Alignment asRows = new Bf16Alignment("m", m, n, bf16(v), null, "f");
+        Bf16Alignment asTranspose = new Bf16Alignment("m", m, n, true, bf16(transpose(v, m, n)), null, "f");
+        for (Bf16Alignment stored : new Bf16Alignment[] {asRows, asTranspose}) {
+            String what = m + "x" + n + " r=" + r + (stored.transposed() ? " stored as V^T" : "");
+            FactoredProjection.Bf16Products fast = FactoredProjection.products(stored, b, r);
+            assertThat(fast.norm()).as("norm of %s", what).isCloseTo(norm, within(1e-6 * norm));
+            assertClose(fast.btv(), exactBtv, 2e-5, "V^T B of " + what);
+            assertClose(fast.cb(), exact, 2e-5, "C B of " + what);
+            double[] g = FactoredProjection.gram(a, r, n);
+            double[] wideB = FactoredProjection.widen(b);
+            assertThat(FactoredProjection.cosine(fast.cb(), wideB, m, r, g)).as(what)
+                    .isCloseTo(FactoredProjection.cosine(exact, wideB, m, r, g), within(1e-6));
+        }
+    }
+
+    /** V^T (n x m) of a row-major m x n matrix, by the definition. */
+    private static float[] transpose(float[] v, int m, int n) {
+        float[] t = new float[m * n];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                t[j * m + i] = v[i * n + j];
+            }
+        }
+        return t;
+    }
+
+    @Test
+    void onePassOverVTransposedIsBitIdenticalWhateverTheThreadCountAndReadsEachRowOnce() {
+        assertTransposedPassIndependent(1501, 700, 6, 31); // odd row length of V^T: the scalar tails
+        assertTransposedPassIndependent(1024, 1030, 12, 32); // whole strips; two groups of eight columns of B; rows after the fours
+    }
+
+    private static void assertTransposedPassIndependent(int m, int n, int r, long seed) {
+        Random rnd = new Random(seed);
+        ByteBuffer u = bf16(TinyCheckpoints.gaussian(rnd, m * n, 1)); // V^T: n rows of m
+        float[] b = TinyCheckpoints.gaussian(rnd, m * r, 1);
+        Bf16Kernels k = Bf16Kernels.available();
+        Bf16Kernels.Transposed one = k.transposedPass(u, null, m, n, b, r, 1);
+        for (int threads : new int[] {1, 2, 3, 8}) {
+            java.util.concurrent.atomic.AtomicIntegerArray reads = new java.util.concurrent.atomic.AtomicIntegerArray(n);
+            Bf16Alignment.RowReader reader = (from, to, into) -> {
+                assertThat(into.remaining()).as("buffer for rows %d..%d", from, to).isEqualTo(2 * (to - from) * m);
+                for (int i = from; i < to; i++) {
+                    reads.incrementAndGet(i);
+                }
+                into.put(u.duplicate().position(2 * from * m).limit(2 * to * m));
+            };
+            for (Bf16Kernels.Transposed got : List.of(k.transposedPass(u, null, m, n, b, r, threads), k.transposedPass(null, reader, m, n, b, r, threads))) {
+                assertThat(got.btv()).as("V^T B on %d threads", threads).containsExactly(one.btv());
+                assertThat(got.vvtb()).as("V V^T B on %d threads", threads).containsExactly(one.vvtb());
+                assertThat(got.sumOfSquares()).as("sum of squares on %d threads", threads).isEqualTo(one.sumOfSquares());
+            }
+            for (int i = 0; i < n; i++) {
+                assertThat(reads.get(i)).as("reads of stored row %d", i).isEqualTo(1);
+            }
+        }
     }
 
     private static void assertClose(double[] got, double[] want, double relative, String what) {

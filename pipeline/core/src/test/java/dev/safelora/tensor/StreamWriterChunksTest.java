@@ -42,4 +42,42 @@ class StreamWriterChunksTest {
             }
         }
     }
+
+    @Test
+    void aTransposedAppendReadsBackAsTheTransposeInEveryDtype() {
+        // 600 x 1000 spans several blocks of columns (436 per 2^18 values) with a ragged last one; 3 x 5 fits in one
+        for (int[] shape : new int[][] {{600, 1000}, {3, 5}, {1, 300_000}}) {
+            int rows = shape[0];
+            int cols = shape[1];
+            Random rnd = new Random(rows);
+            float[] values = new float[rows * cols];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) rnd.nextGaussian();
+            }
+            Path f = dir.resolve("t" + rows + ".safetensors");
+            long[] stored = {cols, rows};
+            try (SafetensorsStreamWriter w = SafetensorsStreamWriter.create(f, Map.of(),
+                    List.of(new TensorSpec("b", DType.BF16, stored), new TensorSpec("f", DType.F32, stored), new TensorSpec("h", DType.F16, stored)))) {
+                w.appendTransposed("b", values, rows, cols, DType.BF16);
+                w.appendTransposed("f", values, rows, cols, DType.F32);
+                w.appendTransposed("h", values, rows, cols, DType.F16);
+                w.finish();
+            }
+            try (SafetensorsFile sf = SafetensorsFile.open(f)) {
+                float[] b = sf.floats("b");
+                float[] fl = sf.floats("f");
+                float[] h = sf.floats("h");
+                assertThat(sf.info("b").shape()).containsExactly(cols, rows);
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < cols; j++) {
+                        float x = values[i * cols + j];
+                        int t = j * rows + i;
+                        if (fl[t] != x || b[t] != HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(x)) || h[t] != HalfFloats.f16ToFloat(HalfFloats.floatToF16(x))) {
+                            throw new AssertionError(rows + "x" + cols + " element " + i + "," + j + ": " + fl[t] + " " + b[t] + " " + h[t] + " for " + x);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
