@@ -146,7 +146,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
                     sq += rowBlock(block, n, b8, r8, i0, i1, sums, strips);
                     sq += tailColumns(block, n, b8, r, r8, i0, i1, bound, part);
                 }
-                addInterleaved(sums, r8, n, strips, part);
+                addInterleaved(sums, r8, n, strips, part, true);
                 squares[g] = sq;
             }
         });
@@ -176,19 +176,31 @@ final class VectorBf16Kernels implements Bf16Kernels {
         int r8 = (r + 7) / 8 * 8;
         int r4 = (r + 3) / 4 * 4;
         int half = (m + 1) / 2;
-        float[] bt = new float[r * m];
-        float[] be = new float[r4 * half];
-        float[] bo = new float[r4 * half];
-        for (int c = 0; c < m; c++) {
-            for (int k = 0; k < r; k++) {
-                float x = b[c * r + k];
-                bt[k * m + c] = x;
-                (c % 2 == 0 ? be : bo)[k * half + c / 2] = x;
-            }
-        }
         int strips = m / STEP;
         int bound = strips * STEP;
         boolean wholeStrips = m % STEP == 0;
+        // B's columns split into U's even and odd columns (rows of V), zero rows up to r4 (as vTimes splits P^T); B^T
+        // itself only where rows have columns after the last strip (rowTimes reads it there)
+        float[] be = new float[r4 * half];
+        float[] bo = new float[r4 * half];
+        for (int k = 0; k < r; k++) {
+            for (int c = 0; c < m; c += 2) {
+                be[k * half + c / 2] = b[c * r + k];
+            }
+            for (int c = 1; c < m; c += 2) {
+                bo[k * half + c / 2] = b[c * r + k];
+            }
+        }
+        float[] bt = null;
+        if (!wholeStrips) {
+            bt = new float[r * m];
+            for (int c = 0; c < m; c++) {
+                for (int k = 0; k < r; k++) {
+                    bt[k * m + c] = b[c * r + k];
+                }
+            }
+        }
+        float[] tailB = bt;
         int groups = (n + ROW_GROUP - 1) / ROW_GROUP;
         int blockRows = blockRows(m);
         double[][] partial = partials(groups, r8 * m);
@@ -200,7 +212,10 @@ final class VectorBf16Kernels implements Bf16Kernels {
             float[] sums = groupSums(r8 * bound);
             for (int g = next.getAndIncrement(); g < groups; g = next.getAndIncrement()) {
                 double[] part = partial[g];
-                java.util.Arrays.fill(part, 0, r8 * m, 0);
+                if (!wholeStrips) {
+                    // the tail columns add into it; otherwise addInterleaved sets it whole
+                    java.util.Arrays.fill(part, 0, r8 * m, 0);
+                }
                 java.util.Arrays.fill(sums, 0, r8 * bound, 0f);
                 double sq = 0;
                 int end = Math.min(n, (g + 1) * ROW_GROUP);
@@ -210,12 +225,12 @@ final class VectorBf16Kernels implements Bf16Kernels {
                     int i = i0;
                     for (; wholeStrips && i + 3 < i1; i += 4) {
                         for (int k = 0; k < r; k += 4) {
-                            fourRowsTimes4(block, i0, m, i, be, bo, bt, half, r, k, 1, s);
+                            fourRowsTimes4(block, i0, m, i, be, bo, tailB, half, r, k, 1, s);
                         }
                     }
                     for (; i < i1; i++) {
                         for (int k = 0; k < r; k += 4) {
-                            rowTimes(block, i0, m, i, be, bo, bt, half, r, k, 1, s);
+                            rowTimes(block, i0, m, i, be, bo, tailB, half, r, k, 1, s);
                         }
                     }
                     for (i = i0; i < i1; i++) {
@@ -226,7 +241,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
                     sq += rowBlock(block, m, s8, r8, i0, i1, sums, strips);
                     sq += tailColumns(block, m, s8, r, r8, i0, i1, bound, part);
                 }
-                addInterleaved(sums, r8, m, strips, part);
+                addInterleaved(sums, r8, m, strips, part, !wholeStrips);
                 squares[g] = sq;
             }
         });
@@ -239,16 +254,16 @@ final class VectorBf16Kernels implements Bf16Kernels {
             }
             sumOfSquares += squares[g];
         }
-        double[] btv = new double[r * n];
-        for (int j = 0; j < n; j++) {
-            for (int k = 0; k < r; k++) {
-                btv[k * n + j] = s[j * r + k];
-            }
-        }
         double[] vvtb = new double[m * r];
         for (int k = 0; k < r; k++) {
             for (int i = 0; i < m; i++) {
                 vvtb[i * r + k] = cbt[k * m + i];
+            }
+        }
+        double[] btv = new double[r * n];
+        for (int j = 0; j < n; j++) {
+            for (int k = 0; k < r; k++) {
+                btv[k * n + j] = s[j * r + k];
             }
         }
         return new Transposed(btv, vvtb, sumOfSquares);
@@ -442,16 +457,26 @@ final class VectorBf16Kernels implements Bf16Kernels {
         return qe.add(qo).reduceLanes(VectorOperators.ADD);
     }
 
-    /** Adds a row group's float sums (laid out as {@link #rowBlock} says) into {@code part} ({@code r8 x n}), in column order. */
-    private static void addInterleaved(float[] sums, int r8, int n, int strips, double[] part) {
+    /**
+     * Adds a row group's float sums (laid out as {@link #rowBlock} says) into {@code part} ({@code r8 x n}), in column order;
+     * or sets them there, without {@code add} (then nothing else writes those columns of {@code part}).
+     */
+    private static void addInterleaved(float[] sums, int r8, int n, int strips, double[] part, boolean add) {
         int x = 0;
         for (int kg = 0; kg < r8; kg += 8) {
             for (int s = 0; s < strips; s++) {
                 for (int k = kg; k < kg + 8; k++) {
                     int at = k * n + s * STEP;
-                    for (int l = 0; l < LANES; l++) {
-                        part[at + 2 * l] += sums[x + l];
-                        part[at + 2 * l + 1] += sums[x + LANES + l];
+                    if (add) {
+                        for (int l = 0; l < LANES; l++) {
+                            part[at + 2 * l] += sums[x + l];
+                            part[at + 2 * l + 1] += sums[x + LANES + l];
+                        }
+                    } else {
+                        for (int l = 0; l < LANES; l++) {
+                            part[at + 2 * l] = sums[x + l];
+                            part[at + 2 * l + 1] = sums[x + LANES + l];
+                        }
                     }
                     x += STEP;
                 }
