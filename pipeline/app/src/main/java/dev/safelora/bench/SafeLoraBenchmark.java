@@ -220,9 +220,11 @@ public final class SafeLoraBenchmark {
             }
             double again = secs(t3);
             out.printf("project again in the same process (JIT warm): %.2f s (%.3f s/module)%n", again, again / modules);
-            double steady = steadyProject(adapterDir, alignmentDir, root.resolve("projected-again"));
+            Steady steady = steadyProject(adapterDir, alignmentDir, root.resolve("projected-again"));
             out.printf("project in the same process, runs %d-%d (median; C2 done with the kernels, as in a long-running stage): %.2f s"
-                    + " (%.3f s/module)%n", STEADY_RUNS - 2, STEADY_RUNS, steady, steady / modules);
+                    + " (%.3f s/module); the artifact read once after each of those runs: %.3f s (median); project / read-once, each run"
+                    + " against the read after it: %.2fx (median)%n", FIRST_STEADY_RUN, STEADY_RUNS, steady.project(), steady.project() / modules,
+                    steady.read(), steady.ratio());
             out.printf("peak RSS during align + project: %.0f MiB%s (before: %.0f MiB)%n", rssAfter / 1024.0,
                     peakReset ? "" : " (process peak: could not reset VmHWM, includes generation)", rssBefore / 1024.0);
             settle();
@@ -235,7 +237,9 @@ public final class SafeLoraBenchmark {
             kv(out, "project_s", projectSecs);
             kv(out, "project_warmup_s", warmUp);
             kv(out, "project_again_s", again);
-            kv(out, "project_steady_s", steady);
+            kv(out, "project_steady_s", steady.project());
+            kv(out, "read_alignment_steady_s", steady.read());
+            kv(out, "project_steady_ratio", steady.ratio());
             kv(out, "alignment_dtype", alignmentDType);
             kv(out, "alignment_gb", artifactBytes / 1e9);
             kv(out, "read_alignment_s", readArtifact);
@@ -254,23 +258,46 @@ public final class SafeLoraBenchmark {
         out.flush();
     }
 
-    /** The in-process run whose time counts as steady: the second run is not (C2 still recompiles the kernels then). */
-    private static final int STEADY_RUNS = 12;
+    /** The in-process runs whose times count as steady: the second run is not (C2 still recompiles the kernels then). */
+    private static final int FIRST_STEADY_RUN = 10;
 
-    /** The median of project runs {@code STEADY_RUNS - 2 .. STEADY_RUNS} in this process (runs 1 and 2 came before). */
-    private static double steadyProject(Path adapterDir, Path alignmentDir, Path out) {
-        double[] secs = new double[STEADY_RUNS - 2];
-        for (int i = 0; i < secs.length; i++) {
+    private static final int STEADY_RUNS = 16;
+
+    /**
+     * Medians over the steady runs: project, the artifact read once right after each run, and each run's ratio to that read
+     * (paired, so a busy moment of the shared machine slows both sides of a ratio rather than one).
+     */
+    private record Steady(double project, double read, double ratio) {
+    }
+
+    /** Project runs 3 to {@code STEADY_RUNS} in this process (runs 1 and 2 came before), each from {@code FIRST_STEADY_RUN} followed by a read. */
+    private static Steady steadyProject(Path adapterDir, Path alignmentDir, Path out) {
+        int steadyRuns = STEADY_RUNS - FIRST_STEADY_RUN + 1;
+        double[] project = new double[steadyRuns];
+        double[] read = new double[steadyRuns];
+        double[] ratio = new double[steadyRuns];
+        for (int run = 3; run <= STEADY_RUNS; run++) {
             long t = System.nanoTime();
             try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
                 SafeLoraProjector.project(PeftAdapter.read(adapterDir), artifact, Selection.threshold(0.5), Progress.NONE)
                         .adapter().write(out);
             }
-            secs[i] = secs(t);
+            double secs = secs(t);
+            if (run >= FIRST_STEADY_RUN) {
+                int i = run - FIRST_STEADY_RUN;
+                project[i] = secs;
+                read[i] = readOnce(List.of(alignmentDir.resolve(AlignmentManifest.TENSORS)));
+                ratio[i] = secs / read[i];
+            }
         }
-        double[] last = java.util.Arrays.copyOfRange(secs, secs.length - 3, secs.length);
-        java.util.Arrays.sort(last);
-        return last[1];
+        return new Steady(median(project), median(read), median(ratio));
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /**
@@ -299,7 +326,7 @@ public final class SafeLoraBenchmark {
                 double[] cb;
                 if (v != null) {
                     packed.add(v);
-                    // as project does it: the kernels read V's blocks from the file in both passes (reading is inside "kernels")
+                    // as project does it: the kernels read V's blocks from the file (once for V^T, in both passes for V; reading is inside "kernels")
                     cb = FactoredProjection.products(v, w.b(), w.r()).cb();
                 } else {
                     // the float path reads and converts V first ("read V"), then the kernels
@@ -329,7 +356,7 @@ public final class SafeLoraBenchmark {
         double adapterWrite = secs(w0);
         out.printf("project breakdown per module (%s): read V %.4f s, kernels incl. norm %.4f s, cosine %.4f s; adapter read %.3f s + write %.3f s"
                 + " per run; reading the alignment's bytes once: %.4f s/module; project / read-once = %.1fx%n",
-                bf16 ? "bf16 V read block by block by the kernels' two passes, no float copy; read V = a separate whole read, not part of"
+                bf16 ? "bf16 V read block by block by the kernels (one pass over V^T, two over V), no float copy; read V = a separate whole read, not part of"
                         + " project" : "V converted to float", read / modules, kernels / modules,
                 cosine / modules, adapterRead, adapterWrite, readAlignment / modules, projectSecs / readAlignment);
         FactoredProjection.fastKernels(); // the one-shot path's float kernels: their JIT warm-up is not what is timed below
