@@ -429,14 +429,10 @@ public final class SafeLoraBenchmark {
                 AlignmentMatrix v = pair.load(module, w1);
                 readConvertV += secs(t1);
                 long t2 = System.nanoTime();
-                long[] shape = transposed ? new long[] {v.cols(), v.rows()} : new long[] {v.rows(), v.cols()};
                 try (SafetensorsStreamWriter w = SafetensorsStreamWriter.create(scratch, Map.of("format", "pt"),
-                        List.of(new TensorSpec(module, storeAs, shape)))) {
-                    if (transposed) {
-                        w.appendTransposed(module, v.v(), v.rows(), v.cols(), storeAs);
-                    } else {
-                        w.appendFloats(module, shape, v.v(), storeAs);
-                    }
+                        List.of(Aligner.storedSpec(module, new dev.safelora.alignment.ModuleShape(v.rows(), v.cols()),
+                                storeAs, transposed)))) {
+                    Aligner.append(w, v, storeAs, transposed);
                     w.finish();
                 }
                 write += secs(t2);

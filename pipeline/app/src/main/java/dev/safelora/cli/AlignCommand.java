@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 /** {@code safelora align}: the alignment artifact (V of every target module) of a base/aligned checkpoint pair. */
 @Command(name = "align", mixinStandardHelpOptions = true,
         description = {"Compute the SafeLoRA alignment V = W_aligned - W_base of every target module, streaming one module at a time.",
-            "Writes alignment.safetensors (V per module) and alignment.json (names, shapes, Frobenius norms, sha256 of the sources)."})
+            "Writes alignment.safetensors (V per module; a bf16 V transposed, as alignment.json's layout says) and alignment.json",
+            "(names, shapes, Frobenius norms, sha256 of the sources)."})
 final class AlignCommand implements Callable<Integer> {
 
     @CommandLine.Spec

@@ -323,22 +323,26 @@ public final class PeftAdapter {
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": cannot write adapter: " + e.getMessage(), e);
         }
-        // streamed from the weights' own arrays, each encoded into the writer's one direct buffer
+        // streamed from the weights' own arrays, each encoded into the writer's one direct buffer; the other tensors after
         List<TensorSpec> plan = new ArrayList<>();
+        List<float[]> weights = new ArrayList<>();
         for (LoraWeights w : modules.values()) {
             plan.add(new TensorSpec(KEY_PREFIX + w.module() + ".lora_A.weight", storage, new long[] {w.r(), w.in()}));
+            weights.add(w.a());
             plan.add(new TensorSpec(KEY_PREFIX + w.module() + ".lora_B.weight", storage, new long[] {w.out(), w.r()}));
+            weights.add(w.b());
         }
         for (OtherTensor o : others) {
             plan.add(new TensorSpec(o.name(), o.dtype(), o.shape()));
         }
         try (SafetensorsStreamWriter out = SafetensorsStreamWriter.create(dir.resolve(WEIGHTS_FILE), Map.of("format", "pt"), plan, true)) {
-            for (LoraWeights w : modules.values()) {
-                out.appendFloats(KEY_PREFIX + w.module() + ".lora_A.weight", new long[] {w.r(), w.in()}, w.a(), storage);
-                out.appendFloats(KEY_PREFIX + w.module() + ".lora_B.weight", new long[] {w.out(), w.r()}, w.b(), storage);
-            }
-            for (OtherTensor o : others) {
-                out.append(new TensorSpec(o.name(), o.dtype(), o.shape()), ByteBuffer.wrap(o.data()));
+            for (int t = 0; t < plan.size(); t++) {
+                TensorSpec spec = plan.get(t);
+                if (t < weights.size()) {
+                    out.appendFloats(spec.name(), spec.shape(), weights.get(t), storage);
+                } else {
+                    out.append(spec, ByteBuffer.wrap(others.get(t - weights.size()).data()));
+                }
             }
             out.finish();
         }

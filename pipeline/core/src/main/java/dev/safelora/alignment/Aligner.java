@@ -80,7 +80,7 @@ public final class Aligner {
         List<TensorSpec> plan = new ArrayList<>();
         for (String m : modules) {
             ModuleShape s = pair.shape(m);
-            plan.add(new TensorSpec(m, storeAs, transposed ? new long[] {s.cols(), s.rows()} : new long[] {s.rows(), s.cols()}));
+            plan.add(storedSpec(m, s, storeAs, transposed));
         }
         List<AlignmentManifest.Module> written = new ArrayList<>();
         List<AlignmentManifest.Excluded> excluded = new ArrayList<>();
@@ -104,11 +104,7 @@ public final class Aligner {
                     }
                     excluded.add(new AlignmentManifest.Excluded(module, "V is zero: the aligned weight equals the base weight"));
                 } else {
-                    if (transposed) {
-                        out.appendTransposed(module, v.v(), v.rows(), v.cols(), storeAs);
-                    } else {
-                        out.appendFloats(module, new long[] {v.rows(), v.cols()}, v.v(), storeAs);
-                    }
+                    append(out, v, storeAs, transposed);
                     written.add(new AlignmentManifest.Module(module, ModuleNames.layerIndex(module).orElse(-1), v.rows(), v.cols(),
                             v.frobeniusNorm()));
                 }
@@ -128,6 +124,20 @@ public final class Aligner {
             return manifest;
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    /** A module's V as the tensors file plans it: shape {@code [cols, rows]} when the layout is transposed. */
+    public static TensorSpec storedSpec(String module, ModuleShape shape, DType storeAs, boolean transposed) {
+        return new TensorSpec(module, storeAs, transposed ? new long[] {shape.cols(), shape.rows()} : new long[] {shape.rows(), shape.cols()});
+    }
+
+    /** Appends a module's V to the tensors file as the layout stores it (V^T when transposed). */
+    public static void append(SafetensorsStreamWriter out, AlignmentMatrix v, DType storeAs, boolean transposed) {
+        if (transposed) {
+            out.appendTransposed(v.module(), v.v(), v.rows(), v.cols(), storeAs);
+        } else {
+            out.appendFloats(v.module(), new long[] {v.rows(), v.cols()}, v.v(), storeAs);
         }
     }
 

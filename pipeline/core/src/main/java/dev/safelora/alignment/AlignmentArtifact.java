@@ -31,13 +31,13 @@ public final class AlignmentArtifact implements AlignmentSource {
         }
         AlignmentManifest manifest = Aligner.readManifest(manifestFile);
         if (!AlignmentManifest.FORMAT.equals(manifest.format()) || manifest.modules() == null) {
-            throw new IllegalArgumentException(manifestFile + ": format is " + manifest.format() + ", expected " + AlignmentManifest.FORMAT);
+            throw new IllegalArgumentException(manifestFile + ": format is " + shown(manifest.format()) + ", expected " + AlignmentManifest.FORMAT);
         }
         boolean layoutKnown = manifest.version() == 1 ? manifest.layout() == null
                 : manifest.version() == AlignmentManifest.VERSION
                         && (AlignmentManifest.ROWS.equals(manifest.layout()) || AlignmentManifest.TRANSPOSED.equals(manifest.layout()));
         if (!layoutKnown) {
-            throw new IllegalArgumentException(manifestFile + ": version " + manifest.version() + " with layout " + manifest.layout()
+            throw new IllegalArgumentException(manifestFile + ": version " + manifest.version() + " with layout " + shown(manifest.layout())
                     + " is not one this build reads (version 1 without a layout, or " + AlignmentManifest.VERSION + " with \""
                     + AlignmentManifest.ROWS + "\" or \"" + AlignmentManifest.TRANSPOSED + "\")");
         }
@@ -77,6 +77,11 @@ public final class AlignmentArtifact implements AlignmentSource {
         }
     }
 
+    /** A word from the manifest for an error message: as it is when short and plain, else not repeated. */
+    private static String shown(String value) {
+        return value == null || value.matches("[A-Za-z0-9_.-]{1,40}") ? String.valueOf(value) : "(an unrecognised value)";
+    }
+
     public AlignmentManifest manifest() {
         return manifest;
     }
@@ -108,11 +113,7 @@ public final class AlignmentArtifact implements AlignmentSource {
         AlignmentManifest.Module m = entry(module);
         float[] v;
         if (manifest.transposed()) {
-            // V^T read and transposed back: for small modules and JVMs without the bf16 kernels (big bf16 modules are read
-            // by those, as stored); the transient copy is the one allocation of a module's size here
-            float[] stored = tensors.floats(module);
-            v = reuse != null && reuse.length == stored.length ? reuse : new float[stored.length];
-            dev.safelora.tensor.Floats.transposeColumns(stored, m.cols(), m.rows(), 0, m.rows(), v);
+            v = readTransposed(module, m.rows(), m.cols(), reuse);
         } else {
             v = tensors.floats(module, reuse);
         }
@@ -127,6 +128,32 @@ public final class AlignmentArtifact implements AlignmentSource {
         }
         return new AlignmentMatrix(module, m.rows(), m.cols(), v, norm);
     }
+
+    /**
+     * V (rows x cols) from its stored V^T, a block of stored rows (V's columns) at a time, each transposed into V's
+     * columns: for small modules, the SUBSPACE remedy and JVMs without the bf16 kernels (the kernels read V^T as stored).
+     * Nothing of the module's size is allocated besides V, which goes into {@code reuse} when that has its length.
+     */
+    private float[] readTransposed(String module, int rows, int cols, float[] reuse) {
+        int n = rows * cols;
+        float[] v = reuse != null && reuse.length == n ? reuse : new float[n];
+        int perBlock = Math.max(1, TRANSPOSE_BLOCK / rows);
+        float[] block = new float[Math.min(cols, perBlock) * rows];
+        float[] columns = new float[block.length];
+        for (int j0 = 0; j0 < cols; j0 += perBlock) {
+            int width = Math.min(perBlock, cols - j0);
+            tensors.floats(module, (long) j0 * rows, block, 0, width * rows);
+            // block: V^T's rows j0.. (width x rows); columns: V's rows, each width long
+            dev.safelora.tensor.Floats.transposeColumns(block, width, rows, 0, rows, columns);
+            for (int i = 0; i < rows; i++) {
+                System.arraycopy(columns, i * width, v, i * cols + j0, width);
+            }
+        }
+        return v;
+    }
+
+    /** Values of V^T read and transposed at a time by {@link #readTransposed} (1 MiB of floats). */
+    private static final int TRANSPOSE_BLOCK = 1 << 18;
 
     /**
      * A module stored as BF16 (the lossless dtype of bf16 checkpoints) as a reader of its bytes, which

@@ -17,7 +17,7 @@ import java.nio.ByteOrder;
  *
  * @param transposed whether the bytes are V^T (cols x rows), as alignment artifacts of version 2 store bf16
  * @param bits   the stored bytes whole (from index 0; shared, treat as read-only), or null when {@code reader} reads them
- * @param reader reads rows on demand, or null when {@code bits} holds V
+ * @param reader reads stored rows on demand, or null when {@code bits} holds the stored bytes
  * @param where  the file it is read from, for error messages
  */
 public record Bf16Alignment(String module, int rows, int cols, boolean transposed, ByteBuffer bits, RowReader reader, String where) {

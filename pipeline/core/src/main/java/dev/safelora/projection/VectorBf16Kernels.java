@@ -108,13 +108,18 @@ final class VectorBf16Kernels implements Bf16Kernels {
         for (int i = 0; i < m * n; i++) {
             v.putShort(2 * i, (short) 0x3f00);
         }
-        // The one pass over V^T (what version 2 artifacts store) calls the same kernels as the two passes over V, so it
-        // warms both; U = V^T is m rows of n here
-        float[] bu = new float[n * 10];
-        java.util.Arrays.fill(bu, 0.25f);
+        // Mostly the one pass over V^T (what version 2 artifacts store; U = V^T is m rows of n here); every fourth call the
+        // two passes over V (version 1 artifacts), which run the same kernels but add a row group's sums into a cleared
+        // partial, a branch of addInterleaved the one pass never takes on whole strips
+        float[] b = new float[Math.max(m, n) * 10];
+        java.util.Arrays.fill(b, 0.25f);
         for (int i = 0; i < WARM_UP_CALLS; i++) {
             int r = i % 4 == 3 ? 10 : 8;
-            transposedPass(v, null, n, m, bu, r, 1);
+            if (i % 4 == 1) {
+                vTimes(v, null, m, n, FactoredProjection.narrow(firstPass(v, null, m, n, b, r, 1).btv()), r, 1, 1);
+            } else {
+                transposedPass(v, null, n, m, b, r, 1);
+            }
         }
     }
 
@@ -151,16 +156,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
             }
         });
         // the padding columns of B are zero: their rows of the result are dropped
-        double[] pt = java.util.Arrays.copyOf(partial[0], r * n);
-        double s = squares[0];
-        for (int g = 1; g < groups; g++) {
-            double[] part = partial[g];
-            for (int i = 0; i < pt.length; i++) {
-                pt[i] += part[i];
-            }
-            s += squares[g];
-        }
-        return new FirstPass(pt, s);
+        return new FirstPass(sumInGroupOrder(partial, groups, r * n), sumInGroupOrder(squares, groups));
     }
 
     /**
@@ -245,15 +241,8 @@ final class VectorBf16Kernels implements Bf16Kernels {
                 squares[g] = sq;
             }
         });
-        double[] cbt = java.util.Arrays.copyOf(partial[0], r * m);
-        double sumOfSquares = squares[0];
-        for (int g = 1; g < groups; g++) {
-            double[] part = partial[g];
-            for (int i = 0; i < cbt.length; i++) {
-                cbt[i] += part[i];
-            }
-            sumOfSquares += squares[g];
-        }
+        double[] cbt = sumInGroupOrder(partial, groups, r * m);
+        double sumOfSquares = sumInGroupOrder(squares, groups);
         double[] vvtb = new double[m * r];
         for (int k = 0; k < r; k++) {
             for (int i = 0; i < m; i++) {
@@ -267,6 +256,26 @@ final class VectorBf16Kernels implements Bf16Kernels {
             }
         }
         return new Transposed(btv, vvtb, sumOfSquares);
+    }
+
+    /** The first {@code length} values of the row groups' partials added in group order: the same bits on any number of threads. */
+    private static double[] sumInGroupOrder(double[][] partial, int groups, int length) {
+        double[] sum = java.util.Arrays.copyOf(partial[0], length);
+        for (int g = 1; g < groups; g++) {
+            double[] part = partial[g];
+            for (int i = 0; i < length; i++) {
+                sum[i] += part[i];
+            }
+        }
+        return sum;
+    }
+
+    private static double sumInGroupOrder(double[] squares, int groups) {
+        double sum = squares[0];
+        for (int g = 1; g < groups; g++) {
+            sum += squares[g];
+        }
+        return sum;
     }
 
     /**

@@ -203,14 +203,15 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
     }
 
     private void checkPlanned(TensorSpec spec) {
-        if (order != null && (written.size() >= order.size() || !order.get(written.size()).name().equals(spec.name()))) {
-            throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" appended out of plan order"
-                    + " (a writer with a compact header takes the planned tensors in their order)");
-        }
-        TensorSpec plan = planned.remove(spec.name());
+        TensorSpec plan = planned.get(spec.name());
         if (plan == null) {
             throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" was not planned or is appended twice");
         }
+        if (order != null && !order.get(written.size()).name().equals(spec.name())) {
+            throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" appended out of plan order"
+                    + " (a writer with a compact header takes the planned tensors in their order)");
+        }
+        planned.remove(spec.name());
         if (!plan.equals(spec)) {
             throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" planned as " + plan + ", appended as " + spec);
         }

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The projector on a bf16 alignment artifact (V read from its bf16 bytes, no float copy) against the
- * same artifact read as floats: two 1024 x 1024 modules large enough for the kernels and one small
+ * same artifact read as floats: a 1024 x 1024 and a 512 x 2048 module large enough for the kernels and one small
  * one that stays on the exact path.
  */
 class SafeLoraProjectorBf16Test {
@@ -56,8 +56,8 @@ class SafeLoraProjectorBf16Test {
         List<LoraWeights> modules = new ArrayList<>();
         int r = 6;
         for (String name : new String[] {BIG[0], BIG[1], SMALL}) {
-            int rows = name.equals(SMALL) ? 64 : 1024;
-            int cols = name.equals(SMALL) ? 64 : 1024;
+            int rows = name.equals(SMALL) ? 64 : name.equals(BIG[1]) ? 512 : 1024;
+            int cols = name.equals(SMALL) ? 64 : name.equals(BIG[1]) ? 2048 : 1024;
             float[] w = TinyCheckpoints.gaussian(rnd, rows * cols, 0.05);
             float[] wa = w.clone();
             for (int i = 0; i < wa.length; i++) {
@@ -84,17 +84,17 @@ class SafeLoraProjectorBf16Test {
         assertThat(FactoredProjection.bf16Kernels(1024, 1024)).isTrue();
         assertThat(FactoredProjection.bf16Kernels(64, 64)).isFalse();
         try (AlignmentArtifact a = AlignmentArtifact.open(alignment)) {
-            var v = a.loadBf16(BIG[0]);
+            var v = a.loadBf16(BIG[1]);
             assertThat(v.bits()).as("read by the kernels block by block, not held whole").isNull();
             java.nio.ByteBuffer whole = v.whole(null);
-            assertThat(whole.limit()).isEqualTo(2 * 1024 * 1024);
+            assertThat(whole.limit()).isEqualTo(2 * 512 * 2048);
             assertThat(v.transposed()).as("a bf16 artifact stores V^T").isTrue();
             try (AlignmentArtifact again = AlignmentArtifact.open(alignment)) {
-                float[] floats = again.load(BIG[0]).v();
+                float[] floats = again.load(BIG[1]).v();
                 for (int i = 0; i < floats.length; i += 4099) {
-                    int row = i / 1024;
-                    int col = i % 1024;
-                    assertThat(dev.safelora.tensor.HalfFloats.bf16ToFloat(whole.getShort(2 * (col * 1024 + row))))
+                    int row = i / 2048;
+                    int col = i % 2048;
+                    assertThat(dev.safelora.tensor.HalfFloats.bf16ToFloat(whole.getShort(2 * (col * 512 + row))))
                             .as("element %d", i).isEqualTo(floats[i]);
                 }
             }
@@ -150,6 +150,52 @@ class SafeLoraProjectorBf16Test {
         }
     }
 
+    /**
+     * An artifact written before the layout field (version 1: bf16 V stored as rows) is read with the two passes over V and
+     * gives what the version 2 artifact (V^T, one pass) gives.
+     */
+    @Test
+    void aVersionOneBf16ArtifactOfRowsProjectsAsTheTransposedOne() throws IOException {
+        Path v1 = create(dir.resolve("alignment-v1"));
+        SafetensorsWriter rows = new SafetensorsWriter().metadata("format", "safelora-alignment");
+        try (AlignmentArtifact v2 = AlignmentArtifact.open(alignment)) {
+            for (String module : v2.modules()) {
+                AlignmentMatrix v = v2.load(module);
+                rows.addFloats(module, new long[] {v.rows(), v.cols()}, v.v(), DType.BF16);
+            }
+        }
+        rows.write(v1.resolve("alignment.safetensors"));
+        String manifest = Files.readString(alignment.resolve("alignment.json"));
+        Files.writeString(v1.resolve("alignment.json"),
+                manifest.replace("\"version\" : 2", "\"version\" : 1").replace("\"layout\" : \"transposed\",", ""));
+        try (AlignmentArtifact old = AlignmentArtifact.open(v1); AlignmentArtifact now = AlignmentArtifact.open(alignment)) {
+            assertThat(old.manifest().transposed()).isFalse();
+            assertThat(old.loadBf16(BIG[1]).transposed()).isFalse();
+            assertThat(now.loadBf16(BIG[1]).transposed()).isTrue();
+            SafeLoraProjector.Result fromRows = SafeLoraProjector.project(adapter, old, Selection.topK(1), Progress.NONE);
+            SafeLoraProjector.Result fromTranspose = SafeLoraProjector.project(adapter, now, Selection.topK(1), Progress.NONE);
+            var want = fromRows.report().modules();
+            var got = fromTranspose.report().modules();
+            assertThat(got).hasSameSizeAs(want);
+            for (int i = 0; i < want.size(); i++) {
+                String what = want.get(i).name();
+                assertThat(got.get(i).projected()).as(what).isEqualTo(want.get(i).projected());
+                assertThat(got.get(i).exactCosine()).as(what).isCloseTo(want.get(i).exactCosine(), within(1e-6));
+                assertThat(got.get(i).signedScore()).as(what).isCloseTo(want.get(i).signedScore(), within(1e-6));
+                float[] b = fromTranspose.adapter().modules().get(what).b();
+                float[] f = fromRows.adapter().modules().get(what).b();
+                double scale = 0;
+                for (float x : f) {
+                    scale = Math.max(scale, Math.abs(x));
+                }
+                for (int j = 0; j < f.length; j++) {
+                    assertThat((double) b[j]).as("%s B[%d]", what, j).isCloseTo(f[j], within(2e-5 * scale));
+                }
+            }
+            assertThat(fromRows.report().projectedCount()).isPositive();
+        }
+    }
+
     @Test
     void aNaNInTheArtifactGivesTheSameErrorAsOnTheFloatPath() throws IOException {
         Path poisoned = dir.resolve("poisoned");
@@ -162,8 +208,8 @@ class SafeLoraProjectorBf16Test {
              FileChannel ch = FileChannel.open(poisoned.resolve("alignment.safetensors"))) {
             ByteBuffer length = ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
             ch.read(length, 0);
-            // V's element 654321 (row 638, column 1009) where V^T stores it
-            at = 8 + length.flip().getLong() + f.info(BIG[1]).dataStart() + 2L * (1009 * 1024 + 638);
+            // V's element 654321 (512 x 2048: row 319, column 1009) where V^T stores it
+            at = 8 + length.flip().getLong() + f.info(BIG[1]).dataStart() + 2L * (1009 * 512 + 319);
         }
         try (FileChannel ch = FileChannel.open(poisoned.resolve("alignment.safetensors"), StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[] {(byte) 0xc0, (byte) 0x7f}), at); // bf16 NaN, little endian

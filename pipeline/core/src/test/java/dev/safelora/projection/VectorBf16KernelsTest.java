@@ -104,6 +104,26 @@ class VectorBf16KernelsTest {
         assertThat(k.vTimes(v, null, m, n, FactoredProjection.narrow(again.btv()), r, 2, 1)).containsExactly(cb);
     }
 
+    /** As above for the one pass over V^T, whose row groups' partials are set, not cleared and added, on whole strips. */
+    @Test
+    void theOnePassGivesTheSameBitsAfterLargerAndRaggedModulesOnTheSameThread() {
+        Random rnd = new Random(22);
+        Bf16Kernels k = Bf16Kernels.available();
+        int m = 1024; // V's rows: the length of V^T's rows, whole strips
+        int n = 520;
+        ByteBuffer u = bf16(TinyCheckpoints.gaussian(rnd, m * n, 1));
+        float[] b = TinyCheckpoints.gaussian(rnd, m * 6, 1);
+        Bf16Kernels.Transposed first = k.transposedPass(u, null, m, n, b, 6, 1);
+        ByteBuffer wide = bf16(TinyCheckpoints.gaussian(rnd, 2048 * 600, 1));
+        k.transposedPass(wide, null, 2048, 600, TinyCheckpoints.gaussian(rnd, 2048 * 16, 1), 16, 1);
+        ByteBuffer ragged = bf16(TinyCheckpoints.gaussian(rnd, 1027 * 530, 1));
+        k.transposedPass(ragged, null, 1027, 530, TinyCheckpoints.gaussian(rnd, 1027 * 12, 1), 12, 1);
+        Bf16Kernels.Transposed again = k.transposedPass(u, null, m, n, b, 6, 1);
+        assertThat(again.btv()).containsExactly(first.btv());
+        assertThat(again.vvtb()).containsExactly(first.vvtb());
+        assertThat(again.sumOfSquares()).isEqualTo(first.sumOfSquares());
+    }
+
     @Test
     void rowsReadOnDemandByBothPassesGiveTheSameBitsAsAFilledBuffer() {
         assertReaderAgrees(1100, 1027, 5, 12);
