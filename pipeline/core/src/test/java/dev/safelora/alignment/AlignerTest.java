@@ -126,9 +126,7 @@ class AlignerTest {
     /** Artifacts written before the layout field (version 1) hold V as it is, and are read so. */
     @Test
     void aVersionOneManifestWithoutALayoutIsReadAsRows() throws Exception {
-        TinyCheckpoints.writePair(base(), aligned(), 1, 3, DType.F32);
-        Path out = dir.resolve("v1");
-        Aligner.align(base(), aligned(), Set.of("q_proj"), out, Aligner.Options.defaults(), Progress.NONE);
+        Path out = alignedF32("v1");
         Path json = out.resolve("alignment.json");
         String written = Files.readString(json);
         Files.writeString(json, written.replace("\"version\" : 2", "\"version\" : 1").replace("\"layout\" : \"rows\",", ""));
@@ -142,9 +140,7 @@ class AlignerTest {
     /** A layout this build does not know, or a version after its own, is refused (read as rows it would be the wrong V). */
     @Test
     void anUnknownLayoutOrVersionIsRefusedNamingBoth() throws Exception {
-        TinyCheckpoints.writePair(base(), aligned(), 1, 3, DType.F32);
-        Path out = dir.resolve("odd");
-        Aligner.align(base(), aligned(), Set.of("q_proj"), out, Aligner.Options.defaults(), Progress.NONE);
+        Path out = alignedF32("odd");
         Path json = out.resolve("alignment.json");
         String written = Files.readString(json);
         Files.writeString(json, written.replace("\"layout\" : \"rows\"", "\"layout\" : \"columns\""));
@@ -167,6 +163,14 @@ class AlignerTest {
                 new float[TinyCheckpoints.KV * TinyCheckpoints.HIDDEN], DType.BF16).write(out.resolve("alignment.safetensors"));
         assertThatThrownBy(() -> AlignmentArtifact.open(out)).hasMessageContainingAll("disagree", module,
                 "(stored transposed: " + TinyCheckpoints.HIDDEN + "x" + TinyCheckpoints.KV + ")");
+    }
+
+    /** An F32 alignment of one layer's q_proj in {@code dir/name} (layout rows). */
+    private Path alignedF32(String name) {
+        TinyCheckpoints.writePair(base(), aligned(), 1, 3, DType.F32);
+        Path out = dir.resolve(name);
+        Aligner.align(base(), aligned(), Set.of("q_proj"), out, Aligner.Options.defaults(), Progress.NONE);
+        return out;
     }
 
     private void writeSingle(Path d, String name, long[] shape, float[] values) {

@@ -120,15 +120,8 @@ class SafeLoraProjectorBf16Test {
                 assertThat(got.get(i).exactCosine()).as(what).isCloseTo(want.get(i).exactCosine(), within(1e-6));
                 assertThat(got.get(i).signedScore()).as(what).isCloseTo(want.get(i).signedScore(), within(1e-6));
                 assertThat(got.get(i).alignmentNorm()).as(what).isCloseTo(want.get(i).alignmentNorm(), within(1e-6 * want.get(i).alignmentNorm()));
-                float[] b = bf16.adapter().modules().get(want.get(i).name()).b();
-                float[] f = floats.adapter().modules().get(want.get(i).name()).b();
-                double scale = 0;
-                for (float x : f) {
-                    scale = Math.max(scale, Math.abs(x));
-                }
-                for (int j = 0; j < f.length; j++) {
-                    assertThat((double) b[j]).as("%s B[%d]", what, j).isCloseTo(f[j], within(2e-5 * scale));
-                }
+                String module = want.get(i).name();
+                assertCloseB(bf16.adapter().modules().get(module).b(), floats.adapter().modules().get(module).b(), what);
             }
             assertThat(bf16.report().projectedCount()).isPositive();
         }
@@ -182,15 +175,7 @@ class SafeLoraProjectorBf16Test {
                 assertThat(got.get(i).projected()).as(what).isEqualTo(want.get(i).projected());
                 assertThat(got.get(i).exactCosine()).as(what).isCloseTo(want.get(i).exactCosine(), within(1e-6));
                 assertThat(got.get(i).signedScore()).as(what).isCloseTo(want.get(i).signedScore(), within(1e-6));
-                float[] b = fromTranspose.adapter().modules().get(what).b();
-                float[] f = fromRows.adapter().modules().get(what).b();
-                double scale = 0;
-                for (float x : f) {
-                    scale = Math.max(scale, Math.abs(x));
-                }
-                for (int j = 0; j < f.length; j++) {
-                    assertThat((double) b[j]).as("%s B[%d]", what, j).isCloseTo(f[j], within(2e-5 * scale));
-                }
+                assertCloseB(fromTranspose.adapter().modules().get(what).b(), fromRows.adapter().modules().get(what).b(), what);
             }
             assertThat(fromRows.report().projectedCount()).isPositive();
         }
@@ -219,6 +204,17 @@ class SafeLoraProjectorBf16Test {
             assertThat(onFloats).hasMessageContainingAll(BIG[1], "NaN at element 654321");
             assertThatThrownBy(() -> SafeLoraProjector.project(adapter, a, Selection.topK(1), Progress.NONE))
                     .isInstanceOf(IllegalArgumentException.class).hasMessage(onFloats.getMessage());
+        }
+    }
+
+    /** Projected B against the other path's, each element within 2e-5 of the largest. */
+    private static void assertCloseB(float[] got, float[] want, String what) {
+        double scale = 0;
+        for (float x : want) {
+            scale = Math.max(scale, Math.abs(x));
+        }
+        for (int j = 0; j < want.length; j++) {
+            assertThat((double) got[j]).as("%s B[%d]", what, j).isCloseTo(want[j], within(2e-5 * scale));
         }
     }
 

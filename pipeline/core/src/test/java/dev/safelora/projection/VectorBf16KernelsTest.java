@@ -139,13 +139,7 @@ class VectorBf16KernelsTest {
         double[] cbWant = k.vTimes(full, null, m, n, FactoredProjection.narrow(want.btv()), r, 2, 1);
         for (int threads : new int[] {1, 2, 3}) {
             java.util.concurrent.atomic.AtomicIntegerArray reads = new java.util.concurrent.atomic.AtomicIntegerArray(m);
-            Bf16Alignment.RowReader reader = (from, to, into) -> {
-                assertThat(into.remaining()).as("buffer for rows %d..%d", from, to).isEqualTo(2 * (to - from) * n);
-                for (int i = from; i < to; i++) {
-                    reads.incrementAndGet(i);
-                }
-                into.put(full.duplicate().position(2 * from * n).limit(2 * to * n));
-            };
+            Bf16Alignment.RowReader reader = countingReader(full, n, reads);
             Bf16Kernels.FirstPass got = k.firstPass(null, reader, m, n, b, r, threads);
             assertThat(got.btv()).as("V^T B on %d threads", threads).containsExactly(want.btv());
             assertThat(got.sumOfSquares()).isEqualTo(want.sumOfSquares());
@@ -157,6 +151,18 @@ class VectorBf16KernelsTest {
                 assertThat(reads.get(i)).as("reads of row %d by both passes", i).isEqualTo(2);
             }
         }
+    }
+
+    /** Reads stored rows of {@code rowLength} bf16 values from {@code full}, counting how often each row is read. */
+    private static Bf16Alignment.RowReader countingReader(ByteBuffer full, int rowLength,
+                                                          java.util.concurrent.atomic.AtomicIntegerArray reads) {
+        return (from, to, into) -> {
+            assertThat(into.remaining()).as("buffer for rows %d..%d", from, to).isEqualTo(2 * (to - from) * rowLength);
+            for (int i = from; i < to; i++) {
+                reads.incrementAndGet(i);
+            }
+            into.put(full.duplicate().position(2 * from * rowLength).limit(2 * to * rowLength));
+        };
     }
 
     @Test
@@ -253,13 +259,7 @@ class VectorBf16KernelsTest {
         Bf16Kernels.Transposed one = k.transposedPass(u, null, m, n, b, r, 1);
         for (int threads : new int[] {1, 2, 3, 8}) {
             java.util.concurrent.atomic.AtomicIntegerArray reads = new java.util.concurrent.atomic.AtomicIntegerArray(n);
-            Bf16Alignment.RowReader reader = (from, to, into) -> {
-                assertThat(into.remaining()).as("buffer for rows %d..%d", from, to).isEqualTo(2 * (to - from) * m);
-                for (int i = from; i < to; i++) {
-                    reads.incrementAndGet(i);
-                }
-                into.put(u.duplicate().position(2 * from * m).limit(2 * to * m));
-            };
+            Bf16Alignment.RowReader reader = countingReader(u, m, reads);
             for (Bf16Kernels.Transposed got : List.of(k.transposedPass(u, null, m, n, b, r, threads), k.transposedPass(null, reader, m, n, b, r, threads))) {
                 assertThat(got.btv()).as("V^T B on %d threads", threads).containsExactly(one.btv());
                 assertThat(got.vvtb()).as("V V^T B on %d threads", threads).containsExactly(one.vvtb());
