@@ -41,11 +41,6 @@ public record Bf16Alignment(String module, int rows, int cols, boolean transpose
         return transposed ? cols : rows;
     }
 
-    /** The length of a stored row (see {@link #storedRows}). */
-    public int storedCols() {
-        return transposed ? rows : cols;
-    }
-
     public Bf16Alignment {
         if ((bits == null) == (reader == null)) {
             throw new IllegalArgumentException(module + ": a bf16 alignment matrix needs either its bytes or a reader for them");

@@ -181,8 +181,10 @@ public final class FactoredProjection {
             Bf16Kernels.Transposed both = kernels.transposedPass(v.bits(), v.reader(), v.rows(), v.cols(), b, r, threads);
             double norm = v.norm(both.sumOfSquares());
             double[] cb = both.vvtb();
-            for (int i = 0; i < cb.length; i++) {
-                cb[i] = norm == 0 ? 0 : cb[i] / norm;
+            if (norm != 0) {
+                for (int i = 0; i < cb.length; i++) {
+                    cb[i] /= norm;
+                }
             }
             return new Bf16Products(both.btv(), cb, norm);
         }

@@ -109,8 +109,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
             v.putShort(2 * i, (short) 0x3f00);
         }
         // Mostly the one pass over V^T (what version 2 artifacts store; U = V^T is m rows of n here); every fourth call the
-        // two passes over V (version 1 artifacts), which run the same kernels but add a row group's sums into a cleared
-        // partial, a branch of addInterleaved the one pass never takes on whole strips
+        // two passes over V (version 1 artifacts), which run the same kernels from their own loops
         float[] b = new float[Math.max(m, n) * 10];
         java.util.Arrays.fill(b, 0.25f);
         for (int i = 0; i < WARM_UP_CALLS; i++) {
@@ -128,121 +127,54 @@ final class VectorBf16Kernels implements Bf16Kernels {
     @Override
     public FirstPass firstPass(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads) {
         checkSize(v, reader, m, n);
-        int r8 = (r + 7) / 8 * 8;
-        float[] b8 = padColumns(b, m, r, r8);
-        int strips = n / STEP;
-        int bound = strips * STEP;
-        int groups = (m + ROW_GROUP - 1) / ROW_GROUP;
-        int blockRows = blockRows(n);
-        double[][] partial = partials(groups, r8 * n);
-        double[] squares = new double[groups];
-        AtomicInteger next = new AtomicInteger();
-        run(Math.min(threads, groups), () -> {
-            float[] sums = groupSums(r8 * bound);
-            for (int g = next.getAndIncrement(); g < groups; g = next.getAndIncrement()) {
-                double[] part = partial[g];
-                java.util.Arrays.fill(part, 0, r8 * n, 0);
-                java.util.Arrays.fill(sums, 0, r8 * bound, 0f);
-                double sq = 0;
-                int end = Math.min(m, (g + 1) * ROW_GROUP);
-                for (int i0 = g * ROW_GROUP; i0 < end; i0 += blockRows) {
-                    int i1 = Math.min(end, i0 + blockRows);
-                    ByteBuffer block = rows(v, reader, n, i0, i1);
-                    sq += rowBlock(block, n, b8, r8, i0, i1, sums, strips);
-                    sq += tailColumns(block, n, b8, r, r8, i0, i1, bound, part);
-                }
-                addInterleaved(sums, r8, n, strips, part, true);
-                squares[g] = sq;
-            }
-        });
         // the padding columns of B are zero: their rows of the result are dropped
-        return new FirstPass(sumInGroupOrder(partial, groups, r * n), sumInGroupOrder(squares, groups));
+        return accumulate(v, reader, m, n, padColumns(b, m, r, (r + 7) / 8 * 8), r, threads, null);
     }
 
     /**
      * With U = V^T (n rows of m): per block of U's rows, {@code S = U B} for those rows by {@link #fourRowsTimes4} (as
      * {@link #vTimes} computes V P; each row's sum over its m columns in float), then {@code U^T S} added into the row
-     * group's sums by {@link #rowBlock} (as {@link #firstPass} computes {@code V^T B}, with S in B's place and the same
-     * float sums per group of 512 rows, double across groups). So {@code V V^T B = U^T (U B)} and {@code V^T B = U B}
-     * come from one read of each block, and the results do not depend on the number of threads (fixed row groups).
+     * group's sums by {@link #accumulate} (as {@link #firstPass} computes {@code V^T B}, with S in B's place). So
+     * {@code V V^T B = U^T (U B)} and {@code V^T B = U B} come from one read of each block, and the results do not depend
+     * on the number of threads (fixed row groups).
      */
     @Override
     public Transposed transposedPass(ByteBuffer u, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads) {
         checkSize(u, reader, n, m);
         int r8 = (r + 7) / 8 * 8;
-        int r4 = (r + 3) / 4 * 4;
         int half = (m + 1) / 2;
-        int strips = m / STEP;
-        int bound = strips * STEP;
         boolean wholeStrips = m % STEP == 0;
-        // B's columns split into U's even and odd columns (rows of V), zero rows up to r4 (as vTimes splits P^T); B^T
-        // itself only where rows have columns after the last strip (rowTimes reads it there)
-        float[] be = new float[r4 * half];
-        float[] bo = new float[r4 * half];
-        for (int k = 0; k < r; k++) {
-            for (int c = 0; c < m; c += 2) {
-                be[k * half + c / 2] = b[c * r + k];
-            }
-            for (int c = 1; c < m; c += 2) {
-                bo[k * half + c / 2] = b[c * r + k];
+        float[] bt = new float[r * m];
+        for (int c = 0; c < m; c++) {
+            for (int k = 0; k < r; k++) {
+                bt[k * m + c] = b[c * r + k];
             }
         }
-        float[] bt = null;
-        if (!wholeStrips) {
-            bt = new float[r * m];
-            for (int c = 0; c < m; c++) {
-                for (int k = 0; k < r; k++) {
-                    bt[k * m + c] = b[c * r + k];
-                }
-            }
-        }
-        float[] tailB = bt;
-        int groups = (n + ROW_GROUP - 1) / ROW_GROUP;
-        int blockRows = blockRows(m);
-        double[][] partial = partials(groups, r8 * m);
-        double[] squares = new double[groups];
+        // B^T plays P^T's part in the second pass's kernels
+        float[][] split = splitEvenOdd(bt, r, m);
+        float[] be = split[0];
+        float[] bo = split[1];
         double[] s = new double[n * r];
         float[] s8 = new float[n * r8];
-        AtomicInteger next = new AtomicInteger();
-        run(Math.min(threads, groups), () -> {
-            float[] sums = groupSums(r8 * bound);
-            for (int g = next.getAndIncrement(); g < groups; g = next.getAndIncrement()) {
-                double[] part = partial[g];
-                if (!wholeStrips) {
-                    // the tail columns add into it; otherwise addInterleaved sets it whole
-                    java.util.Arrays.fill(part, 0, r8 * m, 0);
+        FirstPass vs = accumulate(u, reader, n, m, s8, r, threads, (block, i0, i1) -> {
+            int i = i0;
+            for (; wholeStrips && i + 3 < i1; i += 4) {
+                for (int k = 0; k < r; k += 4) {
+                    fourRowsTimes4(block, i0, m, i, be, bo, bt, half, r, k, 1, s);
                 }
-                java.util.Arrays.fill(sums, 0, r8 * bound, 0f);
-                double sq = 0;
-                int end = Math.min(n, (g + 1) * ROW_GROUP);
-                for (int i0 = g * ROW_GROUP; i0 < end; i0 += blockRows) {
-                    int i1 = Math.min(end, i0 + blockRows);
-                    ByteBuffer block = rows(u, reader, m, i0, i1);
-                    int i = i0;
-                    for (; wholeStrips && i + 3 < i1; i += 4) {
-                        for (int k = 0; k < r; k += 4) {
-                            fourRowsTimes4(block, i0, m, i, be, bo, tailB, half, r, k, 1, s);
-                        }
-                    }
-                    for (; i < i1; i++) {
-                        for (int k = 0; k < r; k += 4) {
-                            rowTimes(block, i0, m, i, be, bo, tailB, half, r, k, 1, s);
-                        }
-                    }
-                    for (i = i0; i < i1; i++) {
-                        for (int k = 0; k < r; k++) {
-                            s8[i * r8 + k] = (float) s[i * r + k];
-                        }
-                    }
-                    sq += rowBlock(block, m, s8, r8, i0, i1, sums, strips);
-                    sq += tailColumns(block, m, s8, r, r8, i0, i1, bound, part);
+            }
+            for (; i < i1; i++) {
+                for (int k = 0; k < r; k += 4) {
+                    rowTimes(block, i0, m, i, be, bo, bt, half, r, k, 1, s);
                 }
-                addInterleaved(sums, r8, m, strips, part, !wholeStrips);
-                squares[g] = sq;
+            }
+            for (i = i0; i < i1; i++) {
+                for (int k = 0; k < r; k++) {
+                    s8[i * r8 + k] = (float) s[i * r + k];
+                }
             }
         });
-        double[] cbt = sumInGroupOrder(partial, groups, r * m);
-        double sumOfSquares = sumInGroupOrder(squares, groups);
+        double[] cbt = vs.btv();
         double[] vvtb = new double[m * r];
         for (int k = 0; k < r; k++) {
             for (int i = 0; i < m; i++) {
@@ -255,7 +187,58 @@ final class VectorBf16Kernels implements Bf16Kernels {
                 btv[k * n + j] = s[j * r + k];
             }
         }
-        return new Transposed(btv, vvtb, sumOfSquares);
+        return new Transposed(btv, vvtb, vs.sumOfSquares());
+    }
+
+    /** What {@link #accumulate} runs on each block before adding it up: here the block's rows of the operand are filled. */
+    @FunctionalInterface
+    private interface BeforeBlock {
+        void run(ByteBuffer block, int i0, int i1);
+    }
+
+    /**
+     * {@code (V^T W)^T} (r x n) and the sum of V's squares, for V (m x n bf16, whole in {@code v} or read by {@code reader})
+     * and an operand W of m rows of {@code r8} floats ({@code w8}, zero past column r): per row group of
+     * {@value #ROW_GROUP} rows, a block at a time, float sums of the block's rows by {@link #rowBlock} (the columns after
+     * the last strip by {@link #tailColumns}, into the group's double partial), the partials added in group order.
+     * {@code before}, when not null, runs on each block first (and may fill the block's rows of {@code w8}).
+     */
+    private static FirstPass accumulate(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] w8, int r, int threads,
+                                        BeforeBlock before) {
+        int r8 = (r + 7) / 8 * 8;
+        int strips = n / STEP;
+        int bound = strips * STEP;
+        boolean wholeStrips = n % STEP == 0;
+        int groups = (m + ROW_GROUP - 1) / ROW_GROUP;
+        int blockRows = blockRows(n);
+        double[][] partial = partials(groups, r8 * n);
+        double[] squares = new double[groups];
+        AtomicInteger next = new AtomicInteger();
+        run(Math.min(threads, groups), () -> {
+            float[] sums = groupSums(r8 * bound);
+            for (int g = next.getAndIncrement(); g < groups; g = next.getAndIncrement()) {
+                double[] part = partial[g];
+                if (!wholeStrips) {
+                    // the tail columns add into it; otherwise addInterleaved sets it whole
+                    java.util.Arrays.fill(part, 0, r8 * n, 0);
+                }
+                java.util.Arrays.fill(sums, 0, r8 * bound, 0f);
+                double sq = 0;
+                int end = Math.min(m, (g + 1) * ROW_GROUP);
+                for (int i0 = g * ROW_GROUP; i0 < end; i0 += blockRows) {
+                    int i1 = Math.min(end, i0 + blockRows);
+                    ByteBuffer block = rows(v, reader, n, i0, i1);
+                    if (before != null) {
+                        before.run(block, i0, i1);
+                    }
+                    sq += rowBlock(block, n, w8, r8, i0, i1, sums, strips);
+                    sq += tailColumns(block, n, w8, r, r8, i0, i1, bound, part);
+                }
+                addInterleaved(sums, r8, n, strips, part, !wholeStrips);
+                squares[g] = sq;
+            }
+        });
+        return new FirstPass(sumInGroupOrder(partial, groups, r * n), sumInGroupOrder(squares, groups));
     }
 
     /** The first {@code length} values of the row groups' partials added in group order: the same bits on any number of threads. */
@@ -309,7 +292,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
 
     private static final ThreadLocal<float[]> GROUP_SUMS = new ThreadLocal<>();
 
-    /** The calling thread's P^T split into its even and odd columns (see {@link #vTimes}). */
+    /** The calling thread's P^T split into its even and odd columns (see {@link #splitEvenOdd}). */
     private static final ThreadLocal<float[][]> SPLIT_P = new ThreadLocal<>();
 
     /** B (m x r) with zero columns appended up to {@code wide} columns. */
@@ -516,23 +499,9 @@ final class VectorBf16Kernels implements Bf16Kernels {
     public double[] vTimes(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] pt, int r, double scale, int threads) {
         checkSize(v, reader, m, n);
         int half = (n + 1) / 2;
-        int r4 = (r + 3) / 4 * 4;
-        // zero rows up to a multiple of four, so every kernel call handles four columns of P; the calling thread's
-        // arrays, kept and used by prefix as partials() says
-        float[][] split = SPLIT_P.get();
-        if (split == null || split[0].length < r4 * half) {
-            split = new float[][] {new float[r4 * half], new float[r4 * half]};
-            SPLIT_P.set(split);
-        }
+        float[][] split = splitEvenOdd(pt, r, n);
         float[] pe = split[0];
         float[] po = split[1];
-        java.util.Arrays.fill(pe, 0, r4 * half, 0f);
-        java.util.Arrays.fill(po, 0, r4 * half, 0f);
-        for (int k = 0; k < r; k++) {
-            for (int j = 0; j < n; j++) {
-                (j % 2 == 0 ? pe : po)[k * half + j / 2] = pt[k * n + j];
-            }
-        }
         double[] out = new double[m * r];
         boolean wholeStrips = n % STEP == 0;
         int rowsPerItem = blockRows(n);
@@ -560,6 +529,34 @@ final class VectorBf16Kernels implements Bf16Kernels {
             }
         });
         return out;
+    }
+
+    /**
+     * {@code P^T} (r x n) split into its even and odd columns, each {@code r4 x half} ({@code half = (n + 1) / 2}) with zero
+     * rows up to a multiple of four, so every kernel call handles four columns of P: the calling thread's arrays, kept and
+     * used by prefix as {@link #partials} says (valid until the thread's next call).
+     */
+    private static float[][] splitEvenOdd(float[] pt, int r, int n) {
+        int half = (n + 1) / 2;
+        int r4 = (r + 3) / 4 * 4;
+        float[][] split = SPLIT_P.get();
+        if (split == null || split[0].length < r4 * half) {
+            split = new float[][] {new float[r4 * half], new float[r4 * half]};
+            SPLIT_P.set(split);
+        }
+        float[] pe = split[0];
+        float[] po = split[1];
+        java.util.Arrays.fill(pe, 0, r4 * half, 0f);
+        java.util.Arrays.fill(po, 0, r4 * half, 0f);
+        for (int k = 0; k < r; k++) {
+            for (int j = 0; j < n; j += 2) {
+                pe[k * half + j / 2] = pt[k * n + j];
+            }
+            for (int j = 1; j < n; j += 2) {
+                po[k * half + j / 2] = pt[k * n + j];
+            }
+        }
+        return split;
     }
 
     /**

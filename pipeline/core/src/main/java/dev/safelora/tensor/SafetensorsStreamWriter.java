@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +33,8 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
     private final Path partial;
     private final FileChannel channel;
     private final Map<String, String> metadata;
-    private final Map<String, TensorSpec> planned = new HashMap<>();
+    /** The tensors planned and not yet appended, in plan order. */
+    private final Map<String, TensorSpec> planned = new LinkedHashMap<>();
     private final List<TensorInfo> written = new ArrayList<>();
     private final int reservedHeader;
     private final boolean compactHeader;
@@ -51,9 +51,6 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
 
     /** {@link #appendTransposed}'s block of transposed columns, reused for every tensor. */
     private float[] transposed;
-
-    /** The plan in order, for a writer with a compact header (see the constructor); null otherwise. */
-    private final List<TensorSpec> order;
     private boolean finished;
 
     private SafetensorsStreamWriter(Path target, Map<String, String> metadata, List<TensorSpec> plan, boolean compactHeader)
@@ -62,23 +59,20 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
         this.partial = target.resolveSibling(target.getFileName() + ".partial");
         this.metadata = new LinkedHashMap<>(metadata);
         this.compactHeader = compactHeader;
-        List<TensorInfo> widest = new ArrayList<>();
-        List<TensorInfo> inPlanOrder = new ArrayList<>();
+        // a compact header is the final one of the whole plan in plan order (which compact writers must follow), so it is
+        // written in place at finish; reserved for the widest offsets, it meant moving all the data back over the unused
+        // room, a second write of the file. A plan left unfinished still gets a smaller header, and that move.
+        List<TensorInfo> reserve = new ArrayList<>();
         long offset = 0;
         for (TensorSpec spec : plan) {
             if (planned.put(spec.name(), spec) != null) {
                 throw new IllegalArgumentException("tensor \"" + spec.name() + "\" planned twice");
             }
-            widest.add(new TensorInfo(spec.name(), spec.dtype(), spec.shape(), WIDE_OFFSET, WIDE_OFFSET));
-            inPlanOrder.add(new TensorInfo(spec.name(), spec.dtype(), spec.shape(), offset, offset + spec.byteLength()));
+            reserve.add(compactHeader ? new TensorInfo(spec.name(), spec.dtype(), spec.shape(), offset, offset + spec.byteLength())
+                    : new TensorInfo(spec.name(), spec.dtype(), spec.shape(), WIDE_OFFSET, WIDE_OFFSET));
             offset += spec.byteLength();
         }
-        this.order = compactHeader ? new ArrayList<>(plan) : null;
-        // a compact header is the final one of the whole plan in plan order (which compact writers must follow): reserved
-        // at that size, it is written in place at finish, where a reserve for the widest offsets meant moving all the data
-        // back over the unused room (a second write of the whole file: 28 -> 15 ms for a 4 MiB adapter, benchmarks/README.md);
-        // a plan left unfinished still gets a smaller header, and that move
-        int json = (compactHeader ? SafetensorsHeader.serialize(this.metadata, inPlanOrder) : SafetensorsHeader.serialize(this.metadata, widest)).length;
+        int json = SafetensorsHeader.serialize(this.metadata, reserve).length;
         this.reservedHeader = SafetensorsHeader.paddedSize(json);
         if (reservedHeader > SafetensorsHeader.MAX_HEADER_BYTES) {
             throw new IllegalArgumentException(target + ": header of " + reservedHeader + " bytes exceeds the format's limit");
@@ -207,7 +201,7 @@ public final class SafetensorsStreamWriter implements AutoCloseable {
         if (plan == null) {
             throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" was not planned or is appended twice");
         }
-        if (order != null && !order.get(written.size()).name().equals(spec.name())) {
+        if (compactHeader && !planned.keySet().iterator().next().equals(spec.name())) {
             throw new IllegalArgumentException(target + ": tensor \"" + spec.name() + "\" appended out of plan order"
                     + " (a writer with a compact header takes the planned tensors in their order)");
         }
