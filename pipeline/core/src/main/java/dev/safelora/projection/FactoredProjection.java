@@ -172,11 +172,15 @@ public final class FactoredProjection {
      * @throws IllegalArgumentException when V holds a NaN or infinity (see {@link Bf16Alignment#norm})
      */
     public static Bf16Products products(Bf16Alignment v, float[] b, int r) {
+        return products(v, b, r, threads());
+    }
+
+    /** As {@link #products(Bf16Alignment, float[], int)}, on {@code threads} threads (the caller and the common pool's). */
+    public static Bf16Products products(Bf16Alignment v, float[] b, int r, int threads) {
         Bf16Kernels kernels = Bf16Kernels.available();
         if (kernels == null) {
             throw new IllegalStateException("the bf16 kernels need the Vector API (--add-modules jdk.incubator.vector)");
         }
-        int threads = threads();
         if (v.transposed()) {
             Bf16Kernels.Transposed both = kernels.transposedPass(v.bits(), v.reader(), v.rows(), v.cols(), b, r, threads);
             double norm = v.norm(both.sumOfSquares());
