@@ -11,7 +11,6 @@ import dev.safelora.alignment.Progress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -114,11 +113,12 @@ public final class SafeLoraProjector {
         Outcome[] outcomes = new Outcome[names.size()];
         // V straight from its bf16 bytes where the alignment stores it so and the remedy needs no float V
         Bf16Alignment[] packed = new Bf16Alignment[names.size()];
-        boolean allPacked = remedy != Remedy.SUBSPACE;
-        for (int i = 0; allPacked && i < names.size(); i++) {
+        boolean allPacked = true;
+        for (int i = 0; i < names.size(); i++) {
             LoraWeights w = modules.get(names.get(i));
-            packed[i] = FactoredProjection.bf16Kernels(w.out(), w.in()) ? alignment.loadBf16(names.get(i)) : null;
-            allPacked = packed[i] != null;
+            packed[i] = remedy != Remedy.SUBSPACE && FactoredProjection.bf16Kernels(w.out(), w.in())
+                    ? alignment.loadBf16(names.get(i)) : null;
+            allPacked &= packed[i] != null;
         }
         if (allPacked && names.size() >= MODULES_PER_THREAD * threads && FactoredProjection.fastBf16Kernels()) {
             projectModulesInParallel(names, modules, packed, remedy, threads, outcomes, progress);
@@ -129,36 +129,32 @@ public final class SafeLoraProjector {
             for (int i = 0; i < names.size(); i++) {
                 String name = names.get(i);
                 LoraWeights w = modules.get(name);
-                Bf16Alignment bf16 = packed[i] != null || remedy == Remedy.SUBSPACE || !FactoredProjection.bf16Kernels(w.out(), w.in())
-                        ? packed[i] : alignment.loadBf16(name);
-                if (bf16 != null && FactoredProjection.fastBf16Kernels()) {
-                    outcomes[i] = outcome(w, FactoredProjection.products(bf16, w.b(), w.r(), threads), null, remedy, 0);
+                if (packed[i] != null && FactoredProjection.fastBf16Kernels()) {
+                    FactoredProjection.Bf16Products p = FactoredProjection.products(packed[i], w.b(), w.r(), threads);
+                    outcomes[i] = outcome(w, p.btv(), p.cb(), p.norm(), null, remedy, 0);
                 } else {
                     ModuleShape shape = alignment.shape(name);
                     AlignmentMatrix v = alignment.load(name, buffers.take((long) shape.rows() * shape.cols()));
                     buffers.give(v.v());
                     double norm = requireNonZero(name, v.frobeniusNorm());
-                    FactoredProjection.Products products = FactoredProjection.products(v.v(), v.rows(), v.cols(), norm, w.b(), w.r());
-                    outcomes[i] = outcome(w, new FactoredProjection.Bf16Products(products.btv(), products.cb(), norm), v, remedy,
-                            subspaceRank);
+                    FactoredProjection.Products p = FactoredProjection.products(v.v(), v.rows(), v.cols(), norm, w.b(), w.r());
+                    outcomes[i] = outcome(w, p.btv(), p.cb(), norm, v, remedy, subspaceRank);
                 }
                 progress.step(i + 1, names.size(), name);
             }
         }
         List<ModuleResult> partial = new ArrayList<>();
-        Map<String, Outcome> byName = new LinkedHashMap<>();
-        for (int i = 0; i < names.size(); i++) {
-            partial.add(outcomes[i].result());
-            byName.put(names.get(i), outcomes[i]);
+        for (Outcome o : outcomes) {
+            partial.add(o.result());
         }
 
         Set<String> chosen = choose(partial, selection, explicit);
         List<ModuleResult> results = new ArrayList<>();
         List<LoraWeights> out = new ArrayList<>();
         double dsum = 0;
-        for (ModuleResult r : partial) {
+        for (Outcome o : outcomes) {
+            ModuleResult r = o.result();
             boolean projected = chosen.contains(r.name());
-            Outcome o = byName.get(r.name());
             double distance = projected ? o.distanceIfRemedied() : o.distanceIfKept();
             dsum += 1 / (1 + distance);
             results.add(new ModuleResult(r.name(), r.layer(), r.cosine(), r.exactCosine(), r.signedScore(), projected,
@@ -210,7 +206,8 @@ public final class SafeLoraProjector {
                 String name = names.get(i);
                 LoraWeights w = modules.get(name);
                 try {
-                    outcomes[i] = outcome(w, FactoredProjection.products(packed[i], w.b(), w.r(), 1), null, remedy, 0);
+                    FactoredProjection.Bf16Products p = FactoredProjection.products(packed[i], w.b(), w.r(), 1);
+                    outcomes[i] = outcome(w, p.btv(), p.cb(), p.norm(), null, remedy, 0);
                 } catch (RuntimeException e) {
                     failures[i] = e;
                     failed.set(true);
@@ -228,13 +225,14 @@ public final class SafeLoraProjector {
         }
     }
 
-    /** Everything about one module after its products (C B, V^T B and ||V||_F) but the selection. */
-    private static Outcome outcome(LoraWeights w, FactoredProjection.Bf16Products products, AlignmentMatrix v, Remedy remedy,
+    /**
+     * Everything about one module but the selection, from its products: {@code V^T B}, {@code C B} and {@code ||V||_F}
+     * ({@code v}: V as floats, where the remedy needs it).
+     */
+    private static Outcome outcome(LoraWeights w, double[] btv, double[] cb, double norm, AlignmentMatrix v, Remedy remedy,
                                    int subspaceRank) {
         String name = w.module();
-        double norm = requireNonZero(name, products.norm());
-        double[] btv = products.btv();
-        double[] cb = products.cb();
+        requireNonZero(name, norm);
         int rows = w.out();
         int cols = w.in();
         int rank = remedy != Remedy.SUBSPACE ? 0 : subspaceRank > 0 ? subspaceRank : Math.min(w.r(), Math.min(rows, cols));
