@@ -128,7 +128,8 @@ final class VectorBf16Kernels implements Bf16Kernels {
     public FirstPass firstPass(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads) {
         checkSize(v, reader, m, n);
         // the padding columns of B are zero: their rows of the result are dropped
-        return accumulate(v, reader, m, n, padColumns(b, m, r, (r + 7) / 8 * 8), r, threads, null);
+        Accumulated sums = accumulate(v, reader, m, n, padColumns(b, m, r, (r + 7) / 8 * 8), r, threads, null);
+        return new FirstPass(sumInGroupOrder(sums.partial(), sums.groups(), r * n), sums.sumOfSquares());
     }
 
     /**
@@ -144,7 +145,10 @@ final class VectorBf16Kernels implements Bf16Kernels {
         int r8 = (r + 7) / 8 * 8;
         int half = (m + 1) / 2;
         boolean wholeStrips = m % STEP == 0;
-        float[] bt = new float[r * m];
+        // B^T, S and S as padded floats in the calling thread's arrays, reused from call to call (as partials() says): new
+        // arrays for them were 512 KiB of the 1.3 MiB each 4096 x 4096 module allocated, and the young collections that
+        // followed took 4 ms of a 90 ms projection of 16 modules (benchmarks/README.md)
+        float[] bt = floatScratch(TRANSPOSED_B, r * m);
         for (int c = 0; c < m; c++) {
             for (int k = 0; k < r; k++) {
                 bt[k * m + c] = b[c * r + k];
@@ -154,9 +158,9 @@ final class VectorBf16Kernels implements Bf16Kernels {
         float[][] split = splitEvenOdd(bt, r, m);
         float[] be = split[0];
         float[] bo = split[1];
-        double[] s = new double[n * r];
-        float[] s8 = new float[n * r8];
-        FirstPass vs = accumulate(u, reader, n, m, s8, r, threads, (block, i0, i1) -> {
+        double[] s = doubleScratch(PRODUCT, n * r);
+        float[] s8 = floatScratch(PADDED_PRODUCT, n * r8);
+        Accumulated vs = accumulate(u, reader, n, m, s8, r, threads, (block, i0, i1) -> {
             int i = i0;
             for (; wholeStrips && i + 3 < i1; i += 4) {
                 for (int k = 0; k < r; k += 4) {
@@ -172,13 +176,20 @@ final class VectorBf16Kernels implements Bf16Kernels {
                 for (int k = 0; k < r; k++) {
                     s8[i * r8 + k] = (float) s[i * r + k];
                 }
+                for (int k = r; k < r8; k++) {
+                    s8[i * r8 + k] = 0; // the padding columns: zero, as padColumns leaves them (the array is reused)
+                }
             }
         });
-        double[] cbt = vs.btv();
+        // V V^T B as m x r: each element the groups' partials of (V V^T B)^T added in group order, as sumInGroupOrder adds them
         double[] vvtb = new double[m * r];
         for (int k = 0; k < r; k++) {
             for (int i = 0; i < m; i++) {
-                vvtb[i * r + k] = cbt[k * m + i];
+                double sum = vs.partial()[0][k * m + i];
+                for (int g = 1; g < vs.groups(); g++) {
+                    sum += vs.partial()[g][k * m + i];
+                }
+                vvtb[i * r + k] = sum;
             }
         }
         double[] btv = new double[r * n];
@@ -190,6 +201,36 @@ final class VectorBf16Kernels implements Bf16Kernels {
         return new Transposed(btv, vvtb, vs.sumOfSquares());
     }
 
+    private static final ThreadLocal<float[]> TRANSPOSED_B = new ThreadLocal<>();
+    private static final ThreadLocal<double[]> PRODUCT = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> PADDED_PRODUCT = new ThreadLocal<>();
+
+    /** The calling thread's array of at least {@code length} floats from {@code cache} (contents undefined), kept as partials() says. */
+    private static float[] floatScratch(ThreadLocal<float[]> cache, int length) {
+        float[] cached = cache.get();
+        if (cached == null || cached.length < length) {
+            cached = new float[length];
+            cache.set(cached);
+        }
+        return cached;
+    }
+
+    private static double[] doubleScratch(ThreadLocal<double[]> cache, int length) {
+        double[] cached = cache.get();
+        if (cached == null || cached.length < length) {
+            cached = new double[length];
+            cache.set(cached);
+        }
+        return cached;
+    }
+
+    /**
+     * What {@link #accumulate} leaves: the row groups' partials ({@code groups} of them, each r8 x n, in the calling thread's
+     * arrays: valid until its next call) and the sum of squares.
+     */
+    private record Accumulated(double[][] partial, int groups, double sumOfSquares) {
+    }
+
     /** What {@link #accumulate} runs on each block before adding it up: here the block's rows of the operand are filled. */
     @FunctionalInterface
     private interface BeforeBlock {
@@ -197,13 +238,14 @@ final class VectorBf16Kernels implements Bf16Kernels {
     }
 
     /**
-     * {@code (V^T W)^T} (r x n) and the sum of V's squares, for V (m x n bf16, whole in {@code v} or read by {@code reader})
-     * and an operand W of m rows of {@code r8} floats ({@code w8}, zero past column r): per row group of
-     * {@value #ROW_GROUP} rows, a block at a time, float sums of the block's rows by {@link #rowBlock} (the columns after
-     * the last strip by {@link #tailColumns}, into the group's double partial), the partials added in group order.
+     * The row groups' partials of {@code (V^T W)^T} (r8 x n each, for the caller to add in group order) and the sum of V's
+     * squares, for V (m x n bf16, whole in {@code v} or read by {@code reader}) and an operand W of m rows of {@code r8}
+     * floats ({@code w8}, zero past column r): per row group of {@value #ROW_GROUP} rows, a block at a time, float sums of the
+     * block's rows by {@link #rowBlock} (the columns after the last strip by {@link #tailColumns}, into the group's double
+     * partial).
      * {@code before}, when not null, runs on each block first (and may fill the block's rows of {@code w8}).
      */
-    private static FirstPass accumulate(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] w8, int r, int threads,
+    private static Accumulated accumulate(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] w8, int r, int threads,
                                         BeforeBlock before) {
         int r8 = (r + 7) / 8 * 8;
         int strips = n / STEP;
@@ -215,7 +257,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
         double[] squares = new double[groups];
         AtomicInteger next = new AtomicInteger();
         run(Math.min(threads, groups), () -> {
-            float[] sums = groupSums(r8 * bound);
+            float[] sums = floatScratch(GROUP_SUMS, r8 * bound);
             for (int g = next.getAndIncrement(); g < groups; g = next.getAndIncrement()) {
                 double[] part = partial[g];
                 if (!wholeStrips) {
@@ -238,7 +280,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
                 squares[g] = sq;
             }
         });
-        return new FirstPass(sumInGroupOrder(partial, groups, r * n), sumInGroupOrder(squares, groups));
+        return new Accumulated(partial, groups, sumInGroupOrder(squares, groups));
     }
 
     /** The first {@code length} values of the row groups' partials added in group order: the same bits on any number of threads. */
@@ -281,15 +323,6 @@ final class VectorBf16Kernels implements Bf16Kernels {
     private static final ThreadLocal<double[][]> PARTIALS = new ThreadLocal<>();
 
     /** The kernel thread's float sums of one row group (see {@link #rowBlock}), kept as partials() says. */
-    private static float[] groupSums(int length) {
-        float[] cached = GROUP_SUMS.get();
-        if (cached == null || cached.length < length) {
-            cached = new float[length];
-            GROUP_SUMS.set(cached);
-        }
-        return cached;
-    }
-
     private static final ThreadLocal<float[]> GROUP_SUMS = new ThreadLocal<>();
 
     /** The calling thread's P^T split into its even and odd columns (see {@link #splitEvenOdd}). */
