@@ -3,6 +3,7 @@ package dev.safelora.projection;
 import dev.safelora.alignment.Bf16Alignment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
@@ -113,6 +114,12 @@ final class VectorBf16Kernels implements Bf16Kernels {
         float[] b = new float[Math.max(m, n) * 10];
         java.util.Arrays.fill(b, 0.25f);
         for (int i = 0; i < WARM_UP_CALLS; i++) {
+            if (i % 8 == 0) {
+                // a thread's first call finds no scratch arrays: seen only once, that branch was compiled as a trap, and
+                // each kernel thread's first real module then sent the methods holding it back to the interpreter and
+                // C2 compiled them again (58 ms of the compiler thread for splitEvenOdd alone) while the modules ran
+                forgetScratch();
+            }
             int r = i % 4 == 3 ? 10 : 8;
             if (i % 4 == 1) {
                 vTimes(v, null, m, n, FactoredProjection.narrow(firstPass(v, null, m, n, b, r, 1).btv()), r, 1, 1);
@@ -123,6 +130,13 @@ final class VectorBf16Kernels implements Bf16Kernels {
     }
 
     private static final int WARM_UP_CALLS = Integer.getInteger("safelora.bf16.warmup", 120);
+
+    /** Drops the calling thread's scratch arrays (as a thread that never called the kernels has none). */
+    private static void forgetScratch() {
+        for (ThreadLocal<?> scratch : List.of(PARTIALS, GROUP_SUMS, SPLIT_P, SCRATCH, TRANSPOSED_B, PRODUCT, PADDED_PRODUCT)) {
+            scratch.remove();
+        }
+    }
 
     @Override
     public FirstPass firstPass(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] b, int r, int threads) {
@@ -149,11 +163,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
         // arrays for them were 512 KiB of the 1.3 MiB each 4096 x 4096 module allocated, and the young collections that
         // followed took 4 ms of a 90 ms projection of 16 modules (benchmarks/README.md)
         float[] bt = floatScratch(TRANSPOSED_B, r * m);
-        for (int c = 0; c < m; c++) {
-            for (int k = 0; k < r; k++) {
-                bt[k * m + c] = b[c * r + k];
-            }
-        }
+        transpose(b, m, r, bt);
         // B^T plays P^T's part in the second pass's kernels
         float[][] split = splitEvenOdd(bt, r, m);
         float[] be = split[0];
@@ -172,33 +182,64 @@ final class VectorBf16Kernels implements Bf16Kernels {
                     rowTimes(block, i0, m, i, be, bo, bt, half, r, k, 1, s);
                 }
             }
-            for (i = i0; i < i1; i++) {
-                for (int k = 0; k < r; k++) {
-                    s8[i * r8 + k] = (float) s[i * r + k];
-                }
-                for (int k = r; k < r8; k++) {
-                    s8[i * r8 + k] = 0; // the padding columns: zero, as padColumns leaves them (the array is reused)
-                }
-            }
+            padRows(s, r, i0, i1, s8, r8);
         });
-        // V V^T B as m x r: each element the groups' partials of (V V^T B)^T added in group order, as sumInGroupOrder adds them
-        double[] vvtb = new double[m * r];
+        return new Transposed(transpose(s, n, r), sumGroupsTransposed(vs.partial(), vs.groups(), r, m), vs.sumOfSquares());
+    }
+
+    // The loops around the kernels are methods of their own, not loops in transposedPass: the warm-up's small shapes give
+    // their loops short trip counts, and at a real module's first call C2's profile-based loop predicates failed, so
+    // transposedPass, compiled with all it inlines (26-64 ms of the compiler thread each time), was compiled five to six
+    // times over the first modules of a new process; a small method's recompilation takes a few milliseconds.
+
+    /** {@code out} (cols x rows) = the transpose of {@code x} (rows x cols, row-major). */
+    private static void transpose(float[] x, int rows, int cols, float[] out) {
+        for (int i = 0; i < rows; i++) {
+            for (int c = 0; c < cols; c++) {
+                out[c * rows + i] = x[i * cols + c];
+            }
+        }
+    }
+
+    /** The transpose (cols x rows) of {@code x} (rows x cols, row-major). */
+    private static double[] transpose(double[] x, int rows, int cols) {
+        double[] out = new double[rows * cols];
+        for (int i = 0; i < rows; i++) {
+            for (int c = 0; c < cols; c++) {
+                out[c * rows + i] = x[i * cols + c];
+            }
+        }
+        return out;
+    }
+
+    /** Rows {@code i0..i1} of {@code s} (r columns) as floats into {@code s8} (r8 columns, zero after the r-th: the array is reused). */
+    private static void padRows(double[] s, int r, int i0, int i1, float[] s8, int r8) {
+        for (int i = i0; i < i1; i++) {
+            for (int k = 0; k < r; k++) {
+                s8[i * r8 + k] = (float) s[i * r + k];
+            }
+            for (int k = r; k < r8; k++) {
+                s8[i * r8 + k] = 0;
+            }
+        }
+    }
+
+    /**
+     * {@code V V^T B} as m x r from the row groups' partials of its transpose (r8 x m each): every element the groups' values
+     * added in group order, as {@link #sumInGroupOrder} adds them (the same bits on any number of threads).
+     */
+    private static double[] sumGroupsTransposed(double[][] partial, int groups, int r, int m) {
+        double[] out = new double[m * r];
         for (int k = 0; k < r; k++) {
             for (int i = 0; i < m; i++) {
-                double sum = vs.partial()[0][k * m + i];
-                for (int g = 1; g < vs.groups(); g++) {
-                    sum += vs.partial()[g][k * m + i];
+                double sum = partial[0][k * m + i];
+                for (int g = 1; g < groups; g++) {
+                    sum += partial[g][k * m + i];
                 }
-                vvtb[i * r + k] = sum;
+                out[i * r + k] = sum;
             }
         }
-        double[] btv = new double[r * n];
-        for (int j = 0; j < n; j++) {
-            for (int k = 0; k < r; k++) {
-                btv[k * n + j] = s[j * r + k];
-            }
-        }
-        return new Transposed(btv, vvtb, vs.sumOfSquares());
+        return out;
     }
 
     private static final ThreadLocal<float[]> TRANSPOSED_B = new ThreadLocal<>();
