@@ -118,7 +118,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
                 // a thread's first call finds no scratch arrays: seen only once, that branch was compiled as a trap, and
                 // each kernel thread's first real module then sent the methods holding it back to the interpreter and
                 // C2 compiled them again (58 ms of the compiler thread for splitEvenOdd alone) while the modules ran
-                forgetScratch();
+                forgetThreadArrays();
             }
             int r = i % 4 == 3 ? 10 : 8;
             if (i % 4 == 1) {
@@ -131,10 +131,10 @@ final class VectorBf16Kernels implements Bf16Kernels {
 
     private static final int WARM_UP_CALLS = Integer.getInteger("safelora.bf16.warmup", 120);
 
-    /** Drops the calling thread's scratch arrays (as a thread that never called the kernels has none). */
-    private static void forgetScratch() {
-        for (ThreadLocal<?> scratch : List.of(PARTIALS, GROUP_SUMS, SPLIT_P, SCRATCH, TRANSPOSED_B, PRODUCT, PADDED_PRODUCT)) {
-            scratch.remove();
+    /** Drops the calling thread's arrays kept between calls (as a thread that never called the kernels has none). */
+    private static void forgetThreadArrays() {
+        for (ThreadLocal<?> kept : List.of(PARTIALS, GROUP_SUMS, SPLIT_P, SCRATCH, TRANSPOSED_B, S_DOUBLES, S_PADDED_FLOATS)) {
+            kept.remove();
         }
     }
 
@@ -168,8 +168,8 @@ final class VectorBf16Kernels implements Bf16Kernels {
         float[][] split = splitEvenOdd(bt, r, m);
         float[] be = split[0];
         float[] bo = split[1];
-        double[] s = doubleScratch(PRODUCT, n * r);
-        float[] s8 = floatScratch(PADDED_PRODUCT, n * r8);
+        double[] s = doubleScratch(S_DOUBLES, n * r);
+        float[] s8 = floatScratch(S_PADDED_FLOATS, n * r8);
         Accumulated vs = accumulate(u, reader, n, m, s8, r, threads, (block, i0, i1) -> {
             int i = i0;
             for (; wholeStrips && i + 3 < i1; i += 4) {
@@ -184,10 +184,10 @@ final class VectorBf16Kernels implements Bf16Kernels {
             }
             padRows(s, r, i0, i1, s8, r8);
         });
-        return new Transposed(transpose(s, n, r), sumGroupsTransposed(vs.partial(), vs.groups(), r, m), vs.sumOfSquares());
+        return new Transposed(transposed(s, n, r), sumGroupsTransposed(vs.partial(), vs.groups(), r, m), vs.sumOfSquares());
     }
 
-    // The loops around the kernels are methods of their own, not loops in transposedPass: the warm-up's small shapes give
+    // The scalar loops before and after the pass are methods of their own, not loops in transposedPass: the warm-up's small shapes give
     // their loops short trip counts, and at a real module's first call C2's profile-based loop predicates failed, so
     // transposedPass, compiled with all it inlines (26-64 ms of the compiler thread each time), was compiled five to six
     // times over the first modules of a new process; a small method's recompilation takes a few milliseconds.
@@ -202,7 +202,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
     }
 
     /** The transpose (cols x rows) of {@code x} (rows x cols, row-major). */
-    private static double[] transpose(double[] x, int rows, int cols) {
+    private static double[] transposed(double[] x, int rows, int cols) {
         double[] out = new double[rows * cols];
         for (int i = 0; i < rows; i++) {
             for (int c = 0; c < cols; c++) {
@@ -243,10 +243,10 @@ final class VectorBf16Kernels implements Bf16Kernels {
     }
 
     private static final ThreadLocal<float[]> TRANSPOSED_B = new ThreadLocal<>();
-    private static final ThreadLocal<double[]> PRODUCT = new ThreadLocal<>();
-    private static final ThreadLocal<float[]> PADDED_PRODUCT = new ThreadLocal<>();
+    private static final ThreadLocal<double[]> S_DOUBLES = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> S_PADDED_FLOATS = new ThreadLocal<>();
 
-    /** The calling thread's array of at least {@code length} floats from {@code cache} (contents undefined), kept as partials() says. */
+    /** The current thread's array of at least {@code length} floats from {@code cache} (contents undefined), kept as partials() says. */
     private static float[] floatScratch(ThreadLocal<float[]> cache, int length) {
         float[] cached = cache.get();
         if (cached == null || cached.length < length) {
@@ -267,8 +267,8 @@ final class VectorBf16Kernels implements Bf16Kernels {
     }
 
     /**
-     * What {@link #accumulate} leaves: the row groups' partials ({@code groups} of them, each r8 x n, in the calling thread's
-     * arrays: valid until its next call) and the sum of squares.
+     * What {@link #accumulate} leaves: the row groups' partials (the first {@code groups} arrays, each r8 x n from index 0, of
+     * the calling thread's possibly larger ones: valid until its next call) and the sum of squares.
      */
     private record Accumulated(double[][] partial, int groups, double sumOfSquares) {
     }
