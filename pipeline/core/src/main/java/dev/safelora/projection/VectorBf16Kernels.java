@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -781,11 +782,30 @@ final class VectorBf16Kernels implements Bf16Kernels {
         }
     }
 
+    /**
+     * Runs {@code worker} on {@code workers} threads (the caller and the common pool's) and returns once every one has
+     * returned, also when one threw (the first exception recorded is rethrown then): the workers write into arrays the calling
+     * thread keeps for its next call, and a parallel stream's forEach passes a failure on while the other workers still run.
+     */
     private static void run(int workers, Runnable worker) {
         if (workers <= 1) {
             worker.run();
-        } else {
-            IntStream.range(0, workers).parallel().forEach(t -> worker.run());
+            return;
+        }
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        IntStream.range(0, workers).parallel().forEach(t -> {
+            try {
+                worker.run();
+            } catch (RuntimeException | Error e) {
+                failure.compareAndSet(null, e);
+            }
+        });
+        Throwable e = failure.get();
+        if (e instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        if (e instanceof Error error) {
+            throw error;
         }
     }
 }

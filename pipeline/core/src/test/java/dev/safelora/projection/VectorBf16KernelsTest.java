@@ -251,6 +251,39 @@ class VectorBf16KernelsTest {
         assertTransposedPassIndependent(1024, 1030, 12, 32); // whole strips; two groups of eight columns of B; rows after the fours
     }
 
+    @Test
+    void aFailedBlockReadComesBackOnlyAfterEveryKernelThreadHasStopped() {
+        // the kernel threads write into arrays the calling thread keeps for its next call, so a failure must not reach the
+        // caller while another kernel thread still works: here the first row group's first block fails at once, while the
+        // second group's first read is slow (a disk that stalls)
+        int m = 256;
+        int n = 1024; // V^T has n rows of m: two row groups of 512 rows
+        Random rnd = new Random(41);
+        ByteBuffer u = bf16(TinyCheckpoints.gaussian(rnd, m * n, 1));
+        float[] b = TinyCheckpoints.gaussian(rnd, m * 8, 1);
+        java.util.concurrent.atomic.AtomicInteger reading = new java.util.concurrent.atomic.AtomicInteger();
+        Bf16Alignment.RowReader reader = (from, to, into) -> {
+            if (from == 0) {
+                throw new java.io.UncheckedIOException(new java.io.IOException("rows 0-" + to + " unreadable"));
+            }
+            reading.incrementAndGet();
+            try {
+                if (from == 512) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000_000L);
+                }
+                into.put(u.duplicate().position(2 * from * m).limit(2 * to * m));
+            } finally {
+                reading.decrementAndGet();
+            }
+        };
+        Bf16Kernels k = Bf16Kernels.available();
+        assertThatThrownBy(() -> k.transposedPass(null, reader, m, n, b, 8, 2)).hasMessageContaining("unreadable");
+        assertThat(reading.get()).as("kernel threads still reading when the failure came back").isZero();
+        // and the thread's next call, on its kept arrays, gives what a fresh call gives
+        Bf16Kernels.Transposed fresh = k.transposedPass(u, null, m, n, b, 8, 1);
+        assertThat(k.transposedPass(u, null, m, n, b, 8, 2).vvtb()).containsExactly(fresh.vvtb());
+    }
+
     private static void assertTransposedPassIndependent(int m, int n, int r, long seed) {
         Random rnd = new Random(seed);
         ByteBuffer u = bf16(TinyCheckpoints.gaussian(rnd, m * n, 1)); // V^T: n rows of m
