@@ -1,6 +1,7 @@
 package dev.safelora.projection;
 
 import dev.safelora.alignment.Bf16Alignment;
+import dev.safelora.tensor.Floats;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -164,7 +165,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
         // arrays for them were 512 KiB of the 1.3 MiB each 4096 x 4096 module allocated (with the group sums' copy and its
         // transpose, gone too, 40 steady 8-layer runs had 27 young collections, now 17: benchmarks/README.md)
         float[] bt = floatScratch(TRANSPOSED_B, r * m);
-        transpose(b, m, r, bt);
+        Floats.transposeColumns(b, m, r, 0, r, bt);
         // B^T plays P^T's part in the second pass's kernels
         float[][] split = splitEvenOdd(bt, r, m);
         float[] be = split[0];
@@ -192,15 +193,6 @@ final class VectorBf16Kernels implements Bf16Kernels {
     // their loops short trip counts, and at a real module's first call C2's profile-based loop predicates failed, so
     // transposedPass, compiled with all it inlines (26-64 ms of the compiler thread each time), was compiled five to six
     // times over the first modules of a new process; a small method's recompilation takes a few milliseconds.
-
-    /** {@code out} (cols x rows) = the transpose of {@code x} (rows x cols, row-major). */
-    private static void transpose(float[] x, int rows, int cols, float[] out) {
-        for (int i = 0; i < rows; i++) {
-            for (int c = 0; c < cols; c++) {
-                out[c * rows + i] = x[i * cols + c];
-            }
-        }
-    }
 
     /** The transpose (cols x rows) of {@code x} (rows x cols, row-major). */
     private static double[] transposed(double[] x, int rows, int cols) {
