@@ -9,11 +9,12 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The vector loops of {@link VectorBf16Kernels}: the methods whose every operation is slow Java code until C2 has compiled
- * them, and nothing else. They are a class of their own so that {@code ./safelora} can lower the JIT thresholds of exactly
- * these ({@code -XX:CompileCommand=CompileThresholdScaling,...Bf16VectorLoops::*,0.05}). Lowered for the scalar loops
- * around them too (as they were while all were one class), C2 compiled those on the warm-up's tiny shapes and again, with
- * traps and on-stack replacements, on the first real modules: about 130 ms of the one C2 thread in the first project of
- * a new process, for loops that take well under a millisecond per module (benchmarks/README.md).
+ * them, with the two small scalar helpers they call ({@code put}, {@code bf16}) and no other loop. They are a class of
+ * their own so that {@code ./safelora} can lower the JIT thresholds of exactly these
+ * ({@code -XX:CompileCommand=CompileThresholdScaling,...Bf16VectorLoops::*,0.05}). Lowered for the scalar loops around
+ * them too (as they were while all were one class), C2 compiled those on the warm-up's tiny shapes and again, with traps
+ * and on-stack replacements, on the first real modules: about 130 ms of the one C2 thread in the first project of a new
+ * process, for loops that take well under a millisecond per module (benchmarks/README.md).
  */
 final class Bf16VectorLoops {
 
@@ -36,10 +37,10 @@ final class Bf16VectorLoops {
      * {@code at}; returns the sum of the squares read.
      */
     static double fourRowsTimes8(ByteBuffer v, int n, int off, float[] b, int bi, int r8, float[] sums, int at,
-                                         int s0, int s1) {
+                                 int s0, int s1) {
         int rowBytes = 2 * n;
         // a broadcast zero, not FloatVector.zero: with zero()'s constant in a loop's phi, C2 failed to intrinsify the
-        // stores of the kernel before this one in some processes (VectorSupport.store "failed to inline (intrinsic)"),
+        // stores of the first pass's kernel in some processes (VectorSupport.store "failed to inline (intrinsic)"),
         // and they ran as slow Java code: the first pass took 35-45 ms per 4096 x 4096 module instead of 9-12
         FloatVector qe = FloatVector.broadcast(FLOATS, 0f);
         FloatVector qo = qe;
@@ -119,7 +120,7 @@ final class Bf16VectorLoops {
      * in the same order. Rows of whole strips only ({@code n} a multiple of {@code STEP}).
      */
     static void fourRowsTimes4(ByteBuffer v, int first, int n, int i, float[] pe, float[] po, float[] pt, int half, int r,
-                                       int k, double scale, double[] out) {
+                               int k, double scale, double[] out) {
         int rowBytes = 2 * n;
         int src = 2 * (i - first) * n;
         int p0 = k * half;
@@ -212,7 +213,7 @@ final class Bf16VectorLoops {
 
     /** Row i of V times up to four columns of P from k, into {@code out}. */
     static void rowTimes(ByteBuffer v, int first, int n, int i, float[] pe, float[] po, float[] pt, int half, int r, int k,
-                                 double scale, double[] out) {
+                         double scale, double[] out) {
         int kk = Math.min(4, r - k);
         int src = (i - first) * n;
         int bound = n - n % STEP;
