@@ -16,7 +16,8 @@ class SafeLoraBenchmarkTest {
 
     /** The keys benchmarks/safelora_bench.sh reads from bench-safelora's output. */
     private static final String[] SCRIPT_KEYS = {"modules", "layers", "checkpoint_gb", "align_s", "project_s", "project_warmup_s",
-        "project_again_s", "project_steady_s", "read_alignment_steady_s", "project_steady_ratio", "alignment_dtype", "alignment_gb", "read_alignment_s", "read_checkpoints_s",
+        "project_again_s", "project_steady_s", "read_alignment_steady_s", "project_steady_ratio", "project_early_s",
+        "project_early_ratio", "jit_ms_early", "jit_ms_steady", "alignment_dtype", "alignment_gb", "read_alignment_s", "read_checkpoints_s",
         "sha256_s", "sha256_parallel_s", "oneshot_s", "align_breakdown_modules", "align_read_convert_s_per_module",
         "align_compute_v_s_per_module", "align_write_s_per_module", "naive_cosine_abs_diff"};
 
