@@ -223,14 +223,15 @@ public final class SafeLoraBenchmark {
             List<Window> windows = laterRuns(adapterDir, alignmentDir, root.resolve("projected-again"));
             Window early = windows.get(0);
             Window steady = windows.get(1);
-            out.printf("project in the same process, runs %d-%d (median; the kernels compiled, the JIT still compiling the code around"
-                    + " them: %.0f ms of compilation during those runs): %.2f s (%.3f s/module); project / read-once, each run against"
-                    + " the read after it: %.2fx (median)%n", early.first(), early.last(), early.jitMillis(), early.project(),
-                    early.project() / modules, early.ratio());
-            out.printf("project in the same process, runs %d-%d (median; as in a long-running stage, %.0f ms of compilation during"
-                    + " those runs): %.2f s (%.3f s/module); the artifact read once after each of those runs: %.3f s (median);"
-                    + " project / read-once, each run against the read after it: %.2fx (median)%n", steady.first(), steady.last(),
-                    steady.jitMillis(), steady.project(), steady.project() / modules, steady.read(), steady.ratio());
+            out.printf("project in the same process, runs %s (median; the kernels compiled, the JIT still compiling the code"
+                    + " around them: %s of compilation over those %d runs): %.2f s (%.3f s/module); project / read-once, each"
+                    + " run against the read after it: %.2fx (median)%n", early.runs(), early.jit(), early.count(),
+                    early.project(), early.project() / modules, early.ratio());
+            out.printf("project in the same process, runs %s (median; as in a stage that has handled a few dozen adapters, %s"
+                    + " of compilation over those %d runs): %.2f s (%.3f s/module); the artifact read once after each of those"
+                    + " runs: %.3f s (median); project / read-once, each run against the read after it: %.2fx (median)%n",
+                    steady.runs(), steady.jit(), steady.count(), steady.project(), steady.project() / modules, steady.read(),
+                    steady.ratio());
             out.printf("peak RSS during align + project: %.0f MiB%s (before: %.0f MiB)%n", rssAfter / 1024.0,
                     peakReset ? "" : " (process peak: could not reset VmHWM, includes generation)", rssBefore / 1024.0);
             settle();
@@ -243,6 +244,8 @@ public final class SafeLoraBenchmark {
             kv(out, "project_s", projectSecs);
             kv(out, "project_warmup_s", warmUp);
             kv(out, "project_again_s", again);
+            kv(out, "early_runs", early.runs());
+            kv(out, "steady_runs", steady.runs());
             kv(out, "project_early_s", early.project());
             kv(out, "project_early_ratio", early.ratio());
             kv(out, "jit_ms_early", early.jitMillis());
@@ -270,35 +273,56 @@ public final class SafeLoraBenchmark {
 
     /**
      * The in-process runs timed after the second (which is not steady: C2 still recompiles the kernels then): an early
-     * window, from the 10th run, and the steady one, from the 31st. In the early one the JIT still compiles the code around
-     * the kernels (manifest and config parsing, the adapter's write: code that runs a few times per project reaches C2's
-     * thresholds only after some dozens of runs) on the same two cores: 0.2 s of compilation over runs 10-16 against 0.1 s
-     * over runs 31-40 at 8 layers, 0.34 against 0.14 s at 32, where project took 0.35 against 0.30 s (benchmarks/README.md).
+     * window, from the 10th run, and the steady one, from the 31st; in order, not overlapping. In the early one the JIT
+     * still compiles much of the code around the kernels (manifest and config parsing, the adapter's write: code that runs a
+     * few times per project reaches C2's thresholds only after some dozens of runs) on the same two cores: measured, 28-33 ms
+     * of compilation per run in runs 10-16 against 11-15 ms in runs 31-40 at 8 layers, 43-48 against 10-14 ms at 32 layers,
+     * where project took 0.31-0.35 against 0.29-0.30 s (benchmarks/README.md, "The steady row from runs 31-40").
      */
     private static final int[][] WINDOWS = {{10, 16}, {31, 40}};
 
     /**
      * Medians over a window of runs: project, the artifact read once right after each run, and each run's ratio to that read
      * (paired, so a busy moment of the shared machine slows both sides of a ratio rather than one); and the JIT's compilation
-     * time during the window (-1 where the JVM does not report it).
+     * time over the window's runs (-1 where the JVM does not report it).
      */
     private record Window(int first, int last, double project, double read, double ratio, double jitMillis) {
+
+        int count() {
+            return last - first + 1;
+        }
+
+        /** "10-16": the runs, as the output names them. */
+        String runs() {
+            return first + "-" + last;
+        }
+
+        String jit() {
+            return jitMillis < 0 ? "an unknown time" : String.format(java.util.Locale.ROOT, "%.0f ms", jitMillis);
+        }
     }
 
-    /** Project runs 3 to the last window's end in this process (runs 1 and 2 came before), each in a window followed by a read. */
+    /**
+     * Project runs 3 to the last window's end in this process (runs 1 and 2 came before), each run in a window followed by a
+     * read of the artifact.
+     */
     private static List<Window> laterRuns(Path adapterDir, Path alignmentDir, Path out) {
         java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        boolean jitTimeSupported = jit != null && jit.isCompilationTimeMonitoringSupported();
         List<Window> windows = new ArrayList<>();
         int run = 3;
         for (int[] w : WINDOWS) {
+            if (w[0] < run || w[1] < w[0]) {
+                throw new IllegalStateException("benchmark windows must be in order, from run 3, not overlapping: "
+                        + w[0] + "-" + w[1]);
+            }
             int n = w[1] - w[0] + 1;
             double[] project = new double[n];
             double[] read = new double[n];
             double[] ratio = new double[n];
             long jitAtStart = 0;
             for (; run <= w[1]; run++) {
-                if (run == w[0] && timed) {
+                if (run == w[0] && jitTimeSupported) {
                     jitAtStart = jit.getTotalCompilationTime();
                 }
                 long t = System.nanoTime();
@@ -314,7 +338,7 @@ public final class SafeLoraBenchmark {
                     ratio[i] = secs / read[i];
                 }
             }
-            double jitMillis = timed ? jit.getTotalCompilationTime() - jitAtStart : -1;
+            double jitMillis = jitTimeSupported ? jit.getTotalCompilationTime() - jitAtStart : -1;
             windows.add(new Window(w[0], w[1], median(project), median(read), median(ratio), jitMillis));
         }
         return windows;

@@ -16,8 +16,9 @@ class SafeLoraBenchmarkTest {
 
     /** The keys benchmarks/safelora_bench.sh reads from bench-safelora's output. */
     private static final String[] SCRIPT_KEYS = {"modules", "layers", "checkpoint_gb", "align_s", "project_s", "project_warmup_s",
-        "project_again_s", "project_steady_s", "read_alignment_steady_s", "project_steady_ratio", "project_early_s",
-        "project_early_ratio", "jit_ms_early", "jit_ms_steady", "alignment_dtype", "alignment_gb", "read_alignment_s", "read_checkpoints_s",
+        "project_again_s", "project_steady_s", "read_alignment_steady_s", "project_steady_ratio", "early_runs", "steady_runs",
+        "project_early_s", "project_early_ratio", "jit_ms_early", "jit_ms_steady", "alignment_dtype", "alignment_gb",
+        "read_alignment_s", "read_checkpoints_s",
         "sha256_s", "sha256_parallel_s", "oneshot_s", "align_breakdown_modules", "align_read_convert_s_per_module",
         "align_compute_v_s_per_module", "align_write_s_per_module", "naive_cosine_abs_diff"};
 
@@ -54,6 +55,8 @@ class SafeLoraBenchmarkTest {
         Map<String, String> first = run(args);
         assertThat(first).containsKeys(SCRIPT_KEYS);
         assertThat(first.get("modules")).isEqualTo("4");
+        assertThat(first.get("early_runs")).isEqualTo("10-16");
+        assertThat(first.get("steady_runs")).isEqualTo("31-40");
         assertThat(first.get("align_breakdown_modules")).isEqualTo("3");
         assertThat(first.get("alignment_dtype")).isEqualTo("BF16");
         // q 64 x 64 and v 16 x 64: the factored cosine equals the naive full-C one on both module shapes
