@@ -70,19 +70,16 @@ row("project vs reading the artifact once, warm", f"{jw:.2f} s", f"read {ra:.2f}
 # of those paired ratios. By then the JIT compiles much less of the code around the kernels (a project stage that has
 # handled a few dozen adapters); runs 10-16 (early_runs), while it compiles more, are given for comparison, each window with
 # its compilation time. Older logs: the steady row was runs 10-16 (paired) or 10-12 (against the one read-once).
-if "project_early_ratio" in runs:
+if "project_steady_ratio" in runs:
     js, rs = med("project_steady_s"), med("read_alignment_steady_s")
     r = ratio(f("project_steady_ratio"), lambda figures: 1.0)
-    row(f"project vs reading the artifact once, steady (runs {one('steady_runs')}, JIT {med('jit_ms_steady'):.0f} ms)",
-        f"{js:.2f} s", f"read {rs:.2f} s", spread(r), "<= 3x", r[0] <= 3)
-    je = med("project_early_s")
-    r = ratio(f("project_early_ratio"), lambda figures: 1.0)
-    rows.append((f"  the same, runs {one('early_runs')} (JIT {med('jit_ms_early'):.0f} ms) (info)", f"{je:.2f} s", "",
-                 spread(r), "-", "-"))
-elif "project_steady_ratio" in runs:
-    js, rs = med("project_steady_s"), med("read_alignment_steady_s")
-    r = ratio(f("project_steady_ratio"), lambda figures: 1.0)
-    row("project vs reading the artifact once, steady (runs 10-16)", f"{js:.2f} s", f"read {rs:.2f} s", spread(r), "<= 3x", r[0] <= 3)
+    window = f"runs {one('steady_runs')}, JIT {med('jit_ms_steady'):.0f} ms" if "steady_runs" in runs else "runs 10-16"
+    row(f"project vs reading the artifact once, steady ({window})", f"{js:.2f} s", f"read {rs:.2f} s", spread(r), "<= 3x",
+        r[0] <= 3)
+    if "project_early_ratio" in runs:
+        r = ratio(f("project_early_ratio"), lambda figures: 1.0)
+        rows.append((f"  the same, runs {one('early_runs')} (JIT {med('jit_ms_early'):.0f} ms) (info)",
+                     f"{med('project_early_s'):.2f} s", "", spread(r), "-", "-"))
 elif "project_steady_s" in runs:
     js = med("project_steady_s")
     r = ratio(f("project_steady_s"), f("read_alignment_s"))

@@ -213,16 +213,14 @@ public final class SafeLoraBenchmark {
             out.printf("project: %.2f s (%.3f s/module, incl. reading V and the kernels' JIT warm-up of %.2f s on its own thread, as project runs it; %s kernels on %d threads;"
                     + " %d projected, Pdst %.4f)%n", projectSecs, projectSecs / modules, warmUp, kernels,
                     FactoredProjection.threads(), result.report().projectedCount(), result.report().pdst());
-            long t3 = System.nanoTime();
-            try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
-                SafeLoraProjector.project(PeftAdapter.read(adapterDir), artifact, Selection.threshold(0.5), Progress.NONE)
-                        .adapter().write(root.resolve("projected-again"));
-            }
-            double again = secs(t3);
-            out.printf("project again in the same process (JIT warm): %.2f s (%.3f s/module)%n", again, again / modules);
-            List<Window> windows = laterRuns(adapterDir, alignmentDir, root.resolve("projected-again"));
-            Window early = windows.get(0);
-            Window steady = windows.get(1);
+            Path again = root.resolve("projected-again");
+            double againSecs = projectOnce(adapterDir, alignmentDir, again);
+            out.printf("project again in the same process (JIT warm): %.2f s (%.3f s/module)%n", againSecs, againSecs / modules);
+            // runs 3-9 and 17-30 untimed: see EARLY_FIRST_RUN
+            projectRuns(3, EARLY_FIRST_RUN - 1, adapterDir, alignmentDir, again);
+            Window early = timedRuns(EARLY_FIRST_RUN, EARLY_RUNS, adapterDir, alignmentDir, again);
+            projectRuns(EARLY_FIRST_RUN + EARLY_RUNS, STEADY_FIRST_RUN - 1, adapterDir, alignmentDir, again);
+            Window steady = timedRuns(STEADY_FIRST_RUN, STEADY_RUNS, adapterDir, alignmentDir, again);
             out.printf("project in the same process, runs %s (median; the kernels compiled, the JIT still compiling the code"
                     + " around them: %s of compilation over those %d runs): %.2f s (%.3f s/module); project / read-once, each"
                     + " run against the read after it: %.2fx (median)%n", early.runs(), early.jit(), early.count(),
@@ -243,7 +241,7 @@ public final class SafeLoraBenchmark {
             kv(out, "align_s", alignSecs);
             kv(out, "project_s", projectSecs);
             kv(out, "project_warmup_s", warmUp);
-            kv(out, "project_again_s", again);
+            kv(out, "project_again_s", againSecs);
             kv(out, "early_runs", early.runs());
             kv(out, "steady_runs", steady.runs());
             kv(out, "project_early_s", early.project());
@@ -272,14 +270,20 @@ public final class SafeLoraBenchmark {
     }
 
     /**
-     * The in-process runs timed after the second (which is not steady: C2 still recompiles the kernels then): an early
-     * window, from the 10th run, and the steady one, from the 31st; in order, not overlapping. In the early one the JIT
-     * still compiles much of the code around the kernels (manifest and config parsing, the adapter's write: code that runs a
-     * few times per project reaches C2's thresholds only after some dozens of runs) on the same two cores: measured, 28-33 ms
-     * of compilation per run in runs 10-16 against 11-15 ms in runs 31-40 at 8 layers, 43-48 against 10-14 ms at 32 layers,
-     * where project took 0.31-0.35 against 0.29-0.30 s (benchmarks/README.md, "The steady row from runs 31-40").
+     * The first of the in-process runs timed early (runs 10-16; the second run is not steady: C2 still recompiles the kernels
+     * then) and of those timed as steady (runs 31-40). In the early ones the JIT still compiles much of the code around the
+     * kernels (manifest and config parsing, the adapter's write: code that runs a few times per project reaches C2's
+     * thresholds only after some dozens of runs) on the same two cores: measured, 28-33 ms of compilation per run in runs
+     * 10-16 against 11-15 ms in runs 31-40 at 8 layers, 43-48 against 10-14 ms at 32 layers, where project took 0.31-0.35
+     * against 0.29-0.30 s (benchmarks/README.md, "The steady row from runs 31-40").
      */
-    private static final int[][] WINDOWS = {{10, 16}, {31, 40}};
+    private static final int EARLY_FIRST_RUN = 10;
+
+    private static final int EARLY_RUNS = 7;
+
+    private static final int STEADY_FIRST_RUN = 31;
+
+    private static final int STEADY_RUNS = 10;
 
     /**
      * Medians over a window of runs: project, the artifact read once right after each run, and each run's ratio to that read
@@ -302,46 +306,38 @@ public final class SafeLoraBenchmark {
         }
     }
 
-    /**
-     * Project runs 3 to the last window's end in this process (runs 1 and 2 came before), each run in a window followed by a
-     * read of the artifact.
-     */
-    private static List<Window> laterRuns(Path adapterDir, Path alignmentDir, Path out) {
+    /** One project run as `project` does it (artifact opened, adapter read, projected, written to {@code out}); its seconds. */
+    private static double projectOnce(Path adapterDir, Path alignmentDir, Path out) {
+        long t = System.nanoTime();
+        try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
+            SafeLoraProjector.project(PeftAdapter.read(adapterDir), artifact, Selection.threshold(0.5), Progress.NONE)
+                    .adapter().write(out);
+        }
+        return secs(t);
+    }
+
+    /** Project runs {@code first..last} (numbered as in this process), untimed. */
+    private static void projectRuns(int first, int last, Path adapterDir, Path alignmentDir, Path out) {
+        for (int run = first; run <= last; run++) {
+            projectOnce(adapterDir, alignmentDir, out);
+        }
+    }
+
+    /** {@code n} project runs from run {@code first}, each followed by a read of the artifact; JIT compilation over them. */
+    private static Window timedRuns(int first, int n, Path adapterDir, Path alignmentDir, Path out) {
         java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         boolean jitTimeSupported = jit != null && jit.isCompilationTimeMonitoringSupported();
-        List<Window> windows = new ArrayList<>();
-        int run = 3;
-        for (int[] w : WINDOWS) {
-            if (w[0] < run || w[1] < w[0]) {
-                throw new IllegalStateException("benchmark windows must be in order, from run 3, not overlapping: "
-                        + w[0] + "-" + w[1]);
-            }
-            int n = w[1] - w[0] + 1;
-            double[] project = new double[n];
-            double[] read = new double[n];
-            double[] ratio = new double[n];
-            long jitAtStart = 0;
-            for (; run <= w[1]; run++) {
-                if (run == w[0] && jitTimeSupported) {
-                    jitAtStart = jit.getTotalCompilationTime();
-                }
-                long t = System.nanoTime();
-                try (AlignmentArtifact artifact = AlignmentArtifact.open(alignmentDir)) {
-                    SafeLoraProjector.project(PeftAdapter.read(adapterDir), artifact, Selection.threshold(0.5), Progress.NONE)
-                            .adapter().write(out);
-                }
-                double secs = secs(t);
-                if (run >= w[0]) {
-                    int i = run - w[0];
-                    project[i] = secs;
-                    read[i] = readOnce(List.of(alignmentDir.resolve(AlignmentManifest.TENSORS)));
-                    ratio[i] = secs / read[i];
-                }
-            }
-            double jitMillis = jitTimeSupported ? jit.getTotalCompilationTime() - jitAtStart : -1;
-            windows.add(new Window(w[0], w[1], median(project), median(read), median(ratio), jitMillis));
+        long jitAtStart = jitTimeSupported ? jit.getTotalCompilationTime() : 0;
+        double[] project = new double[n];
+        double[] read = new double[n];
+        double[] ratio = new double[n];
+        for (int i = 0; i < n; i++) {
+            project[i] = projectOnce(adapterDir, alignmentDir, out);
+            read[i] = readOnce(List.of(alignmentDir.resolve(AlignmentManifest.TENSORS)));
+            ratio[i] = project[i] / read[i];
         }
-        return windows;
+        double jitMillis = jitTimeSupported ? jit.getTotalCompilationTime() - jitAtStart : -1;
+        return new Window(first, first + n - 1, median(project), median(read), median(ratio), jitMillis);
     }
 
     private static double median(double[] values) {
