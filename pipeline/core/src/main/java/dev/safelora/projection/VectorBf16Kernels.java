@@ -1,10 +1,12 @@
 package dev.safelora.projection;
 
+import static dev.safelora.projection.Bf16VectorLoops.EIGHT_ROWS;
 import static dev.safelora.projection.Bf16VectorLoops.FLOATS;
 import static dev.safelora.projection.Bf16VectorLoops.LANES;
 import static dev.safelora.projection.Bf16VectorLoops.PAIRS;
 import static dev.safelora.projection.Bf16VectorLoops.STEP;
 import static dev.safelora.projection.Bf16VectorLoops.bf16;
+import static dev.safelora.projection.Bf16VectorLoops.eightRowsTimes8;
 import static dev.safelora.projection.Bf16VectorLoops.fourRowsTimes4;
 import static dev.safelora.projection.Bf16VectorLoops.fourRowsTimes8;
 import static dev.safelora.projection.Bf16VectorLoops.rowTimes;
@@ -161,10 +163,13 @@ final class VectorBf16Kernels implements Bf16Kernels {
         // B^T, S and S as padded floats in the calling thread's arrays, reused from call to call (as partials() says): new
         // arrays for them were 512 KiB of the 1.3 MiB each 4096 x 4096 module allocated (with the group sums' copy and its
         // transpose, gone too, 40 steady 8-layer runs had 27 young collections, now 17: benchmarks/README.md)
-        float[] bt = floatScratch(TRANSPOSED_B, r * m);
-        Floats.transposeColumns(b, m, r, 0, r, bt);
-        // B^T plays P^T's part in the second pass's kernels
-        float[][] split = splitEvenOdd(bt, r, m);
+        // B^T plays P^T's part in the second pass's kernels: split into its even and odd columns straight from B, and
+        // whole only where rowTimes needs it for the columns after the last strip
+        float[] bt = wholeStrips ? null : floatScratch(TRANSPOSED_B, r * m);
+        if (bt != null) {
+            Floats.transposeColumns(b, m, r, 0, r, bt);
+        }
+        float[][] split = splitRowsEvenOdd(b, m, r);
         float[] be = split[0];
         float[] bo = split[1];
         double[] s = doubleScratch(S_DOUBLES, n * r);
@@ -414,6 +419,10 @@ final class VectorBf16Kernels implements Bf16Kernels {
                 int i = i0;
                 // every group of columns of B reads the same rows: their squares are counted from the first only
                 boolean count = kg == 0;
+                for (; EIGHT_ROWS && i + 7 < i1; i += 8) {
+                    double q = eightRowsTimes8(v, n, 2 * (i - i0) * n, b, i * r8 + kg, r8, sums, at, s0, s1, squares);
+                    squares = count ? q : squares;
+                }
                 for (; i + 3 < i1; i += 4) {
                     double q = fourRowsTimes8(v, n, 2 * (i - i0) * n, b, i * r8 + kg, r8, sums, at, s0, s1);
                     squares += count ? q : 0;
@@ -517,14 +526,10 @@ final class VectorBf16Kernels implements Bf16Kernels {
      * rows up to a multiple of four, so every kernel call handles four columns of P: the calling thread's arrays, kept and
      * used by prefix as {@link #partials} says (valid until the thread's next call).
      */
-    private static float[][] splitEvenOdd(float[] pt, int r, int n) {
+    static float[][] splitEvenOdd(float[] pt, int r, int n) {
         int half = (n + 1) / 2;
         int r4 = (r + 3) / 4 * 4;
-        float[][] split = SPLIT_P.get();
-        if (split == null || split[0].length < r4 * half) {
-            split = new float[][] {new float[r4 * half], new float[r4 * half]};
-            SPLIT_P.set(split);
-        }
+        float[][] split = evenOddArrays(r4 * half);
         float[] pe = split[0];
         float[] po = split[1];
         java.util.Arrays.fill(pe, 0, r4 * half, 0f);
@@ -536,6 +541,45 @@ final class VectorBf16Kernels implements Bf16Kernels {
             for (int j = 1; j < n; j += 2) {
                 po[k * half + j / 2] = pt[k * n + j];
             }
+        }
+        return split;
+    }
+
+    /**
+     * As {@link #splitEvenOdd} on {@code B^T}, read straight from B (m x r): the even and odd rows of B as the columns of
+     * {@code r4 x half} arrays. One short loop per column of B, and no B^T: in a new process C2 compiled
+     * the transpose and the split of B^T, each a loop over all of B, two to four times over the first modules (129 ms of
+     * the one C2 thread while both kernel threads ran them, benchmarks/README.md).
+     */
+    static float[][] splitRowsEvenOdd(float[] b, int m, int r) {
+        int half = (m + 1) / 2;
+        int r4 = (r + 3) / 4 * 4;
+        float[][] split = evenOddArrays(r4 * half);
+        float[] pe = split[0];
+        float[] po = split[1];
+        int pairs = m / 2;
+        for (int k = 0; k < r; k++) {
+            int at = k * half;
+            for (int p = 0; p < pairs; p++) {
+                pe[at + p] = b[2 * p * r + k];
+                po[at + p] = b[(2 * p + 1) * r + k];
+            }
+            if (pairs < half) {
+                pe[at + pairs] = b[(m - 1) * r + k];
+                po[at + pairs] = 0;
+            }
+        }
+        java.util.Arrays.fill(pe, r * half, r4 * half, 0f);
+        java.util.Arrays.fill(po, r * half, r4 * half, 0f);
+        return split;
+    }
+
+    /** The calling thread's two arrays for an even/odd split of {@code length} floats each, kept as {@link #partials} says. */
+    private static float[][] evenOddArrays(int length) {
+        float[][] split = SPLIT_P.get();
+        if (split == null || split[0].length < length) {
+            split = new float[][] {new float[length], new float[length]};
+            SPLIT_P.set(split);
         }
         return split;
     }

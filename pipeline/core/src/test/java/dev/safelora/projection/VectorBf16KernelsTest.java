@@ -28,7 +28,7 @@ class VectorBf16KernelsTest {
      */
     @Test
     void noKernelMethodPassesVectorsAcrossACall() {
-        for (Class<?> kernels : new Class<?>[] {VectorBf16Kernels.class, VectorKernels.class}) {
+        for (Class<?> kernels : new Class<?>[] {VectorBf16Kernels.class, Bf16VectorLoops.class, VectorKernels.class}) {
             for (java.lang.reflect.Method method : kernels.getDeclaredMethods()) {
                 assertThat(method.getReturnType().getName()).as(method.toString()).doesNotStartWith("jdk.incubator.vector.");
                 for (Class<?> parameter : method.getParameterTypes()) {
