@@ -102,7 +102,8 @@ final class Bf16VectorLoops {
      * sum adds the eight rows in order, and the squares of each four are summed apart and added to {@code squares} in
      * that order; returns {@code squares} with both added. Each load and store of the sums now serves eight rows
      * instead of four: 12% more FMAs per ns in the first-level cache (benchmarks/README.md). It needs the 32 vector
-     * registers of AVX-512 (eight rows, split, are 16 vectors), so only 512-bit vectors take it ({@link #EIGHT_ROWS}).
+     * registers of AVX-512 (eight rows, split, are 16 vectors), so only 512-bit vectors take it ({@link #EIGHT_ROWS}): with
+     * 256-bit vectors and 16 registers ({@code -XX:UseAVX=2} on the same machine) it ran 17% slower than four rows.
      */
     static double eightRowsTimes8(ByteBuffer v, int n, int off, float[] b, int bi, int r8, float[] sums, int at,
                                   int s0, int s1, double squares) {
