@@ -64,10 +64,14 @@ final class VectorBf16Kernels implements Bf16Kernels {
 
     /**
      * Rows per block read: the power of two from 4 to 64 whose rows come closest to {@value #BLOCK_BYTES} bytes
-     * without passing it (16 at 4096 columns, 8 at 8192), so it divides {@link #ROW_GROUP}.
+     * without passing it (16 at 4096 columns, 8 at 8192), so it divides {@link #ROW_GROUP}; at least 8 where
+     * {@link Bf16VectorLoops#eightRowsTimes8} takes the rows (512-bit vectors), so that blocks of wide rows (4 rows below
+     * 128 KiB from 8193 columns on, an MLP's 14336) go through the eight-row kernel the warm-up compiles: in blocks of 4, a
+     * new process's first 14336-column module ran the four-row kernel before C2 had it, 203-277 ms against 48-51 ms
+     * (benchmarks/README.md). Eight such rows are 224 KiB, within the second-level cache of a core with AVX-512.
      */
     static int blockRows(int n) {
-        int rows = 4;
+        int rows = EIGHT_ROWS ? 8 : 4;
         while (rows < 64 && 2L * (2 * rows) * n <= BLOCK_BYTES) {
             rows *= 2;
         }
