@@ -175,12 +175,9 @@ final class VectorBf16Kernels implements Bf16Kernels {
         // arrays for them were 512 KiB of the 1.3 MiB each 4096 x 4096 module allocated (with the group sums' copy and its
         // transpose, gone too, 40 steady 8-layer runs had 27 young collections, now 17: benchmarks/README.md)
         // B^T plays P^T's part in the second pass's kernels: split into its even and odd columns straight from B, and
-        // whole only where rowTimes needs it for the columns after the last strip
-        float[] bt = wholeStrips ? null : floatScratch(TRANSPOSED_B, r * m);
-        if (bt != null) {
-            Floats.transposeColumns(b, m, r, 0, r, bt);
-        }
-        float[][] split = splitRowsEvenOdd(b, m, r);
+        // formed whole only where rowTimes needs it, for the columns after the last strip
+        float[][] split = splitEvenOdd(b, r, m, 1, r);
+        float[] bt = wholeStrips ? null : transposedB(b, m, r);
         float[] be = split[0];
         float[] bo = split[1];
         double[] s = doubleScratch(S_DOUBLES, n * r);
@@ -200,6 +197,13 @@ final class VectorBf16Kernels implements Bf16Kernels {
             padRows(s, r, i0, i1, s8, r8);
         });
         return new Transposed(transposed(s, n, r), sumGroupsTransposed(vs.partial(), vs.groups(), r, m), vs.sumOfSquares());
+    }
+
+    /** B^T (r x m) of B (m x r), in the calling thread's array (valid until its next call). */
+    private static float[] transposedB(float[] b, int m, int r) {
+        float[] bt = floatScratch(TRANSPOSED_B, r * m);
+        Floats.transposeColumns(b, m, r, 0, r, bt);
+        return bt;
     }
 
     // The scalar loops before and after the pass are methods of their own, not loops in transposedPass: the warm-up's small shapes give
@@ -373,7 +377,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
     /** The kernel thread's float sums of one row group (see {@link #rowBlock}), kept as partials() says. */
     private static final ThreadLocal<float[]> GROUP_SUMS = new ThreadLocal<>();
 
-    /** The calling thread's P^T split into its even and odd columns (see {@link #splitEvenOdd}). */
+    /** The calling thread's P^T (or B^T) split into its even and odd columns (see {@link #splitEvenOdd}). */
     private static final ThreadLocal<float[][]> SPLIT_P = new ThreadLocal<>();
 
     /** B (m x r) with zero columns appended up to {@code wide} columns. */
@@ -500,7 +504,7 @@ final class VectorBf16Kernels implements Bf16Kernels {
     public double[] vTimes(ByteBuffer v, Bf16Alignment.RowReader reader, int m, int n, float[] pt, int r, double scale, int threads) {
         checkSize(v, reader, m, n);
         int half = (n + 1) / 2;
-        float[][] split = splitEvenOdd(pt, r, n);
+        float[][] split = splitEvenOdd(pt, r, n, n, 1);
         float[] pe = split[0];
         float[] po = split[1];
         double[] out = new double[m * r];
@@ -533,50 +537,30 @@ final class VectorBf16Kernels implements Bf16Kernels {
     }
 
     /**
-     * {@code P^T} (r x n) split into its even and odd columns, each {@code r4 x half} ({@code half = (n + 1) / 2}) with zero
+     * An r x n matrix split into its even and odd columns, each {@code r4 x half} ({@code half = (n + 1) / 2}) with zero
      * rows up to a multiple of four, so every kernel call handles four columns of P: the calling thread's arrays, kept and
-     * used by prefix as {@link #partials} says (valid until the thread's next call).
+     * used by prefix as {@link #partials} says (valid until the thread's next call). Element (k, j) is
+     * {@code src[k * rowStride + j * columnStride]}: {@code P^T} as the second pass gets it (strides n, 1), or B^T read
+     * straight from B, m x r (strides 1, r), so the one pass over V^T forms no B^T: in a new process C2 compiled the
+     * transpose of B and the split of B^T, each a loop over all of B, two to four times over the first modules (129 ms of
+     * the one C2 thread while both kernel threads ran them, benchmarks/README.md).
      */
-    static float[][] splitEvenOdd(float[] pt, int r, int n) {
+    static float[][] splitEvenOdd(float[] src, int r, int n, int rowStride, int columnStride) {
         int half = (n + 1) / 2;
         int r4 = (r + 3) / 4 * 4;
         float[][] split = evenOddArrays(r4 * half);
         float[] pe = split[0];
         float[] po = split[1];
-        java.util.Arrays.fill(pe, 0, r4 * half, 0f);
-        java.util.Arrays.fill(po, 0, r4 * half, 0f);
-        for (int k = 0; k < r; k++) {
-            for (int j = 0; j < n; j += 2) {
-                pe[k * half + j / 2] = pt[k * n + j];
-            }
-            for (int j = 1; j < n; j += 2) {
-                po[k * half + j / 2] = pt[k * n + j];
-            }
-        }
-        return split;
-    }
-
-    /**
-     * As {@link #splitEvenOdd} on {@code B^T}, read straight from B (m x r): the even and odd rows of B as the columns of
-     * {@code r4 x half} arrays. One short loop per column of B, and no B^T: in a new process C2 compiled
-     * the transpose and the split of B^T, each a loop over all of B, two to four times over the first modules (129 ms of
-     * the one C2 thread while both kernel threads ran them, benchmarks/README.md).
-     */
-    static float[][] splitRowsEvenOdd(float[] b, int m, int r) {
-        int half = (m + 1) / 2;
-        int r4 = (r + 3) / 4 * 4;
-        float[][] split = evenOddArrays(r4 * half);
-        float[] pe = split[0];
-        float[] po = split[1];
-        int pairs = m / 2;
+        int pairs = n / 2;
         for (int k = 0; k < r; k++) {
             int at = k * half;
+            int row = k * rowStride;
             for (int p = 0; p < pairs; p++) {
-                pe[at + p] = b[2 * p * r + k];
-                po[at + p] = b[(2 * p + 1) * r + k];
+                pe[at + p] = src[row + 2 * p * columnStride];
+                po[at + p] = src[row + (2 * p + 1) * columnStride];
             }
             if (pairs < half) {
-                pe[at + pairs] = b[(m - 1) * r + k];
+                pe[at + pairs] = src[row + (n - 1) * columnStride];
                 po[at + pairs] = 0;
             }
         }

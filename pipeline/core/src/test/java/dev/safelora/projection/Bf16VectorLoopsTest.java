@@ -11,7 +11,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 
-/** The eight-row kernel and the split of B against what they replace, bit for bit. */
+/** The eight-row kernel against two four-row calls, and the even/odd split of B in both layouts, bit for bit. */
 class Bf16VectorLoopsTest {
 
     @Property(tries = 60)
@@ -62,16 +62,24 @@ class Bf16VectorLoopsTest {
         }
         int length = (r + 3) / 4 * 4 * ((m + 1) / 2);
         // the thread's arrays, left dirty by a larger split before, as a kernel thread's are
-        VectorBf16Kernels.splitEvenOdd(filled(13 * 131, 7f), 13, 131);
-        float[][] fromB = VectorBf16Kernels.splitRowsEvenOdd(b, m, r);
+        VectorBf16Kernels.splitEvenOdd(filled(13 * 131, 7f), 13, 131, 131, 1);
+        float[][] fromB = VectorBf16Kernels.splitEvenOdd(b, r, m, 1, r);
         float[] even = Arrays.copyOf(fromB[0], length);
         float[] odd = Arrays.copyOf(fromB[1], length);
         float[] bt = new float[r * m];
         Floats.transposeColumns(b, m, r, 0, r, bt);
-        float[][] fromTranspose = VectorBf16Kernels.splitEvenOdd(bt, r, m);
+        float[][] fromTranspose = VectorBf16Kernels.splitEvenOdd(bt, r, m, m, 1);
 
         assertThat(even).containsExactly(Arrays.copyOf(fromTranspose[0], length));
         assertThat(odd).containsExactly(Arrays.copyOf(fromTranspose[1], length));
+        // and both are the split by its definition: column k of B's even rows, then its odd rows, zero past B
+        int half = (m + 1) / 2;
+        for (int k = 0; k < length / half; k++) {
+            for (int p = 0; p < half; p++) {
+                assertThat(even[k * half + p]).isEqualTo(k < r ? b[2 * p * r + k] : 0f);
+                assertThat(odd[k * half + p]).isEqualTo(k < r && 2 * p + 1 < m ? b[(2 * p + 1) * r + k] : 0f);
+            }
+        }
     }
 
     private static float[] filled(int length, float value) {
