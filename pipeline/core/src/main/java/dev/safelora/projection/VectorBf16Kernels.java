@@ -105,9 +105,9 @@ final class VectorBf16Kernels implements Bf16Kernels {
         // its exit, so neither branch is compiled as a trap; no kernel was recompiled in the first real modules.
         // (no tail columns: the vector loops of every method are what must be compiled; a tail in a real
         // module only adds its scalar loop later)
-        // Where vectors are 512 bits, the 16 rows go through eightRowsTimes8, and fourRowsTimes8 is left to the four to
-        // seven rows a block of a ragged module may have after its eights: compiled when such a module comes, as rowTimes8
-        // always was. It costs the warm-up: C2 compiles it in 52-55 ms against 37 for fourRowsTimes8, and with twice the rows
+        // Where vectors are 512 bits, the 16 rows go through eightRowsTimes8 (blocks hold a multiple of 8 rows there, see
+        // blockRows), and fourRowsTimes8 is left to the four to seven rows at the end of a module whose row count is not a
+        // multiple of 8: compiled when such a module comes, as rowTimes8 always was. It costs the warm-up: C2 compiles it in 52-55 ms against 37 for fourRowsTimes8, and with twice the rows
         // per call it reaches C2's thresholds after twice the slow rows. On a 512-bit host the first project of a new process
         // took a median 531 against 500 ms with four rows (6 processes each), for about 3% of every later project; at a lower
         // threshold for this method alone C2 compiled it before its profile was complete, and the process never recovered
