@@ -233,8 +233,13 @@ abstract class PipelineFlowContract {
         assertThat(starts).as("an attempt before the kill and one after").hasSizeGreaterThanOrEqualTo(2);
         long resumedAt = resumedAtStep(requestId).orElseThrow(() -> new AssertionError("the restarted trainer did not resume a checkpoint\n"
                 + events.describe(requestId)));
-        assertThat(resumedAt).isPositive().isLessThanOrEqualTo(caught.getStep()).matches(s -> s % StageFiles.CHECKPOINT_EVERY == 0,
-                "a checkpoint step");
+        // The trainer checkpoints before it takes the next step, so the checkpoint at or below the step seen was on disk
+        // when the kill was ordered. It may have trained and checkpointed further before SIGKILL landed (CI saw step 28
+        // reported and a checkpoint at 30): the kill bounds the resumed step only by the job's end.
+        long checkpointSeen = caught.getStep() / StageFiles.CHECKPOINT_EVERY * StageFiles.CHECKPOINT_EVERY;
+        assertThat(resumedAt).as("the latest checkpoint, at least the one on disk when the kill was ordered")
+                .isGreaterThanOrEqualTo(checkpointSeen).isLessThan(caught.getTotalSteps())
+                .matches(s -> s % StageFiles.CHECKPOINT_EVERY == 0, "a checkpoint step");
 
         // The same request trained without interruption: killing and resuming must not change a single byte.
         String referenceId = "it-crash-reference";
