@@ -107,10 +107,11 @@ final class VectorBf16Kernels implements Bf16Kernels {
         // module only adds its scalar loop later)
         // Where vectors are 512 bits, the 16 rows go through eightRowsTimes8 (blocks hold a multiple of 8 rows there, see
         // blockRows), and fourRowsTimes8 is left to the four to seven rows at the end of a module whose row count is not a
-        // multiple of 8: compiled when such a module comes, as rowTimes8 always was. It costs the warm-up: C2 compiles it in 52-55 ms against 37 for fourRowsTimes8, and with twice the rows
-        // per call it reaches C2's thresholds after twice the slow rows. On a 512-bit host the first project of a new process
-        // took a median 531 against 500 ms with four rows (6 processes each), for about 3% of every later project; at a lower
-        // threshold for this method alone C2 compiled it before its profile was complete, and the process never recovered
+        // multiple of 8: compiled when such a module comes, as rowTimes8 always was. It costs the warm-up: C2 compiles
+        // eightRowsTimes8 in 52-55 ms against 37 for fourRowsTimes8, and with twice the rows per call it reaches C2's
+        // thresholds after twice the slow rows. On a 512-bit host the first project of a new process took a median 531
+        // against 500 ms with four rows (6 processes each), for about 3% of every later project; at a lower threshold for
+        // this method alone C2 compiled it before its profile was complete, and the process never recovered
         // (benchmarks/README.md).
         // Every fourth call has r = 10, so the profiles also hold a second group of eight columns of B in the first
         // pass and fewer than four columns of P in the second: a branch C2 never saw taken is compiled as a trap, and
@@ -423,7 +424,8 @@ final class VectorBf16Kernels implements Bf16Kernels {
      * {@code v}); returns their sum of squares. {@code sums} holds, for each group of eight columns of B and each
      * strip of {@code STEP} columns of V, the eight columns' even and then odd sums: one strip's sums are
      * contiguous (1 KiB for eight columns). The strips are taken {@value #STRIPS_PER_PASS} at a time, so their sums
-     * stay in the core's first-level cache while all the block's rows go through them, four rows at a time.
+     * stay in the core's first-level cache while all the block's rows go through them, eight rows at a time where
+     * vectors are 512 bits ({@link Bf16VectorLoops#EIGHT_ROWS}), else four.
      */
     private static double rowBlock(ByteBuffer v, int n, float[] b, int r8, int i0, int i1, float[] sums, int strips) {
         double squares = 0;
